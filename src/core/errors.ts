@@ -1,0 +1,121 @@
+/**
+ * Errors carry a stable code (listed in docs/errors.md) and their retry semantics.
+ *
+ * - `TerminalError`: retrying cannot help (bad config, rejected approval, validation). The step fails now.
+ * - `RetryableError`: a transient failure; the step is retried per its retry policy, after `retryAfterMs`
+ *   when given.
+ * Any other error thrown by a step handler is treated as retryable (kind `error`).
+ */
+
+export const ERROR_CODES = {
+  WEFT_PARSE: "The workflow file is not valid YAML or JSON.",
+  WEFT_SCHEMA: "A field of the workflow has the wrong type or an unknown value.",
+  WEFT_DUPLICATE_ID: "Two steps share one id.",
+  WEFT_UNKNOWN_REF: "A dependency, on_success/on_failure target or expression names a step that does not exist.",
+  WEFT_CYCLE: "The steps' dependencies form a cycle.",
+  WEFT_UNKNOWN_ROOT: "An expression starts with a name that is neither a step, an argument nor a known root.",
+  WEFT_EXPRESSION: "An expression could not be parsed or evaluated.",
+  WEFT_ARGS: "The run's arguments do not match the workflow's argsSchema.",
+  WEFT_STEP_CONFIG: "A step's configuration does not match its step type.",
+  WEFT_UNKNOWN_STEP_TYPE: "A step names a type no plugin provides.",
+  WEFT_TOO_LARGE: "An input is larger than weft accepts.",
+  WEFT_TIMEOUT: "A step or run exceeded its timeout.",
+  WEFT_CANCELLED: "The run was cancelled.",
+  WEFT_SCRIPT_EXIT: "A script exited with a non-zero status.",
+  WEFT_REJECTED: "An approval step was rejected.",
+  WEFT_STEP_FAILED: "A step handler failed.",
+  WEFT_NOT_FOUND: "No run, step or checkpoint has that id.",
+  WEFT_CONFLICT: "The run is not in a state that allows this operation.",
+  WEFT_FENCED: "Another process took over this run; this process's write was refused.",
+  WEFT_PROVIDER: "An agent provider failed.",
+  WEFT_INTERNAL: "An unexpected internal error.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A position in a source file, 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The serialisable form of an error, as stored on steps and runs and sent in events. */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  location?: SourceLocation | undefined;
+}
+
+export class WeftError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly location: SourceLocation | undefined;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { retryable?: boolean; location?: SourceLocation; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "WeftError";
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.location = opts.location;
+  }
+  toInfo(): ErrorInfo {
+    return { code: this.code, message: this.message, retryable: this.retryable, location: this.location };
+  }
+}
+
+/** Retrying cannot help: the step fails without further attempts. */
+export class TerminalError extends WeftError {
+  constructor(message: string, code: ErrorCode = "WEFT_STEP_FAILED", opts: { cause?: unknown } = {}) {
+    super(code, message, { retryable: false, ...opts });
+    this.name = "TerminalError";
+  }
+}
+
+/** A transient failure: retried per the step's retry policy, no sooner than `retryAfterMs` when set. */
+export class RetryableError extends WeftError {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, opts: { code?: ErrorCode; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(opts.code ?? "WEFT_STEP_FAILED", message, { retryable: true, cause: opts.cause });
+    this.name = "RetryableError";
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** Turn anything thrown into an ErrorInfo. Unknown errors are retryable: a step handler's bug or a flaky dependency. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof WeftError) return err.toInfo();
+  if (err instanceof Error) return { code: "WEFT_STEP_FAILED", message: err.message, retryable: true };
+  return { code: "WEFT_STEP_FAILED", message: String(err), retryable: true };
+}
+
+/** One validation problem, with where it is and what to do about it. */
+export interface Issue {
+  code: ErrorCode;
+  message: string;
+  location: SourceLocation;
+  /** What the user can do to fix it. */
+  hint?: string | undefined;
+  severity: "error" | "warning";
+}
+
+export function formatIssue(issue: Issue): string {
+  const where = `${issue.location.file}:${issue.location.line}:${issue.location.column}`;
+  const hint = issue.hint ? `\n  → ${issue.hint}` : "";
+  return `${where}: ${issue.severity} ${issue.code}: ${issue.message}${hint}`;
+}
+
+/** Thrown when a definition has errors; carries every issue, not just the first. */
+export class ValidationError extends WeftError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    const first = issues[0];
+    super(first?.code ?? "WEFT_SCHEMA", issues.map(formatIssue).join("\n"), { location: first?.location });
+    this.name = "ValidationError";
+    this.issues = issues;
+  }
+}

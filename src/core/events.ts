@@ -1,0 +1,72 @@
+/**
+ * The typed event map. Names are seed 002's WebSocket event names; the event log, the CLI's live view and
+ * (later) the WebSocket feed all read the same records. Payload keys are snake_case like seed 002's.
+ */
+import type { ErrorInfo } from "./errors.js";
+import type { Json } from "./json.js";
+import type { RunStatus, StepStatus } from "./model.js";
+
+export interface EventMap {
+  "workflow.execution.created": {
+    workflow_name: string;
+    workflow_hash: string;
+    args: Json;
+    triggered_by: string | null;
+  };
+  "workflow.execution.status_changed": { status: RunStatus; previous: RunStatus; error?: ErrorInfo | undefined };
+  "workflow.execution.phase_changed": { current_phase: string; previous: string | null };
+  "workflow.step.started": {
+    step_id: string;
+    key: string;
+    iteration: number | null;
+    attempt: number;
+    step_name: string;
+    phase: string | null;
+  };
+  "workflow.step.progress": { step_id: string; key: string; output: string; stream: "stdout" | "stderr" | "info" };
+  "workflow.step.waiting": {
+    step_id: string;
+    key: string;
+    reason: "approval" | "timer";
+    until?: number | undefined;
+    message?: string | undefined;
+  };
+  "workflow.step.retrying": { step_id: string; key: string; attempt: number; delay_ms: number; error: ErrorInfo };
+  "workflow.step.completed": {
+    step_id: string;
+    key: string;
+    iteration: number | null;
+    attempt: number;
+    status: Extract<StepStatus, "completed" | "failed" | "skipped" | "cancelled">;
+    duration_ms: number | null;
+    error?: ErrorInfo | undefined;
+    reason?: string | undefined;
+  };
+  "workflow.step.reset": { step_id: string; key: string; by: string };
+  "workflow.approval.decided": {
+    step_id: string;
+    key: string;
+    approved: boolean;
+    by: string;
+    comment?: string | undefined;
+  };
+  "workflow.checkpoint.created": { number: number; step_key: string | null; label: string };
+  "workflow.execution.lease_acquired": {
+    owner_id: string;
+    host: string;
+    pid: number;
+    epoch: number;
+    takeover: boolean;
+  };
+  "workflow.comment.created": { comment_id: string; step_id: string | null; text: string };
+}
+
+export type EventType = keyof EventMap;
+
+export type EventOf<T extends EventType> = { type: T; data: EventMap[T] };
+
+/** An event not yet stored. */
+export type NewEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+/** A stored event: numbered per run, in commit order. */
+export type EventRecord = NewEvent & { runId: string; seq: number; at: number };
