@@ -63,3 +63,11 @@ export interface StepType<C = JsonObject> {
 
 /** A user's TypeScript function, called by `type: function` steps that name it. */
 export type StepFunction = (input: Json, ctx: StepContext, signal: AbortSignal) => Promise<Json> | Json;
+
+/**
+ * Erases a step type's config type so typed step types can sit in one `StepType[]`. Safe because the engine
+ * always passes `run` the value `configSchema` produced.
+ */
+export function defineStepType<C>(stepType: StepType<C>): StepType {
+  return stepType as unknown as StepType;
+}

@@ -77,6 +77,8 @@ export interface Transition {
    * version differs (someone else changed the run), unless `force` is set.
    */
   expectedVersion: number;
+  /** Skip the version check (the epoch check still applies): for a change that must land whatever changed since. */
+  force?: boolean | undefined;
   /** The owner's lease epoch; absent for controllers (CLI/API commands) that hold no lease. */
   epoch?: number | undefined;
   run?: RunPatch | undefined;
@@ -168,15 +170,25 @@ export interface Store {
     /**
      * Takes ownership of a run when it has no lease, its lease expired, or `isOwnerDead` says the holder is
      * gone — or when `owner.id` already holds it (a renewal). Bumps the epoch on a takeover. Returns undefined
-     * when someone else holds a live lease.
+     * when someone else holds a live lease. Finished runs can be acquired too (a retry of a failed run).
+     *
+     * Taking a lease bumps the run's `version` (reload the run after acquiring it); a renewal changes neither
+     * the epoch nor the version. `takeover` is true when a different owner held the lease (live or expired).
+     * `isOwnerDead` is called only for a live lease of another owner. Throws `WEFT_NOT_FOUND` for an unknown run.
      */
     acquire(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
-    /** Extends a held lease. False when the lease was lost (the epoch moved on). */
+    /** Extends a held lease to `now + leaseMs`. False when the lease was lost (the epoch moved on). Does not bump the version. */
     renew(lease: Lease, leaseMs: number, now: number): Promise<boolean>;
+    /** Gives up a held lease (bumping the version); does nothing when the lease was lost. The epoch is kept, so the next owner's is higher. */
     release(lease: Lease): Promise<void>;
   };
 
-  /** Applies one transition atomically; throws `FencedError` or `ConflictError` and changes nothing when refused. */
+  /**
+   * Applies one transition atomically and bumps the run's version by 1; throws `FencedError` (checked first) or
+   * `ConflictError`, or a `WeftError` `WEFT_NOT_FOUND` for an unknown run, and changes nothing when refused.
+   * Events get the run's next seqs in order; checkpoints the next numbers, with `eventSeq` = the seq of the
+   * transition's last event (or the run's latest seq when it has none).
+   */
   commit(t: Transition): Promise<CommitResult>;
 
   close(): Promise<void>;

@@ -1,0 +1,246 @@
+import type { Command } from "commander";
+import { WeftError } from "../../core/errors.js";
+import type { EventRecord } from "../../core/events.js";
+import type { RunRecord, RunStatus } from "../../core/model.js";
+import { RUN_STATUSES } from "../../core/model.js";
+import type { Store } from "../../store/store.js";
+import type { GlobalOptions } from "../context.js";
+import { openStore } from "../context.js";
+import { EXIT } from "../drive.js";
+import type { Out } from "../output.js";
+import { STATUS_ICON, ago, iso, ms, paint, statusColour, stdoutOut, table } from "../output.js";
+import { follow, printEvent, runJson } from "../progress.js";
+import { formatOf, limitOf } from "./shared.js";
+
+interface InspectOptions extends GlobalOptions {
+  format?: string;
+  limit?: string;
+  status?: string;
+  workflows?: boolean;
+  step?: string;
+  follow?: boolean;
+}
+
+async function withStore(cmd: Command, fn: (store: Store, o: InspectOptions, out: Out) => Promise<number>) {
+  const o = cmd.optsWithGlobals<InspectOptions>();
+  const store = openStore(o);
+  try {
+    process.exitCode = await fn(store, o, stdoutOut());
+  } finally {
+    await store.close();
+  }
+}
+
+async function mustGet(store: Store, id: string): Promise<RunRecord> {
+  const run = await store.runs.get(id);
+  if (!run) throw new WeftError("WEFT_NOT_FOUND", `no run has id ${id}; \`weft list\` shows the runs`);
+  return run;
+}
+
+function duration(run: RunRecord): number | null {
+  if (run.startedAt === null) return null;
+  return (run.endedAt ?? Date.now()) - run.startedAt;
+}
+
+export function registerInspect(program: Command): void {
+  program
+    .command("list")
+    .description("list runs, newest first (or, with --workflows, the workflows that ran and their stats)")
+    .option("--status <status>", `only runs in this status (${RUN_STATUSES.join(", ")}), comma-separated`)
+    .option("--limit <n>", "at most this many (default 20)")
+    .option("--workflows", "one line per workflow: runs, success rate, average duration")
+    .option("--format <format>", "table | json", "table")
+    .action((_o, cmd: Command) =>
+      withStore(cmd, async (store, o, out) => {
+        const format = formatOf(o.format);
+        const statuses = o.status?.split(",").map((s) => s.trim());
+        for (const s of statuses ?? []) {
+          if (!(RUN_STATUSES as readonly string[]).includes(s)) {
+            throw new WeftError("WEFT_ARGS", `--status: unknown status "${s}"; one of ${RUN_STATUSES.join(", ")}`);
+          }
+        }
+        if (o.workflows) {
+          const runs = await store.runs.list({ limit: 100_000 });
+          const by = new Map<string, RunRecord[]>();
+          for (const r of runs) by.set(r.workflowName, [...(by.get(r.workflowName) ?? []), r]);
+          const rows = [...by.entries()].map(([name, rs]) => {
+            const ended = rs.filter((r) => r.endedAt !== null);
+            const ok = rs.filter((r) => r.status === "completed");
+            const durations = ok.map((r) => duration(r) ?? 0);
+            return {
+              name,
+              version: rs[0]?.definition.version ?? null,
+              description: rs[0]?.definition.description ?? null,
+              executions: rs.length,
+              successful: ok.length,
+              success_rate: ended.length ? ok.length / ended.length : null,
+              average_duration_ms: durations.length ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length) : null,
+            };
+          });
+          if (format === "json") out.line(JSON.stringify(rows, null, 2));
+          else
+            out.line(
+              table(
+                ["WORKFLOW", "VERSION", "EXECUTIONS", "SUCCESS", "AVG DURATION"],
+                rows.map((r) => [
+                  r.name,
+                  r.version ?? "-",
+                  String(r.executions),
+                  r.success_rate === null ? "-" : `${Math.round(r.success_rate * 100)}%`,
+                  ms(r.average_duration_ms),
+                ]),
+              ),
+            );
+          return EXIT.ok;
+        }
+        const runs = await store.runs.list({ status: statuses as RunStatus[] | undefined, limit: limitOf(o.limit, 20) });
+        if (format === "json") {
+          out.line(JSON.stringify(runs.map((r) => ({ ...runJson(r, []), steps: undefined })), null, 2));
+          return EXIT.ok;
+        }
+        if (!runs.length) {
+          out.line("no runs yet — `weft run <file>` starts one");
+          return EXIT.ok;
+        }
+        out.line(
+          table(
+            ["RUN ID", "WORKFLOW", "STATUS", "PHASE", "STARTED", "DURATION"],
+            runs.map((r) => [
+              r.id,
+              r.workflowName,
+              paint(out, statusColour(r.status), r.status),
+              r.currentPhase ?? "-",
+              r.startedAt ? ago(r.startedAt) : "-",
+              ms(duration(r)),
+            ]),
+          ),
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command("status <run-id>")
+    .description("show a run and its steps")
+    .option("--format <format>", "table | json", "table")
+    .action((id: string, _o, cmd: Command) =>
+      withStore(cmd, async (store, o, out) => {
+        const run = await mustGet(store, id);
+        const steps = await store.steps.list(id);
+        if (formatOf(o.format) === "json") {
+          out.line(JSON.stringify(runJson(run, steps), null, 2));
+          return EXIT.ok;
+        }
+        const top = steps.filter((s) => s.iteration === null);
+        out.line("Workflow Execution Status:");
+        out.line("");
+        out.line(`Execution ID: ${run.id}`);
+        out.line(`Workflow: ${run.workflowName}`);
+        out.line(`State: ${paint(out, statusColour(run.status), run.status)}`);
+        if (run.currentPhase) out.line(`Phase: ${run.currentPhase}`);
+        out.line(`Steps: ${top.filter((s) => s.status === "completed").length}/${top.length} completed`);
+        out.line(`Started: ${iso(run.startedAt)}`);
+        out.line(`Completed: ${iso(run.endedAt)}`);
+        out.line(`Duration: ${ms(duration(run))}`);
+        if (run.forkedFrom) out.line(`Forked from: ${run.forkedFrom.runId} at checkpoint ${run.forkedFrom.checkpoint}`);
+        if (run.error) out.line(paint(out, "red", `Error: ${run.error.message}`));
+        out.line("");
+        out.line(
+          table(
+            ["STEP", "STATUS", "ATTEMPT", "DURATION", "NOTE"],
+            steps.map((s) => [
+              s.key,
+              paint(out, statusColour(s.status), `${STATUS_ICON[s.status]} ${s.status}`),
+              String(s.attempt),
+              ms(s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null),
+              s.error?.message ?? (s.waitingFor === "approval" ? `weft approve ${run.id} ${s.key}` : ""),
+            ]),
+          ),
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command("checkpoints <run-id>")
+    .description("list a run's checkpoints, newest first (one after every finished step)")
+    .option("--limit <n>", "at most this many (default 10)")
+    .option("--format <format>", "table | json", "table")
+    .action((id: string, _o, cmd: Command) =>
+      withStore(cmd, async (store, o, out) => {
+        await mustGet(store, id);
+        const cps = await store.checkpoints.list(id, limitOf(o.limit, 10));
+        if (formatOf(o.format) === "json") {
+          out.line(
+            JSON.stringify(
+              cps.map((c) => ({ number: c.number, step_key: c.stepKey, label: c.label, event_seq: c.eventSeq, created_at: iso(c.createdAt) })),
+              null,
+              2,
+            ),
+          );
+          return EXIT.ok;
+        }
+        out.line(`Checkpoints for execution: ${id}`);
+        out.line("");
+        for (const c of cps) {
+          out.line(`${c.number}. Checkpoint ${c.number} — ${c.label}`);
+          out.line(`   Step: ${c.stepKey ?? "-"} | Created: ${ago(c.createdAt)} | Event: #${c.eventSeq}`);
+        }
+        if (!cps.length) out.line("no checkpoints yet (one is taken after every finished step)");
+        out.line("");
+        out.line(`Use "weft resume ${id}" to resume from the latest checkpoint, "weft rewind ${id} <n>" to fork from one`);
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command("logs <run-id>")
+    .description("print a run's events and step output (-f: follow until the run ends)")
+    .option("--step <key>", "only this step")
+    .option("-f, --follow", "keep printing until the run ends")
+    .option("--format <format>", "table | json", "table")
+    .action((id: string, _o, cmd: Command) =>
+      withStore(cmd, async (store, o, out) => {
+        const format = formatOf(o.format);
+        await mustGet(store, id);
+        const print = (e: EventRecord) => {
+          if (o.step && (!("key" in e.data) || (e.data.key !== o.step && e.data.step_id !== o.step))) return;
+          if (format === "table") out.line(paint(out, "gray", new Date(e.at).toISOString().slice(11, 23)) + " " + describe(e));
+          else printEvent(out, e, { output: true, format });
+        };
+        if (o.follow) {
+          const run = await follow(store, id, print);
+          return run.status === "completed" ? EXIT.ok : EXIT.runFailed;
+        }
+        let seq = 0;
+        for (;;) {
+          const batch = await store.events.list(id, seq, 1000);
+          for (const e of batch) print(e);
+          if (batch.length < 1000) break;
+          seq = batch[batch.length - 1]!.seq;
+        }
+        return EXIT.ok;
+      }),
+    );
+}
+
+function describe(e: EventRecord): string {
+  switch (e.type) {
+    case "workflow.step.progress":
+      return `${e.data.key} ${e.data.stream}: ${e.data.output}`;
+    case "workflow.step.started":
+      return `${e.data.key} started (attempt ${e.data.attempt})`;
+    case "workflow.step.completed":
+      return `${e.data.key} ${e.data.status}${e.data.error ? `: ${e.data.error.message}` : e.data.reason ? `: ${e.data.reason}` : ""}`;
+    case "workflow.step.retrying":
+      return `${e.data.key} retrying in ${e.data.delay_ms} ms: ${e.data.error.message}`;
+    case "workflow.step.waiting":
+      return `${e.data.key} waiting for ${e.data.reason}${e.data.message ? `: ${e.data.message}` : ""}`;
+    case "workflow.execution.status_changed":
+      return `run ${e.data.status}${e.data.error ? `: ${e.data.error.message}` : ""}`;
+    case "workflow.execution.phase_changed":
+      return `phase ${e.data.current_phase}`;
+    default:
+      return `${e.type} ${JSON.stringify(e.data)}`;
+  }
+}

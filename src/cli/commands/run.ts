@@ -1,0 +1,104 @@
+import type { Command } from "commander";
+import { WeftError } from "../../core/errors.js";
+import type { JsonObject } from "../../core/json.js";
+import { isJsonObject } from "../../core/json.js";
+import { loadWorkflowFile } from "../../definition/index.js";
+import type { GlobalOptions } from "../context.js";
+import { dataDirOf, openEngine, stepTypeSchemas } from "../context.js";
+import { EXIT, driveInForeground, spawnDetached } from "../drive.js";
+import { stdoutOut } from "../output.js";
+import { formatOf } from "./shared.js";
+
+interface RunOptions extends GlobalOptions {
+  context?: string;
+  args?: string;
+  arg?: string[];
+  triggeredBy?: string;
+  priority?: string;
+  name?: string;
+  idempotencyKey?: string;
+  detach?: boolean;
+  quiet?: boolean;
+  format?: string;
+}
+
+export function parseArgs(o: RunOptions): JsonObject {
+  let args: JsonObject = {};
+  const text = o.context ?? o.args;
+  if (text !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new WeftError("WEFT_ARGS", `--context is not valid JSON: ${(err as Error).message}. Example: --context '{"filePath":"src/app.ts"}'`);
+    }
+    if (!isJsonObject(parsed as never)) {
+      throw new WeftError("WEFT_ARGS", `--context must be a JSON object like '{"key":"value"}', not ${Array.isArray(parsed) ? "an array" : typeof parsed}`);
+    }
+    args = parsed as JsonObject;
+  }
+  for (const pair of o.arg ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new WeftError("WEFT_ARGS", `--arg must look like key=value, got "${pair}"`);
+    args[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return args;
+}
+
+function parsePriority(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new WeftError("WEFT_ARGS", `--priority must be an integer, got "${text}"`);
+  return n;
+}
+
+const collect = (value: string, prev: string[] = []) => [...prev, value];
+
+export function registerRun(program: Command): void {
+  program
+    .command("run <file>")
+    .description("run a workflow file (YAML or JSON) and show each step live until the run ends")
+    .option("--context <json>", "the run's arguments as a JSON object")
+    .option("--args <json>", "same as --context")
+    .option("-a, --arg <key=value>", "one string argument (repeatable)", collect)
+    .option("--triggered-by <name>", "who or what started the run (recorded)")
+    .option("--priority <n>", "higher-priority runs' steps start first (default 0)")
+    .option("--name <name>", "a name for this run (default: the workflow's name)")
+    .option("--idempotency-key <key>", "start at most one run for this key; a repeat attaches to that run")
+    .option("--detach", "start the run in a background process and return at once")
+    .option("--quiet", "do not print the steps' output lines")
+    .option("--format <format>", "table | json (one JSON object per line)", "table")
+    .action(async (file: string, _o: RunOptions, cmd: Command) => {
+      const o = cmd.optsWithGlobals<RunOptions>();
+      const format = formatOf(o.format);
+      const out = stdoutOut();
+      const args = parseArgs(o);
+      const priority = parsePriority(o.priority);
+      const { workflow, warnings } = await loadWorkflowFile(file, { stepTypes: stepTypeSchemas() });
+      for (const w of warnings) out.err(`warning: ${w.message} (${w.location.file}:${w.location.line})`);
+      const engine = openEngine(o);
+      try {
+        const { run, created } = await engine.launch(workflow, {
+          args,
+          priority,
+          name: o.name,
+          triggeredBy: o.triggeredBy,
+          idempotencyKey: o.idempotencyKey,
+        });
+        if (format === "json") out.line(JSON.stringify({ type: "run", id: run.id, created, workflow: run.workflowName }));
+        else out.line(run.id);
+        if (!created) out.err(`a run with idempotency key "${o.idempotencyKey}" exists already: ${run.id}`);
+        if (o.detach) {
+          const pid = spawnDetached(run.id, dataDirOf(o));
+          if (format === "table") out.err(`running in the background (pid ${pid}); \`weft status ${run.id}\` shows it`);
+          process.exitCode = EXIT.ok;
+          return;
+        }
+        process.exitCode = await driveInForeground(engine, run.id, out, { output: !o.quiet, format });
+      } finally {
+        await engine.close();
+        await engine.store.close();
+      }
+    });
+}
+

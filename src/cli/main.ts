@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/** The `weft` command. Each command lives in its own file under commands/. */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { ValidationError, WeftError, formatIssue } from "../core/errors.js";
+import { registerControl } from "./commands/control.js";
+import { registerDefinition } from "./commands/definition.js";
+import { registerInspect } from "./commands/inspect.js";
+import { registerRun } from "./commands/run.js";
+import { EXIT } from "./drive.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("weft")
+    .description("durable workflows for AI-agent pipelines")
+    .version(pkg.version)
+    .option("--data-dir <dir>", "where weft keeps its database and run folders (env WEFT_DATA_DIR; default ~/.weft)")
+    .option("--durability <mode>", "full (fsync every commit, default) | normal (env WEFT_DURABILITY)")
+    .option("--mock-fixtures <file>", "a fixture file scripting the mock provider's answers (env WEFT_MOCK_FIXTURES)")
+    .showHelpAfterError("(run `weft --help` for usage)");
+  registerRun(program);
+  registerControl(program);
+  registerInspect(program);
+  registerDefinition(program);
+  return program;
+}
+
+function exitCodeOf(err: WeftError): number {
+  if (err.code === "WEFT_NOT_FOUND") return EXIT.notFound;
+  if (err.code === "WEFT_CONFLICT") return EXIT.conflict;
+  return EXIT.usage;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT.usage;
+      return;
+    }
+    if (err instanceof ValidationError) {
+      for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      process.stderr.write(`✗ ${err.issues.length} problem${err.issues.length === 1 ? "" : "s"}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    if (err instanceof WeftError) {
+      process.stderr.write(`weft: ${err.message}\n`);
+      process.exitCode = exitCodeOf(err);
+      return;
+    }
+    process.stderr.write(`weft: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

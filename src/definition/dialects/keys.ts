@@ -1,0 +1,93 @@
+/**
+ * The keys each dialect uses. Every dialect is read by one reader: the seed dialects' spellings are aliases
+ * of canonical keys (`key` → `id`, `dependencies` → `needs`, `condition` → `if`, `continueOnError` →
+ * `optional`, `retryPolicy` → `retry`, `timeoutMs` → `timeout`), accepted in any file.
+ */
+
+/** Canonical top-level keys (plus `config`, seed 003's settings block, and `$schema` for editors). */
+export const TOP_KEYS = [
+  "name",
+  "description",
+  "version",
+  "author",
+  "tags",
+  "category",
+  "phases",
+  "argsSchema",
+  "args",
+  "parallelism",
+  "timeout",
+  "mode",
+  "defaults",
+  "steps",
+  "config",
+  "$schema",
+] as const;
+
+export const DEFAULTS_KEYS = ["retry", "timeout", "optional"] as const;
+
+/** Seed 003's top-level `config`. */
+export const SEED003_CONFIG_KEYS = ["timeout", "maxRetries", "checkpointInterval", "parallelism", "continueOnError"];
+
+/** Keys every step may have; anything else on a step belongs to its type's `config`. */
+export const STEP_KEYS = [
+  "id",
+  "name",
+  "type",
+  "phase",
+  "needs",
+  "if",
+  "optional",
+  "retry",
+  "timeout",
+  "foreach",
+  "priority",
+  "on_success",
+  "on_failure",
+  "description",
+] as const;
+
+/** Seed spellings of step keys → the canonical key. */
+export const STEP_ALIASES: Readonly<Record<string, (typeof STEP_KEYS)[number]>> = {
+  key: "id",
+  dependencies: "needs",
+  condition: "if",
+  continueOnError: "optional",
+  retryPolicy: "retry",
+  timeoutMs: "timeout",
+};
+
+/** Accepted and ignored: seed 003's `parallel` (the DAG decides what runs in parallel). */
+export const STEP_IGNORED_KEYS = ["parallel"];
+
+/** Config keys of the built-in step types, so they are never mistaken for misspelt step keys. */
+export const KNOWN_CONFIG_KEYS = [
+  "prompt",
+  "agent",
+  "system",
+  "model",
+  "outputSchema",
+  "permission",
+  "inputs",
+  "input",
+  "command",
+  "cwd",
+  "env",
+  "shell",
+  "message",
+  "duration",
+  "until",
+  "function",
+  "onTimeout",
+  "approvers",
+  "output",
+];
+
+export const BUILTIN_STEP_TYPES = ["agent", "script", "approval", "sleep", "noop", "function"];
+
+/** Names an expression may start with besides step ids and argument names. */
+export const EXPRESSION_ROOTS = ["args", "input", "context", "steps", "run", "workflow", "item", "index"];
+
+export const SEED002_TOP_KEYS = ["name", "description", "argsSchema", "phases", "steps"];
+export const SEED002_STEP_KEYS = ["id", "name", "phase", "type", "agent", "prompt", "permission", "command", "cwd"];
+export const SEED003_STEP_MARKERS = ["key", "dependencies", "retryPolicy", "timeoutMs", "parallel", "continueOnError"];

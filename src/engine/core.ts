@@ -1,0 +1,54 @@
+import type { EventRecord } from "../core/events.js";
+import type { Owner } from "../core/model.js";
+import type { ProviderRegistry } from "../agents/provider.js";
+import type { StepType } from "../steps/step-type.js";
+import type { Store } from "../store/store.js";
+import type { RunDriver } from "./driver.js";
+import type { Faults } from "./faults.js";
+
+export interface Clock {
+  now(): number;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** The engine-wide cap on handlers running at once (all runs of this process). */
+export class Slots {
+  private used = 0;
+  constructor(readonly capacity: number) {}
+  available(): number {
+    return Math.max(0, this.capacity - this.used);
+  }
+  acquire(n: number): void {
+    this.used += n;
+  }
+  release(n: number): void {
+    this.used = Math.max(0, this.used - n);
+    this.onRelease?.();
+  }
+  onRelease?: () => void;
+}
+
+/** What drivers share: the engine's dependencies and a few callbacks. Internal. */
+export interface EngineCore {
+  store: Store;
+  clock: Clock;
+  random: () => number;
+  owner: Owner;
+  leaseMs: number;
+  pollMs: number;
+  dataDir: string;
+  projectPath: string;
+  stepTypes: ReadonlyMap<string, StepType<unknown>>;
+  providers: ProviderRegistry;
+  faults: Faults;
+  logger: Logger;
+  slots: Slots;
+  isOwnerDead: (owner: Owner) => boolean;
+  publish(events: EventRecord[]): void;
+  notice(runId: string, message: string): void;
+  detach(driver: RunDriver): void;
+}

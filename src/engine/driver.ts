@@ -1,0 +1,630 @@
+/**
+ * Drives one run while this process holds its lease: applies handler results and scheduler decisions to
+ * the in-memory state, commits them as one transition, then starts the handlers of the steps it decided to
+ * start. Handlers that finish in the same tick are committed together (batched).
+ *
+ * Failure semantics: a step's handler is only called after the transition that marks it `running` is
+ * durable. If the process dies before the handler's result is committed, the next owner finds the step
+ * `running`, resets it and runs the same attempt again with the same idempotency key (at-least-once).
+ */
+import type { ErrorInfo } from "../core/errors.js";
+import { TerminalError, WeftError, toErrorInfo } from "../core/errors.js";
+import type { EventRecord } from "../core/events.js";
+import { evaluate, evaluateCondition, parseExpression, renderString, renderValue } from "../core/expressions/index.js";
+import type { Json, JsonObject } from "../core/json.js";
+import { isJsonObject } from "../core/json.js";
+import type { Lease, RunRecord, WorkflowStep } from "../core/model.js";
+import { TERMINAL_RUN_STATUSES, idempotencyKey } from "../core/model.js";
+import { backoffDelay, shouldRetry } from "../core/retry.js";
+import type { Decision, Evaluation } from "../core/scheduler.js";
+import { schedule } from "../core/scheduler.js";
+import type { StepContext, StepOutcome, StepType } from "../steps/step-type.js";
+import { ConflictError, FencedError } from "../store/store.js";
+import type { EngineCore } from "./core.js";
+import { StepLog, stepLogDir } from "./logs.js";
+import { runScope } from "./scope.js";
+import { RunState, newStepRecord } from "./state.js";
+
+interface Result {
+  key: string;
+  attempt: number;
+  outcome?: StepOutcome;
+  error?: ErrorInfo;
+  retryAfterMs?: number | undefined;
+}
+
+interface Handler {
+  abort: AbortController;
+  attempt: number;
+  log: StepLog;
+}
+
+/** At most this many progress lines of one step run go to the event log; the rest only to events.jsonl. */
+const MAX_PROGRESS_EVENTS = 1000;
+
+export class RunDriver {
+  state!: RunState;
+  private lease!: Lease;
+  private handlers = new Map<string, Handler>();
+  private results: Result[] = [];
+  private busy = false;
+  private again = false;
+  private ended = false;
+  private timers: NodeJS.Timeout[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private progressCount = new Map<string, number>();
+  private progressTimer: NodeJS.Timeout | undefined;
+  starved = false;
+  readonly done: Promise<RunRecord>;
+  private resolveDone!: (run: RunRecord) => void;
+  private rejectDone!: (err: unknown) => void;
+
+  constructor(
+    private readonly core: EngineCore,
+    readonly runId: string,
+  ) {
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+  }
+
+  get priority(): number {
+    return this.state?.run.priority ?? 0;
+  }
+
+  /** Takes the lease and starts driving. False when another live process holds the run. */
+  async start(): Promise<boolean> {
+    const { store, owner, leaseMs, clock } = this.core;
+    const got = await store.leases.acquire(this.runId, {
+      owner,
+      leaseMs,
+      now: clock.now(),
+      isOwnerDead: this.core.isOwnerDead,
+    });
+    if (!got) return false;
+    this.lease = got.lease;
+    await this.reload();
+    const now = clock.now();
+    this.state.emit("workflow.execution.lease_acquired", {
+      owner_id: owner.id,
+      host: owner.host,
+      pid: owner.pid,
+      epoch: got.lease.epoch,
+      takeover: got.takeover,
+    });
+    // Steps left `running` by a previous owner were interrupted: run the same attempt again.
+    for (const rec of [...this.state.steps.values()]) {
+      if (rec.status === "running" && rec.items === null) {
+        this.state.updateStep(rec.key, { status: "pending", attempt: rec.attempt - 1, notBefore: null }, now);
+        this.state.emit("workflow.step.progress", {
+          step_id: rec.stepId,
+          key: rec.key,
+          output: `attempt ${rec.attempt} was interrupted (its process stopped); running it again`,
+          stream: "info",
+        });
+      }
+    }
+    if (this.state.run.status === "pending") this.state.setStatus("running", now);
+    this.timers.push(setInterval(() => this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3))));
+    this.timers.push(setInterval(() => this.poll(), this.core.pollMs));
+    const timeout = this.state.workflow.timeoutMs;
+    if (timeout !== undefined) {
+      const startedAt = this.state.run.startedAt ?? now;
+      this.timers.push(setTimeout(() => this.runTimedOut(timeout), Math.max(0, startedAt + timeout - now)));
+    }
+    for (const t of this.timers) t.unref?.();
+    this.tick();
+    return true;
+  }
+
+  private async reload(): Promise<void> {
+    const [run, steps] = await Promise.all([
+      this.core.store.runs.get(this.runId),
+      this.core.store.steps.list(this.runId),
+    ]);
+    if (!run) throw new WeftError("WEFT_NOT_FOUND", `run ${this.runId} does not exist`);
+    this.state = new RunState(run, steps);
+    // Handlers whose step was cancelled or reset by another process stop now.
+    for (const [key, h] of this.handlers) {
+      const rec = this.state.step(key);
+      if (!rec || rec.status !== "running" || rec.attempt !== h.attempt) {
+        h.abort.abort(new WeftError("WEFT_CANCELLED", `step run ${key} was ${rec?.status ?? "removed"} by another process`));
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.ended) return;
+    try {
+      const ok = await this.core.store.leases.renew(this.lease, this.core.leaseMs, this.core.clock.now());
+      if (!ok) this.lost();
+    } catch (err) {
+      this.core.logger.warn(`run ${this.runId}: lease renewal failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.ended || this.busy) return;
+    try {
+      const versions = await this.core.store.runs.versions([this.runId]);
+      const v = versions.get(this.runId);
+      if (v !== undefined && v !== this.state.run.version && !this.busy) {
+        await this.reload();
+        this.tick();
+      }
+    } catch (err) {
+      this.core.logger.warn(`run ${this.runId}: poll failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Schedules a pass; passes never overlap, and a request during one runs another right after. */
+  tick(): void {
+    if (this.ended) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    this.pass()
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        this.busy = false;
+      });
+  }
+
+  private async pass(): Promise<void> {
+    do {
+      this.again = false;
+      if (this.ended) return;
+      const now = this.core.clock.now();
+      const consumed = this.results.length;
+      for (let i = 0; i < consumed; i++) this.applyResult(this.results[i]!, now);
+      const starts: Array<Extract<Decision, { kind: "start" }>> = [];
+      let wakeAt: number | null = null;
+      this.starved = false;
+      for (let pass = 0; pass < 10_000; pass++) {
+        const out = schedule({
+          workflow: this.state.workflow,
+          steps: this.state.steps,
+          runStatus: this.state.run.status,
+          now,
+          capacity: this.capacity(),
+          evaluate: (step, what) => this.evaluateStep(step, what),
+        });
+        wakeAt = out.wakeAt;
+        this.starved = out.starved;
+        if (out.decisions.length === 0) break;
+        for (const d of out.decisions) {
+          this.apply(d, now);
+          if (d.kind === "start") starts.push(d);
+        }
+      }
+      this.updateRunStatus(now);
+      if (!this.state.dirty) {
+        this.results.splice(0, consumed);
+        this.setWake(wakeAt);
+        break;
+      }
+      this.core.faults.hit("before-commit");
+      const t = this.state.take(now, this.lease.epoch);
+      let seqs: number[];
+      try {
+        const res = await this.core.store.commit(t);
+        this.state.run.version = res.version;
+        seqs = res.eventSeqs;
+      } catch (err) {
+        this.core.slots.release(starts.length);
+        if (err instanceof ConflictError) {
+          await this.reload();
+          this.again = true;
+          continue;
+        }
+        if (err instanceof FencedError) {
+          this.lost();
+          return;
+        }
+        throw err;
+      }
+      this.results.splice(0, consumed);
+      this.core.faults.hit("after-commit");
+      this.publish(t.events ?? [], seqs, now);
+      for (const s of starts) this.launch(s);
+      this.setWake(wakeAt);
+      if (TERMINAL_RUN_STATUSES.has(this.state.run.status)) {
+        await this.finish();
+        return;
+      }
+    } while (this.again);
+  }
+
+  private capacity(): number {
+    const par = this.state.workflow.parallelism ?? Number.POSITIVE_INFINITY;
+    let running = 0;
+    for (const rec of this.state.steps.values()) if (rec.status === "running" && rec.items === null) running++;
+    return Math.max(0, Math.min(par - running, this.core.slots.available()));
+  }
+
+  private evaluateStep(step: WorkflowStep, what: "if" | "foreach"): Evaluation {
+    const scope = runScope(this.state);
+    try {
+      if (what === "if") return { ok: true, value: evaluateCondition(step.if ?? "true", scope) };
+      const src = (step.foreach ?? "[]").trim();
+      const value = src.includes("{{") ? renderValue(src, scope) : evaluate(parseExpression(src), scope);
+      return { ok: true, value };
+    } catch (err) {
+      const info = toErrorInfo(err);
+      return {
+        ok: false,
+        error: { ...info, retryable: false, message: `${what} of step \`${step.id}\`: ${info.message}`, location: step.location },
+      };
+    }
+  }
+
+  private apply(d: Decision, now: number): void {
+    const st = this.state;
+    switch (d.kind) {
+      case "start": {
+        const rec = st.step(d.key);
+        if (!rec) return;
+        const next = st.updateStep(
+          d.key,
+          { status: "running", attempt: rec.attempt + 1, startedAt: now, notBefore: null, endedAt: null },
+          now,
+        );
+        const step = st.byId.get(d.stepId);
+        this.core.slots.acquire(1);
+        st.setPhase(step?.phase);
+        st.emit("workflow.step.started", {
+          step_id: d.stepId,
+          key: d.key,
+          iteration: d.iteration,
+          attempt: next.attempt,
+          step_name: step?.name ?? d.stepId,
+          phase: step?.phase ?? null,
+        });
+        return;
+      }
+      case "skip":
+        st.endStep(d.key, "skipped", now, { reason: d.reason });
+        return;
+      case "fail":
+        st.endStep(d.key, "failed", now, { error: d.error });
+        return;
+      case "expand": {
+        st.updateStep(d.stepId, { status: "running", items: d.items.length, startedAt: now }, now);
+        d.items.forEach((item, i) => st.setStep(newStepRecord(this.runId, d.stepId, i, now, { item })));
+        return;
+      }
+      case "join":
+        if (d.status === "completed") st.endStep(d.stepId, "completed", now, { output: d.output, attemptRecord: false });
+        else st.endStep(d.stepId, "failed", now, { error: d.error, attemptRecord: false });
+        return;
+      case "wake":
+        st.endStep(d.key, "completed", now);
+        return;
+      case "approval-timeout": {
+        const rec = st.step(d.key);
+        const req = rec && isJsonObject(rec.output) ? rec.output : {};
+        const approve = req.onTimeout === "approve";
+        st.emit("workflow.approval.decided", { step_id: d.stepId, key: d.key, approved: approve, by: "timeout" });
+        if (approve) st.endStep(d.key, "completed", now, { output: { approved: true, by: "timeout", comment: null } });
+        else
+          st.endStep(d.key, "failed", now, {
+            error: { code: "WEFT_REJECTED", message: `approval \`${d.key}\` timed out and was rejected`, retryable: false },
+          });
+        return;
+      }
+      case "complete-run":
+        st.patchRun({ output: d.output });
+        st.setStatus("completed", now);
+        return;
+      case "fail-run":
+        for (const key of d.skip) st.endStep(key, "skipped", now, { reason: "the run failed" });
+        st.setStatus("failed", now, d.error);
+        return;
+    }
+  }
+
+  private applyResult(r: Result, now: number): void {
+    const st = this.state;
+    const rec = st.step(r.key);
+    if (!rec || rec.status !== "running" || rec.attempt !== r.attempt) return; // stale: cancelled or reset meanwhile
+    const o = r.outcome;
+    if (o?.kind === "completed") {
+      st.endStep(r.key, "completed", now, { output: o.output });
+    } else if (o?.kind === "approval") {
+      st.updateStep(
+        r.key,
+        {
+          status: "waiting",
+          waitingFor: "approval",
+          notBefore: o.timeoutMs === undefined ? null : now + o.timeoutMs,
+          output: { message: o.message ?? null, onTimeout: o.onTimeout ?? null },
+        },
+        now,
+      );
+      st.emit("workflow.step.waiting", {
+        step_id: rec.stepId,
+        key: r.key,
+        reason: "approval",
+        message: o.message,
+        until: o.timeoutMs === undefined ? undefined : now + o.timeoutMs,
+      });
+    } else if (o?.kind === "sleep") {
+      st.updateStep(
+        r.key,
+        { status: "waiting", waitingFor: "timer", notBefore: o.until, output: o.output ?? null },
+        now,
+      );
+      st.emit("workflow.step.waiting", { step_id: rec.stepId, key: r.key, reason: "timer", until: o.until });
+    } else {
+      const error = r.error ?? { code: "WEFT_INTERNAL", message: "step ended without a result", retryable: false };
+      const step = st.byId.get(rec.stepId);
+      if (step && shouldRetry(step.retry, rec.attempt, error)) {
+        const delay = Math.max(backoffDelay(step.retry, rec.attempt + 1, this.core.random), r.retryAfterMs ?? 0);
+        st.addAttempt({
+          runId: this.runId,
+          key: r.key,
+          attempt: rec.attempt,
+          status: "failed",
+          output: null,
+          error,
+          startedAt: rec.startedAt ?? now,
+          endedAt: now,
+        });
+        st.updateStep(r.key, { status: "pending", notBefore: now + delay, error }, now);
+        st.emit("workflow.step.retrying", {
+          step_id: rec.stepId,
+          key: r.key,
+          attempt: rec.attempt,
+          delay_ms: delay,
+          error,
+        });
+      } else {
+        st.endStep(r.key, "failed", now, { error });
+      }
+    }
+  }
+
+  private updateRunStatus(now: number): void {
+    const st = this.state;
+    const s = st.run.status;
+    if (s !== "running" && s !== "waiting") return;
+    let running = false;
+    let waiting = false;
+    let backoff = false;
+    for (const rec of st.steps.values()) {
+      if (rec.status === "running" && rec.items === null) running = true;
+      else if (rec.status === "waiting") waiting = true;
+      else if (rec.status === "pending" && rec.attempt > 0) backoff = true;
+    }
+    if (!running && waiting && !backoff) st.setStatus("waiting", now);
+    else if (s === "waiting" && (running || backoff || !waiting)) st.setStatus("running", now);
+  }
+
+  private setWake(at: number | null): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    if (at === null) return;
+    this.wakeTimer = setTimeout(() => this.tick(), Math.max(0, at - this.core.clock.now()) + 1);
+  }
+
+  private publish(events: ReadonlyArray<{ type: string; data: unknown }>, seqs: number[], now: number): void {
+    if (!events.length) return;
+    const records = events.map((e, i) => ({ ...e, runId: this.runId, seq: seqs[i] ?? 0, at: now }) as EventRecord);
+    this.core.publish(records);
+  }
+
+  private launch(s: Extract<Decision, { kind: "start" }>): void {
+    const rec = this.state.step(s.key);
+    const step = this.state.byId.get(s.stepId);
+    if (!rec || !step) return;
+    const log = new StepLog(stepLogDir(this.core.dataDir, this.runId, s.key));
+    const abort = new AbortController();
+    const h: Handler = { abort, attempt: rec.attempt, log };
+    this.handlers.set(s.key, h);
+    this.core.faults.hit("after-start");
+    let timer: NodeJS.Timeout | undefined;
+    if (step.timeoutMs !== undefined) {
+      const ms = step.timeoutMs;
+      timer = setTimeout(
+        () => abort.abort(new WeftError("WEFT_TIMEOUT", `step \`${s.key}\` timed out after ${ms} ms`, { retryable: true })),
+        ms,
+      );
+    }
+    const item =
+      s.iteration !== null && isJsonObject(rec.input) ? { item: rec.input.item ?? null, index: s.iteration } : undefined;
+    const ctx = this.context(step, s.key, s.iteration, rec.attempt, log, item);
+    const started = this.core.clock.now();
+    const result: Result = { key: s.key, attempt: rec.attempt };
+    const type = this.core.stepTypes.get(step.type);
+    const run = async (): Promise<StepOutcome> => {
+      if (!type) throw new TerminalError(`no step type \`${step.type}\` is registered`, "WEFT_UNKNOWN_STEP_TYPE");
+      return type.run(ctx, parseConfig(type, step), abort.signal);
+    };
+    run()
+      .then((outcome) => {
+        result.outcome = outcome;
+        if (outcome.kind === "completed") {
+          log.writeJson("output.json", outcome.output);
+          log.summary(outcome.summary ?? defaultSummary(step, s.key, rec.attempt, started, this.core.clock.now()));
+        }
+      })
+      .catch((err: unknown) => {
+        result.error = abort.signal.aborted && isWeftError(abort.signal.reason) ? abort.signal.reason.toInfo() : toErrorInfo(err);
+        if (err instanceof WeftError && "retryAfterMs" in err && typeof err.retryAfterMs === "number") {
+          result.retryAfterMs = err.retryAfterMs;
+        }
+        log.event({ type: "error", at: this.core.clock.now(), error: result.error as unknown as JsonObject });
+        log.summary(`# ${step.name}\n\nFailed (attempt ${rec.attempt}): ${result.error.message}\n`);
+      })
+      .finally(() => {
+        if (timer) clearTimeout(timer);
+        if (this.handlers.get(s.key) === h) this.handlers.delete(s.key);
+        this.core.slots.release(1);
+        this.core.faults.hit("after-handler");
+        this.results.push(result);
+        this.tick();
+      });
+  }
+
+  private context(
+    step: WorkflowStep,
+    key: string,
+    iteration: number | null,
+    attempt: number,
+    log: StepLog,
+    item: { item: Json; index: number } | undefined,
+  ): StepContext {
+    const scope = runScope(this.state, item);
+    const core = this.core;
+    const runId = this.runId;
+    return {
+      runId,
+      stepId: step.id,
+      key,
+      iteration,
+      attempt,
+      idempotencyKey: idempotencyKey(runId, step.id, iteration),
+      projectPath: core.projectPath,
+      logDir: log.dir,
+      item: item?.item,
+      index: item?.index,
+      timeoutMs: step.timeoutMs,
+      providers: core.providers,
+      render: (value) => renderDeep(value, (s) => renderValue(s, scope)),
+      renderString: (t) => renderString(t, scope),
+      evaluate: (expr) => evaluate(parseExpression(expr), scope),
+      recordInput: (input) => log.writeJson("input.json", input),
+      log: (stream, text) => {
+        log.event({ type: stream, at: core.clock.now(), text });
+        this.progress(step.id, key, stream, text);
+      },
+      notice: (message) => core.notice(runId, message),
+      now: () => core.clock.now(),
+    };
+  }
+
+  private progress(stepId: string, key: string, stream: "stdout" | "stderr" | "info", text: string): void {
+    const n = (this.progressCount.get(key) ?? 0) + 1;
+    this.progressCount.set(key, n);
+    if (n > MAX_PROGRESS_EVENTS) return;
+    const output =
+      n === MAX_PROGRESS_EVENTS ? `(further output of ${key} is only in its events.jsonl log)` : text.slice(0, 8192);
+    this.state.emit("workflow.step.progress", { step_id: stepId, key, output, stream });
+    if (!this.progressTimer) {
+      this.progressTimer = setTimeout(() => {
+        this.progressTimer = undefined;
+        this.tick();
+      }, 50);
+    }
+  }
+
+  private async runTimedOut(ms: number): Promise<void> {
+    if (this.ended || TERMINAL_RUN_STATUSES.has(this.state.run.status)) return;
+    const now = this.core.clock.now();
+    const error: ErrorInfo = { code: "WEFT_TIMEOUT", message: `the run exceeded its timeout of ${ms} ms`, retryable: false };
+    for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_TIMEOUT", error.message));
+    for (const rec of [...this.state.steps.values()]) {
+      if (rec.status === "running" || rec.status === "waiting" || rec.status === "pending") {
+        this.state.endStep(rec.key, "cancelled", now, { reason: "the run timed out", error });
+      }
+    }
+    this.state.setStatus("failed", now, error);
+    this.tick();
+  }
+
+  /** The lease moved to another process: stop everything without writing. */
+  private lost(): void {
+    if (this.ended) return;
+    this.core.logger.warn(`run ${this.runId}: another process took over this run; stopping here`);
+    this.stopTimers();
+    for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_FENCED", "the run was taken over"));
+    this.ended = true;
+    this.core.detach(this);
+    this.rejectDone(new FencedError(this.runId));
+  }
+
+  private async finish(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopTimers();
+    for (const h of this.handlers.values()) {
+      h.abort.abort(new WeftError("WEFT_CANCELLED", `the run is ${this.state.run.status}`));
+    }
+    await Promise.all([...this.handlers.values()].map((h) => h.log.flush()));
+    try {
+      await this.core.store.leases.release(this.lease);
+    } catch {
+      // The lease expires on its own.
+    }
+    this.core.detach(this);
+    this.resolveDone(this.state.run);
+  }
+
+  /** Graceful stop (process shutdown): abort handlers, release the lease; the run stays as stored. */
+  async stop(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopTimers();
+    for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_CANCELLED", "weft is shutting down"));
+    try {
+      await this.core.store.leases.release(this.lease);
+    } catch {
+      // The lease expires on its own.
+    }
+    this.core.detach(this);
+    this.resolveDone(this.state.run);
+  }
+
+  private fail(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopTimers();
+    for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_INTERNAL", "the engine failed"));
+    this.core.detach(this);
+    this.rejectDone(err);
+  }
+
+  private stopTimers(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.progressTimer) clearTimeout(this.progressTimer);
+  }
+}
+
+function isWeftError(x: unknown): x is WeftError {
+  return x instanceof WeftError;
+}
+
+const parsedConfigs = new WeakMap<WorkflowStep, unknown>();
+function parseConfig(type: StepType<unknown>, step: WorkflowStep): unknown {
+  if (parsedConfigs.has(step)) return parsedConfigs.get(step);
+  const res = type.configSchema.safeParse(step.config);
+  if (!res.success) {
+    const first = res.error.issues[0];
+    throw new TerminalError(
+      `step \`${step.id}\`: invalid ${step.type} config${first ? ` at ${first.path.join(".") || "(root)"}: ${first.message}` : ""}`,
+      "WEFT_STEP_CONFIG",
+    );
+  }
+  parsedConfigs.set(step, res.data);
+  return res.data;
+}
+
+function renderDeep(value: Json, render: (s: string) => Json): Json {
+  if (typeof value === "string") return value.includes("{{") ? render(value) : value;
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, render));
+  if (isJsonObject(value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, render);
+    return out;
+  }
+  return value;
+}
+
+function defaultSummary(step: WorkflowStep, key: string, attempt: number, started: number, ended: number): string {
+  return `# ${step.name}\n\n- step: \`${key}\` (${step.type})\n- attempt: ${attempt}\n- duration: ${ended - started} ms\n- status: completed\n`;
+}

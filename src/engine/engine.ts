@@ -1,0 +1,333 @@
+/**
+ * createEngine(): the one object the CLI, the server and tests talk to. No globals: two engines can run in
+ * one process (each with its own owner identity), on one store or on different ones.
+ */
+import { randomUUID } from "node:crypto";
+import { ValidationError, WeftError } from "../core/errors.js";
+import type { EventRecord } from "../core/events.js";
+import type { JsonObject } from "../core/json.js";
+import type { CheckpointRecord, Owner, RunRecord, StepRunRecord, Workflow } from "../core/model.js";
+import { TERMINAL_RUN_STATUSES } from "../core/model.js";
+import { createMockProvider } from "../agents/mock/index.js";
+import type { ProviderRegistry } from "../agents/provider.js";
+import { createProviderRegistry } from "../agents/registry.js";
+import { validateArgs, workflowHash } from "../definition/index.js";
+import { builtinStepTypes } from "../steps/builtin.js";
+import type { StepFunction, StepType } from "../steps/step-type.js";
+import type { Store } from "../store/store.js";
+import { ConflictError } from "../store/store.js";
+import * as control from "./control.js";
+import type { Clock, EngineCore, Logger } from "./core.js";
+import { Slots } from "./core.js";
+import { RunDriver } from "./driver.js";
+import type { Faults } from "./faults.js";
+import { noFaults } from "./faults.js";
+import { writeRunFiles } from "./logs.js";
+import { currentOwner, isOwnerDead } from "./owner.js";
+import { RunState, newStepRecord } from "./state.js";
+
+export interface EngineOptions {
+  store: Store;
+  /** Where run folders (definition.json, args.json, logs/) are written. */
+  dataDir: string;
+  /** Default working directory of scripts and CLI agents. Default: process.cwd(). */
+  projectPath?: string;
+  /** Extra step types (plugins), registered next to the built-ins. */
+  stepTypes?: StepType<unknown>[];
+  /** Functions callable by `type: function` steps, by name. */
+  functions?: ReadonlyMap<string, StepFunction> | Record<string, StepFunction>;
+  /** Agent name → provider. Default: every agent answered by the offline mock provider. */
+  providers?: ProviderRegistry;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  owner?: Owner;
+  /** How long a lease lasts without renewal, ms. Default 30,000; renewed every third of it. */
+  leaseMs?: number;
+  /** How often an owner checks whether another process changed its runs, ms. Default 100. */
+  pollMs?: number;
+  /** Most step handlers running at once in this engine, all runs together. Default 64. */
+  globalConcurrency?: number;
+  faults?: Faults;
+}
+
+export interface LaunchOptions {
+  args?: JsonObject;
+  name?: string;
+  projectId?: string;
+  priority?: number;
+  triggeredBy?: string;
+  /** At most one run is ever created per key; a second launch returns the first run. */
+  idempotencyKey?: string;
+  parentRunId?: string;
+}
+
+export type EventListener = (event: EventRecord) => void;
+export type NoticeListener = (runId: string, message: string) => void;
+
+export interface Engine {
+  readonly owner: Owner;
+  readonly store: Store;
+  /** Validates args against the workflow's argsSchema (applying defaults) and creates the run. Throws ValidationError. */
+  launch(workflow: Workflow, opts?: LaunchOptions): Promise<{ run: RunRecord; created: boolean }>;
+  /**
+   * Drives the run in this process until it ends (resolves with the final record), taking over from a dead
+   * owner. Throws WEFT_CONFLICT when another live process drives it (follow its events instead).
+   */
+  execute(runId: string): Promise<RunRecord>;
+  pause(runId: string): Promise<RunRecord>;
+  resume(runId: string): Promise<RunRecord>;
+  cancel(runId: string, by?: string): Promise<RunRecord>;
+  approve(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
+  reject(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
+  retryStep(runId: string, step: string, by?: string): Promise<RunRecord>;
+  /** Forks a new run from a checkpoint of `runId`: steps completed at that checkpoint are reused, the rest run. */
+  rewind(runId: string, checkpoint: number, opts?: { triggeredBy?: string }): Promise<RunRecord>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  steps(runId: string): Promise<StepRunRecord[]>;
+  /** Whether a live process other than this one holds the run's lease. */
+  ownedElsewhere(run: RunRecord): boolean;
+  subscribe(listener: EventListener): () => void;
+  onNotice(listener: NoticeListener): () => void;
+  /** Stops every run this engine drives (handlers aborted, leases released). */
+  close(): Promise<void>;
+}
+
+export function createEngine(opts: EngineOptions): Engine {
+  const listeners = new Set<EventListener>();
+  const noticeListeners = new Set<NoticeListener>();
+  const noticed = new Set<string>();
+  const drivers = new Map<string, RunDriver>();
+  const functions =
+    opts.functions instanceof Map
+      ? opts.functions
+      : new Map(Object.entries((opts.functions as Record<string, StepFunction> | undefined) ?? {}));
+  const stepTypes = new Map<string, StepType<unknown>>();
+  for (const t of [...builtinStepTypes({ functions }), ...(opts.stepTypes ?? [])]) {
+    if (stepTypes.has(t.type) && opts.stepTypes?.includes(t)) {
+      throw new WeftError("WEFT_UNKNOWN_STEP_TYPE", `step type \`${t.type}\` is registered twice`);
+    }
+    stepTypes.set(t.type, t as StepType<unknown>);
+  }
+  const slots = new Slots(opts.globalConcurrency ?? 64);
+  slots.onRelease = () => {
+    const starved = [...drivers.values()].filter((d) => d.starved).sort((a, b) => b.priority - a.priority);
+    for (const d of starved) {
+      if (slots.available() === 0) break;
+      d.tick();
+    }
+  };
+  const logger: Logger = opts.logger ?? {
+    info: () => {},
+    warn: (m) => process.stderr.write(`weft: ${m}\n`),
+  };
+
+  const core: EngineCore = {
+    store: opts.store,
+    clock: opts.clock ?? { now: () => Date.now() },
+    random: opts.random ?? Math.random,
+    owner: opts.owner ?? currentOwner(),
+    leaseMs: opts.leaseMs ?? 30_000,
+    pollMs: opts.pollMs ?? 100,
+    dataDir: opts.dataDir,
+    projectPath: opts.projectPath ?? process.cwd(),
+    stepTypes,
+    providers: opts.providers ?? createProviderRegistry({ mock: createMockProvider() }),
+    faults: opts.faults ?? noFaults,
+    logger,
+    slots,
+    isOwnerDead,
+    publish(events) {
+      for (const e of events) for (const l of listeners) l(e);
+    },
+    notice(runId, message) {
+      const k = `${runId}\0${message}`;
+      if (noticed.has(k)) return;
+      noticed.add(k);
+      for (const l of noticeListeners) l(runId, message);
+    },
+    detach(driver) {
+      if (drivers.get(driver.runId) === driver) drivers.delete(driver.runId);
+    },
+  };
+  const { store, clock } = core;
+
+  async function load(runId: string): Promise<RunState> {
+    const [run, steps] = await Promise.all([store.runs.get(runId), store.steps.list(runId)]);
+    if (!run) throw new WeftError("WEFT_NOT_FOUND", `no run has id ${runId}; \`weft list\` shows the runs`);
+    return new RunState(run, steps);
+  }
+
+  /** Applies a command with optimistic concurrency: reload and re-apply when the run changed meanwhile. */
+  async function command(runId: string, mutate: (st: RunState, now: number) => void): Promise<RunRecord> {
+    for (let i = 0; ; i++) {
+      const st = await load(runId);
+      const now = clock.now();
+      mutate(st, now);
+      if (!st.dirty) return st.run;
+      const t = st.take(now, undefined);
+      try {
+        const res = await store.commit(t);
+        st.run.version = res.version;
+        core.publish((t.events ?? []).map((e, j) => ({ ...e, runId, seq: res.eventSeqs[j] ?? 0, at: now }) as EventRecord));
+        return st.run;
+      } catch (err) {
+        if (err instanceof ConflictError && i < 20) continue;
+        throw err;
+      }
+    }
+  }
+
+  function ownedElsewhere(run: RunRecord): boolean {
+    const l = run.lease;
+    if (!l || l.owner.id === core.owner.id) return false;
+    return l.expiresAt > clock.now() && !isOwnerDead(l.owner);
+  }
+
+  return {
+    owner: core.owner,
+    store,
+
+    async launch(workflow, o = {}) {
+      const { args, issues } = validateArgs(workflow, o.args ?? {}, workflow.source?.file ?? "args");
+      if (issues.length) throw new ValidationError(issues);
+      const id = randomUUID();
+      const now = clock.now();
+      const steps = workflow.steps.map((s) => newStepRecord(id, s.id, null, now));
+      const hash = workflowHash(workflow);
+      const res = await store.runs.create({
+        id,
+        projectId: o.projectId ?? "default",
+        name: o.name ?? workflow.name,
+        definition: workflow,
+        workflowHash: hash,
+        args,
+        priority: o.priority ?? 0,
+        triggeredBy: o.triggeredBy ?? null,
+        idempotencyKey: o.idempotencyKey ?? null,
+        parentRunId: o.parentRunId ?? null,
+        forkedFrom: null,
+        steps,
+        events: [
+          {
+            type: "workflow.execution.created",
+            data: { workflow_name: workflow.name, workflow_hash: hash, args, triggered_by: o.triggeredBy ?? null },
+          },
+        ],
+        now,
+      });
+      if (res.created) writeRunFiles(core.dataDir, res.run);
+      core.faults.hit("after-launch");
+      return res;
+    },
+
+    async execute(runId) {
+      const existing = drivers.get(runId);
+      if (existing) return existing.done;
+      const run = await store.runs.get(runId);
+      if (!run) throw new WeftError("WEFT_NOT_FOUND", `no run has id ${runId}`);
+      if (TERMINAL_RUN_STATUSES.has(run.status)) return run;
+      const driver = new RunDriver(core, runId);
+      drivers.set(runId, driver);
+      const started = await driver.start().catch((err: unknown) => {
+        drivers.delete(runId);
+        throw err;
+      });
+      if (!started) {
+        drivers.delete(runId);
+        const owner = run.lease?.owner;
+        throw new WeftError(
+          "WEFT_CONFLICT",
+          `run ${runId} is being driven by another process${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""}`,
+        );
+      }
+      return driver.done;
+    },
+
+    pause: (runId) => command(runId, (st, now) => control.pause(st, now)),
+    resume: (runId) => command(runId, (st, now) => control.resume(st, now)),
+    cancel: (runId, by = "user") => command(runId, (st, now) => control.cancel(st, now, by)),
+    approve: (runId, step, o = {}) =>
+      command(runId, (st, now) => control.decide(st, now, step, true, o.by ?? "user", o.comment)),
+    reject: (runId, step, o = {}) =>
+      command(runId, (st, now) => control.decide(st, now, step, false, o.by ?? "user", o.comment)),
+    retryStep: (runId, step, by = "user") =>
+      command(runId, (st, now) => {
+        control.retryStep(st, now, step, by);
+      }),
+
+    async rewind(runId, checkpoint, o = {}) {
+      const source = await load(runId);
+      const cp: CheckpointRecord | undefined = await store.checkpoints.get(runId, checkpoint);
+      if (!cp) throw new WeftError("WEFT_NOT_FOUND", `run ${runId} has no checkpoint ${checkpoint}; \`weft checkpoints ${runId}\` lists them`);
+      // The state at the checkpoint, folded from the events up to it.
+      const completed = new Map<string, number>();
+      for (const e of await store.events.list(runId, 0, cp.eventSeq)) {
+        if (e.seq > cp.eventSeq) break;
+        if (e.type === "workflow.step.completed" && e.data.status === "completed") completed.set(e.data.key, e.data.attempt);
+        if (e.type === "workflow.step.reset") completed.delete(e.data.key);
+      }
+      const attempts = await store.steps.attempts(runId);
+      const id = randomUUID();
+      const now = clock.now();
+      const steps: StepRunRecord[] = [];
+      const reused = [];
+      for (const s of source.workflow.steps) {
+        const rec = newStepRecord(id, s.id, null, now);
+        const attempt = completed.get(s.id);
+        const a = attempts.find((x) => x.key === s.id && x.attempt === attempt && x.status === "completed");
+        const prior = source.step(s.id);
+        if (attempt !== undefined && (a || (prior?.status === "completed" && prior.attempt <= attempt))) {
+          const output = a ? a.output : (prior?.output ?? null);
+          steps.push({ ...rec, status: "completed", attempt: attempt, output, startedAt: now, endedAt: now });
+          if (a) reused.push({ ...a, runId: id });
+        } else steps.push(rec);
+      }
+      const res = await store.runs.create({
+        id,
+        projectId: source.run.projectId,
+        name: source.run.name,
+        definition: source.workflow,
+        workflowHash: source.run.workflowHash,
+        args: source.run.args,
+        priority: source.run.priority,
+        triggeredBy: o.triggeredBy ?? `rewind of ${runId}`,
+        idempotencyKey: null,
+        parentRunId: runId,
+        forkedFrom: { runId, checkpoint },
+        steps,
+        attempts: reused,
+        events: [
+          {
+            type: "workflow.execution.created",
+            data: {
+              workflow_name: source.workflow.name,
+              workflow_hash: source.run.workflowHash,
+              args: source.run.args,
+              triggered_by: o.triggeredBy ?? `rewind of ${runId} at checkpoint ${checkpoint}`,
+            },
+          },
+        ],
+        now,
+      });
+      writeRunFiles(core.dataDir, res.run);
+      return res.run;
+    },
+
+    getRun: (runId) => store.runs.get(runId),
+    steps: (runId) => store.steps.list(runId),
+    ownedElsewhere,
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    onNotice(listener) {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
+    async close() {
+      await Promise.all([...drivers.values()].map((d) => d.stop()));
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Files next to the database (seed 002's layout): per run `definition.json`, `args.json`, and per step run
+ * `logs/<key>/{input.json, output.json, events.jsonl, summary.md}`. The database is the truth; these files
+ * are written after the fact, off the commit path, and a crash may lose the last lines of them.
+ */
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Json } from "../core/json.js";
+import type { RunRecord } from "../core/model.js";
+
+export function runDir(dataDir: string, runId: string): string {
+  return join(dataDir, "runs", runId);
+}
+
+export function stepLogDir(dataDir: string, runId: string, key: string): string {
+  return join(runDir(dataDir, runId), "logs", safeName(key));
+}
+
+/** `id[3]` → `id[3]`; anything outside [A-Za-z0-9._[\]-] becomes `_` (ids are validated, this is belt and braces). */
+function safeName(key: string): string {
+  return key.replace(/[^A-Za-z0-9._[\]-]/g, "_");
+}
+
+export function writeRunFiles(dataDir: string, run: RunRecord): void {
+  const dir = runDir(dataDir, run.id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "definition.json"), `${JSON.stringify({ hash: run.workflowHash, workflow: run.definition }, null, 2)}\n`);
+  writeFileSync(join(dir, "args.json"), `${JSON.stringify(run.args, null, 2)}\n`);
+}
+
+/** Serialised async writes for one step run's log folder. */
+export class StepLog {
+  private chain: Promise<void>;
+  private lines: string[] = [];
+  private flushing = false;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.chain = Promise.resolve();
+  }
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.chain = this.chain.then(fn).catch(() => {
+      // Logs are best effort: the database holds the outcome.
+    });
+  }
+
+  writeJson(name: "input.json" | "output.json", value: Json): void {
+    const text = `${JSON.stringify(value, null, 2)}\n`;
+    this.enqueue(() => writeFile(join(this.dir, name), text));
+  }
+
+  summary(markdown: string): void {
+    this.enqueue(() => writeFile(join(this.dir, "summary.md"), markdown.endsWith("\n") ? markdown : `${markdown}\n`));
+  }
+
+  event(record: Record<string, Json>): void {
+    this.lines.push(JSON.stringify(record));
+    if (this.flushing) return;
+    this.flushing = true;
+    this.enqueue(async () => {
+      this.flushing = false;
+      const text = `${this.lines.join("\n")}\n`;
+      this.lines = [];
+      await appendFile(join(this.dir, "events.jsonl"), text);
+    });
+  }
+
+  /** Resolves when everything queued so far is on disk. */
+  flush(): Promise<void> {
+    return this.chain;
+  }
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}

@@ -1,0 +1,163 @@
+/**
+ * `type: script` — runs a shell command in the project directory.
+ *
+ * Values from `{{ … }}` reach the shell as environment variables, never as shell text (see shell-template.ts).
+ * The shell leads its own process group; a timeout or cancel kills the whole group (SIGTERM, then SIGKILL after
+ * 2 s), and so does a normal exit that leaves background processes behind.
+ *
+ * Output: `{ exitCode: 0, stdout, stderr, result: <stdout trimmed>, json?: <stdout parsed, when it is JSON>,
+ * truncated?: { stdout?: <bytes dropped>, stderr?: … } }` — each stream keeps its last 1 MiB.
+ * Failure: a non-zero exit or a death by signal is a `RetryableError` with code `WEFT_SCRIPT_EXIT`; a missing
+ * working directory or unstartable shell is terminal. After a crash the command runs again (at least once):
+ * make it idempotent, e.g. with `$WEFT_IDEMPOTENCY_KEY`.
+ */
+import { stat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
+import { z } from "zod";
+import { RetryableError, TerminalError, WeftError } from "../../core/errors.js";
+import { toTemplateString } from "../../core/expressions/index.js";
+import type { Json, JsonObject } from "../../core/json.js";
+import { defineStepType, type StepContext } from "../step-type.js";
+import { prepareExpressionEnv } from "./expression-env.js";
+import { lastLines } from "./output.js";
+import { ProcessAborted, type ProcessResult, runProcess } from "./run-process.js";
+import { compileShellTemplate, EXPR_VAR_PREFIX } from "./shell-template.js";
+
+export { compileShellTemplate, type ShellTemplate, type ShellTemplateOptions } from "./shell-template.js";
+
+/** Bytes of stdout and of stderr kept in the output. */
+export const MAX_CAPTURE_BYTES = 1024 * 1024;
+const KILL_GRACE_MS = 2000;
+const DRAIN_MS = 1000;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const scriptConfigSchema = z
+  .strictObject({
+    command: z.string().min(1, "must not be empty"),
+    cwd: z.string().min(1).optional(),
+    env: z
+      .record(z.string(), z.string())
+      .optional()
+      .superRefine((env, ctx) => {
+        for (const name of Object.keys(env ?? {})) {
+          if (!ENV_NAME.test(name)) ctx.addIssue({ code: "custom", message: `"${name}" is not a valid variable name` });
+          else if (name.startsWith(EXPR_VAR_PREFIX)) {
+            ctx.addIssue({ code: "custom", message: `"${name}": names starting with ${EXPR_VAR_PREFIX} are reserved` });
+          }
+        }
+      }),
+    shell: z.string().min(1).optional(),
+  })
+  .superRefine((config, ctx) => {
+    try {
+      compileShellTemplate(config.command, { ansiCQuoting: ansiCQuoting(config.shell ?? "/bin/sh") });
+    } catch (err) {
+      ctx.addIssue({ code: "custom", path: ["command"], message: err instanceof Error ? err.message : String(err) });
+    }
+  });
+
+export type ScriptConfig = z.infer<typeof scriptConfigSchema>;
+
+function ansiCQuoting(shell: string): boolean {
+  return /^(bash|zsh|ksh|mksh|ksh93)$/.test(basename(shell));
+}
+
+async function resolveCwd(ctx: StepContext, cwd: string | undefined): Promise<string> {
+  const dir = cwd === undefined ? ctx.projectPath : resolve(ctx.projectPath, ctx.renderString(cwd));
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new TerminalError(
+      `the working directory "${dir}" ${info ? "is not a directory" : "does not exist"}; create it or fix the step's cwd`,
+      "WEFT_STEP_CONFIG",
+    );
+  }
+  return dir;
+}
+
+function abortReason(reason: unknown): Error {
+  return reason instanceof Error ? reason : new WeftError("WEFT_CANCELLED", "the script was cancelled");
+}
+
+function toOutput(result: ProcessResult): JsonObject {
+  const stdout = result.stdout.text;
+  const output: JsonObject = { exitCode: 0, stdout, stderr: result.stderr.text, result: stdout.trim() };
+  const trimmed = stdout.trim();
+  if (trimmed !== "" && result.stdout.droppedBytes === 0) {
+    try {
+      output.json = JSON.parse(trimmed) as Json;
+    } catch {
+      // Not JSON: `result` carries the text.
+    }
+  }
+  const truncated: JsonObject = {};
+  if (result.stdout.droppedBytes > 0) truncated.stdout = result.stdout.droppedBytes;
+  if (result.stderr.droppedBytes > 0) truncated.stderr = result.stderr.droppedBytes;
+  if (Object.keys(truncated).length > 0) output.truncated = truncated;
+  return output;
+}
+
+function failure(result: ProcessResult): RetryableError {
+  const tail = lastLines(result.stderr.text, 10) || lastLines(result.stdout.text, 5);
+  const detail = tail ? `:\n${tail}` : " (no output)";
+  if (result.signal !== null) {
+    return new RetryableError(`the script was killed by signal ${result.signal}${detail}`, {
+      code: "WEFT_SCRIPT_EXIT",
+    });
+  }
+  return new RetryableError(`the script exited with code ${result.exitCode}${detail}`, { code: "WEFT_SCRIPT_EXIT" });
+}
+
+export const scriptStepType = defineStepType<ScriptConfig>({
+  type: "script",
+  configSchema: scriptConfigSchema,
+  async run(ctx, config, signal) {
+    const shell = config.shell ?? "/bin/sh";
+    const { script, expressions } = compileShellTemplate(config.command, { ansiCQuoting: ansiCQuoting(shell) });
+    const values = expressions.map((e) => ({ ...e, value: toTemplateString(ctx.evaluate(e.source)) }));
+    const cwd = await resolveCwd(ctx, config.cwd);
+    const configEnv: Record<string, string> = {};
+    for (const [name, value] of Object.entries(config.env ?? {})) configEnv[name] = ctx.renderString(value);
+    const weftEnv = {
+      WEFT_RUN_ID: ctx.runId,
+      WEFT_STEP_ID: ctx.stepId,
+      WEFT_STEP_KEY: ctx.key,
+      WEFT_ATTEMPT: String(ctx.attempt),
+      WEFT_IDEMPOTENCY_KEY: ctx.idempotencyKey,
+    };
+    ctx.recordInput({
+      command: config.command,
+      script,
+      cwd,
+      shell,
+      env: [...Object.keys(weftEnv), ...Object.keys(configEnv)],
+      expressions: expressions.map((e) => ({ name: e.name, source: e.source })),
+    });
+
+    const exprEnv = await prepareExpressionEnv(values);
+    try {
+      const result = await runProcess({
+        shell,
+        script: exprEnv.prelude + script,
+        cwd,
+        env: { ...process.env, ...weftEnv, ...configEnv, ...exprEnv.env },
+        signal,
+        onLine: (stream, line) => ctx.log(stream, line),
+        onInfo: (text) => ctx.log("info", text),
+        maxCaptureBytes: MAX_CAPTURE_BYTES,
+        killGraceMs: KILL_GRACE_MS,
+        drainMs: DRAIN_MS,
+      });
+      for (const stream of ["stdout", "stderr"] as const) {
+        const dropped = result[stream].droppedBytes;
+        if (dropped > 0) ctx.log("info", `${stream} was longer than 1 MiB; the output keeps its last 1 MiB`);
+      }
+      if (result.exitCode !== 0) throw failure(result);
+      return { kind: "completed", output: toOutput(result) };
+    } catch (err) {
+      if (err instanceof ProcessAborted) throw abortReason(err.reason);
+      throw err;
+    } finally {
+      await exprEnv.cleanup();
+    }
+  },
+});

@@ -1,0 +1,147 @@
+/**
+ * `weftflow/sqlite`: the embedded Store on better-sqlite3.
+ *
+ * One file, WAL mode, shared safely by several processes on one machine (a CLI and a server side by side):
+ * every write is a `BEGIN IMMEDIATE` transaction, and a process waits up to `busyTimeoutMs` for another's
+ * write lock before failing with SQLITE_BUSY. The driver is synchronous: a call does its work before it
+ * returns its promise, and while waiting for a lock it blocks the event loop.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Durability, Store } from "../store.js";
+import { createWritePath } from "./commit.js";
+import { createLeases } from "./leases.js";
+import { migrate, schemaVersion } from "./migrate.js";
+import { createReads } from "./reads.js";
+import { prepareStatements } from "./statements.js";
+import { VersionCache } from "./versions.js";
+
+export { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
+
+export interface SqliteStoreConfig {
+  /** The database file; its parent directories are created. `:memory:` works for throwaway tests (one connection only). */
+  path: string;
+  /** `full` (default): fsync on every commit. `normal`: a power loss may lose the latest commits, a crash never. */
+  durability?: Durability | undefined;
+  /** How long a write waits for another process's write lock before failing with SQLITE_BUSY, in ms. Default 5000. */
+  busyTimeoutMs?: number | undefined;
+}
+
+/** What the connection is actually running with: for diagnostics (`weft doctor`) and tests. */
+export interface SqliteInfo {
+  path: string;
+  journalMode: string;
+  /** SQLite's `PRAGMA synchronous`: 1 NORMAL, 2 FULL. */
+  synchronous: number;
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+  schemaVersion: number;
+}
+
+export interface SqliteStore extends Store {
+  readonly kind: "sqlite";
+  inspect(): SqliteInfo;
+}
+
+/**
+ * Opens (creating if needed) the database at `config.path` and applies pending migrations.
+ *
+ * Throws when the file cannot be opened, when another process holds the write lock longer than
+ * `busyTimeoutMs` during set-up, or (`WEFT_INTERNAL`) when the database's schema is newer than this code.
+ */
+export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
+  const durability = config.durability ?? "full";
+  const busyTimeoutMs = config.busyTimeoutMs ?? 5000;
+  const inMemory = config.path === ":memory:" || config.path === "";
+  if (!inMemory) mkdirSync(dirname(config.path), { recursive: true });
+
+  const db = new Database(config.path, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
+    if (!inMemory) db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
+    db.pragma("foreign_keys = ON");
+    // Keep the WAL file from growing without bound after a burst of writes.
+    db.pragma("journal_size_limit = 67108864");
+    migrate(db, config.path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const st = prepareStatements(db);
+  const versions = new VersionCache(st);
+  const writes = createWritePath(db, st);
+  const leases = createLeases(db, st);
+  const reads = createReads(db, st);
+
+  return {
+    kind: "sqlite",
+    durability,
+
+    runs: {
+      async create(run) {
+        const result = writes.create(run);
+        if (result.created) versions.set(run.id, result.run.version);
+        return result;
+      },
+      get: async (id) => reads.run(id),
+      list: async (filter) => reads.runs(filter),
+      versions: async (ids) => versions.get(ids),
+      active: async (limit) => reads.active(limit),
+    },
+
+    steps: {
+      list: async (runId) => reads.steps(runId),
+      get: async (runId, key) => reads.step(runId, key),
+      attempts: async (runId, key) => reads.attempts(runId, key),
+    },
+
+    events: {
+      list: async (runId, afterSeq, limit) => reads.events(runId, afterSeq, limit),
+    },
+
+    checkpoints: {
+      list: async (runId, limit) => reads.checkpoints(runId, limit),
+      get: async (runId, number) => reads.checkpoint(runId, number),
+    },
+
+    leases: {
+      async acquire(runId, opts) {
+        const got = leases.acquire(runId, opts);
+        if (got === undefined) return undefined;
+        versions.set(runId, got.version);
+        return { lease: got.lease, takeover: got.takeover };
+      },
+      renew: async (lease, leaseMs, now) => leases.renew(lease, leaseMs, now),
+      async release(lease) {
+        const version = leases.release(lease);
+        if (version !== undefined) versions.set(lease.runId, version);
+      },
+    },
+
+    async commit(t) {
+      const result = writes.commit(t);
+      versions.set(t.runId, result.version);
+      return result;
+    },
+
+    /** Closes the connection; later calls throw. Closing twice is a no-op. */
+    async close() {
+      versions.clear();
+      if (db.open) db.close();
+    },
+
+    inspect() {
+      return {
+        path: config.path,
+        journalMode: String(db.pragma("journal_mode", { simple: true })),
+        synchronous: Number(db.pragma("synchronous", { simple: true })),
+        foreignKeys: Number(db.pragma("foreign_keys", { simple: true })) === 1,
+        busyTimeoutMs: Number(db.pragma("busy_timeout", { simple: true })),
+        schemaVersion: schemaVersion(db),
+      };
+    },
+  };
+}

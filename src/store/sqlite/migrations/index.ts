@@ -1,0 +1,17 @@
+/**
+ * The SQLite schema's migrations, oldest first. Append only: a released migration is never edited (a
+ * database that already applied it would not see the change); change the schema with a new, higher number.
+ */
+import { sql as initial } from "./001_initial.js";
+
+export interface Migration {
+  /** 1, 2, 3… with no gaps; recorded in `schema_migrations.version`. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];
+
+/** The schema version this code writes and understands. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,94 @@
+/**
+ * The read side. Reads run outside explicit transactions: each statement sees one consistent snapshot (WAL),
+ * never waits for writers, and returns records shaped exactly like the port's types.
+ */
+import type Database from "better-sqlite3";
+import type { EventRecord } from "../../core/events.js";
+import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord } from "../../core/model.js";
+import type { RunFilter } from "../store.js";
+import {
+  type AttemptRow,
+  attemptFromRow,
+  type CheckpointRow,
+  checkpointFromRow,
+  type EventRow,
+  eventFromRow,
+  type RunRow,
+  runFromRow,
+  type StepRow,
+  stepFromRow,
+} from "./rows.js";
+import type { Statements } from "./statements.js";
+
+/** SQLite's "no limit". */
+const ALL = -1;
+
+export function createReads(db: Database.Database, st: Statements) {
+  const listStatements = new Map<string, Database.Statement>();
+
+  function listStatement(statuses: number, project: boolean, order: "newest" | "oldest"): Database.Statement {
+    const shape = `${statuses}|${project}|${order}`;
+    let stmt = listStatements.get(shape);
+    if (stmt === undefined) {
+      const where: string[] = [];
+      if (statuses > 0) where.push(`status IN (${Array.from({ length: statuses }, () => "?").join(", ")})`);
+      if (project) where.push("project_id = ?");
+      const dir = order === "newest" ? "DESC" : "ASC";
+      stmt = db.prepare(
+        `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY created_at ${dir}, rowid ${dir} LIMIT ?`,
+      );
+      listStatements.set(shape, stmt);
+    }
+    return stmt;
+  }
+
+  return {
+    run(id: string): RunRecord | undefined {
+      const row = st.runById.get(id) as RunRow | undefined;
+      return row === undefined ? undefined : runFromRow(row);
+    },
+
+    /** An empty or absent `status` list does not filter by status. */
+    runs(filter: RunFilter = {}): RunRecord[] {
+      const statuses = filter.status ?? [];
+      const params: unknown[] = [...statuses];
+      if (filter.projectId !== undefined) params.push(filter.projectId);
+      params.push(filter.limit ?? ALL);
+      const stmt = listStatement(statuses.length, filter.projectId !== undefined, filter.order ?? "newest");
+      return (stmt.all(params) as RunRow[]).map(runFromRow);
+    },
+
+    active(limit: number): RunRecord[] {
+      return (st.runsActive.all(limit) as RunRow[]).map(runFromRow);
+    },
+
+    steps(runId: string): StepRunRecord[] {
+      return (st.stepList.all(runId) as StepRow[]).map(stepFromRow);
+    },
+
+    step(runId: string, key: string): StepRunRecord | undefined {
+      const row = st.stepGet.get(runId, key) as StepRow | undefined;
+      return row === undefined ? undefined : stepFromRow(row);
+    },
+
+    /** In the order they were recorded; for one step run, by attempt number. */
+    attempts(runId: string, key?: string): AttemptRecord[] {
+      const rows = key === undefined ? st.attemptsByRun.all(runId) : st.attemptsByKey.all(runId, key);
+      return (rows as AttemptRow[]).map(attemptFromRow);
+    },
+
+    events(runId: string, afterSeq = 0, limit?: number): EventRecord[] {
+      return (st.eventList.all(runId, afterSeq, limit ?? ALL) as EventRow[]).map(eventFromRow);
+    },
+
+    checkpoints(runId: string, limit?: number): CheckpointRecord[] {
+      return (st.checkpointList.all(runId, limit ?? ALL) as CheckpointRow[]).map(checkpointFromRow);
+    },
+
+    checkpoint(runId: string, number: number): CheckpointRecord | undefined {
+      const row = st.checkpointGet.get(runId, number) as CheckpointRow | undefined;
+      return row === undefined ? undefined : checkpointFromRow(row);
+    },
+  };
+}

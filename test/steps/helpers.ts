@@ -1,0 +1,101 @@
+/**
+ * A fake StepContext for step-type tests. Its `render`/`renderString`/`evaluate` understand only paths under
+ * `args`, `item` and `index` (`{{ args.x }}`, `{{ args.a.b }}`), so these tests do not depend on the expression
+ * language's full implementation.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ProviderRegistry } from "../../src/agents/provider.js";
+import { createProviderRegistry } from "../../src/agents/registry.js";
+import { isJsonObject, type Json, type JsonObject } from "../../src/core/json.js";
+import type { StepContext } from "../../src/steps/step-type.js";
+
+export interface FakeContext extends StepContext {
+  logs: Array<{ stream: "stdout" | "stderr" | "info"; text: string }>;
+  notices: string[];
+  inputs: Json[];
+}
+
+export interface FakeContextOptions {
+  args?: JsonObject;
+  item?: Json;
+  index?: number;
+  projectPath?: string;
+  logDir?: string;
+  providers?: ProviderRegistry;
+  now?: number;
+  attempt?: number;
+  stepId?: string;
+}
+
+const EXPR = /\{\{\s*(.*?)\s*\}\}/g;
+const EXACT = /^\{\{\s*(.*?)\s*\}\}$/;
+
+export function tempDir(prefix = "weft-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function fakeContext(opts: FakeContextOptions = {}): FakeContext {
+  const stepId = opts.stepId ?? "step";
+  const roots: JsonObject = { args: opts.args ?? {} };
+  if (opts.item !== undefined) roots.item = opts.item;
+  if (opts.index !== undefined) roots.index = opts.index;
+
+  const evaluate = (source: string): Json => {
+    let value: Json | undefined = roots;
+    for (const name of source.trim().split(".")) {
+      value = isJsonObject(value) && Object.hasOwn(value, name) ? value[name] : undefined;
+      if (value === undefined) throw new Error(`fake context: ${source} is not defined`);
+    }
+    return value;
+  };
+  const toText = (v: Json) => (v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));
+  const renderString = (template: string) => template.replace(EXPR, (_, src: string) => toText(evaluate(src)));
+  const render = (value: Json): Json => {
+    if (typeof value === "string") {
+      const exact = EXACT.exec(value);
+      return exact && !exact[1]?.includes("}}") ? evaluate(exact[1] as string) : renderString(value);
+    }
+    if (Array.isArray(value)) return value.map(render);
+    if (isJsonObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
+    return value;
+  };
+
+  const ctx: FakeContext = {
+    runId: "run-1",
+    stepId,
+    key: stepId,
+    iteration: null,
+    attempt: opts.attempt ?? 1,
+    idempotencyKey: `run-1:${stepId}:0`,
+    projectPath: opts.projectPath ?? tempDir("weft-project-"),
+    logDir: opts.logDir ?? tempDir("weft-logs-"),
+    item: opts.item,
+    index: opts.index,
+    timeoutMs: undefined,
+    providers: opts.providers ?? createProviderRegistry({}),
+    render,
+    renderString,
+    evaluate,
+    recordInput: (input) => {
+      ctx.inputs.push(input);
+    },
+    log: (stream, text) => {
+      ctx.logs.push({ stream, text });
+    },
+    notice: (message) => {
+      ctx.notices.push(message);
+    },
+    now: () => opts.now ?? 1_700_000_000_000,
+    logs: [],
+    notices: [],
+    inputs: [],
+  };
+  return ctx;
+}
+
+/** Lines logged to one stream, in order. */
+export function lines(ctx: FakeContext, stream: "stdout" | "stderr" | "info"): string[] {
+  return ctx.logs.filter((l) => l.stream === stream).map((l) => l.text);
+}

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSqliteStore, LATEST_SCHEMA_VERSION } from "../../src/store/sqlite/index.js";
+import type { NewRun, Store } from "../../src/store/store.js";
+import { storeConformanceSuite } from "../../src/testing/store-conformance.js";
+import { bundleStore, runChild } from "./child.js";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+storeConformanceSuite("sqlite", async () => {
+  const dir = tempDir();
+  const path = join(dir, "nested", "weft.db");
+  const store = createSqliteStore({ path, durability: "normal" });
+  return {
+    store,
+    reopen: async () => createSqliteStore({ path }),
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+function newRun(id: string): NewRun {
+  return {
+    id,
+    projectId: "p",
+    name: "r",
+    definition: { name: "w", tags: [], phases: [], steps: [] },
+    workflowHash: "h",
+    args: {},
+    priority: 0,
+    triggeredBy: null,
+    idempotencyKey: null,
+    parentRunId: null,
+    forkedFrom: null,
+    steps: [],
+    events: [],
+    now: 1,
+  };
+}
+
+const versionOf = async (store: Store, id: string) => (await store.runs.versions([id])).get(id);
+
+describe("sqlite store", () => {
+  it("sets the pragmas for each durability and busy timeout", async () => {
+    const dir = tempDir();
+    const full = createSqliteStore({ path: join(dir, "a", "b", "full.db") });
+    const normal = createSqliteStore({ path: join(dir, "normal.db"), durability: "normal", busyTimeoutMs: 1234 });
+    expect(full.durability).toBe("full");
+    expect(full.inspect()).toMatchObject({ journalMode: "wal", synchronous: 2, foreignKeys: true, busyTimeoutMs: 5000 });
+    expect(normal.durability).toBe("normal");
+    expect(normal.inspect()).toMatchObject({ journalMode: "wal", synchronous: 1, busyTimeoutMs: 1234 });
+    await full.close();
+    await normal.close();
+  });
+
+  it("records migrations once, across reopens", async () => {
+    const path = join(tempDir(), "m.db");
+    for (let i = 0; i < 3; i++) {
+      const store = createSqliteStore({ path });
+      expect(store.inspect().schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    const rows = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
+    expect(rows).toEqual([{ version: 1, name: "initial" }]);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(["attempts", "checkpoints", "events", "runs", "schema_migrations", "step_runs"]);
+    db.close();
+  });
+
+  it("refuses a database written by a newer weftflow", async () => {
+    const path = join(tempDir(), "new.db");
+    await createSqliteStore({ path }).close();
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run();
+    db.close();
+    expect(() => createSqliteStore({ path })).toThrow(/schema version 999, newer than this weftflow knows/);
+    expect(() => createSqliteStore({ path })).toThrow(expect.objectContaining({ code: "WEFT_INTERNAL" }));
+  });
+
+  it("serves runs.active from its partial index", () => {
+    const path = join(tempDir(), "plan.db");
+    const store = createSqliteStore({ path });
+    const db = new Database(path, { readonly: true });
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM runs WHERE status IN ('pending', 'running', 'waiting') ORDER BY priority DESC, created_at LIMIT 5",
+      )
+      .all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join("\n")).toMatch(/USING INDEX runs_active/);
+    expect(plan.map((p) => p.detail).join("\n")).not.toMatch(/TEMP B-TREE/);
+    db.close();
+    return store.close();
+  });
+
+  it("waits for another process's write lock up to busyTimeoutMs, then fails writing nothing", async () => {
+    const path = join(tempDir(), "busy.db");
+    const store = createSqliteStore({ path });
+    const impatient = createSqliteStore({ path, busyTimeoutMs: 50 });
+    await store.runs.create(newRun("r1"));
+    const holdLock = (ms: number, onLocked: () => Promise<void>) => {
+      let done: Promise<void> = Promise.resolve();
+      const child = runChild(
+        `const db = new Database(${JSON.stringify(path)});
+         db.exec("BEGIN IMMEDIATE");
+         console.log("locked");
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${ms});
+         db.exec("COMMIT");`,
+        {
+          onLine: (line) => {
+            if (line === "locked") done = onLocked();
+          },
+        },
+      );
+      return child.then(async (r) => {
+        await done;
+        return r;
+      });
+    };
+
+    let waited = 0;
+    const r1 = await holdLock(400, async () => {
+      const start = Date.now();
+      await store.commit({ runId: "r1", expectedVersion: 1, now: 2 });
+      waited = Date.now() - start;
+    });
+    expect(r1.code).toBe(0);
+    expect(waited).toBeGreaterThan(200);
+    expect(await versionOf(store, "r1")).toBe(2);
+
+    let failure: unknown;
+    await holdLock(400, async () => {
+      failure = await impatient.commit({ runId: "r1", expectedVersion: 2, now: 3 }).catch((err: unknown) => err);
+    });
+    expect(failure).toMatchObject({ code: "SQLITE_BUSY" });
+    expect(await versionOf(store, "r1")).toBe(2);
+    await store.close();
+    await impatient.close();
+  });
+});
+
+describe("sqlite store across processes", () => {
+  let bundle: string;
+  beforeAll(async () => {
+    bundle = await bundleStore(tempDir());
+  });
+
+  it("versions() notices a commit another process made while this one holds the file", async () => {
+    const path = join(tempDir(), "x.db");
+    const store = createSqliteStore({ path, durability: "normal" });
+    await store.runs.create(newRun("r1"));
+    await store.commit({ runId: "r1", expectedVersion: 1, now: 2 });
+    expect(await versionOf(store, "r1")).toBe(2);
+
+    const raw = await runChild(
+      `const db = new Database(${JSON.stringify(path)});
+       db.prepare("UPDATE runs SET status = 'paused', version = version + 1 WHERE id = 'r1'").run();
+       db.close();`,
+    );
+    expect(raw.stderr).toBe("");
+    expect(await versionOf(store, "r1")).toBe(3);
+
+    const viaStore = await runChild(
+      `const store = createSqliteStore({ path: ${JSON.stringify(path)} });
+       await store.commit({ runId: "r1", expectedVersion: 3, run: { status: "running" }, now: 5 });
+       await store.close();`,
+      { store: bundle },
+    );
+    expect(viaStore.stderr).toBe("");
+    expect(await versionOf(store, "r1")).toBe(4);
+    expect((await store.runs.get("r1"))?.status).toBe("running");
+    await expect(store.commit({ runId: "r1", expectedVersion: 2, now: 6 })).rejects.toMatchObject({
+      code: "WEFT_CONFLICT",
+    });
+    await store.close();
+  });
+
+  /** Starts `n` children that each run `body` at the same moment; returns what each printed. */
+  async function race(n: number, body: (i: number) => string): Promise<string[]> {
+    const startAt = Date.now() + 1500;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        runChild(`while (Date.now() < ${startAt});\n${body(i)}`, { store: bundle }),
+      ),
+    );
+    for (const r of results) expect(r).toMatchObject({ code: 0, stderr: "" });
+    return results.map((r) => r.stdout.trim());
+  }
+
+  it("several processes opening one new file at once all succeed and migrate it once", async () => {
+    const path = join(tempDir(), "fresh", "race.db");
+    const out = await race(6, (i) => {
+      return `const store = createSqliteStore({ path: ${JSON.stringify(path)} });
+       await store.runs.create({ ...${JSON.stringify(newRun("x"))}, id: "r${i}" });
+       console.log(store.inspect().schemaVersion);
+       await store.close();`;
+    });
+    expect(out).toEqual(Array(6).fill(String(LATEST_SCHEMA_VERSION)));
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT count(*) FROM schema_migrations").pluck().get()).toBe(1);
+    expect(db.prepare("SELECT count(*) FROM runs").pluck().get()).toBe(6);
+    db.close();
+  });
+
+  it("exactly one of 8 processes acquiring one run at once wins", async () => {
+    const path = join(tempDir(), "lease.db");
+    const store = createSqliteStore({ path });
+    await store.runs.create(newRun("r1"));
+    const out = await race(8, (i) => {
+      const opts = { owner: { id: `o${i}`, host: "h", pid: i }, leaseMs: 60_000, now: 10 };
+      return `const store = createSqliteStore({ path: ${JSON.stringify(path)} });
+       const got = await store.leases.acquire("r1", ${JSON.stringify(opts)});
+       console.log(JSON.stringify(got ?? null));
+       await store.close();`;
+    });
+    const winners = out.map((line) => JSON.parse(line)).filter((r) => r !== null);
+    expect(winners).toHaveLength(1);
+    expect((await store.runs.get("r1"))?.lease).toEqual(winners[0].lease);
+    expect(await versionOf(store, "r1")).toBe(2);
+    await store.close();
+  });
+});
