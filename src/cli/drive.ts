@@ -12,7 +12,12 @@ import { follow, printEvent, printSummary } from "./progress.js";
 
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, notFound: 3, conflict: 4, interrupted: 130 } as const;
 
-export async function driveInForeground(engine: Engine, runId: string, out: Out, opts: ProgressOptions): Promise<number> {
+export async function driveInForeground(
+  engine: Engine,
+  runId: string,
+  out: Out,
+  opts: ProgressOptions,
+): Promise<number> {
   let lastSeq = 0;
   const onEvent = (e: EventRecord) => {
     if (e.runId !== runId || e.seq <= lastSeq) return;

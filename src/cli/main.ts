@@ -2,7 +2,7 @@
 /** The `weft` command. Each command lives in its own file under commands/. */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { ValidationError, WeftError, formatIssue } from "../core/errors.js";
+import { formatIssue, ValidationError, WeftError } from "../core/errors.js";
 import { registerControl } from "./commands/control.js";
 import { registerDefinition } from "./commands/definition.js";
 import { registerInspect } from "./commands/inspect.js";
@@ -53,7 +53,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = exitCodeOf(err);
       return;
     }
-    process.stderr.write(`weft: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `weft: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 1;
   }
 }

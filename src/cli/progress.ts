@@ -4,7 +4,7 @@ import type { RunRecord, StepRunRecord } from "../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../core/model.js";
 import type { Store } from "../store/store.js";
 import type { Out } from "./output.js";
-import { STATUS_ICON, ms, paint, statusColour } from "./output.js";
+import { ms, paint, STATUS_ICON, statusColour } from "./output.js";
 
 export interface ProgressOptions {
   /** Print step output lines (stdout/stderr of scripts, streamed agent text). */
@@ -20,7 +20,9 @@ export function printEvent(out: Out, e: EventRecord, opts: ProgressOptions): voi
   const pad = (s: string) => s.padEnd(24);
   switch (e.type) {
     case "workflow.step.started":
-      out.line(`${paint(out, "blue", STATUS_ICON.running)} ${pad(e.data.key)} ${paint(out, "blue", "running".padEnd(10))} attempt ${e.data.attempt}`);
+      out.line(
+        `${paint(out, "blue", STATUS_ICON.running)} ${pad(e.data.key)} ${paint(out, "blue", "running".padEnd(10))} attempt ${e.data.attempt}`,
+      );
       return;
     case "workflow.step.completed": {
       const d = e.data;
@@ -42,22 +44,33 @@ export function printEvent(out: Out, e: EventRecord, opts: ProgressOptions): voi
           `${paint(out, "yellow", STATUS_ICON.waiting)} ${pad(e.data.key)} ${paint(out, "yellow", "waiting".padEnd(10))} for approval${e.data.message ? `: ${e.data.message}` : ""} — weft approve ${e.runId} ${e.data.key}`,
         );
       } else {
-        out.line(`${paint(out, "yellow", STATUS_ICON.waiting)} ${pad(e.data.key)} ${paint(out, "yellow", "sleeping".padEnd(10))} until ${new Date(e.data.until ?? 0).toISOString()}`);
+        out.line(
+          `${paint(out, "yellow", STATUS_ICON.waiting)} ${pad(e.data.key)} ${paint(out, "yellow", "sleeping".padEnd(10))} until ${new Date(e.data.until ?? 0).toISOString()}`,
+        );
       }
       return;
     case "workflow.step.progress":
-      if (opts.output || e.data.stream === "info") out.line(paint(out, "gray", `  │ ${e.data.key}: ${e.data.output.replace(/\n$/, "")}`));
+      if (opts.output || e.data.stream === "info")
+        out.line(paint(out, "gray", `  │ ${e.data.key}: ${e.data.output.replace(/\n$/, "")}`));
       return;
     case "workflow.execution.phase_changed":
       out.line(paint(out, "bold", `── phase: ${e.data.current_phase}`));
       return;
     case "workflow.execution.status_changed":
       if (e.data.status !== "running" || e.data.previous !== "pending") {
-        out.line(paint(out, statusColour(e.data.status), `run ${e.data.status}${e.data.error ? `: ${e.data.error.message}` : ""}`));
+        out.line(
+          paint(
+            out,
+            statusColour(e.data.status),
+            `run ${e.data.status}${e.data.error ? `: ${e.data.error.message}` : ""}`,
+          ),
+        );
       }
       return;
     case "workflow.approval.decided":
-      out.line(`  ${e.data.key} ${e.data.approved ? "approved" : "rejected"} by ${e.data.by}${e.data.comment ? `: ${e.data.comment}` : ""}`);
+      out.line(
+        `  ${e.data.key} ${e.data.approved ? "approved" : "rejected"} by ${e.data.by}${e.data.comment ? `: ${e.data.comment}` : ""}`,
+      );
       return;
     case "workflow.step.reset":
       out.line(`  ${e.data.key} reset by ${e.data.by}`);

@@ -207,6 +207,19 @@ export interface CheckpointRecord {
   createdAt: number;
 }
 
+/**
+ * Attempts made before the step run was last reset by retry-step; retry limits and backoff count from here.
+ * Kept in `input.base` (the engine's own bookkeeping; the step's rendered input lives in input.json).
+ */
+export function attemptBase(rec: StepRunRecord): number {
+  const input = rec.input;
+  if (typeof input === "object" && input !== null && !Array.isArray(input)) {
+    const base = Object.hasOwn(input, "base") ? input.base : undefined;
+    if (typeof base === "number") return base;
+  }
+  return 0;
+}
+
 /** Stable idempotency key handed to every attempt of a step run. */
 export function idempotencyKey(runId: string, stepId: string, iteration: number | null): string {
   return `${runId}:${stepId}:${iteration ?? 0}`;

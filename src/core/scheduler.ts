@@ -19,7 +19,7 @@
 import type { ErrorInfo } from "./errors.js";
 import type { Json } from "./json.js";
 import type { RunStatus, StepRunRecord, Workflow, WorkflowStep } from "./model.js";
-import { stepRunKey, TERMINAL_STEP_STATUSES } from "./model.js";
+import { attemptBase, stepRunKey, TERMINAL_STEP_STATUSES } from "./model.js";
 
 export type Evaluation = { ok: true; value: Json } | { ok: false; error: ErrorInfo };
 
@@ -158,7 +158,7 @@ export function schedule(input: SchedulerInput): SchedulerOutput {
         }
         if (!TERMINAL_STEP_STATUSES.has(item.status)) {
           allEnded = false;
-          if (item.status === "pending" && !fatal && (item.attempt === 0 || due(item.notBefore))) {
+          if (item.status === "pending" && !fatal && (item.attempt === attemptBase(item) || due(item.notBefore))) {
             startable.push({ step, key: item.key, iteration: i });
           }
           continue;
@@ -186,7 +186,7 @@ export function schedule(input: SchedulerInput): SchedulerOutput {
     if (fatal) continue;
 
     // A retry waits for its backoff; its dependencies and condition were settled before the first attempt.
-    if (rec.attempt > 0) {
+    if (rec.attempt > attemptBase(rec)) {
       if (due(rec.notBefore)) startable.push({ step, key: rec.key, iteration: null });
       continue;
     }

@@ -68,7 +68,12 @@ export function checkArgsSchema(schema: JsonObject, path: Path, iss: Issues): vo
     compile(schema);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    iss.error("WEFT_SCHEMA", path, `argsSchema cannot be compiled: ${message}`, "fix the JSON Schema ($ref targets, keywords)");
+    iss.error(
+      "WEFT_SCHEMA",
+      path,
+      `argsSchema cannot be compiled: ${message}`,
+      "fix the JSON Schema ($ref targets, keywords)",
+    );
   }
 }
 
@@ -116,11 +121,19 @@ function argIssue(e: ErrorObject, args: Json, location: Issue["location"]): Issu
   switch (e.keyword) {
     case "required": {
       const missing = String(e.params.missingProperty);
-      return { ...base, message: `${argPath(e.instancePath, missing)} is required`, hint: `pass a value for \`${missing}\`` };
+      return {
+        ...base,
+        message: `${argPath(e.instancePath, missing)} is required`,
+        hint: `pass a value for \`${missing}\``,
+      };
     }
     case "enum": {
       const allowed = (e.params.allowedValues as unknown[]).map((v) => (typeof v === "string" ? v : JSON.stringify(v)));
-      return { ...base, message: `${where} must be one of ${allowed.join(", ")}${got()}`, hint: `use one of: ${allowed.join(", ")}` };
+      return {
+        ...base,
+        message: `${where} must be one of ${allowed.join(", ")}${got()}`,
+        hint: `use one of: ${allowed.join(", ")}`,
+      };
     }
     case "type":
       return { ...base, message: `${where} must be ${e.params.type}${got()}`, hint: `pass a ${e.params.type}` };
@@ -133,7 +146,11 @@ function argIssue(e: ErrorObject, args: Json, location: Issue["location"]): Issu
       };
     }
     default:
-      return { ...base, message: `${where} ${e.message ?? `fails ${e.keyword}`}`, hint: "see the workflow's argsSchema" };
+      return {
+        ...base,
+        message: `${where} ${e.message ?? `fails ${e.keyword}`}`,
+        hint: "see the workflow's argsSchema",
+      };
   }
 }
 

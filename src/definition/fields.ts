@@ -41,7 +41,12 @@ const quoteHint = (f: Field): string =>
 
 export function readBoolean(f: Field, iss: Issues): boolean | undefined {
   if (typeof f.value === "boolean") return f.value;
-  iss.error("WEFT_SCHEMA", f.path, `${label(f.path)} must be true or false, got ${describe(f.value)}`, "write true or false");
+  iss.error(
+    "WEFT_SCHEMA",
+    f.path,
+    `${label(f.path)} must be true or false, got ${describe(f.value)}`,
+    "write true or false",
+  );
   return undefined;
 }
 
@@ -112,7 +117,11 @@ export function readStringList(f: Field, iss: Issues): string[] | undefined {
     if (typeof item === "string") out.push(item);
     else {
       ok = false;
-      iss.error("WEFT_SCHEMA", [...f.path, i], `${label(f.path)} item ${i + 1} must be a string, got ${describe(item)}`);
+      iss.error(
+        "WEFT_SCHEMA",
+        [...f.path, i],
+        `${label(f.path)} item ${i + 1} must be a string, got ${describe(item)}`,
+      );
     }
   });
   return ok ? out : undefined;

@@ -84,7 +84,8 @@ function shortestCycle(start: string, members: ReadonlySet<string>, edges: Reado
       if (!members.has(to)) continue;
       if (to === start) {
         const path = [start];
-        for (let at: string | undefined = id; at !== undefined && at !== start; at = previous.get(at)) path.splice(1, 0, at);
+        for (let at: string | undefined = id; at !== undefined && at !== start; at = previous.get(at))
+          path.splice(1, 0, at);
         path.push(start);
         return path;
       }
@@ -131,13 +132,17 @@ export function dependencyLevels(workflow: Pick<Workflow, "steps">): string[][] 
   for (const step of workflow.steps) {
     const l = level.get(step.id);
     if (l === undefined || (waiting.get(step.id) as number) > 0) stuck.push(step.id);
-    else (levels[l] ??= []).push(step.id);
+    else {
+      levels[l] ??= [];
+      levels[l].push(step.id);
+    }
   }
   if (stuck.length > 0) levels.push(stuck);
   return levels;
 }
 
-const mermaidText = (text: string): string => text.replace(/"/g, "#quot;").replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;"));
+const mermaidText = (text: string): string =>
+  text.replace(/"/g, "#quot;").replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;"));
 
 /** A Mermaid flowchart: one subgraph per phase, nodes `id (type)`, failure/always edges labelled. */
 export function toMermaid(workflow: Pick<Workflow, "steps" | "phases">): string {

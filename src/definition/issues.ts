@@ -43,7 +43,7 @@ export function editDistance(a: string, b: string): number {
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
   let best: string | undefined;
-  let bestDistance = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  let bestDistance = word.length <= 3 ? 1 : word.length <= 6 ? 2 : 3;
   for (const c of candidates) {
     const d = editDistance(lower, c.toLowerCase());
     if (d === 0) return c;

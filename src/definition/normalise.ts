@@ -148,7 +148,13 @@ export function readWorkflow(
 }
 
 function twice(iss: Issues, f: Field, key: string, top: string): void {
-  iss.error("WEFT_SCHEMA", f.path, `\`config.${key}\` and the top-level ${top} are both set`, `keep only ${top}`, "key");
+  iss.error(
+    "WEFT_SCHEMA",
+    f.path,
+    `\`config.${key}\` and the top-level ${top} are both set`,
+    `keep only ${top}`,
+    "key",
+  );
 }
 
 function readPhases(f: Field, iss: Issues): string[] | undefined {

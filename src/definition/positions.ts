@@ -158,7 +158,8 @@ function scalarOffset(text: string, scalar: Scalar, offset: number): number {
       v += 1;
       continue;
     }
-    if (sc === value[v]) v++;
+    // A line break in the source may be folded into a space of the value.
+    if (sc === value[v] || (sc === "\n" && value[v] === " ")) v++;
     s++;
   }
   const hit = body[s];

@@ -55,13 +55,21 @@ export function resolveWorkflow(draft: WorkflowDraft, iss: Issues, source: Workf
       }
     }
   }
-  const sequential = draft.mode === "sequential" || (draft.mode === undefined && !draft.steps.some((s) => s.declaresDeps));
+  const sequential =
+    draft.mode === "sequential" || (draft.mode === undefined && !draft.steps.some((s) => s.declaresDeps));
   if (sequential) {
-    for (let i = 1; i < drafts.length; i++) {
-      const step = drafts[i] as StepDraft;
-      const list = deps.get(step.id as string) as DepDraft[];
-      const previous = (drafts[i - 1] as StepDraft).id as string;
-      if (!list.some((d) => d.step === previous)) list.push({ step: previous, on: "success", path: step.path });
+    // Each step follows the step above it. on_failure handlers are left out of the line: they keep only
+    // their own edges, and the step below a handler follows the step above it (a handler is skipped when
+    // nothing fails, and must not take the main line down with it).
+    const handlers = new Set(drafts.flatMap((s) => s.onFailure.map((r) => r.name)));
+    let previous: string | undefined;
+    for (const step of drafts) {
+      const id = step.id as string;
+      const list = deps.get(id) as DepDraft[];
+      if (previous !== undefined && !handlers.has(id) && !list.some((d) => d.step === previous)) {
+        list.push({ step: previous, on: "success", path: step.path });
+      }
+      if (!handlers.has(id)) previous = id;
     }
   }
 
@@ -133,7 +141,8 @@ function toStep(d: StepDraft, needs: Dependency[], draft: WorkflowDraft): Workfl
     if: d.if,
     optional: d.optional ?? draft.defaults.optional ?? false,
     retry: stripUndefined(retry),
-    timeoutMs: d.timeoutMs ?? draft.defaults.timeoutMs,
+    // A default step timeout is no deadline for a person: approvals keep only their own `timeout`.
+    timeoutMs: d.timeoutMs ?? (d.type === "approval" ? undefined : draft.defaults.timeoutMs),
     foreach: d.foreach,
     priority: d.priority ?? 0,
     config: d.config,

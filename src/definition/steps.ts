@@ -1,7 +1,15 @@
 /** Reads one step of any dialect into a draft: common keys checked and typed, every other key kept as config. */
-import type { DependencyCondition } from "../core/model.js";
+
 import type { JsonObject } from "../core/json.js";
-import { BUILTIN_STEP_TYPES, EXPRESSION_ROOTS, KNOWN_CONFIG_KEYS, STEP_ALIASES, STEP_IGNORED_KEYS, STEP_KEYS } from "./dialects/keys.js";
+import type { DependencyCondition } from "../core/model.js";
+import {
+  BUILTIN_STEP_TYPES,
+  EXPRESSION_ROOTS,
+  KNOWN_CONFIG_KEYS,
+  STEP_ALIASES,
+  STEP_IGNORED_KEYS,
+  STEP_KEYS,
+} from "./dialects/keys.js";
 import {
   asJson,
   type Field,
@@ -92,11 +100,23 @@ export function readStep(value: unknown, path: Path, index: number, iss: Issues)
       if (typeof f.value !== "boolean") readBoolean(f, iss);
       continue;
     }
-    const canonical = (STEP_KEYS as readonly string[]).includes(key) ? key : STEP_ALIASES[key];
+    const canonical = (STEP_KEYS as readonly string[]).includes(key)
+      ? key
+      : Object.hasOwn(STEP_ALIASES, key)
+        ? STEP_ALIASES[key]
+        : undefined;
     if (canonical === undefined) {
-      draft.config[key] = asJson(f.value);
+      // defineProperty: a key named `__proto__` stays data, never the object's prototype.
+      Object.defineProperty(draft.config, key, {
+        value: asJson(f.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       draft.configPaths.set(key, f.path);
-      const near = KNOWN_CONFIG_KEYS.includes(key) ? undefined : closest(key, [...STEP_KEYS, ...Object.keys(STEP_ALIASES)]);
+      const near = KNOWN_CONFIG_KEYS.includes(key)
+        ? undefined
+        : closest(key, [...STEP_KEYS, ...Object.keys(STEP_ALIASES)]);
       if (near !== undefined && near !== key) {
         iss.warn(
           "WEFT_SCHEMA",
@@ -201,7 +221,13 @@ export function readStep(value: unknown, path: Path, index: number, iss: Issues)
   const retry = common.get("retry");
   if (retry) draft.retry = retry.written === "retryPolicy" ? readRetryPolicy(retry, iss) : readRetry(retry, iss);
   const timeout = common.get("timeout");
-  if (timeout) {
+  if (timeout && draft.type === "approval" && timeout.written === "timeout") {
+    // On an approval, `timeout` is the deadline for a decision: a setting of the approval type (with `onTimeout`).
+    if (readDuration(timeout, iss) !== undefined) {
+      draft.config.timeout = asJson(timeout.value);
+      draft.configPaths.set("timeout", timeout.path);
+    }
+  } else if (timeout) {
     draft.timeoutMs = timeout.written === "timeoutMs" ? readNumber(timeout, iss, 1) : readDuration(timeout, iss);
   }
   const foreach = common.get("foreach");
@@ -240,7 +266,12 @@ function readNeeds(f: Field, iss: Issues): DepDraft[] {
       }
       const on = obj.on ?? "success";
       if (typeof obj.step !== "string" || obj.step.trim() === "") {
-        iss.error("WEFT_SCHEMA", path, "a dependency mapping needs `step: <step id>`", "write `{ step: build, on: always }`");
+        iss.error(
+          "WEFT_SCHEMA",
+          path,
+          "a dependency mapping needs `step: <step id>`",
+          "write `{ step: build, on: always }`",
+        );
       } else if (typeof on !== "string" || !CONDITIONS.includes(on as DependencyCondition)) {
         iss.error(
           "WEFT_SCHEMA",

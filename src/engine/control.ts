@@ -4,6 +4,7 @@
  * The owner notices the new version, reloads, and acts (aborts cancelled handlers, starts approved work).
  */
 import { WeftError } from "../core/errors.js";
+import { isJsonObject } from "../core/json.js";
 import type { StepRunRecord } from "../core/model.js";
 import { TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES } from "../core/model.js";
 import type { RunState } from "./state.js";
@@ -15,7 +16,8 @@ function conflict(message: string): WeftError {
 export function pause(st: RunState, now: number): void {
   const s = st.run.status;
   if (s === "paused") return;
-  if (TERMINAL_RUN_STATUSES.has(s)) throw conflict(`run ${st.run.id} is ${s}; only a pending, running or waiting run can be paused`);
+  if (TERMINAL_RUN_STATUSES.has(s))
+    throw conflict(`run ${st.run.id} is ${s}; only a pending, running or waiting run can be paused`);
   st.setStatus("paused", now);
 }
 
@@ -30,7 +32,8 @@ export function cancel(st: RunState, now: number, by: string): void {
   const s = st.run.status;
   if (TERMINAL_RUN_STATUSES.has(s)) throw conflict(`run ${st.run.id} is already ${s}`);
   for (const rec of [...st.steps.values()]) {
-    if (!TERMINAL_STEP_STATUSES.has(rec.status)) st.endStep(rec.key, "cancelled", now, { reason: `cancelled by ${by}` });
+    if (!TERMINAL_STEP_STATUSES.has(rec.status))
+      st.endStep(rec.key, "cancelled", now, { reason: `cancelled by ${by}` });
   }
   st.setStatus("cancelled", now, { code: "WEFT_CANCELLED", message: `cancelled by ${by}`, retryable: false });
 }
@@ -91,10 +94,20 @@ export function retryStep(st: RunState, now: number, step: string, by: string): 
   for (const id of reset) {
     for (const r of [...st.steps.values()]) {
       if (r.stepId !== id) continue;
-      if (r.iteration !== null && r.status === "completed") continue; // completed foreach items are kept
+      const input = isJsonObject(r.input) ? r.input : {};
       st.updateStep(
         r.key,
-        { status: "pending", attempt: 0, error: null, output: null, notBefore: null, waitingFor: null, items: null, startedAt: null, endedAt: null },
+        {
+          status: "pending",
+          input: { ...input, base: r.attempt },
+          error: null,
+          output: null,
+          notBefore: null,
+          waitingFor: null,
+          items: null,
+          startedAt: null,
+          endedAt: null,
+        },
         now,
       );
       st.emit("workflow.step.reset", { step_id: id, key: r.key, by });

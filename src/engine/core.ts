@@ -1,6 +1,6 @@
+import type { ProviderRegistry } from "../agents/provider.js";
 import type { EventRecord } from "../core/events.js";
 import type { Owner } from "../core/model.js";
-import type { ProviderRegistry } from "../agents/provider.js";
 import type { StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
 import type { RunDriver } from "./driver.js";

@@ -8,13 +8,13 @@
  * `running`, resets it and runs the same attempt again with the same idempotency key (at-least-once).
  */
 import type { ErrorInfo } from "../core/errors.js";
-import { TerminalError, WeftError, toErrorInfo } from "../core/errors.js";
+import { TerminalError, toErrorInfo, WeftError } from "../core/errors.js";
 import type { EventRecord } from "../core/events.js";
 import { evaluate, evaluateCondition, parseExpression, renderString, renderValue } from "../core/expressions/index.js";
 import type { Json, JsonObject } from "../core/json.js";
 import { isJsonObject } from "../core/json.js";
 import type { Lease, RunRecord, WorkflowStep } from "../core/model.js";
-import { TERMINAL_RUN_STATUSES, idempotencyKey } from "../core/model.js";
+import { attemptBase, idempotencyKey, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { backoffDelay, shouldRetry } from "../core/retry.js";
 import type { Decision, Evaluation } from "../core/scheduler.js";
 import { schedule } from "../core/scheduler.js";
@@ -23,7 +23,7 @@ import { ConflictError, FencedError } from "../store/store.js";
 import type { EngineCore } from "./core.js";
 import { StepLog, stepLogDir } from "./logs.js";
 import { runScope } from "./scope.js";
-import { RunState, newStepRecord } from "./state.js";
+import { newStepRecord, RunState } from "./state.js";
 
 interface Result {
   key: string;
@@ -128,8 +128,10 @@ export class RunDriver {
     // Handlers whose step was cancelled or reset by another process stop now.
     for (const [key, h] of this.handlers) {
       const rec = this.state.step(key);
-      if (!rec || rec.status !== "running" || rec.attempt !== h.attempt) {
-        h.abort.abort(new WeftError("WEFT_CANCELLED", `step run ${key} was ${rec?.status ?? "removed"} by another process`));
+      if (rec?.status !== "running" || rec.attempt !== h.attempt) {
+        h.abort.abort(
+          new WeftError("WEFT_CANCELLED", `step run ${key} was ${rec?.status ?? "removed"} by another process`),
+        );
       }
     }
   }
@@ -170,6 +172,11 @@ export class RunDriver {
       .catch((err: unknown) => this.fail(err))
       .finally(() => {
         this.busy = false;
+        // A request that arrived after the pass's last check (it may finish without awaiting) runs now.
+        if (this.again) {
+          this.again = false;
+          this.tick();
+        }
       });
   }
 
@@ -177,6 +184,10 @@ export class RunDriver {
     do {
       this.again = false;
       if (this.ended) return;
+      if (TERMINAL_RUN_STATUSES.has(this.state.run.status) && !this.state.dirty) {
+        await this.finish(); // ended by another process (cancel) or before we took over
+        return;
+      }
       const now = this.core.clock.now();
       const consumed = this.results.length;
       for (let i = 0; i < consumed; i++) this.applyResult(this.results[i]!, now);
@@ -256,7 +267,12 @@ export class RunDriver {
       const info = toErrorInfo(err);
       return {
         ok: false,
-        error: { ...info, retryable: false, message: `${what} of step \`${step.id}\`: ${info.message}`, location: step.location },
+        error: {
+          ...info,
+          retryable: false,
+          message: `${what} of step \`${step.id}\`: ${info.message}`,
+          location: step.location,
+        },
       };
     }
   }
@@ -293,11 +309,16 @@ export class RunDriver {
         return;
       case "expand": {
         st.updateStep(d.stepId, { status: "running", items: d.items.length, startedAt: now }, now);
-        d.items.forEach((item, i) => st.setStep(newStepRecord(this.runId, d.stepId, i, now, { item })));
+        d.items.forEach((item, i) => {
+          // A re-expansion after retry-step keeps counting attempts (attempt records are never overwritten).
+          const prev = st.step(stepRunKey(d.stepId, i))?.attempt ?? 0;
+          st.setStep({ ...newStepRecord(this.runId, d.stepId, i, now, { item, base: prev }), attempt: prev });
+        });
         return;
       }
       case "join":
-        if (d.status === "completed") st.endStep(d.stepId, "completed", now, { output: d.output, attemptRecord: false });
+        if (d.status === "completed")
+          st.endStep(d.stepId, "completed", now, { output: d.output, attemptRecord: false });
         else st.endStep(d.stepId, "failed", now, { error: d.error, attemptRecord: false });
         return;
       case "wake":
@@ -311,7 +332,11 @@ export class RunDriver {
         if (approve) st.endStep(d.key, "completed", now, { output: { approved: true, by: "timeout", comment: null } });
         else
           st.endStep(d.key, "failed", now, {
-            error: { code: "WEFT_REJECTED", message: `approval \`${d.key}\` timed out and was rejected`, retryable: false },
+            error: {
+              code: "WEFT_REJECTED",
+              message: `approval \`${d.key}\` timed out and was rejected`,
+              retryable: false,
+            },
           });
         return;
       }
@@ -329,7 +354,7 @@ export class RunDriver {
   private applyResult(r: Result, now: number): void {
     const st = this.state;
     const rec = st.step(r.key);
-    if (!rec || rec.status !== "running" || rec.attempt !== r.attempt) return; // stale: cancelled or reset meanwhile
+    if (rec?.status !== "running" || rec.attempt !== r.attempt) return; // stale: cancelled or reset meanwhile
     const o = r.outcome;
     if (o?.kind === "completed") {
       st.endStep(r.key, "completed", now, { output: o.output });
@@ -361,8 +386,9 @@ export class RunDriver {
     } else {
       const error = r.error ?? { code: "WEFT_INTERNAL", message: "step ended without a result", retryable: false };
       const step = st.byId.get(rec.stepId);
-      if (step && shouldRetry(step.retry, rec.attempt, error)) {
-        const delay = Math.max(backoffDelay(step.retry, rec.attempt + 1, this.core.random), r.retryAfterMs ?? 0);
+      const tries = rec.attempt - attemptBase(rec);
+      if (step && shouldRetry(step.retry, tries, error)) {
+        const delay = Math.max(backoffDelay(step.retry, tries + 1, this.core.random), r.retryAfterMs ?? 0);
         st.addAttempt({
           runId: this.runId,
           key: r.key,
@@ -429,12 +455,15 @@ export class RunDriver {
     if (step.timeoutMs !== undefined) {
       const ms = step.timeoutMs;
       timer = setTimeout(
-        () => abort.abort(new WeftError("WEFT_TIMEOUT", `step \`${s.key}\` timed out after ${ms} ms`, { retryable: true })),
+        () =>
+          abort.abort(new WeftError("WEFT_TIMEOUT", `step \`${s.key}\` timed out after ${ms} ms`, { retryable: true })),
         ms,
       );
     }
     const item =
-      s.iteration !== null && isJsonObject(rec.input) ? { item: rec.input.item ?? null, index: s.iteration } : undefined;
+      s.iteration !== null && isJsonObject(rec.input)
+        ? { item: rec.input.item ?? null, index: s.iteration }
+        : undefined;
     const ctx = this.context(step, s.key, s.iteration, rec.attempt, log, item);
     const started = this.core.clock.now();
     const result: Result = { key: s.key, attempt: rec.attempt };
@@ -452,7 +481,8 @@ export class RunDriver {
         }
       })
       .catch((err: unknown) => {
-        result.error = abort.signal.aborted && isWeftError(abort.signal.reason) ? abort.signal.reason.toInfo() : toErrorInfo(err);
+        result.error =
+          abort.signal.aborted && isWeftError(abort.signal.reason) ? abort.signal.reason.toInfo() : toErrorInfo(err);
         if (err instanceof WeftError && "retryAfterMs" in err && typeof err.retryAfterMs === "number") {
           result.retryAfterMs = err.retryAfterMs;
         }
@@ -462,10 +492,10 @@ export class RunDriver {
       .finally(() => {
         if (timer) clearTimeout(timer);
         if (this.handlers.get(s.key) === h) this.handlers.delete(s.key);
-        this.core.slots.release(1);
         this.core.faults.hit("after-handler");
         this.results.push(result);
         this.tick();
+        this.core.slots.release(1);
       });
   }
 
@@ -524,7 +554,11 @@ export class RunDriver {
   private async runTimedOut(ms: number): Promise<void> {
     if (this.ended || TERMINAL_RUN_STATUSES.has(this.state.run.status)) return;
     const now = this.core.clock.now();
-    const error: ErrorInfo = { code: "WEFT_TIMEOUT", message: `the run exceeded its timeout of ${ms} ms`, retryable: false };
+    const error: ErrorInfo = {
+      code: "WEFT_TIMEOUT",
+      message: `the run exceeded its timeout of ${ms} ms`,
+      retryable: false,
+    };
     for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_TIMEOUT", error.message));
     for (const rec of [...this.state.steps.values()]) {
       if (rec.status === "running" || rec.status === "waiting" || rec.status === "pending") {

@@ -3,14 +3,14 @@
  * one process (each with its own owner identity), on one store or on different ones.
  */
 import { randomUUID } from "node:crypto";
+import { createMockProvider } from "../agents/mock/index.js";
+import type { ProviderRegistry } from "../agents/provider.js";
+import { createProviderRegistry } from "../agents/registry.js";
 import { ValidationError, WeftError } from "../core/errors.js";
 import type { EventRecord } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import type { CheckpointRecord, Owner, RunRecord, StepRunRecord, Workflow } from "../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../core/model.js";
-import { createMockProvider } from "../agents/mock/index.js";
-import type { ProviderRegistry } from "../agents/provider.js";
-import { createProviderRegistry } from "../agents/registry.js";
 import { validateArgs, workflowHash } from "../definition/index.js";
 import { builtinStepTypes } from "../steps/builtin.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
@@ -24,7 +24,7 @@ import type { Faults } from "./faults.js";
 import { noFaults } from "./faults.js";
 import { writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
-import { RunState, newStepRecord } from "./state.js";
+import { newStepRecord, RunState } from "./state.js";
 
 export interface EngineOptions {
   store: Store;
@@ -169,7 +169,9 @@ export function createEngine(opts: EngineOptions): Engine {
       try {
         const res = await store.commit(t);
         st.run.version = res.version;
-        core.publish((t.events ?? []).map((e, j) => ({ ...e, runId, seq: res.eventSeqs[j] ?? 0, at: now }) as EventRecord));
+        core.publish(
+          (t.events ?? []).map((e, j) => ({ ...e, runId, seq: res.eventSeqs[j] ?? 0, at: now }) as EventRecord),
+        );
         return st.run;
       } catch (err) {
         if (err instanceof ConflictError && i < 20) continue;
@@ -259,12 +261,17 @@ export function createEngine(opts: EngineOptions): Engine {
     async rewind(runId, checkpoint, o = {}) {
       const source = await load(runId);
       const cp: CheckpointRecord | undefined = await store.checkpoints.get(runId, checkpoint);
-      if (!cp) throw new WeftError("WEFT_NOT_FOUND", `run ${runId} has no checkpoint ${checkpoint}; \`weft checkpoints ${runId}\` lists them`);
+      if (!cp)
+        throw new WeftError(
+          "WEFT_NOT_FOUND",
+          `run ${runId} has no checkpoint ${checkpoint}; \`weft checkpoints ${runId}\` lists them`,
+        );
       // The state at the checkpoint, folded from the events up to it.
       const completed = new Map<string, number>();
       for (const e of await store.events.list(runId, 0, cp.eventSeq)) {
         if (e.seq > cp.eventSeq) break;
-        if (e.type === "workflow.step.completed" && e.data.status === "completed") completed.set(e.data.key, e.data.attempt);
+        if (e.type === "workflow.step.completed" && e.data.status === "completed")
+          completed.set(e.data.key, e.data.attempt);
         if (e.type === "workflow.step.reset") completed.delete(e.data.key);
       }
       const attempts = await store.steps.attempts(runId);

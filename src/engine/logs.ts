@@ -3,8 +3,9 @@
  * `logs/<key>/{input.json, output.json, events.jsonl, summary.md}`. The database is the truth; these files
  * are written after the fact, off the commit path, and a crash may lose the last lines of them.
  */
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
+
 import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Json } from "../core/json.js";
 import type { RunRecord } from "../core/model.js";
@@ -25,7 +26,10 @@ function safeName(key: string): string {
 export function writeRunFiles(dataDir: string, run: RunRecord): void {
   const dir = runDir(dataDir, run.id);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "definition.json"), `${JSON.stringify({ hash: run.workflowHash, workflow: run.definition }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, "definition.json"),
+    `${JSON.stringify({ hash: run.workflowHash, workflow: run.definition }, null, 2)}\n`,
+  );
   writeFileSync(join(dir, "args.json"), `${JSON.stringify(run.args, null, 2)}\n`);
 }
 

@@ -3,10 +3,11 @@
  * a step id directly (its output, seed 003), `run`, `workflow`, `item`/`index` inside foreach items, and bare
  * argument names (seed 003 context values). Only own properties of JSON data are reachable.
  */
+
+import type { Scope } from "../core/expressions/index.js";
 import type { Json, JsonObject } from "../core/json.js";
 import { ownProp } from "../core/json.js";
 import type { StepRunRecord } from "../core/model.js";
-import type { Scope } from "../core/expressions/index.js";
 import type { RunState } from "./state.js";
 
 export function runScope(state: RunState, item?: { item: Json; index: number }): Scope {

@@ -20,10 +20,12 @@ export const jsonValue = z.custom<Json>((v) => isJson(v), "must be a JSON value"
 export const jsonObject = z.custom<JsonObject>((v) => isJsonObject(v) && isJson(v), "must be an object");
 
 /** A duration as written: milliseconds, `"30s"`, `"1h30m"`, or a `{{ … }}` template rendered at run time. */
-export const durationValue = z.union([z.number(), z.string()]).refine(
-  (v) => (typeof v === "string" && v.includes("{{")) || parseDuration(v) !== undefined,
-  'must be a duration: milliseconds or a string like "500ms", "30s", "5m", "1h30m", "2d"',
-);
+export const durationValue = z
+  .union([z.number(), z.string()])
+  .refine(
+    (v) => (typeof v === "string" && v.includes("{{")) || parseDuration(v) !== undefined,
+    'must be a duration: milliseconds or a string like "500ms", "30s", "5m", "1h30m", "2d"',
+  );
 
 /** Renders (when templated) and parses a duration; a bad value fails the step terminally. */
 export function resolveDuration(ctx: StepContext, value: number | string, field: string): number {

@@ -210,7 +210,14 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         const b = await make();
         await commit({ runId: b.id, expectedVersion: 1 });
         const v = await store.runs.versions([a.id, b.id, "nope"]);
-        expect([...v.entries()].sort()).toEqual([...new Map([[a.id, 1], [b.id, 2]]).entries()].sort());
+        expect([...v.entries()].sort()).toEqual(
+          [
+            ...new Map([
+              [a.id, 1],
+              [b.id, 2],
+            ]).entries(),
+          ].sort(),
+        );
       });
 
       it("sees a commit made through another instance at once", async () => {
@@ -278,7 +285,12 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect(await store.steps.get(id, "a")).toEqual(done);
         expect((await store.steps.get(id, "b"))?.status).toBe("ready");
         expect((await store.events.list(id)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-        expect((await store.events.list(id))[1]).toEqual({ ...statusEvent("running", "pending"), runId: id, seq: 2, at: T0 + 1 });
+        expect((await store.events.list(id))[1]).toEqual({
+          ...statusEvent("running", "pending"),
+          runId: id,
+          seq: 2,
+          at: T0 + 1,
+        });
         expect(await store.checkpoints.get(id, 1)).toEqual(cp1);
         expect((await store.checkpoints.list(id)).map((c) => c.number)).toEqual([3, 2, 1]);
       });
@@ -335,7 +347,10 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         );
         const winners = results.filter((r) => r !== undefined);
         expect(winners).toHaveLength(1);
-        expect(winners[0]).toMatchObject({ takeover: false, lease: { runId: run.id, epoch: 1, expiresAt: T0 + 30_000 } });
+        expect(winners[0]).toMatchObject({
+          takeover: false,
+          lease: { runId: run.id, epoch: 1, expiresAt: T0 + 30_000 },
+        });
         const stored = await stores[3]!.runs.get(run.id);
         expect(stored?.lease).toEqual(winners[0]?.lease);
         expect(stored?.version).toBe(2);
@@ -364,7 +379,12 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         await store.leases.release(a!.lease);
         expect(await snapshot(store, run.id)).toEqual(before);
 
-        const ok = await other.commit({ runId: run.id, expectedVersion: version, epoch: b!.lease.epoch, now: T0 + 150 });
+        const ok = await other.commit({
+          runId: run.id,
+          expectedVersion: version,
+          epoch: b!.lease.epoch,
+          now: T0 + 150,
+        });
         expect(ok.version).toBe(version + 1);
       });
 
@@ -460,7 +480,11 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         const id = run.id;
         await commit({ runId: id, expectedVersion: 1, attempts: [attempt(id, "a", 1), attempt(id, "b", 1)] });
         await commit({ runId: id, expectedVersion: 2, attempts: [attempt(id, "a", 2, null)] });
-        expect(await store.steps.attempts(id)).toEqual([attempt(id, "a", 1), attempt(id, "b", 1), attempt(id, "a", 2, null)]);
+        expect(await store.steps.attempts(id)).toEqual([
+          attempt(id, "a", 1),
+          attempt(id, "b", 1),
+          attempt(id, "a", 2, null),
+        ]);
         expect(await store.steps.attempts(id, "a")).toEqual([attempt(id, "a", 1), attempt(id, "a", 2, null)]);
         expect(await store.steps.attempts(id, "zzz")).toEqual([]);
       });
@@ -475,12 +499,30 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
 
       it("round-trips nested JSON: unicode, big strings, numbers, nulls", async () => {
         const big = "λ🧵".repeat(200_000);
-        const args = { text: "naïve — 日本語 🎉 \u0000 \"quoted\" \\ \n", nested: { a: [1, -2.5, 1e300, true, null, {}, []] } };
+        const args = {
+          text: 'naïve — 日本語 🎉 \u0000 "quoted" \\ \n',
+          nested: { a: [1, -2.5, 1e300, true, null, {}, []] },
+        };
         const id = uid();
         await make({ id, args, definition: { ...workflow, description: "ü" } });
-        const error = { code: "WEFT_PARSE" as const, message: "x", retryable: false, location: { file: "f", line: 1, column: 2 } };
-        const s = step(id, "a", { input: { big }, output: [args, big], error, iteration: 3, items: 2, waitingFor: "timer" });
-        const event: NewEvent = { type: "workflow.step.progress", data: { step_id: "a", key: "a", output: big, stream: "info" } };
+        const error = {
+          code: "WEFT_PARSE" as const,
+          message: "x",
+          retryable: false,
+          location: { file: "f", line: 1, column: 2 },
+        };
+        const s = step(id, "a", {
+          input: { big },
+          output: [args, big],
+          error,
+          iteration: 3,
+          items: 2,
+          waitingFor: "timer",
+        });
+        const event: NewEvent = {
+          type: "workflow.step.progress",
+          data: { step_id: "a", key: "a", output: big, stream: "info" },
+        };
         await commit({ runId: id, expectedVersion: 1, steps: [s], events: [event], run: { output: { args, big } } });
         const run = await store.runs.get(id);
         expect(run?.args).toEqual(args);

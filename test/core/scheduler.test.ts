@@ -26,7 +26,16 @@ function wf(steps: StepSpec[], extra: Partial<Workflow> = {}): Workflow {
   };
 }
 
-type StateSpec = StepStatus | { status: StepStatus; attempt?: number; notBefore?: number; items?: number; waitingFor?: "approval" | "timer"; output?: Json };
+type StateSpec =
+  | StepStatus
+  | {
+      status: StepStatus;
+      attempt?: number;
+      notBefore?: number;
+      items?: number;
+      waitingFor?: "approval" | "timer";
+      output?: Json;
+    };
 
 function states(spec: Record<string, StateSpec>): Map<string, StepRunRecord> {
   const m = new Map<string, StepRunRecord>();
@@ -75,6 +84,8 @@ function brief(ds: Decision[]): string[] {
         return "complete-run";
       case "fail-run":
         return `fail-run skip=[${d.skip.join(",")}]`;
+      default:
+        return "?";
     }
   });
 }
@@ -99,20 +110,57 @@ const rows: Row[] = [
   // Dependencies
   { name: "roots start", workflow: chain, steps: { a: "pending", b: "pending", c: "pending" }, expect: ["start a"] },
   { name: "waits for running dep", workflow: chain, steps: { a: "running", b: "pending", c: "pending" }, expect: [] },
-  { name: "dep completed → start", workflow: chain, steps: { a: "completed", b: "pending", c: "pending" }, expect: ["start b"] },
+  {
+    name: "dep completed → start",
+    workflow: chain,
+    steps: { a: "completed", b: "pending", c: "pending" },
+    expect: ["start b"],
+  },
   {
     name: "no level barrier: b starts while c still runs",
     workflow: wf([{ id: "a" }, { id: "c" }, { id: "b", needs: ["a"] }]),
     steps: { a: "completed", c: "running", b: "pending" },
     expect: ["start b"],
   },
-  { name: "diamond fan-out", workflow: diamond, steps: { a: "completed", b: "pending", c: "pending", d: "pending" }, expect: ["start b", "start c"] },
-  { name: "diamond join waits", workflow: diamond, steps: { a: "completed", b: "completed", c: "running", d: "pending" }, expect: [] },
-  { name: "diamond join", workflow: diamond, steps: { a: "completed", b: "completed", c: "completed", d: "pending" }, expect: ["start d"] },
-  { name: "all done → run completes", workflow: chain, steps: { a: "completed", b: "completed", c: "completed" }, expect: ["complete-run"] },
+  {
+    name: "diamond fan-out",
+    workflow: diamond,
+    steps: { a: "completed", b: "pending", c: "pending", d: "pending" },
+    expect: ["start b", "start c"],
+  },
+  {
+    name: "diamond join waits",
+    workflow: diamond,
+    steps: { a: "completed", b: "completed", c: "running", d: "pending" },
+    expect: [],
+  },
+  {
+    name: "diamond join",
+    workflow: diamond,
+    steps: { a: "completed", b: "completed", c: "completed", d: "pending" },
+    expect: ["start d"],
+  },
+  {
+    name: "all done → run completes",
+    workflow: chain,
+    steps: { a: "completed", b: "completed", c: "completed" },
+    expect: ["complete-run"],
+  },
   // Capacity, priority
-  { name: "capacity 1 of 2", workflow: diamond, capacity: 1, steps: { a: "completed", b: "pending", c: "pending", d: "pending" }, expect: ["start b"] },
-  { name: "capacity 0", workflow: diamond, capacity: 0, steps: { a: "completed", b: "pending", c: "pending", d: "pending" }, expect: [] },
+  {
+    name: "capacity 1 of 2",
+    workflow: diamond,
+    capacity: 1,
+    steps: { a: "completed", b: "pending", c: "pending", d: "pending" },
+    expect: ["start b"],
+  },
+  {
+    name: "capacity 0",
+    workflow: diamond,
+    capacity: 0,
+    steps: { a: "completed", b: "pending", c: "pending", d: "pending" },
+    expect: [],
+  },
   {
     name: "priority beats file order",
     workflow: wf([{ id: "low" }, { id: "high", priority: 5 }]),
@@ -121,12 +169,42 @@ const rows: Row[] = [
     expect: ["start high"],
   },
   // Run status
-  { name: "paused run starts nothing", workflow: chain, runStatus: "paused", steps: { a: "pending", b: "pending", c: "pending" }, expect: [] },
-  { name: "cancelled run starts nothing", workflow: chain, runStatus: "cancelled", steps: { a: "pending", b: "pending", c: "pending" }, expect: [] },
-  { name: "waiting run still schedules", workflow: diamond, runStatus: "waiting", steps: { a: "completed", b: "waiting", c: "pending", d: "pending" }, expect: ["start c"] },
+  {
+    name: "paused run starts nothing",
+    workflow: chain,
+    runStatus: "paused",
+    steps: { a: "pending", b: "pending", c: "pending" },
+    expect: [],
+  },
+  {
+    name: "cancelled run starts nothing",
+    workflow: chain,
+    runStatus: "cancelled",
+    steps: { a: "pending", b: "pending", c: "pending" },
+    expect: [],
+  },
+  {
+    name: "waiting run still schedules",
+    workflow: diamond,
+    runStatus: "waiting",
+    steps: { a: "completed", b: "waiting", c: "pending", d: "pending" },
+    expect: ["start c"],
+  },
   // Conditions and skip propagation
-  { name: "if false → skip", workflow: wf([{ id: "a", if: "x" }]), eval: no, steps: { a: "pending" }, expect: ["skip a", "complete-run"] },
-  { name: "if true → start", workflow: wf([{ id: "a", if: "x" }]), eval: yes, steps: { a: "pending" }, expect: ["start a"] },
+  {
+    name: "if false → skip",
+    workflow: wf([{ id: "a", if: "x" }]),
+    eval: no,
+    steps: { a: "pending" },
+    expect: ["skip a", "complete-run"],
+  },
+  {
+    name: "if true → start",
+    workflow: wf([{ id: "a", if: "x" }]),
+    eval: yes,
+    steps: { a: "pending" },
+    expect: ["start a"],
+  },
   {
     name: "if error → fail (fatal) → run fails",
     workflow: wf([{ id: "a", if: "x" }]),
@@ -135,8 +213,18 @@ const rows: Row[] = [
     expect: ["fail a", "fail-run skip=[]"],
   },
   { name: "skip propagates", workflow: chain, steps: { a: "skipped", b: "pending", c: "pending" }, expect: ["skip b"] },
-  { name: "skip propagates further on next pass", workflow: chain, steps: { a: "skipped", b: "skipped", c: "pending" }, expect: ["skip c", "complete-run"] },
-  { name: "chain fully skipped → completes", workflow: chain, steps: { a: "skipped", b: "skipped", c: "skipped" }, expect: ["complete-run"] },
+  {
+    name: "skip propagates further on next pass",
+    workflow: chain,
+    steps: { a: "skipped", b: "skipped", c: "pending" },
+    expect: ["skip c", "complete-run"],
+  },
+  {
+    name: "chain fully skipped → completes",
+    workflow: chain,
+    steps: { a: "skipped", b: "skipped", c: "skipped" },
+    expect: ["complete-run"],
+  },
   {
     name: "always edge runs after skip",
     workflow: wf([{ id: "a" }, { id: "b", needs: [{ step: "a", on: "always" }] }]),
@@ -158,13 +246,19 @@ const rows: Row[] = [
   },
   {
     name: "optional failure: dependents run",
-    workflow: wf([{ id: "a", optional: true }, { id: "b", needs: ["a"] }]),
+    workflow: wf([
+      { id: "a", optional: true },
+      { id: "b", needs: ["a"] },
+    ]),
     steps: { a: "failed", b: "pending" },
     expect: ["start b"],
   },
   {
     name: "optional failure: run completes",
-    workflow: wf([{ id: "a", optional: true }, { id: "b", needs: ["a"] }]),
+    workflow: wf([
+      { id: "a", optional: true },
+      { id: "b", needs: ["a"] },
+    ]),
     steps: { a: "failed", b: "completed" },
     expect: ["complete-run"],
   },
@@ -187,12 +281,41 @@ const rows: Row[] = [
     expect: ["complete-run"],
   },
   // Retries
-  { name: "retry waits for backoff", workflow: chain, now: 100, steps: { a: { status: "pending", attempt: 1, notBefore: 500 }, b: "pending", c: "pending" }, expect: [] },
-  { name: "retry due → start", workflow: chain, now: 500, steps: { a: { status: "pending", attempt: 1, notBefore: 500 }, b: "pending", c: "pending" }, expect: ["start a"] },
+  {
+    name: "retry waits for backoff",
+    workflow: chain,
+    now: 100,
+    steps: { a: { status: "pending", attempt: 1, notBefore: 500 }, b: "pending", c: "pending" },
+    expect: [],
+  },
+  {
+    name: "retry due → start",
+    workflow: chain,
+    now: 500,
+    steps: { a: { status: "pending", attempt: 1, notBefore: 500 }, b: "pending", c: "pending" },
+    expect: ["start a"],
+  },
   // Waiting steps
-  { name: "sleep not due", workflow: wf([{ id: "s" }]), now: 10, steps: { s: { status: "waiting", waitingFor: "timer", notBefore: 20 } }, expect: [] },
-  { name: "sleep due → wake", workflow: wf([{ id: "s" }]), now: 20, steps: { s: { status: "waiting", waitingFor: "timer", notBefore: 20 } }, expect: ["wake s"] },
-  { name: "approval waits without deadline", workflow: wf([{ id: "ap" }, { id: "b", needs: ["ap"] }]), steps: { ap: { status: "waiting", waitingFor: "approval" }, b: "pending" }, expect: [] },
+  {
+    name: "sleep not due",
+    workflow: wf([{ id: "s" }]),
+    now: 10,
+    steps: { s: { status: "waiting", waitingFor: "timer", notBefore: 20 } },
+    expect: [],
+  },
+  {
+    name: "sleep due → wake",
+    workflow: wf([{ id: "s" }]),
+    now: 20,
+    steps: { s: { status: "waiting", waitingFor: "timer", notBefore: 20 } },
+    expect: ["wake s"],
+  },
+  {
+    name: "approval waits without deadline",
+    workflow: wf([{ id: "ap" }, { id: "b", needs: ["ap"] }]),
+    steps: { ap: { status: "waiting", waitingFor: "approval" }, b: "pending" },
+    expect: [],
+  },
   {
     name: "approval deadline passed",
     workflow: wf([{ id: "ap" }]),
@@ -231,7 +354,10 @@ const rows: Row[] = [
   },
   {
     name: "foreach join when all items end",
-    workflow: wf([{ id: "f", foreach: "xs" }, { id: "g", needs: ["f"] }]),
+    workflow: wf([
+      { id: "f", foreach: "xs" },
+      { id: "g", needs: ["f"] },
+    ]),
     steps: { f: { status: "running", items: 2 }, "f[0]": "completed", "f[1]": "completed", g: "pending" },
     expect: ["join f completed"],
   },
@@ -261,7 +387,10 @@ describe("scheduler", () => {
   it("reports the next wake-up time", () => {
     const out = schedule({
       workflow: wf([{ id: "a" }, { id: "s" }]),
-      steps: states({ a: { status: "pending", attempt: 1, notBefore: 300 }, s: { status: "waiting", waitingFor: "timer", notBefore: 200 } }),
+      steps: states({
+        a: { status: "pending", attempt: 1, notBefore: 300 },
+        s: { status: "waiting", waitingFor: "timer", notBefore: 200 },
+      }),
       runStatus: "running",
       now: 100,
       capacity: 10,
@@ -271,14 +400,25 @@ describe("scheduler", () => {
   });
 
   it("reports starvation when capacity holds steps back", () => {
-    const out = schedule({ workflow: diamond, steps: states({ a: "completed", b: "pending", c: "pending", d: "pending" }), runStatus: "running", now: 0, capacity: 1, evaluate: yes });
+    const out = schedule({
+      workflow: diamond,
+      steps: states({ a: "completed", b: "pending", c: "pending", d: "pending" }),
+      runStatus: "running",
+      now: 0,
+      capacity: 1,
+      evaluate: yes,
+    });
     expect(out.starved).toBe(true);
   });
 
   it("run output is the sink steps' outputs", () => {
     const out = schedule({
       workflow: chain,
-      steps: states({ a: { status: "completed", output: 1 }, b: { status: "completed", output: 2 }, c: { status: "completed", output: { done: true } } }),
+      steps: states({
+        a: { status: "completed", output: 1 },
+        b: { status: "completed", output: 2 },
+        c: { status: "completed", output: { done: true } },
+      }),
       runStatus: "running",
       now: 0,
       capacity: 10,

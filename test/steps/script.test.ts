@@ -1,18 +1,17 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell text, where ${…} is shell syntax
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RetryableError, TerminalError, WeftError } from "../../src/core/errors.js";
 import type { JsonObject } from "../../src/core/json.js";
 import { compileShellTemplate, scriptStepType } from "../../src/steps/script/index.js";
 import { liveGroupMembers } from "../../src/steps/script/process-group.js";
 import { type FakeContext, fakeContext, lines, tempDir } from "./helpers.js";
 
-vi.mock("../../src/core/expressions/index.js", async (importOriginal) => {
-  const { bridge } = await import("./expression-bridge.js");
-  return bridge(await importOriginal());
-});
-
-async function run(command: string, opts: { args?: JsonObject; ctx?: FakeContext; signal?: AbortSignal; cfg?: JsonObject } = {}) {
+async function run(
+  command: string,
+  opts: { args?: JsonObject; ctx?: FakeContext; signal?: AbortSignal; cfg?: JsonObject } = {},
+) {
   const ctx = opts.ctx ?? fakeContext({ args: opts.args ?? {} });
   const config = scriptStepType.configSchema.parse({ command, ...opts.cfg });
   const outcome = await scriptStepType.run(ctx, config, opts.signal ?? new AbortController().signal);
@@ -57,8 +56,11 @@ describe("compileShellTemplate", () => {
     ['echo "${NAME:-{{ x }}}"', 'echo "${NAME:-${WEFT_EXPR_0}}"'],
     ["echo ${NAME:-{{ x }}}", 'echo ${NAME:-"$WEFT_EXPR_0"}'],
     ["cat <<EOF\nhello {{ x }}\nEOF\necho {{ x }}", 'cat <<EOF\nhello ${WEFT_EXPR_0}\nEOF\necho "$WEFT_EXPR_0"'],
-    ["cat <<-EOF\n\t'{{ x }}'\n\tEOF\necho '{{ x }}'", `cat <<-EOF\n\t'\${WEFT_EXPR_0}'\n\tEOF\necho ''"$WEFT_EXPR_0"''`],
-    ["echo \"it's\" {{ x }} # {{ y }}", 'echo "it\'s" "$WEFT_EXPR_0" # "$WEFT_EXPR_1"'],
+    [
+      "cat <<-EOF\n\t'{{ x }}'\n\tEOF\necho '{{ x }}'",
+      `cat <<-EOF\n\t'\${WEFT_EXPR_0}'\n\tEOF\necho ''"$WEFT_EXPR_0"''`,
+    ],
+    ['echo "it\'s" {{ x }} # {{ y }}', 'echo "it\'s" "$WEFT_EXPR_0" # "$WEFT_EXPR_1"'],
     ["echo \\\\{{ x }}", 'echo \\\\"$WEFT_EXPR_0"'],
     ["echo {{ a }} {{ b }} {{ a }}", 'echo "$WEFT_EXPR_0" "$WEFT_EXPR_1" "$WEFT_EXPR_0"'],
     ["echo 'don''t' {{ x }}", `echo 'don''t' "$WEFT_EXPR_0"`],
@@ -94,7 +96,7 @@ describe("compileShellTemplate", () => {
   });
 
   it("says where the refused placeholder is", () => {
-    expect(() => compileShellTemplate("true\necho $(( {{ x }} ))")).toThrow(/line 2, column 11/);
+    expect(() => compileShellTemplate("true\necho $(( {{ x }} ))")).toThrow(/line 2, column 10/);
   });
 
   it("rejects a refused command when the workflow is loaded", () => {
@@ -236,7 +238,10 @@ describe("script execution", () => {
     mkdirSync(join(ctx.projectPath, "nested"));
     const a = await run("pwd", { ctx });
     expect(a.output.result).toBe(ctx.projectPath);
-    const b = await run("pwd", { ctx: fakeContext({ projectPath: ctx.projectPath, args: { sub: "nested" } }), cfg: { cwd: "{{ args.sub }}" } });
+    const b = await run("pwd", {
+      ctx: fakeContext({ projectPath: ctx.projectPath, args: { sub: "nested" } }),
+      cfg: { cwd: "{{ args.sub }}" },
+    });
     expect(b.output.result).toBe(join(ctx.projectPath, "nested"));
   });
 

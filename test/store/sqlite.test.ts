@@ -59,7 +59,12 @@ describe("sqlite store", () => {
     const full = createSqliteStore({ path: join(dir, "a", "b", "full.db") });
     const normal = createSqliteStore({ path: join(dir, "normal.db"), durability: "normal", busyTimeoutMs: 1234 });
     expect(full.durability).toBe("full");
-    expect(full.inspect()).toMatchObject({ journalMode: "wal", synchronous: 2, foreignKeys: true, busyTimeoutMs: 5000 });
+    expect(full.inspect()).toMatchObject({
+      journalMode: "wal",
+      synchronous: 2,
+      foreignKeys: true,
+      busyTimeoutMs: 5000,
+    });
     expect(normal.durability).toBe("normal");
     expect(normal.inspect()).toMatchObject({ journalMode: "wal", synchronous: 1, busyTimeoutMs: 1234 });
     await full.close();
@@ -91,13 +96,13 @@ describe("sqlite store", () => {
     expect(() => createSqliteStore({ path })).toThrow(expect.objectContaining({ code: "WEFT_INTERNAL" }));
   });
 
-  it("serves runs.active from its partial index", () => {
+  it("serves runs.active from its partial index, already ordered", () => {
     const path = join(tempDir(), "plan.db");
     const store = createSqliteStore({ path });
     const db = new Database(path, { readonly: true });
     const plan = db
       .prepare(
-        "EXPLAIN QUERY PLAN SELECT * FROM runs WHERE status IN ('pending', 'running', 'waiting') ORDER BY priority DESC, created_at LIMIT 5",
+        "EXPLAIN QUERY PLAN SELECT * FROM runs INDEXED BY runs_active WHERE status IN ('pending', 'running', 'waiting') ORDER BY priority DESC, created_at LIMIT 5",
       )
       .all() as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join("\n")).toMatch(/USING INDEX runs_active/);
@@ -192,9 +197,7 @@ describe("sqlite store across processes", () => {
   async function race(n: number, body: (i: number) => string): Promise<string[]> {
     const startAt = Date.now() + 1500;
     const results = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        runChild(`while (Date.now() < ${startAt});\n${body(i)}`, { store: bundle }),
-      ),
+      Array.from({ length: n }, (_, i) => runChild(`while (Date.now() < ${startAt});\n${body(i)}`, { store: bundle })),
     );
     for (const r of results) expect(r).toMatchObject({ code: 0, stderr: "" });
     return results.map((r) => r.stdout.trim());

@@ -5,7 +5,7 @@ import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import type { Engine } from "../../engine/engine.js";
 import type { GlobalOptions } from "../context.js";
 import { dataDirOf, openEngine } from "../context.js";
-import { EXIT, driveInForeground, spawnDetached } from "../drive.js";
+import { driveInForeground, EXIT, spawnDetached } from "../drive.js";
 import type { Out } from "../output.js";
 import { paint, stdoutOut } from "../output.js";
 import { printSummary } from "../progress.js";
@@ -146,10 +146,10 @@ export function registerControl(program: Command): void {
           throw new WeftError("WEFT_ARGS", `<checkpoint> must be a checkpoint number (1, 2, …), not "${checkpoint}"`);
         }
         const run = await engine.rewind(id, n, { triggeredBy: `rewind of ${id} at checkpoint ${n}` });
-        if (formatOf(o.format) === "json") out.line(JSON.stringify({ type: "run", id: run.id, forked_from: run.forkedFrom }));
+        if (formatOf(o.format) === "json")
+          out.line(JSON.stringify({ type: "run", id: run.id, forked_from: run.forkedFrom }));
         else out.line(run.id);
         return continueRun(engine, run, o, out);
       }),
     );
 }
-

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import type { Command } from "commander";
-import { WeftError, formatIssue } from "../../core/errors.js";
+import { formatIssue, WeftError } from "../../core/errors.js";
 import { loadWorkflowFile, parseWorkflow, renderTerminalGraph, toMermaid } from "../../definition/index.js";
 import { stepTypeSchemas } from "../context.js";
 import { EXIT } from "../drive.js";
@@ -64,9 +64,11 @@ async function validateFile(file: string) {
     await loadWorkflowFile(file, { stepTypes: stepTypeSchemas() });
     return [];
   } catch (err) {
-    if (err instanceof WeftError && "issues" in err) return (err as { issues: ReturnType<typeof parseWorkflow>["issues"] }).issues;
+    if (err instanceof WeftError && "issues" in err)
+      return (err as { issues: ReturnType<typeof parseWorkflow>["issues"] }).issues;
     const text = await readFile(file, "utf8");
     const ext = extname(file).toLowerCase();
-    return parseWorkflow(text, { file, format: ext === ".json" ? "json" : "yaml", stepTypes: stepTypeSchemas() }).issues;
+    return parseWorkflow(text, { file, format: ext === ".json" ? "json" : "yaml", stepTypes: stepTypeSchemas() })
+      .issues;
   }
 }

@@ -8,7 +8,7 @@ import type { GlobalOptions } from "../context.js";
 import { openStore } from "../context.js";
 import { EXIT } from "../drive.js";
 import type { Out } from "../output.js";
-import { STATUS_ICON, ago, iso, ms, paint, statusColour, stdoutOut, table } from "../output.js";
+import { ago, iso, ms, paint, STATUS_ICON, statusColour, stdoutOut, table } from "../output.js";
 import { follow, printEvent, runJson } from "../progress.js";
 import { formatOf, limitOf } from "./shared.js";
 
@@ -74,7 +74,9 @@ export function registerInspect(program: Command): void {
               executions: rs.length,
               successful: ok.length,
               success_rate: ended.length ? ok.length / ended.length : null,
-              average_duration_ms: durations.length ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length) : null,
+              average_duration_ms: durations.length
+                ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length)
+                : null,
             };
           });
           if (format === "json") out.line(JSON.stringify(rows, null, 2));
@@ -93,9 +95,18 @@ export function registerInspect(program: Command): void {
             );
           return EXIT.ok;
         }
-        const runs = await store.runs.list({ status: statuses as RunStatus[] | undefined, limit: limitOf(o.limit, 20) });
+        const runs = await store.runs.list({
+          status: statuses as RunStatus[] | undefined,
+          limit: limitOf(o.limit, 20),
+        });
         if (format === "json") {
-          out.line(JSON.stringify(runs.map((r) => ({ ...runJson(r, []), steps: undefined })), null, 2));
+          out.line(
+            JSON.stringify(
+              runs.map((r) => ({ ...runJson(r, []), steps: undefined })),
+              null,
+              2,
+            ),
+          );
           return EXIT.ok;
         }
         if (!runs.length) {
@@ -173,7 +184,13 @@ export function registerInspect(program: Command): void {
         if (formatOf(o.format) === "json") {
           out.line(
             JSON.stringify(
-              cps.map((c) => ({ number: c.number, step_key: c.stepKey, label: c.label, event_seq: c.eventSeq, created_at: iso(c.createdAt) })),
+              cps.map((c) => ({
+                number: c.number,
+                step_key: c.stepKey,
+                label: c.label,
+                event_seq: c.eventSeq,
+                created_at: iso(c.createdAt),
+              })),
               null,
               2,
             ),
@@ -188,7 +205,9 @@ export function registerInspect(program: Command): void {
         }
         if (!cps.length) out.line("no checkpoints yet (one is taken after every finished step)");
         out.line("");
-        out.line(`Use "weft resume ${id}" to resume from the latest checkpoint, "weft rewind ${id} <n>" to fork from one`);
+        out.line(
+          `Use "weft resume ${id}" to resume from the latest checkpoint, "weft rewind ${id} <n>" to fork from one`,
+        );
         return EXIT.ok;
       }),
     );
@@ -205,7 +224,8 @@ export function registerInspect(program: Command): void {
         await mustGet(store, id);
         const print = (e: EventRecord) => {
           if (o.step && (!("key" in e.data) || (e.data.key !== o.step && e.data.step_id !== o.step))) return;
-          if (format === "table") out.line(paint(out, "gray", new Date(e.at).toISOString().slice(11, 23)) + " " + describe(e));
+          if (format === "table")
+            out.line(`${paint(out, "gray", new Date(e.at).toISOString().slice(11, 23))} ${describe(e)}`);
           else printEvent(out, e, { output: true, format });
         };
         if (o.follow) {

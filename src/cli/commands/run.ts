@@ -5,7 +5,7 @@ import { isJsonObject } from "../../core/json.js";
 import { loadWorkflowFile } from "../../definition/index.js";
 import type { GlobalOptions } from "../context.js";
 import { dataDirOf, openEngine, stepTypeSchemas } from "../context.js";
-import { EXIT, driveInForeground, spawnDetached } from "../drive.js";
+import { driveInForeground, EXIT, spawnDetached } from "../drive.js";
 import { stdoutOut } from "../output.js";
 import { formatOf } from "./shared.js";
 
@@ -30,10 +30,16 @@ export function parseArgs(o: RunOptions): JsonObject {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new WeftError("WEFT_ARGS", `--context is not valid JSON: ${(err as Error).message}. Example: --context '{"filePath":"src/app.ts"}'`);
+      throw new WeftError(
+        "WEFT_ARGS",
+        `--context is not valid JSON: ${(err as Error).message}. Example: --context '{"filePath":"src/app.ts"}'`,
+      );
     }
     if (!isJsonObject(parsed as never)) {
-      throw new WeftError("WEFT_ARGS", `--context must be a JSON object like '{"key":"value"}', not ${Array.isArray(parsed) ? "an array" : typeof parsed}`);
+      throw new WeftError(
+        "WEFT_ARGS",
+        `--context must be a JSON object like '{"key":"value"}', not ${Array.isArray(parsed) ? "an array" : typeof parsed}`,
+      );
     }
     args = parsed as JsonObject;
   }
@@ -85,7 +91,8 @@ export function registerRun(program: Command): void {
           triggeredBy: o.triggeredBy,
           idempotencyKey: o.idempotencyKey,
         });
-        if (format === "json") out.line(JSON.stringify({ type: "run", id: run.id, created, workflow: run.workflowName }));
+        if (format === "json")
+          out.line(JSON.stringify({ type: "run", id: run.id, created, workflow: run.workflowName }));
         else out.line(run.id);
         if (!created) out.err(`a run with idempotency key "${o.idempotencyKey}" exists already: ${run.id}`);
         if (o.detach) {
@@ -101,4 +108,3 @@ export function registerRun(program: Command): void {
       }
     });
 }
-

@@ -9,6 +9,7 @@ export function formatOf(value: string | undefined): "table" | "json" {
 export function limitOf(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new WeftError("WEFT_ARGS", `--limit must be a positive integer, not "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new WeftError("WEFT_ARGS", `--limit must be a positive integer, not "${value}"`);
   return n;
 }

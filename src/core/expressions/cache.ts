@@ -15,7 +15,7 @@ export class SourceCache<T> {
   }
 
   set(source: string, value: T): void {
-    if (source.length > this.maxChars / 8 || this.map.has(source)) return;
+    if (source.length > this.maxChars / 32 || this.map.has(source)) return;
     this.map.set(source, value);
     this.chars += source.length;
     for (const oldest of this.map.keys()) {

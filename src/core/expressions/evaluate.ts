@@ -85,7 +85,13 @@ function root(name: string, node: Expr, cx: Context): Json {
   }
   const v = cx.scope(name);
   if (v === undefined) {
-    fail(cx, node.offset, `\`${name}\` is not defined`, "check the spelling, or the step/argument it refers to", node.length);
+    fail(
+      cx,
+      node.offset,
+      `\`${name}\` is not defined`,
+      "check the spelling, or the step/argument it refers to",
+      node.length,
+    );
   }
   return v;
 }
@@ -147,7 +153,8 @@ function binary(node: BinaryExpr, a: Json, b: Json, cx: Context): Json {
     }
     default: {
       if (typeof a !== "number" || typeof b !== "number") {
-        const hint = typeof a === "string" || typeof b === "string" ? "convert a numeric string with fromJSON(…)" : undefined;
+        const hint =
+          typeof a === "string" || typeof b === "string" ? "convert a numeric string with fromJSON(…)" : undefined;
         return at(`\`${op}\` needs two numbers, got ${describeValue(a)} and ${describeValue(b)}`, hint);
       }
       if ((op === "/" || op === "%") && b === 0) return at("division by zero");
@@ -161,7 +168,12 @@ function finite(n: number, at: (what: string) => never): number {
 }
 
 /** Operands of `< <= > >=`: two numbers (a numeric string counts when the other side is a number) or two strings. */
-function ordered(a: Json, b: Json, op: string, at: (what: string, hint?: string) => never): [number, number] | [string, string] {
+function ordered(
+  a: Json,
+  b: Json,
+  op: string,
+  at: (what: string, hint?: string) => never,
+): [number, number] | [string, string] {
   if (typeof a === "number" && typeof b === "number") return [a, b];
   if (typeof a === "string" && typeof b === "string") return [a, b];
   const x = typeof a === "string" && typeof b === "number" ? numericString(a) : a;

@@ -69,6 +69,16 @@ function minMax(args: Json[], cx: CallContext, name: string, pick: (a: number, b
   return best;
 }
 
+/** Rounds 2.345 to 2.35 (shifting by exponent in text avoids 2.345 * 100 = 234.49999…). */
+function roundHalfAwayFromZero(value: number, digits: number): number {
+  const abs = Math.abs(value);
+  const text = String(abs);
+  const r = text.includes("e")
+    ? Math.round(abs * 10 ** digits) / 10 ** digits
+    : Number(`${Math.round(Number(`${text}e${digits}`))}e-${digits}`);
+  return Number.isFinite(r) ? Math.sign(value) * r : value;
+}
+
 function format(args: Json[], cx: CallContext): string {
   const fmt = text(args[0], cx, "format", 0);
   let out = "";
@@ -79,9 +89,14 @@ function format(args: Json[], cx: CallContext): string {
       i += 2;
     } else if (c === "{") {
       const m = /^\{(\d{1,3})\}/.exec(fmt.slice(i, i + 5));
-      if (!m) cx.fail(`\`format\`: invalid placeholder at character ${i + 1} of the format string`, "write {0}, {1}…, or {{ for a literal {");
+      if (!m)
+        cx.fail(
+          `\`format\`: invalid placeholder at character ${i + 1} of the format string`,
+          "write {0}, {1}…, or {{ for a literal {",
+        );
       const n = Number(m[1]);
-      if (n + 1 >= args.length) cx.fail(`\`format\`: placeholder {${n}} has no argument`, `pass ${n + 1} value(s) after the format string`);
+      if (n + 1 >= args.length)
+        cx.fail(`\`format\`: placeholder {${n}} has no argument`, `pass ${n + 1} value(s) after the format string`);
       out += renderText(args[n + 1], cx);
       i += m[0].length;
     } else if (c === "}") {
@@ -105,7 +120,7 @@ const DEFS: Record<string, FunctionDef> = {
     run: ([v], cx) => {
       if (v === null || v === undefined) return 0;
       if (typeof v === "string" || Array.isArray(v)) return v.length;
-      if (isPlainObject(v)) return Object.keys(v).length;
+      if (isPlainObject(v)) return ownKeys(v, cx, "length").length;
       return cx.fail(`\`length\` expects a string, array or object, got ${typeName(v)}`);
     },
   },
@@ -156,7 +171,8 @@ const DEFS: Record<string, FunctionDef> = {
     max: 2,
     run: ([v, indent], cx) => {
       const spaces = indent === undefined || indent === null ? 0 : num(indent, cx, "toJSON", 1);
-      if (!Number.isInteger(spaces) || spaces < 0 || spaces > 10) cx.fail("`toJSON`: indent must be a whole number from 0 to 10");
+      if (!Number.isInteger(spaces) || spaces < 0 || spaces > 10)
+        cx.fail("`toJSON`: indent must be a whole number from 0 to 10");
       let out: string | undefined;
       try {
         out = JSON.stringify(v ?? null, null, spaces);
@@ -172,7 +188,8 @@ const DEFS: Record<string, FunctionDef> = {
     run: ([v], cx) => {
       // Values that are already parsed pass through, so fromJSON works whether a step returned text or JSON.
       if (typeof v !== "string") return v ?? null;
-      bounded(v, cx);
+      if (v.length > cx.maxStringLength)
+        cx.fail(`\`fromJSON\`: the text is ${v.length} characters long; the limit is ${cx.maxStringLength}`);
       try {
         return JSON.parse(v) as Json;
       } catch (err) {
@@ -180,7 +197,11 @@ const DEFS: Record<string, FunctionDef> = {
       }
     },
   },
-  default: { min: 2, max: 2, run: ([v, fallback]) => (v === null || v === undefined || v === "" ? (fallback ?? null) : v) },
+  default: {
+    min: 2,
+    max: 2,
+    run: ([v, fallback]) => (v === null || v === undefined || v === "" ? (fallback ?? null) : v),
+  },
   lower: { min: 1, max: 1, run: ([s], cx, n) => bounded(text(s, cx, n, 0).toLowerCase(), cx) },
   upper: { min: 1, max: 1, run: ([s], cx, n) => bounded(text(s, cx, n, 0).toUpperCase(), cx) },
   trim: { min: 1, max: 1, run: ([s], cx, n) => text(s, cx, n, 0).trim() },
@@ -202,10 +223,9 @@ const DEFS: Record<string, FunctionDef> = {
     run: ([x, d], cx) => {
       const value = num(x, cx, "round", 0);
       const digits = d === undefined ? 0 : num(d, cx, "round", 1);
-      if (!Number.isInteger(digits) || digits < 0 || digits > 15) cx.fail("`round`: digits must be a whole number from 0 to 15");
-      const f = 10 ** digits;
-      const r = (Math.sign(value) * Math.round(Math.abs(value) * f)) / f;
-      return Number.isFinite(r) ? r : value;
+      if (!Number.isInteger(digits) || digits < 0 || digits > 15)
+        cx.fail("`round`: digits must be a whole number from 0 to 15");
+      return roundHalfAwayFromZero(value, digits);
     },
   },
   not: { min: 1, max: 1, run: ([v]) => !isTruthy(v) },
@@ -244,9 +264,10 @@ export function functionProblem(name: string, argc?: number): { what: string; hi
     return { what: `unknown function \`${name}\``, hint: near ? `did you mean \`${near}\`? ${available}` : available };
   }
   if (argc === undefined || (argc >= def.min && argc <= def.max)) return undefined;
-  const range = def.min === def.max ? `${def.min}` : def.max >= 100 ? `at least ${def.min}` : `${def.min} to ${def.max}`;
+  const range =
+    def.min === def.max ? `${def.min}` : def.max >= 100 ? `at least ${def.min}` : `${def.min} to ${def.max}`;
   return {
-    what: `\`${name}\` takes ${range} argument${def.max === 1 ? "" : "s"}, got ${argc}`,
+    what: `\`${name}\` takes ${range} argument${range.endsWith(" 1") || range === "1" ? "" : "s"}, got ${argc}`,
     hint: "see the list of functions in the expressions documentation",
   };
 }

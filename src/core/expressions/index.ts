@@ -13,7 +13,15 @@
  * parsed with the default limits; the returned trees are frozen and shared.
  */
 import type { Json } from "../json.js";
-import { DEFAULT_LIMITS, type Expr, type Limits, type Reference, resolveLimits, type Scope, type Template } from "./ast.js";
+import {
+  DEFAULT_LIMITS,
+  type Expr,
+  type Limits,
+  type Reference,
+  resolveLimits,
+  type Scope,
+  type Template,
+} from "./ast.js";
 import { SourceCache } from "./cache.js";
 import { expressionError } from "./errors.js";
 import { evaluateIn } from "./evaluate.js";
@@ -52,7 +60,12 @@ const expressionCache = new SourceCache<Expr>();
 const conditionCache = new SourceCache<Expr>();
 const templateCache = new SourceCache<Template>();
 
-function cached<T>(cache: SourceCache<T>, src: string, limits: Partial<Limits> | undefined, parse: (l: Limits) => T): T {
+function cached<T>(
+  cache: SourceCache<T>,
+  src: string,
+  limits: Partial<Limits> | undefined,
+  parse: (l: Limits) => T,
+): T {
   if (limits !== undefined) return parse(resolveLimits(limits));
   const hit = cache.get(src);
   if (hit !== undefined) return hit;

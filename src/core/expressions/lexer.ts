@@ -118,16 +118,34 @@ function readNumber(src: string, start: number, end: number, out: Token[], fail:
       j = k;
     }
   }
-  if (j < end && isIdentChar(src.charCodeAt(j))) fail(start, `invalid number ${quote(src.slice(start, identEnd(src, j, end)))}`);
+  if (j < end && isIdentChar(src.charCodeAt(j)))
+    fail(start, `invalid number ${quote(src.slice(start, identEnd(src, j, end)))}`);
   const value = Number(src.slice(start, j));
   if (!Number.isFinite(value)) fail(start, `number ${quote(src.slice(start, j))} is too large`);
   out.push({ type: "num", value, offset: start, end: j });
   return j;
 }
 
-const ESCAPES: Record<string, string> = { "\\": "\\", "'": "'", '"': '"', n: "\n", t: "\t", r: "\r" };
+// The JSON escapes plus \', so any JSON string is also a valid double-quoted string literal.
+const ESCAPES: Record<string, string> = {
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  "/": "/",
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  b: "\b",
+  f: "\f",
+};
 
-function readString(src: string, start: number, end: number, out: Token[], fail: (at: number, w: string, h?: string) => never) {
+function readString(
+  src: string,
+  start: number,
+  end: number,
+  out: Token[],
+  fail: (at: number, w: string, h?: string) => never,
+) {
   const q = src[start]!;
   let value = "";
   let j = start + 1;
@@ -146,14 +164,15 @@ function readString(src: string, start: number, end: number, out: Token[], fail:
     const e = j + 1 < end ? src[j + 1]! : "";
     if (e === "u") {
       const hex = src.slice(j + 2, Math.min(j + 6, end));
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail(j, "invalid escape `\\u`", "write exactly four hex digits, as in `\\u00e9`");
+      if (!/^[0-9a-fA-F]{4}$/.test(hex))
+        fail(j, "invalid escape `\\u`", "write exactly four hex digits, as in `\\u00e9`");
       value += String.fromCharCode(Number.parseInt(hex, 16));
       j += 6;
     } else if (Object.hasOwn(ESCAPES, e)) {
       value += ESCAPES[e];
       j += 2;
     } else {
-      fail(j, `unknown escape ${quote(`\\${e}`)}`, "use one of \\\\ \\' \\\" \\n \\t \\r \\uXXXX");
+      fail(j, `unknown escape ${quote(`\\${e}`)}`, "use one of \\\\ \\' \\\" \\/ \\n \\t \\r \\b \\f \\uXXXX");
     }
     chunk = j;
   }

@@ -80,7 +80,10 @@ class Parser {
     if (this.isPunct(value)) return this.next();
     const t = this.peek();
     const opener = this.src.slice(open.offset, open.end);
-    return this.fail(t, `expected \`${value}\` to close \`${opener}\` at ${this.where(open.offset)}, found ${describe(t, this.src)}`);
+    return this.fail(
+      t,
+      `expected \`${value}\` to close \`${opener}\` at ${this.where(open.offset)}, found ${describe(t, this.src)}`,
+    );
   }
 
   private enter(t: Token): void {
@@ -113,7 +116,14 @@ class Parser {
       const alternate = this.ternary();
       this.depth--;
       const end = alternate.offset + alternate.length;
-      result = node({ kind: "conditional", test, consequent, alternate, offset: test.offset, length: end - test.offset });
+      result = node({
+        kind: "conditional",
+        test,
+        consequent,
+        alternate,
+        offset: test.offset,
+        length: end - test.offset,
+      });
     }
     return result;
   }
@@ -163,7 +173,14 @@ class Parser {
         if (name.type !== "ident") this.fail(name, `expected a name after \`.\`, found ${describe(name, this.src)}`);
         this.next();
         const length = name.end - expr.offset;
-        expr = node({ kind: "member", object: expr, name: name.name, nameOffset: name.offset, offset: expr.offset, length });
+        expr = node({
+          kind: "member",
+          object: expr,
+          name: name.name,
+          nameOffset: name.offset,
+          offset: expr.offset,
+          length,
+        });
       } else if (t.value === "[") {
         this.next();
         this.enter(t);
@@ -209,7 +226,11 @@ class Parser {
       case "eof":
         break;
     }
-    return this.fail(t, `expected a value, found ${describe(t, this.src)}`, "a value is a name, number, string, `(`, `[`, `!` or `-`");
+    return this.fail(
+      t,
+      `expected a value, found ${describe(t, this.src)}`,
+      "a value is a name, number, string, `(`, `[`, `!` or `-`",
+    );
   }
 
   private call(name: string, nameTok: Token): Expr {
@@ -243,6 +264,11 @@ class Parser {
     }
     const close = this.close("]", open);
     this.depth--;
-    return node({ kind: "array", elements: Object.freeze(elements), offset: open.offset, length: close.end - open.offset });
+    return node({
+      kind: "array",
+      elements: Object.freeze(elements),
+      offset: open.offset,
+      length: close.end - open.offset,
+    });
   }
 }

@@ -26,7 +26,11 @@ function findClose(src: string, start: number): { close: number } | { unclosedSt
 
 export function parseTemplateSource(src: string, limits: Limits): Template {
   if (src.length > limits.maxSourceLength) {
-    throw expressionError(src, limits.maxSourceLength, `text is ${src.length} characters long; the limit is ${limits.maxSourceLength}`);
+    throw expressionError(
+      src,
+      limits.maxSourceLength,
+      `text is ${src.length} characters long; the limit is ${limits.maxSourceLength}`,
+    );
   }
   const parts: TemplatePart[] = [];
   let i = 0;
@@ -48,7 +52,11 @@ export function parseTemplateSource(src: string, limits: Limits): Template {
     }
     const close = found.close;
     if (close - start > limits.maxExpressionLength) {
-      throw expressionError(src, start, `expression is ${close - start} characters long; the limit is ${limits.maxExpressionLength}`);
+      throw expressionError(
+        src,
+        start,
+        `expression is ${close - start} characters long; the limit is ${limits.maxExpressionLength}`,
+      );
     }
     const expr = parseRange(src, start, close, { braces: false, maxDepth: limits.maxDepth });
     parts.push(Object.freeze({ kind: "expr", expr, source: src.slice(start, close), offset: start }));

@@ -62,7 +62,8 @@ export function looseEquals(a: Json | undefined, b: Json | undefined, depth = 0)
 export function getMember(target: Json | undefined, key: Json): Json {
   if (target === null || typeof target !== "object") return null;
   if (Array.isArray(target)) {
-    const i = typeof key === "number" ? key : typeof key === "string" && /^(0|[1-9]\d{0,9})$/.test(key) ? Number(key) : -1;
+    const i =
+      typeof key === "number" ? key : typeof key === "string" && /^(0|[1-9]\d{0,9})$/.test(key) ? Number(key) : -1;
     if (!Number.isInteger(i) || i < 0 || i >= target.length) return null;
     return target[i] ?? null;
   }
@@ -89,7 +90,10 @@ export function describeValue(v: Json | undefined): string {
 export function preview(v: Json | undefined): string {
   let text: string;
   try {
-    text = typeof v === "string" ? JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v) : String(JSON.stringify(v ?? null));
+    text =
+      typeof v === "string"
+        ? JSON.stringify(v.length > 40 ? `${v.slice(0, 39)}…` : v)
+        : String(JSON.stringify(v ?? null));
   } catch {
     text = typeName(v);
   }

@@ -18,7 +18,8 @@ export interface DialectRoot {
   rootPath: Path;
 }
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function detectDialect(doc: Record<string, unknown>): DialectRoot {
   if (isMapping(doc.workflow) && !Object.hasOwn(doc, "steps")) {

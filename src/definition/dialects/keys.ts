@@ -74,6 +74,8 @@ export const KNOWN_CONFIG_KEYS = [
   "cwd",
   "env",
   "shell",
+  "temperature",
+  "maxTokens",
   "message",
   "duration",
   "until",

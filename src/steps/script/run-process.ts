@@ -88,7 +88,9 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
     ]);
     clearTimeout(timer);
     if (!opts.signal.aborted && pgid !== undefined && groupAlive(pgid)) {
-      opts.onInfo("processes the script started in the background were still running after it exited; terminating them");
+      opts.onInfo(
+        "processes the script started in the background were still running after it exited; terminating them",
+      );
     }
     if (opts.signal.aborted || (pgid !== undefined && groupAlive(pgid))) await terminate();
     if (opts.signal.aborted) throw new ProcessAborted(opts.signal.reason);

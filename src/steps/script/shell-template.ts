@@ -336,8 +336,10 @@ function lineColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
+/** `offset` is where the expression's source starts, just after its `{{`. */
 function refuse(command: string, offset: number, source: string, why: string): never {
-  throw new TerminalError(`{{ ${source} }} at ${lineColumn(command, offset)} of the command ${why}`, "WEFT_STEP_CONFIG");
+  const at = lineColumn(command, Math.max(0, offset - 2));
+  throw new TerminalError(`{{ ${source} }} at ${at} of the command ${why}`, "WEFT_STEP_CONFIG");
 }
 
 /** Compiles a templated command into shell text plus the expressions whose values the variables carry. */
@@ -355,7 +357,8 @@ export function compileShellTemplate(command: string, opts: ShellTemplateOptions
       } catch (err) {
         if (!(err instanceof HeredocDelimiterAtEnd)) throw err;
         const next = template.parts[index + 1];
-        if (next?.kind === "expr") refuse(command, next.offset, next.source.trim(), "is part of a here-document delimiter");
+        if (next?.kind === "expr")
+          refuse(command, next.offset, next.source.trim(), "is part of a here-document delimiter");
       }
       script += part.text;
       return;
@@ -363,7 +366,12 @@ export function compileShellTemplate(command: string, opts: ShellTemplateOptions
     const source = part.source.trim();
     const top = lexer.top;
     if (lexer.escaped && top.kind !== "single" && !(top.kind === "heredoc" && top.quoted)) {
-      refuse(command, part.offset, source, "follows a backslash; remove the backslash (the value is inserted literally)");
+      refuse(
+        command,
+        part.offset,
+        source,
+        "follows a backslash; remove the backslash (the value is inserted literally)",
+      );
     }
     if (top.kind === "arith") {
       refuse(

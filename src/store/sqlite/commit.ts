@@ -9,7 +9,14 @@ import type Database from "better-sqlite3";
 import { WeftError } from "../../core/errors.js";
 import type { NewEvent } from "../../core/events.js";
 import type { CheckpointRecord, RunRecord } from "../../core/model.js";
-import { type CommitResult, ConflictError, FencedError, type NewRun, type RunPatch, type Transition } from "../store.js";
+import {
+  type CommitResult,
+  ConflictError,
+  FencedError,
+  type NewRun,
+  type RunPatch,
+  type Transition,
+} from "../store.js";
 import { attemptParams, type RunRow, runFromRow, stepParams, toJsonText } from "./rows.js";
 import type { Statements } from "./statements.js";
 

@@ -6,13 +6,11 @@
  * write lock before failing with SQLITE_BUSY. The driver is synchronous: a call does its work before it
  * returns its promise, and while waiting for a lock it blocks the event loop.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import type { Durability, Store } from "../store.js";
 import { createWritePath } from "./commit.js";
 import { createLeases } from "./leases.js";
-import { migrate, schemaVersion } from "./migrate.js";
+import { openDatabase } from "./connection.js";
+import { schemaVersion } from "./migrate.js";
 import { createReads } from "./reads.js";
 import { prepareStatements } from "./statements.js";
 import { VersionCache } from "./versions.js";
@@ -48,27 +46,12 @@ export interface SqliteStore extends Store {
  * Opens (creating if needed) the database at `config.path` and applies pending migrations.
  *
  * Throws when the file cannot be opened, when another process holds the write lock longer than
- * `busyTimeoutMs` during set-up, or (`WEFT_INTERNAL`) when the database's schema is newer than this code.
+ * `busyTimeoutMs` during set-up (SQLITE_BUSY), or (`WEFT_INTERNAL`) when the database's schema is newer than
+ * this code; nothing is left open then.
  */
 export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
   const durability = config.durability ?? "full";
-  const busyTimeoutMs = config.busyTimeoutMs ?? 5000;
-  const inMemory = config.path === ":memory:" || config.path === "";
-  if (!inMemory) mkdirSync(dirname(config.path), { recursive: true });
-
-  const db = new Database(config.path, { timeout: busyTimeoutMs });
-  try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
-    if (!inMemory) db.pragma("journal_mode = WAL");
-    db.pragma(`synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
-    db.pragma("foreign_keys = ON");
-    // Keep the WAL file from growing without bound after a burst of writes.
-    db.pragma("journal_size_limit = 67108864");
-    migrate(db, config.path);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const db = openDatabase({ path: config.path, durability, busyTimeoutMs: config.busyTimeoutMs ?? 5000 });
 
   const st = prepareStatements(db);
   const versions = new VersionCache(st);

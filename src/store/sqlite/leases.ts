@@ -40,8 +40,7 @@ export function createLeases(db: Database.Database, st: Statements) {
       const lease = { runId, owner: opts.owner, epoch: row.lease_epoch, expiresAt };
       return { lease, takeover: false, version: row.version };
     }
-    const free =
-      current === null || (row.lease_expires_at ?? 0) <= opts.now || (opts.isOwnerDead?.(current) ?? false);
+    const free = current === null || (row.lease_expires_at ?? 0) <= opts.now || (opts.isOwnerDead?.(current) ?? false);
     if (!free) return undefined;
 
     const epoch = row.lease_epoch + 1;

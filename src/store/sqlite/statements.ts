@@ -71,7 +71,9 @@ export function prepareStatements(db: Database.Database): Statements {
       `INSERT INTO runs (${RUN_INSERT_COLUMNS.join(", ")}) VALUES (${placeholders(RUN_INSERT_COLUMNS.length)})`,
     ),
     runsActive: db.prepare(
-      "SELECT * FROM runs WHERE status IN ('pending', 'running', 'waiting') ORDER BY priority DESC, created_at LIMIT ?",
+      // INDEXED BY: without statistics the planner may pick runs_status_created and sort every active run.
+      `SELECT * FROM runs INDEXED BY runs_active WHERE status IN ('pending', 'running', 'waiting')
+       ORDER BY priority DESC, created_at LIMIT ?`,
     ),
 
     stepUpsert: db.prepare(

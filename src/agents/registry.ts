@@ -1,0 +1,47 @@
+/**
+ * Maps agent names to providers. Configured agents use the provider their config names (an unknown provider
+ * name is an error now, at creation, not at the first run); any other agent name is answered by the mock
+ * provider and reported as `configured: false`, so a workflow runs before anyone has set up a key.
+ */
+import { WeftError } from "../core/errors.js";
+import { createMockProvider } from "./mock/index.js";
+import type { AgentConfig, Provider, ProviderRegistry } from "./provider.js";
+
+export interface ProviderRegistryOptions {
+  /** Agent configurations by agent name (the key is the name workflows use). */
+  agents?: Record<string, AgentConfig> | undefined;
+  /** Providers agents may name, besides `mock`. */
+  providers?: Provider[] | undefined;
+  /** The provider named `mock`, which also answers unconfigured agents. Default: `createMockProvider()`. */
+  mock?: Provider | undefined;
+}
+
+export function createProviderRegistry(opts: ProviderRegistryOptions = {}): ProviderRegistry {
+  const mock = opts.mock ?? createMockProvider();
+  const byName = new Map<string, Provider>([["mock", mock]]);
+  for (const provider of opts.providers ?? []) {
+    if (byName.has(provider.name) && byName.get(provider.name) !== provider) {
+      throw new WeftError("WEFT_PROVIDER", `two providers are named "${provider.name}"; provider names must be unique`);
+    }
+    byName.set(provider.name, provider);
+  }
+  const resolved = new Map<string, { config: AgentConfig; provider: Provider; configured: boolean }>();
+  for (const [name, config] of Object.entries(opts.agents ?? {})) {
+    const provider = byName.get(config.provider);
+    if (!provider) {
+      const known = [...byName.keys()].sort().join(", ");
+      throw new WeftError(
+        "WEFT_PROVIDER",
+        `agent "${name}" uses provider "${config.provider}", which is not available (available: ${known}); fix the agents configuration or register the provider`,
+      );
+    }
+    resolved.set(name, { config: { ...config, name }, provider, configured: true });
+  }
+  return {
+    resolve(agentName) {
+      return (
+        resolved.get(agentName) ?? { config: { name: agentName, provider: "mock" }, provider: mock, configured: false }
+      );
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** Workflow definitions: YAML/JSON in any supported dialect → the normalised `Workflow`, validated. */
+export { validateArgs } from "./args.js";
+export { dependencyLevels, findCycles, formatCycle, renderTerminalGraph, toMermaid } from "./graph.js";
+export { canonicalJson, workflowHash } from "./hash.js";
+export { type LoadWorkflowOptions, loadWorkflowFile } from "./load.js";
+export { MAX_DEFINITION_BYTES } from "./parse.js";
+export {
+  type ParseWorkflowOptions,
+  type ParseWorkflowResult,
+  parseWorkflow,
+} from "./parse-workflow.js";
+export type { StepTypeSchemas } from "./step-config.js";

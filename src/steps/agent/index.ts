@@ -1,0 +1,145 @@
+/**
+ * `type: agent` — asks an agent (a named role mapped to a provider and model) and records the exchange.
+ *
+ * The prompt is `prompt` rendered; with `inputs` (seed 001) the rendered inputs follow it as JSON, or make up
+ * the whole prompt when there is no `prompt`. An agent with no configuration is answered by the mock provider,
+ * with a notice.
+ *
+ * Output: with an `outputSchema` and an object answer, that object (so `steps.triage.output.severity` reads a
+ * field); otherwise `{ result: <text> }` (seed 003 reads `{{security-scan.result}}`), plus `json` when the
+ * schema asked for a non-object value. An answer that does not match `outputSchema` is a `RetryableError`
+ * (models vary between attempts). The transcript goes to `<logDir>/session.jsonl`, appended per attempt.
+ * A provider call is not deduplicated across a crash: the step runs again, with the same idempotency key.
+ */
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { compileSchema, schemaProblem } from "../../agents/json-schema.js";
+import type { ProviderResponse } from "../../agents/provider.js";
+import { RetryableError, WeftError } from "../../core/errors.js";
+import { isJsonObject, type Json, type JsonObject } from "../../core/json.js";
+import { jsonObject } from "../config.js";
+import { defineStepType, type StepContext } from "../step-type.js";
+import { buildPrompt } from "./prompt.js";
+import { answerSummary } from "./summary.js";
+
+export const agentConfigSchema = z
+  .strictObject({
+    agent: z.string().min(1),
+    prompt: z.string().optional(),
+    inputs: jsonObject.optional(),
+    system: z.string().optional(),
+    model: z.string().min(1).optional(),
+    outputSchema: jsonObject
+      .superRefine((schema, ctx) => {
+        const problem = schemaProblem(schema);
+        if (problem) ctx.addIssue({ code: "custom", message: `is not a valid JSON Schema: ${problem}` });
+      })
+      .optional(),
+    permission: z.enum(["default", "plan", "acceptEdits", "bypassPermissions"]).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().min(1).optional(),
+  })
+  .refine((c) => c.prompt !== undefined || c.inputs !== undefined, {
+    message: "an agent step needs a prompt or inputs",
+    path: ["prompt"],
+  });
+
+export type AgentStepConfig = z.infer<typeof agentConfigSchema>;
+
+function parseAnswer(response: ProviderResponse): Json | undefined {
+  if (response.json !== undefined) return response.json;
+  // Models often wrap JSON in a fenced block.
+  const text = response.text.trim();
+  const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n```$/.exec(text);
+  try {
+    return JSON.parse(fenced ? (fenced[1] as string) : text) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+function toOutput(ctx: StepContext, config: AgentStepConfig, agent: string, response: ProviderResponse): Json {
+  if (!config.outputSchema) return { result: response.text };
+  const answer = parseAnswer(response);
+  const validate = compileSchema(config.outputSchema);
+  if (answer === undefined || !validate(answer)) {
+    const why = answer === undefined ? "the answer is not JSON" : validate.errors;
+    ctx.log("info", `agent "${agent}" answered outside its outputSchema: ${why}`);
+    throw new RetryableError(`agent "${agent}" did not answer JSON matching the step's outputSchema: ${why}`, {
+      code: "WEFT_PROVIDER",
+    });
+  }
+  return isJsonObject(answer) ? answer : { result: response.text, json: answer };
+}
+
+async function writeSession(ctx: StepContext, header: JsonObject, transcript: JsonObject[]): Promise<void> {
+  const lines = [header, ...transcript].map((entry) => `${JSON.stringify(entry)}\n`).join("");
+  await appendFile(join(ctx.logDir, "session.jsonl"), lines);
+}
+
+export const agentStepType = defineStepType<AgentStepConfig>({
+  type: "agent",
+  configSchema: agentConfigSchema,
+  async run(ctx, config, signal) {
+    const { config: agentConfig, provider, configured } = ctx.providers.resolve(config.agent);
+    if (!configured) {
+      ctx.notice(`agent "${config.agent}" has no configuration; answered by the offline mock provider`);
+    }
+    const inputs = config.inputs === undefined ? undefined : ctx.render(config.inputs);
+    const prompt = buildPrompt(
+      ctx.stepId,
+      config.prompt === undefined ? undefined : ctx.renderString(config.prompt),
+      inputs,
+    );
+    const agent = {
+      ...agentConfig,
+      model: config.model ?? agentConfig.model,
+      system: config.system === undefined ? agentConfig.system : ctx.renderString(config.system),
+      temperature: config.temperature ?? agentConfig.temperature,
+      maxTokens: config.maxTokens ?? agentConfig.maxTokens,
+    };
+    const recorded: JsonObject = { agent: config.agent, provider: provider.name, prompt };
+    if (agent.model !== undefined) recorded.model = agent.model;
+    if (agent.system !== undefined) recorded.system = agent.system;
+    if (inputs !== undefined) recorded.inputs = inputs;
+    if (config.outputSchema) recorded.outputSchema = config.outputSchema;
+    if (config.permission) recorded.permission = config.permission;
+    ctx.recordInput(recorded);
+
+    if (signal.aborted) {
+      throw signal.reason instanceof Error
+        ? signal.reason
+        : new WeftError("WEFT_CANCELLED", "the agent step was cancelled");
+    }
+    const response = await provider.generate({
+      agent,
+      prompt,
+      outputSchema: config.outputSchema,
+      permission: config.permission,
+      cwd: ctx.projectPath,
+      idempotencyKey: ctx.idempotencyKey,
+      attempt: ctx.attempt,
+      signal,
+      onProgress: (text) => ctx.log("stdout", text),
+    });
+
+    const { inputTokens, outputTokens, costUsd } = response.usage;
+    const cost = costUsd === undefined ? "" : `, cost $${costUsd.toFixed(4)}`;
+    ctx.log("info", `tokens in/out ${inputTokens}/${outputTokens}, model ${response.model}${cost}`);
+    const header: JsonObject = {
+      type: "session",
+      attempt: ctx.attempt,
+      agent: config.agent,
+      provider: provider.name,
+      model: response.model,
+      at: new Date(ctx.now()).toISOString(),
+    };
+    if (response.sessionId !== undefined) header.sessionId = response.sessionId;
+    await writeSession(ctx, header, response.transcript);
+
+    const output = toOutput(ctx, config, config.agent, response);
+    const summary = answerSummary({ agent: config.agent, provider: provider.name, configured, response });
+    return { kind: "completed", output, summary };
+  },
+});

@@ -1,0 +1,11 @@
+/** The prompt an agent step sends: its rendered `prompt`, followed by its rendered `inputs` as JSON. */
+import type { Json } from "../../core/json.js";
+
+export function buildPrompt(stepId: string, prompt: string | undefined, inputs: Json | undefined): string {
+  if (inputs === undefined) return prompt ?? "";
+  const block = `Inputs:\n\`\`\`json\n${JSON.stringify(inputs, null, 2)}\n\`\`\``;
+  if (prompt !== undefined && prompt.trim() !== "") return `${prompt}\n\n${block}`;
+  const names = inputs !== null && typeof inputs === "object" && !Array.isArray(inputs) ? Object.keys(inputs) : [];
+  const listed = names.length > 0 ? `: ${names.join(", ")}` : "";
+  return `Work on step "${stepId}" with these inputs${listed}. Answer with the result.\n\n${block}`;
+}

@@ -1,0 +1,16 @@
+/** `type: noop` — completes at once with its rendered `output` (null when absent). For joins and tests. */
+import { z } from "zod";
+import { jsonValue } from "../config.js";
+import { defineStepType } from "../step-type.js";
+
+export const noopConfigSchema = z.strictObject({ output: jsonValue.optional() });
+
+export type NoopConfig = z.infer<typeof noopConfigSchema>;
+
+export const noopStepType = defineStepType<NoopConfig>({
+  type: "noop",
+  configSchema: noopConfigSchema,
+  async run(ctx, config) {
+    return { kind: "completed", output: config.output === undefined ? null : (ctx.render(config.output) ?? null) };
+  },
+});
