@@ -60,7 +60,7 @@ export async function driveInForeground(
 /** Starts `weft resume <id>` as a detached background process that outlives this one. */
 export function spawnDetached(runId: string, dataDir: string): number | undefined {
   const bin = fileURLToPath(new URL("./main.js", import.meta.url));
-  const child = spawn(process.execPath, [bin, "resume", runId, "--data-dir", dataDir, "--quiet"], {
+  const child = spawn(process.execPath, [bin, "resume", runId, "--data-dir", dataDir], {
     detached: true,
     stdio: "ignore",
     env: process.env,

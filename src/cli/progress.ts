@@ -50,8 +50,7 @@ export function printEvent(out: Out, e: EventRecord, opts: ProgressOptions): voi
       }
       return;
     case "workflow.step.progress":
-      if (opts.output || e.data.stream === "info")
-        out.line(paint(out, "gray", `  │ ${e.data.key}: ${e.data.output.replace(/\n$/, "")}`));
+      if (opts.output) out.line(paint(out, "gray", `  │ ${e.data.key}: ${e.data.output.replace(/\n$/, "")}`));
       return;
     case "workflow.execution.phase_changed":
       out.line(paint(out, "bold", `── phase: ${e.data.current_phase}`));

@@ -15,6 +15,16 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** The one-letter process state from /proc (R, S, D, Z, …), or undefined where /proc is unavailable. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+  } catch {
+    return undefined;
+  }
+}
+
 export function currentOwner(): Owner {
   return { id: randomUUID(), host: hostname(), pid: process.pid, pidStart: processStartTime(process.pid) };
 }
@@ -31,6 +41,8 @@ export function isOwnerDead(owner: Owner): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
   }
+  // A killed process whose parent has not reaped it yet (a zombie) still answers kill(pid, 0).
+  if (processState(owner.pid) === "Z") return true;
   if (owner.pidStart !== undefined) {
     const now = processStartTime(owner.pid);
     if (now !== undefined && now !== owner.pidStart) return true;

@@ -15,7 +15,7 @@ interface ControlOptions extends GlobalOptions {
   format?: string;
   detach?: boolean;
   wait?: boolean;
-  quiet?: boolean;
+  verbose?: boolean;
   comment?: string;
   by?: string;
 }
@@ -33,13 +33,19 @@ async function withEngine(cmd: Command, fn: (engine: Engine, o: ControlOptions, 
 }
 
 /** After a command that lets a run go on: drive it here unless another live process already does. */
-async function continueRun(engine: Engine, run: RunRecord, o: ControlOptions, out: Out): Promise<number> {
+async function continueRun(
+  engine: Engine,
+  run: RunRecord,
+  o: ControlOptions,
+  out: Out,
+  follow = false,
+): Promise<number> {
   const format = formatOf(o.format);
   if (TERMINAL_RUN_STATUSES.has(run.status) || run.status === "paused") {
     printSummary(out, run, await engine.steps(run.id), format);
     return run.status === "completed" || run.status === "paused" ? EXIT.ok : EXIT.runFailed;
   }
-  if (engine.ownedElsewhere(run)) {
+  if (engine.ownedElsewhere(run) && !follow) {
     const owner = run.lease?.owner;
     out.line(`the run continues in the process driving it (pid ${owner?.pid} on ${owner?.host})`);
     return EXIT.ok;
@@ -50,7 +56,7 @@ async function continueRun(engine: Engine, run: RunRecord, o: ControlOptions, ou
     out.err(`continuing in the background (pid ${pid}); \`weft status ${run.id}\` shows it`);
     return EXIT.ok;
   }
-  return driveInForeground(engine, run.id, out, { output: !o.quiet, format });
+  return driveInForeground(engine, run.id, out, { output: Boolean(o.verbose), format });
 }
 
 function report(out: Out, o: ControlOptions, run: RunRecord, text: string): void {
@@ -87,13 +93,13 @@ export function registerControl(program: Command): void {
     .command("resume <run-id>")
     .description("resume a paused or interrupted run and stay with it until it ends")
     .option("--detach", "continue in a background process")
-    .option("--quiet", "do not print the steps' output lines")
+    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
     .option("--format <format>", "table | json", "table")
     .action((id: string, _o, cmd: Command) =>
       withEngine(cmd, async (engine, o, out) => {
         const run = await engine.resume(id);
         if (formatOf(o.format) === "table") out.line(`Resuming workflow execution: ${id}`);
-        return continueRun(engine, run, o, out);
+        return continueRun(engine, run, o, out, true);
       }),
     );
 
@@ -105,7 +111,7 @@ export function registerControl(program: Command): void {
       .option("--by <name>", "who decided (default: $USER)")
       .option("--no-wait", "do not continue the run in this process")
       .option("--detach", "continue the run in a background process")
-      .option("--quiet", "do not print the steps' output lines")
+      .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
       .option("--format <format>", "table | json", "table")
       .action((id: string, step: string, _o, cmd: Command) =>
         withEngine(cmd, async (engine, o, out) => {
@@ -122,7 +128,7 @@ export function registerControl(program: Command): void {
     .description("reset a failed step (and the steps it held back) and carry on with the run")
     .option("--no-wait", "do not continue the run in this process")
     .option("--detach", "continue the run in a background process")
-    .option("--quiet", "do not print the steps' output lines")
+    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
     .option("--format <format>", "table | json", "table")
     .action((id: string, step: string, _o, cmd: Command) =>
       withEngine(cmd, async (engine, o, out) => {
@@ -137,7 +143,7 @@ export function registerControl(program: Command): void {
     .description("fork a new run from a checkpoint: steps completed by then are reused, the rest run again")
     .option("--no-wait", "only create the new run")
     .option("--detach", "run it in a background process")
-    .option("--quiet", "do not print the steps' output lines")
+    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
     .option("--format <format>", "table | json", "table")
     .action((id: string, checkpoint: string, _o, cmd: Command) =>
       withEngine(cmd, async (engine, o, out) => {

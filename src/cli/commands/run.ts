@@ -18,7 +18,7 @@ interface RunOptions extends GlobalOptions {
   name?: string;
   idempotencyKey?: string;
   detach?: boolean;
-  quiet?: boolean;
+  verbose?: boolean;
   format?: string;
 }
 
@@ -72,7 +72,7 @@ export function registerRun(program: Command): void {
     .option("--name <name>", "a name for this run (default: the workflow's name)")
     .option("--idempotency-key <key>", "start at most one run for this key; a repeat attaches to that run")
     .option("--detach", "start the run in a background process and return at once")
-    .option("--quiet", "do not print the steps' output lines")
+    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
     .option("--format <format>", "table | json (one JSON object per line)", "table")
     .action(async (file: string, _o: RunOptions, cmd: Command) => {
       const o = cmd.optsWithGlobals<RunOptions>();
@@ -101,7 +101,7 @@ export function registerRun(program: Command): void {
           process.exitCode = EXIT.ok;
           return;
         }
-        process.exitCode = await driveInForeground(engine, run.id, out, { output: !o.quiet, format });
+        process.exitCode = await driveInForeground(engine, run.id, out, { output: Boolean(o.verbose), format });
       } finally {
         await engine.close();
         await engine.store.close();

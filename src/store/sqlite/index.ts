@@ -8,8 +8,8 @@
  */
 import type { Durability, Store } from "../store.js";
 import { createWritePath } from "./commit.js";
-import { createLeases } from "./leases.js";
 import { openDatabase } from "./connection.js";
+import { createLeases } from "./leases.js";
 import { schemaVersion } from "./migrate.js";
 import { createReads } from "./reads.js";
 import { prepareStatements } from "./statements.js";
