@@ -37,6 +37,10 @@ export async function driveInForeground(
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  // The engine's timers are unref'd (a library must not keep its host alive), so while a run is paused or
+  // waits for a person nothing else would hold the event loop open and Node would quit mid-run (exit 13).
+  // `run` and `resume` stay in the foreground until the run ends: hold it open here.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   let run: RunRecord;
   try {
     try {
@@ -47,6 +51,7 @@ export async function driveInForeground(
       run = await follow(engine.store, runId, onEvent, { afterSeq: lastSeq });
     }
   } finally {
+    clearInterval(keepAlive);
     unsubscribe();
     unNotice();
     process.off("SIGINT", stop);

@@ -18,7 +18,9 @@ export function buildProgram(): Command {
     .option("--data-dir <dir>", "where weft keeps its database and run folders (env WEFT_DATA_DIR; default ~/.weft)")
     .option("--durability <mode>", "full (fsync every commit, default) | normal (env WEFT_DURABILITY)")
     .option("--mock-fixtures <file>", "a fixture file scripting the mock provider's answers (env WEFT_MOCK_FIXTURES)")
-    .showHelpAfterError("(run `weft --help` for usage)");
+    .showHelpAfterError("(run `weft --help` for usage)")
+    // Before the commands are added, so that each inherits it: a usage error in any command exits 2, not 1.
+    .exitOverride();
   registerRun(program);
   registerControl(program);
   registerInspect(program);
@@ -34,7 +36,6 @@ function exitCodeOf(err: WeftError): number {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -58,6 +59,14 @@ export async function main(argv: string[]): Promise<void> {
     );
     process.exitCode = 1;
   }
+}
+
+// `weft list | head -1`: a reader that closes the pipe early ends the command quietly, not with an EPIPE trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit();
+    throw err;
+  });
 }
 
 await main(process.argv);

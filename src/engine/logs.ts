@@ -33,21 +33,57 @@ export function writeRunFiles(dataDir: string, run: RunRecord): void {
   writeFileSync(join(dir, "args.json"), `${JSON.stringify(run.args, null, 2)}\n`);
 }
 
-/** Serialised async writes for one step run's log folder. */
+/**
+ * Bounds how many log-file operations run at once across all runs: thousands of step runs finishing
+ * together must not exhaust file descriptors (EMFILE), and the engine's thread should not wait on them.
+ */
+class IoLimiter {
+  private active = 0;
+  private waiting: Array<() => void> = [];
+  constructor(private readonly max: number) {}
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        this.active++;
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            this.active--;
+            this.waiting.shift()?.();
+          });
+      };
+      if (this.active < this.max) start();
+      else this.waiting.push(start);
+    });
+  }
+}
+
+const io = new IoLimiter(16);
+
+/** Serialised async writes for one step run's log folder, off the engine's thread. */
 export class StepLog {
   private chain: Promise<void>;
   private lines: string[] = [];
   private flushing = false;
+  /** Resolves once the folder exists (handlers may write their own files there). */
+  readonly ready: Promise<void>;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.chain = Promise.resolve();
+    this.ready = io
+      .run(() => mkdir(dir, { recursive: true }))
+      .then(
+        () => {},
+        () => {},
+      );
+    this.chain = this.ready;
   }
 
   private enqueue(fn: () => Promise<void>): void {
-    this.chain = this.chain.then(fn).catch(() => {
-      // Logs are best effort: the database holds the outcome.
-    });
+    this.chain = this.chain
+      .then(() => io.run(fn))
+      .catch(() => {
+        // Logs are best effort: the database holds the outcome.
+      });
   }
 
   writeJson(name: "input.json" | "output.json", value: Json): void {

@@ -18,7 +18,10 @@ export interface StepContext {
   readonly idempotencyKey: string;
   /** The run's project directory: the default working directory of scripts and CLI agents. */
   readonly projectPath: string;
-  /** This step run's log directory (`…/logs/<key>/`); it exists when `run` is called. */
+  /**
+   * This step run's log directory (`…/logs/<key>/`). The engine creates it asynchronously, off the hot
+   * path: a handler that writes files of its own there creates it first (`mkdir(logDir, { recursive: true })`).
+   */
   readonly logDir: string;
   /** The `foreach` item and its index, for fanned-out step runs. */
   readonly item: Json | undefined;

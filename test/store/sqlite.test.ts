@@ -96,13 +96,45 @@ describe("sqlite store", () => {
     expect(() => createSqliteStore({ path })).toThrow(expect.objectContaining({ code: "WEFT_INTERNAL" }));
   });
 
+  it("rolls back a whole commit when one of its writes fails", async () => {
+    const store = createSqliteStore({ path: join(tempDir(), "rollback.db") });
+    await store.runs.create(newRun("r1"));
+    const attempt = {
+      runId: "r1",
+      key: "a",
+      attempt: 1,
+      status: "completed" as const,
+      output: null,
+      error: null,
+      startedAt: 1,
+      endedAt: 2,
+    };
+    await store.commit({ runId: "r1", expectedVersion: 1, attempts: [attempt], now: 2 });
+    const again = store.commit({
+      runId: "r1",
+      expectedVersion: 2,
+      run: { status: "running" },
+      events: [{ type: "workflow.step.reset", data: { step_id: "a", key: "a", by: "x" } }],
+      attempts: [attempt],
+      now: 3,
+    });
+    await expect(again).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
+    const foreign = store.commit({ runId: "r1", expectedVersion: 2, attempts: [{ ...attempt, runId: "r2" }], now: 3 });
+    await expect(foreign).rejects.toMatchObject({ code: "WEFT_INTERNAL" });
+    expect(await store.runs.get("r1")).toMatchObject({ status: "pending", version: 2 });
+    expect(await store.events.list("r1")).toEqual([]);
+    expect((await store.commit({ runId: "r1", expectedVersion: 2, events: [], now: 4 })).version).toBe(3);
+    await store.close();
+  });
+
   it("serves runs.active from its partial index, already ordered", () => {
     const path = join(tempDir(), "plan.db");
     const store = createSqliteStore({ path });
     const db = new Database(path, { readonly: true });
     const plan = db
       .prepare(
-        "EXPLAIN QUERY PLAN SELECT * FROM runs INDEXED BY runs_active WHERE status IN ('pending', 'running', 'waiting') ORDER BY priority DESC, created_at LIMIT 5",
+        `EXPLAIN QUERY PLAN SELECT * FROM runs INDEXED BY runs_active
+         WHERE status IN ('pending', 'running', 'waiting') ORDER BY priority DESC, created_at LIMIT 5`,
       )
       .all() as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join("\n")).toMatch(/USING INDEX runs_active/);

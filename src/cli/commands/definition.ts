@@ -1,12 +1,10 @@
-import { readFile, stat } from "node:fs/promises";
-import { extname } from "node:path";
 import type { Command } from "commander";
-import { formatIssue, WeftError } from "../../core/errors.js";
-import { loadWorkflowFile, parseWorkflow, renderTerminalGraph, toMermaid } from "../../definition/index.js";
-import { stepTypeSchemas } from "../context.js";
+import type { Issue } from "../../core/errors.js";
+import { formatIssue, ValidationError, WeftError } from "../../core/errors.js";
+import { renderTerminalGraph, toMermaid } from "../../definition/index.js";
 import { EXIT } from "../drive.js";
 import { paint, stdoutOut } from "../output.js";
-import { formatOf } from "./shared.js";
+import { formatOf, loadWorkflow } from "./shared.js";
 
 export function registerDefinition(program: Command): void {
   program
@@ -40,35 +38,17 @@ export function registerDefinition(program: Command): void {
       if (o.format !== "text" && o.format !== "mermaid") {
         throw new WeftError("WEFT_ARGS", `--format must be "text" or "mermaid", not "${o.format}"`);
       }
-      const { workflow } = await loadWorkflowFile(file, { stepTypes: stepTypeSchemas() });
+      const { workflow } = await loadWorkflow(file);
       stdoutOut().line(o.format === "mermaid" ? toMermaid(workflow) : renderTerminalGraph(workflow));
     });
 }
 
-async function validateFile(file: string) {
+async function validateFile(file: string): Promise<Issue[]> {
   try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error("not a file");
-  } catch {
-    return [
-      {
-        code: "WEFT_NOT_FOUND" as const,
-        message: `cannot read ${file}`,
-        location: { file, line: 1, column: 1 },
-        hint: "check the path",
-        severity: "error" as const,
-      },
-    ];
-  }
-  try {
-    await loadWorkflowFile(file, { stepTypes: stepTypeSchemas() });
-    return [];
+    const { warnings } = await loadWorkflow(file);
+    return warnings;
   } catch (err) {
-    if (err instanceof WeftError && "issues" in err)
-      return (err as { issues: ReturnType<typeof parseWorkflow>["issues"] }).issues;
-    const text = await readFile(file, "utf8");
-    const ext = extname(file).toLowerCase();
-    return parseWorkflow(text, { file, format: ext === ".json" ? "json" : "yaml", stepTypes: stepTypeSchemas() })
-      .issues;
+    if (err instanceof ValidationError) return err.issues;
+    throw err;
   }
 }

@@ -2,12 +2,11 @@ import type { Command } from "commander";
 import { WeftError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import { isJsonObject } from "../../core/json.js";
-import { loadWorkflowFile } from "../../definition/index.js";
 import type { GlobalOptions } from "../context.js";
-import { dataDirOf, openEngine, stepTypeSchemas } from "../context.js";
+import { dataDirOf, openEngine } from "../context.js";
 import { driveInForeground, EXIT, spawnDetached } from "../drive.js";
 import { stdoutOut } from "../output.js";
-import { formatOf } from "./shared.js";
+import { formatOf, loadWorkflow } from "./shared.js";
 
 interface RunOptions extends GlobalOptions {
   context?: string;
@@ -38,7 +37,7 @@ export function parseArgs(o: RunOptions): JsonObject {
     if (!isJsonObject(parsed as never)) {
       throw new WeftError(
         "WEFT_ARGS",
-        `--context must be a JSON object like '{"key":"value"}', not ${Array.isArray(parsed) ? "an array" : typeof parsed}`,
+        `--context must be a JSON object like '{"key":"value"}', not ${describeJson(parsed)}`,
       );
     }
     args = parsed as JsonObject;
@@ -49,6 +48,12 @@ export function parseArgs(o: RunOptions): JsonObject {
     args[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return args;
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? `a string (${JSON.stringify(value)})` : `a ${typeof value} (${String(value)})`;
 }
 
 function parsePriority(text: string | undefined): number {
@@ -80,7 +85,7 @@ export function registerRun(program: Command): void {
       const out = stdoutOut();
       const args = parseArgs(o);
       const priority = parsePriority(o.priority);
-      const { workflow, warnings } = await loadWorkflowFile(file, { stepTypes: stepTypeSchemas() });
+      const { workflow, warnings } = await loadWorkflow(file);
       for (const w of warnings) out.err(`warning: ${w.message} (${w.location.file}:${w.location.line})`);
       const engine = openEngine(o);
       try {

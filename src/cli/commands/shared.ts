@@ -1,4 +1,8 @@
-import { WeftError } from "../../core/errors.js";
+import { stat } from "node:fs/promises";
+import type { Issue } from "../../core/errors.js";
+import { ValidationError, WeftError } from "../../core/errors.js";
+import { loadWorkflowFile } from "../../definition/index.js";
+import { stepTypeSchemas } from "../context.js";
 
 export function formatOf(value: string | undefined): "table" | "json" {
   if (value === undefined || value === "table") return "table";
@@ -12,4 +16,56 @@ export function limitOf(value: string | undefined, fallback: number): number {
   if (!Number.isInteger(n) || n < 1)
     throw new WeftError("WEFT_ARGS", `--limit must be a positive integer, not "${value}"`);
   return n;
+}
+
+/**
+ * Why `file` cannot be read as a workflow (missing, a directory, not readable), as an issue at its 1:1;
+ * undefined when it is a readable regular file. The definition loader reports fs errors as they come, so
+ * the CLI turns them into the same `file:line:column` form as every other problem.
+ */
+export async function unreadableFile(file: string): Promise<Issue | undefined> {
+  const at = { file, line: 1, column: 1 };
+  try {
+    const info = await stat(file);
+    if (info.isFile()) return undefined;
+    return {
+      code: "WEFT_NOT_FOUND",
+      message: info.isDirectory() ? `${file} is a directory, not a workflow file` : `${file} is not a regular file`,
+      location: at,
+      hint: "pass the path of a .yaml, .yml or .json workflow file",
+      severity: "error",
+    };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (code ?? String(err));
+    return {
+      code: "WEFT_NOT_FOUND",
+      message: `cannot read ${file}: ${why}`,
+      location: at,
+      hint: "check the path",
+      severity: "error",
+    };
+  }
+}
+
+/** Loads and validates a workflow file for `run` and `graph`. Throws ValidationError (exit 2) on any problem. */
+export async function loadWorkflow(file: string) {
+  const problem = await unreadableFile(file);
+  if (problem) throw new ValidationError([problem]);
+  try {
+    return await loadWorkflowFile(file, { stepTypes: stepTypeSchemas() });
+  } catch (err) {
+    if (err instanceof WeftError) throw err;
+    // The file vanished or became unreadable between the check and the read.
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ValidationError([
+      {
+        code: "WEFT_NOT_FOUND",
+        message: `cannot read ${file}: ${code}`,
+        location: { file, line: 1, column: 1 },
+        hint: "check the path",
+        severity: "error",
+      },
+    ]);
+  }
 }

@@ -11,7 +11,7 @@
  * (models vary between attempts). The transcript goes to `<logDir>/session.jsonl`, appended per attempt.
  * A provider call is not deduplicated across a crash: the step runs again, with the same idempotency key.
  */
-import { appendFile } from "node:fs/promises";
+import { appendFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { compileSchema, schemaProblem } from "../../agents/json-schema.js";
@@ -75,6 +75,7 @@ function toOutput(ctx: StepContext, config: AgentStepConfig, agent: string, resp
 
 async function writeSession(ctx: StepContext, header: JsonObject, transcript: JsonObject[]): Promise<void> {
   const lines = [header, ...transcript].map((entry) => `${JSON.stringify(entry)}\n`).join("");
+  await mkdir(ctx.logDir, { recursive: true });
   await appendFile(join(ctx.logDir, "session.jsonl"), lines);
 }
 

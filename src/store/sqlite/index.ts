@@ -18,7 +18,7 @@ import { VersionCache } from "./versions.js";
 export { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
 
 export interface SqliteStoreConfig {
-  /** The database file; its parent directories are created. `:memory:` works for throwaway tests (one connection only). */
+  /** The database file; its parent directories are created. `:memory:` works for throwaway tests (one connection). */
   path: string;
   /** `full` (default): fsync on every commit. `normal`: a power loss may lose the latest commits, a crash never. */
   durability?: Durability | undefined;

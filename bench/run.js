@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: engine overhead and throughput on the embedded SQLite store, both durability settings.
+ * Prints medians of several repetitions (machines here are noisy: compare ratios within one run).
+ *
+ *   seq-200      one run of 200 sequential no-op steps → ms of engine time per step
+ *   fanout-200   one run of 200 independent no-op steps → steps/s
+ *   runs-1000x5  1,000 concurrent runs of 5 sequential no-op steps → steps/s
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseWorkflow } from "../dist/definition/index.js";
+import { createEngine } from "../dist/engine/engine.js";
+import { builtinStepTypes } from "../dist/steps/builtin.js";
+import { createSqliteStore } from "../dist/store/sqlite/index.js";
+
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const ONLY = process.env.BENCH_ONLY;
+const stepTypes = new Map(builtinStepTypes().map((t) => [t.type, t]));
+
+function workflow(name, n, mode) {
+  const lines = [`name: ${name}`, `mode: ${mode}`, "steps:"];
+  for (let i = 0; i < n; i++) lines.push(`  - { id: s${i}, type: noop }`);
+  const { workflow: wf, issues } = parseWorkflow(lines.join("\n"), { file: `${name}.yaml`, stepTypes });
+  if (!wf) throw new Error(issues.map((i) => i.message).join("\n"));
+  return wf;
+}
+
+async function withEngine(durability, fn) {
+  const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
+  const store = createSqliteStore({ path: join(dir, "weft.db"), durability });
+  const engine = createEngine({ store, dataDir: dir, projectPath: dir, globalConcurrency: 1_000_000 });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function seq(durability) {
+  const wf = workflow("seq", 200, "sequential");
+  return withEngine(durability, async (engine) => {
+    const { run } = await engine.launch(wf);
+    const t0 = performance.now();
+    const done = await engine.execute(run.id);
+    if (done.status !== "completed") throw new Error(`seq run ${done.status}`);
+    return (performance.now() - t0) / 200;
+  });
+}
+
+async function fanout(durability) {
+  const wf = workflow("fanout", 200, "dag");
+  return withEngine(durability, async (engine) => {
+    const { run } = await engine.launch(wf);
+    const t0 = performance.now();
+    const done = await engine.execute(run.id);
+    if (done.status !== "completed") throw new Error(`fanout run ${done.status}`);
+    return 200 / ((performance.now() - t0) / 1000);
+  });
+}
+
+async function manyRuns(durability) {
+  const wf = workflow("five", 5, "sequential");
+  return withEngine(durability, async (engine) => {
+    const runs = [];
+    for (let i = 0; i < 1000; i++) runs.push((await engine.launch(wf)).run.id);
+    const t0 = performance.now();
+    const done = await Promise.all(runs.map((id) => engine.execute(id)));
+    if (done.some((r) => r.status !== "completed")) throw new Error("a run did not complete");
+    return 5000 / ((performance.now() - t0) / 1000);
+  });
+}
+
+const fmt = (x, digits) => x.toFixed(digits);
+
+async function measure(name, fn, unit, digits) {
+  if (ONLY && !name.startsWith(ONLY)) return;
+  const rows = [];
+  for (const durability of ["normal", "full"]) {
+    await fn(durability); // warm-up
+    const xs = [];
+    for (let i = 0; i < REPS; i++) xs.push(await fn(durability));
+    rows.push({ durability, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  }
+  for (const r of rows) {
+    console.log(
+      `${name.padEnd(13)} ${r.durability.padEnd(7)} median ${fmt(r.median, digits).padStart(9)} ${unit}   (min ${fmt(r.min, digits)}, max ${fmt(r.max, digits)}, n=${REPS})`,
+    );
+  }
+}
+
+console.log(`weft bench — node ${process.version}, ${REPS} repetitions after a warm-up, SQLite store`);
+await measure("seq-200", seq, "ms/step", 3);
+await measure("fanout-200", fanout, "steps/s", 0);
+await measure("runs-1000x5", manyRuns, "steps/s", 0);
+console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

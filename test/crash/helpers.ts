@@ -1,0 +1,360 @@
+/**
+ * Crash-test helpers (STYLE.md practice 7): a workflow whose script steps leave a trace line every time their
+ * handler runs, real `weft` processes that are started and killed with SIGKILL, and `verifyRun`, which checks
+ * DESIGN.md's guarantees for one finished run against `weft status`, the store and the trace.
+ *
+ * The trace: each script step appends `start <key> <attempt> <idempotency key> <epoch ms> <weft pid>` to
+ * `side-<run id>.log`, sleeps, then appends `end …` (or `fail …`). The weft pid is the shell's `$PPID`: the
+ * process whose handler ran the step. A killed weft leaves its scripts running as orphans; they finish and
+ * write their `end` lines on their own.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import type { EventRecord } from "../../src/core/events.js";
+import type { RunRecord } from "../../src/core/model.js";
+import { TERMINAL_RUN_STATUSES } from "../../src/core/model.js";
+import { createSqliteStore } from "../../src/store/sqlite/index.js";
+import type { Durability, Store } from "../../src/store/store.js";
+
+const WEFT = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
+
+/** Every step run of the workflow below, in a stable order. */
+export const STEP_KEYS = ["a", "b", "c", "d", "e", "f", "fe", "fe[0]", "fe[1]", "fe[2]", "g"];
+
+const STEP_SH = `#!/bin/sh
+# $1: the weft pid (the caller's $PPID); $2: seconds to sleep; $3 = flaky: fail the first attempt ever
+log="$SIDE_DIR/side-$WEFT_RUN_ID.log"
+trace() { echo "$1 $WEFT_STEP_KEY $WEFT_ATTEMPT $WEFT_IDEMPOTENCY_KEY $(date +%s%3N) $2" >> "$log"; }
+trace start "$1"
+sleep "$2"
+if [ "$3" = flaky ] && [ ! -e "$SIDE_DIR/flag-$WEFT_RUN_ID" ]; then
+  : > "$SIDE_DIR/flag-$WEFT_RUN_ID"
+  trace fail "$1"
+  exit 1
+fi
+trace end "$1"
+`;
+
+/** a → (b, c, d) → e → fe (foreach over 3 items) → f → g; d fails its first attempt and is retried. */
+function workflowYaml(dir: string): string {
+  const sh = (seconds: number, extra = "") => `sh ${dir}/step.sh "$PPID" ${seconds}${extra}`;
+  return `name: crash
+mode: dag
+steps:
+  - id: a
+    command: ${sh(0.05)}
+  - id: b
+    needs: a
+    command: ${sh(0.12)}
+  - id: c
+    needs: a
+    command: ${sh(0.03)}
+  - id: d
+    needs: a
+    retry: { maxAttempts: 3, delay: 50ms }
+    command: ${sh(0.02, " flaky")}
+  - id: e
+    needs: [b, c, d]
+    command: ${sh(0.04)}
+  - id: fe
+    needs: e
+    foreach: '["x", "y", "z"]'
+    command: ${sh(0.06)}
+  - id: f
+    needs: fe
+    command: ${sh(0.03)}
+  - id: g
+    needs: f
+    command: ${sh(0.02)}
+`;
+}
+
+export interface Scenario {
+  label: string;
+  dir: string;
+  dataDir: string;
+  workflow: string;
+  /** Pids of the weft processes this scenario killed. */
+  killed: Set<number>;
+  /** Removes the temp dir (call it only when the scenario passed, so a failure leaves its evidence). */
+  cleanup(): void;
+}
+
+export function scenario(label: string): Scenario {
+  const dir = mkdtempSync(join(tmpdir(), "weft-crash-"));
+  writeFileSync(join(dir, "step.sh"), STEP_SH, { mode: 0o755 });
+  const workflow = join(dir, "wf.yaml");
+  writeFileSync(workflow, workflowYaml(dir));
+  return {
+    label: `${label} (${dir})`,
+    dir,
+    dataDir: join(dir, "data"),
+    workflow,
+    killed: new Set(),
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }),
+  };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface WeftProcess {
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<Exit>;
+}
+
+export interface StartOptions {
+  /** `WEFT_FAULT` for this process. */
+  fault?: string;
+  durability?: Durability;
+}
+
+/** Starts `weft <args> --data-dir <scenario's>` (the built CLI, in its own process). */
+export function startWeft(s: Scenario, args: string[], opts: StartOptions = {}): WeftProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, SIDE_DIR: s.dir };
+  for (const name of ["WEFT_FAULT", "WEFT_DATA_DIR", "WEFT_DURABILITY", "WEFT_MOCK_FIXTURES"]) delete env[name];
+  if (opts.fault) env.WEFT_FAULT = opts.fault;
+  const flags = ["--data-dir", s.dataDir, ...(opts.durability ? ["--durability", opts.durability] : [])];
+  const child = spawn(process.execPath, [WEFT, ...args, ...flags], {
+    cwd: s.dir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (child.pid === undefined) throw new Error(`could not start weft ${args.join(" ")}`);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<Exit>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, pid: child.pid, exited };
+}
+
+/** Runs a weft command to its end. */
+export function weft(s: Scenario, args: string[], opts: StartOptions = {}): Promise<Exit> {
+  return startWeft(s, args, opts).exited;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The run id `weft run` printed on its first line, or undefined when it died before printing it. */
+export function printedRunId(exit: Exit): string | undefined {
+  const first = exit.stdout.split("\n")[0]?.trim() ?? "";
+  return UUID.test(first) ? first : undefined;
+}
+
+/** Opens the scenario's store for a few reads; only while none of its weft processes runs. */
+export async function withStore<T>(s: Scenario, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = createSqliteStore({ path: join(s.dataDir, "weft.db") });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The scenario's runs, oldest first ([] before the database exists). */
+export async function listRuns(s: Scenario): Promise<RunRecord[]> {
+  if (!existsSync(join(s.dataDir, "weft.db"))) return [];
+  return withStore(s, (store) => store.runs.list({ order: "oldest", limit: 1000 }));
+}
+
+export function isTerminal(run: RunRecord | undefined): boolean {
+  return run !== undefined && TERMINAL_RUN_STATUSES.has(run.status);
+}
+
+/** `weft resume <id>` (no fault) until the run has ended; each resume must exit 0. */
+export async function resumeToEnd(s: Scenario, runId: string, durability?: Durability): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    const run = await withStore(s, (store) => store.runs.get(runId));
+    expect(run, `${s.label}: run ${runId} exists`).toBeDefined();
+    if (isTerminal(run)) return;
+    const exit = await weft(s, ["resume", runId], durability ? { durability } : {});
+    expect({ code: exit.code, signal: exit.signal }, `${s.label}: weft resume\n${exit.stderr}`).toEqual({
+      code: 0,
+      signal: null,
+    });
+  }
+  const run = await withStore(s, (store) => store.runs.get(runId));
+  expect(run?.status, `${s.label}: run ended after 3 resumes`).toBe("completed");
+}
+
+interface TraceLine {
+  kind: "start" | "end" | "fail";
+  key: string;
+  attempt: number;
+  idempotencyKey: string;
+  at: number;
+  pid: number;
+}
+
+function readTrace(s: Scenario, runId: string): TraceLine[] {
+  const file = join(s.dir, `side-${runId}.log`);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((line) => {
+      const [kind, key, attempt, idempotencyKey, at, pid, ...rest] = line.split(" ");
+      if (!kind || !key || !idempotencyKey || rest.length || !["start", "end", "fail"].includes(kind))
+        throw new Error(`${s.label}: malformed trace line "${line}"`);
+      return {
+        kind: kind as TraceLine["kind"],
+        key,
+        attempt: Number(attempt),
+        idempotencyKey,
+        at: Number(at),
+        pid: Number(pid),
+      };
+    });
+}
+
+export interface RunReport {
+  /** Step runs whose handler was cut short by a kill and then ran again (same attempt, same idempotency key). */
+  rerun: string[];
+  /** Every weft pid that took the run's lease and committed, in order. */
+  owners: number[];
+}
+
+/**
+ * Checks one run after its scenario: completed per `weft status --format json` and the store; each step run
+ * completed exactly once (one completed attempt record, one completion event, one checkpoint); no trace line of
+ * a step starts after its recorded completion; one idempotency key per step run; the attempt that completed ran
+ * exactly once in the process that committed it, and any other run of it was in a process this scenario
+ * killed (an interruption, which the engine announced); event seqs 1..n and checkpoints 1..m without gaps.
+ */
+export async function verifyRun(s: Scenario, runId: string): Promise<RunReport> {
+  const label = `${s.label}, run ${runId}`;
+  const status = await weft(s, ["status", runId, "--format", "json"]);
+  expect(status.code, `${label}: weft status\n${status.stderr}`).toBe(0);
+  const json = JSON.parse(status.stdout) as { status: string; steps: Array<{ key: string; status: string }> };
+  expect(json.status, `${label}: weft status`).toBe("completed");
+  expect(json.steps.map((st) => [st.key, st.status]).sort(), `${label}: weft status steps`).toEqual(
+    STEP_KEYS.map((k) => [k, "completed"]),
+  );
+
+  const { run, steps, attempts, events, checkpoints } = await withStore(s, async (store) => ({
+    run: await store.runs.get(runId),
+    steps: await store.steps.list(runId),
+    attempts: await store.steps.attempts(runId),
+    events: await store.events.list(runId),
+    checkpoints: await store.checkpoints.list(runId),
+  }));
+  expect(run?.status, label).toBe("completed");
+  expect(steps.map((st) => st.key).sort(), label).toEqual(STEP_KEYS);
+
+  expect(
+    events.map((e) => e.seq),
+    `${label}: event seqs`,
+  ).toEqual(events.map((_, i) => i + 1));
+  expect(
+    checkpoints.map((c) => c.number).sort((x, y) => x - y),
+    `${label}: checkpoint numbers`,
+  ).toEqual(checkpoints.map((_, i) => i + 1));
+  expect(checkpoints.map((c) => c.stepKey).sort(), `${label}: one checkpoint per step run`).toEqual(STEP_KEYS);
+
+  const owners: Array<{ seq: number; pid: number }> = [];
+  for (const e of events) if (e.type === "workflow.execution.lease_acquired") owners.push({ seq: e.seq, pid: e.data.pid });
+  const ownerAt = (seq: number) => owners.filter((o) => o.seq <= seq).at(-1)?.pid;
+  const completions = events.filter(
+    (e): e is Extract<EventRecord, { type: "workflow.step.completed" }> => e.type === "workflow.step.completed",
+  );
+  const interruptions = events.filter(
+    (e) => e.type === "workflow.step.progress" && e.data.stream === "info" && / was interrupted /.test(e.data.output),
+  );
+
+  const trace = readTrace(s, runId);
+  const rerun: string[] = [];
+  for (const step of steps) {
+    const key = step.key;
+    const what = `${label}, step run ${key}`;
+    expect(step.status, what).toBe("completed");
+    const done = completions.filter((e) => e.data.key === key);
+    expect(
+      done.map((e) => e.data.status),
+      `${what}: exactly one completion event`,
+    ).toEqual(["completed"]);
+    const lines = trace.filter((l) => l.key === key);
+    if (step.items !== null) {
+      expect(lines, `${what}: a foreach parent runs no handler`).toEqual([]);
+      continue;
+    }
+    const completedAttempts = attempts.filter((a) => a.key === key && a.status === "completed");
+    expect(completedAttempts.length, `${what}: exactly one completed attempt record`).toBe(1);
+    const attempt = completedAttempts[0]!.attempt;
+    expect(done[0]!.data.attempt, `${what}: completion event's attempt`).toBe(attempt);
+    expect(step.attempt, `${what}: step record's attempt`).toBe(attempt);
+    const numbers = attempts.filter((a) => a.key === key).map((a) => a.attempt);
+    expect(new Set(numbers).size, `${what}: one attempt record per attempt number`).toBe(numbers.length);
+
+    const idem = `${runId}:${step.stepId}:${step.iteration ?? 0}`;
+    expect(new Set(lines.map((l) => l.idempotencyKey)), `${what}: idempotency keys`).toEqual(new Set([idem]));
+    const starts = lines.filter((l) => l.kind === "start");
+    const endedAt = step.endedAt ?? Number.NaN;
+    for (const l of starts) expect(l.at, `${what}: a start line after its completion (re-run)`).toBeLessThanOrEqual(endedAt);
+
+    // The attempt that completed ran once in the process that committed it; any other run of it was cut short.
+    const committer = ownerAt(done[0]!.seq);
+    const same = starts.filter((l) => l.attempt === attempt);
+    expect(
+      same.filter((l) => l.pid === committer).length,
+      `${what}: attempt ${attempt} ran once in the committing process ${committer}`,
+    ).toBe(1);
+    expect(
+      starts.filter((l) => l.attempt > attempt),
+      `${what}: no attempt after the completed one`,
+    ).toEqual([]);
+    const cut = same.filter((l) => l.pid !== committer);
+    for (const l of cut) expect(s.killed.has(l.pid), `${what}: ran in ${l.pid}, which was not killed`).toBe(true);
+    if (cut.length) {
+      rerun.push(key);
+      expect(starts.length, `${what}: interrupted, so started at least twice`).toBeGreaterThanOrEqual(2);
+      expect(
+        interruptions.some((e) => e.type === "workflow.step.progress" && e.data.key === key),
+        `${what}: the engine announced the interruption`,
+      ).toBe(true);
+    }
+    // Earlier attempts either failed (a recorded failure) or were cut short by a kill.
+    for (const l of starts.filter((x) => x.attempt < attempt)) {
+      const failed = attempts.some((a) => a.key === key && a.attempt === l.attempt && a.status === "failed");
+      expect(failed || s.killed.has(l.pid), `${what}: attempt ${l.attempt} neither failed nor was killed`).toBe(true);
+    }
+  }
+  return { rerun, owners: owners.map((o) => o.pid) };
+}
+
+/** mulberry32: a small seeded PRNG, so a failing random schedule can be repeated. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs `fn` over `items`, at most `n` at a time. */
+export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
