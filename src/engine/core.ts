@@ -47,6 +47,8 @@ export interface EngineCore {
   faults: Faults;
   logger: Logger;
   slots: Slots;
+  /** Drivers that had more startable steps than capacity: woken (by priority) when slots free up. */
+  starved: Set<RunDriver>;
   isOwnerDead: (owner: Owner) => boolean;
   publish(events: EventRecord[]): void;
   notice(runId: string, message: string): void;

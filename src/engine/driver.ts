@@ -54,7 +54,6 @@ export class RunDriver {
   private wakeTimer: NodeJS.Timeout | undefined;
   private progressCount = new Map<string, number>();
   private progressTimer: NodeJS.Timeout | undefined;
-  starved = false;
   readonly done: Promise<RunRecord>;
   private resolveDone!: (run: RunRecord) => void;
   private rejectDone!: (err: unknown) => void;
@@ -193,7 +192,6 @@ export class RunDriver {
       for (let i = 0; i < consumed; i++) this.applyResult(this.results[i]!, now);
       const starts: Array<Extract<Decision, { kind: "start" }>> = [];
       let wakeAt: number | null = null;
-      this.starved = false;
       for (let pass = 0; pass < 10_000; pass++) {
         const out = schedule({
           workflow: this.state.workflow,
@@ -204,7 +202,8 @@ export class RunDriver {
           evaluate: (step, what) => this.evaluateStep(step, what),
         });
         wakeAt = out.wakeAt;
-        this.starved = out.starved;
+        if (out.starved) this.core.starved.add(this);
+        else this.core.starved.delete(this);
         if (out.decisions.length === 0) break;
         for (const d of out.decisions) {
           this.apply(d, now);

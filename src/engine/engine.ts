@@ -110,9 +110,11 @@ export function createEngine(opts: EngineOptions): Engine {
     stepTypes.set(t.type, t as StepType<unknown>);
   }
   const slots = new Slots(opts.globalConcurrency ?? 64);
+  const starved = new Set<RunDriver>();
   slots.onRelease = () => {
-    const starved = [...drivers.values()].filter((d) => d.starved).sort((a, b) => b.priority - a.priority);
-    for (const d of starved) {
+    if (starved.size === 0) return;
+    const waiting = [...starved].sort((a, b) => b.priority - a.priority);
+    for (const d of waiting) {
       if (slots.available() === 0) break;
       d.tick();
     }
@@ -136,6 +138,7 @@ export function createEngine(opts: EngineOptions): Engine {
     faults: opts.faults ?? noFaults,
     logger,
     slots,
+    starved,
     isOwnerDead,
     publish(events) {
       for (const e of events) for (const l of listeners) l(e);
@@ -147,6 +150,7 @@ export function createEngine(opts: EngineOptions): Engine {
       for (const l of noticeListeners) l(runId, message);
     },
     detach(driver) {
+      starved.delete(driver);
       if (drivers.get(driver.runId) === driver) drivers.delete(driver.runId);
     },
   };
