@@ -1,0 +1,76 @@
+/**
+ * The public API of `weftflow`. Explicit named exports only; database drivers live behind subpaths
+ * (`weftflow/sqlite`), so importing this module loads none.
+ */
+export type {
+  AgentConfig,
+  Provider,
+  ProviderRegistry,
+  ProviderRequest,
+  ProviderResponse,
+  Usage,
+} from "./agents/index.js";
+export { createMockProvider, createProviderRegistry, type MockFixture } from "./agents/index.js";
+export { formatDuration, parseDuration } from "./core/duration.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorInfo,
+  formatIssue,
+  type Issue,
+  RetryableError,
+  type SourceLocation,
+  TerminalError,
+  ValidationError,
+  WeftError,
+} from "./core/errors.js";
+export type { EventMap, EventRecord, EventType, NewEvent } from "./core/events.js";
+export type { Json, JsonObject } from "./core/json.js";
+export {
+  type AttemptRecord,
+  type CheckpointRecord,
+  type Dependency,
+  type Lease,
+  type Owner,
+  type RetryPolicy,
+  RUN_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  STEP_STATUSES,
+  type StepRunRecord,
+  type StepStatus,
+  type Workflow,
+  type WorkflowStep,
+} from "./core/model.js";
+export {
+  dependencyLevels,
+  loadWorkflowFile,
+  parseWorkflow,
+  renderTerminalGraph,
+  toMermaid,
+  validateArgs,
+  workflowHash,
+} from "./definition/index.js";
+export type { Clock, Logger } from "./engine/core.js";
+export {
+  createEngine,
+  type Engine,
+  type EngineOptions,
+  type EventListener,
+  type LaunchOptions,
+} from "./engine/engine.js";
+export {
+  builtinStepTypes,
+  defineStepType,
+  type StepContext,
+  type StepFunction,
+  type StepOutcome,
+  type StepType,
+} from "./steps/index.js";
+export {
+  ConflictError,
+  type Durability,
+  FencedError,
+  type Store,
+  type Transition,
+} from "./store/store.js";
