@@ -45,6 +45,9 @@ const MAX_PROGRESS_EVENTS = 1000;
 export class RunDriver {
   state!: RunState;
   private lease!: Lease;
+  private takeover = false;
+  /** Whether this owner's first commit (see `takeOver`) is durable. */
+  private tookOver = false;
   private handlers = new Map<string, Handler>();
   private results: Result[] = [];
   private busy = false;
@@ -83,16 +86,35 @@ export class RunDriver {
     });
     if (!got) return false;
     this.lease = got.lease;
+    this.takeover = got.takeover;
     await this.reload();
     const now = clock.now();
+    this.takeOver(now);
+    this.timers.push(setInterval(() => this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3))));
+    const timeout = this.state.workflow.timeoutMs;
+    if (timeout !== undefined) {
+      const startedAt = this.state.run.startedAt ?? now;
+      this.timers.push(setTimeout(() => this.runTimedOut(timeout), Math.max(0, startedAt + timeout - now)));
+    }
+    for (const t of this.timers) t.unref?.();
+    this.tick();
+    return true;
+  }
+
+  /**
+   * The changes that open this owner's tenure, carried by its first commit: the lease event, and the steps a
+   * previous owner left `running` (interrupted) set back to run the same attempt again. Applied again when that
+   * first commit conflicts, since the reload drops them.
+   */
+  private takeOver(now: number): void {
+    const { owner } = this.core;
     this.state.emit("workflow.execution.lease_acquired", {
       owner_id: owner.id,
       host: owner.host,
       pid: owner.pid,
-      epoch: got.lease.epoch,
-      takeover: got.takeover,
+      epoch: this.lease.epoch,
+      takeover: this.takeover,
     });
-    // Steps left `running` by a previous owner were interrupted: run the same attempt again.
     for (const rec of [...this.state.steps.values()]) {
       if (rec.status === "running" && rec.items === null) {
         this.state.updateStep(rec.key, { status: "pending", attempt: rec.attempt - 1, notBefore: null }, now);
@@ -105,16 +127,6 @@ export class RunDriver {
       }
     }
     if (this.state.run.status === "pending") this.state.setStatus("running", now);
-    this.timers.push(setInterval(() => this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3))));
-    this.timers.push(setInterval(() => this.poll(), this.core.pollMs));
-    const timeout = this.state.workflow.timeoutMs;
-    if (timeout !== undefined) {
-      const startedAt = this.state.run.startedAt ?? now;
-      this.timers.push(setTimeout(() => this.runTimedOut(timeout), Math.max(0, startedAt + timeout - now)));
-    }
-    for (const t of this.timers) t.unref?.();
-    this.tick();
-    return true;
   }
 
   private async reload(): Promise<void> {
@@ -145,17 +157,17 @@ export class RunDriver {
     }
   }
 
-  private async poll(): Promise<void> {
-    if (this.ended || this.busy) return;
+  /**
+   * Called by the engine's poller with the run's stored version: a different one means another process
+   * changed the run (pause, cancel, approve…); reload and act on it.
+   */
+  async onVersion(version: number): Promise<void> {
+    if (this.ended || this.busy || version === this.state.run.version) return;
     try {
-      const versions = await this.core.store.runs.versions([this.runId]);
-      const v = versions.get(this.runId);
-      if (v !== undefined && v !== this.state.run.version && !this.busy) {
-        await this.reload();
-        this.tick();
-      }
+      await this.reload();
+      this.tick();
     } catch (err) {
-      this.core.logger.warn(`run ${this.runId}: poll failed: ${(err as Error).message}`);
+      this.core.logger.warn(`run ${this.runId}: reload failed: ${(err as Error).message}`);
     }
   }
 
@@ -227,6 +239,7 @@ export class RunDriver {
         this.core.slots.release(starts.length);
         if (err instanceof ConflictError) {
           await this.reload();
+          if (!this.tookOver) this.takeOver(this.core.clock.now());
           this.again = true;
           continue;
         }
@@ -237,6 +250,7 @@ export class RunDriver {
         throw err;
       }
       this.results.splice(0, consumed);
+      this.tookOver = true;
       this.core.faults.hit("after-commit");
       this.publish(t.events ?? [], seqs, now);
       for (const s of starts) this.launch(s);

@@ -152,9 +152,34 @@ export function createEngine(opts: EngineOptions): Engine {
     detach(driver) {
       starved.delete(driver);
       if (drivers.get(driver.runId) === driver) drivers.delete(driver.runId);
+      if (drivers.size === 0 && poller) {
+        clearInterval(poller);
+        poller = undefined;
+      }
     },
   };
   const { store, clock } = core;
+
+  // One poller for every run this engine drives: notices changes made by other processes.
+  let poller: NodeJS.Timeout | undefined;
+  let polling = false;
+  const poll = async () => {
+    if (polling || drivers.size === 0) return;
+    polling = true;
+    try {
+      const versions = await store.runs.versions([...drivers.keys()]);
+      for (const [id, v] of versions) await drivers.get(id)?.onVersion(v);
+    } catch (err) {
+      logger.warn(`polling for changes failed: ${(err as Error).message}`);
+    } finally {
+      polling = false;
+    }
+  };
+  const ensurePoller = () => {
+    if (poller) return;
+    poller = setInterval(() => void poll(), core.pollMs);
+    poller.unref();
+  };
 
   async function load(runId: string): Promise<RunState> {
     const [run, steps] = await Promise.all([store.runs.get(runId), store.steps.list(runId)]);
@@ -235,6 +260,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (TERMINAL_RUN_STATUSES.has(run.status)) return run;
       const driver = new RunDriver(core, runId);
       drivers.set(runId, driver);
+      ensurePoller();
       const started = await driver.start().catch((err: unknown) => {
         drivers.delete(runId);
         throw err;
