@@ -79,7 +79,9 @@ export function checkExpressions(workflow: Workflow, drafts: readonly StepDraft[
         push(
           "WEFT_UNKNOWN_ROOT",
           `step \`${sid}\` uses \`${root}\`, which is only defined in the steps of a \`foreach\``,
-          scope.step.foreach ? "a foreach list cannot use its own items" : "add `foreach: <list>` to the step",
+          scope.step.foreach
+            ? "a foreach step's `foreach` and `if` are evaluated once, before its items exist; use `item` in its other settings"
+            : "add `foreach: <list>` to the step",
         );
       }
     } else if (root === "run" || root === "workflow") {
@@ -125,7 +127,9 @@ export function checkExpressions(workflow: Workflow, drafts: readonly StepDraft[
     if (step.foreach !== undefined && draft.foreachPath) {
       check(step.foreach, draft.foreachPath, { ...scope, itemDefined: false }, "foreach", "list");
     }
-    if (step.if !== undefined && draft.ifPath) check(step.if, draft.ifPath, scope, "if", "condition");
+    // `if` is decided once for the whole step, before a foreach fans out: no item exists yet.
+    if (step.if !== undefined && draft.ifPath)
+      check(step.if, draft.ifPath, { ...scope, itemDefined: false }, "if", "condition");
     for (const [key, value] of Object.entries(step.config)) {
       const base = draft.configPaths.get(key) ?? draft.path;
       walkStrings(value, base, key, (text, path, label) => check(text, path, scope, label, "template"));

@@ -66,6 +66,8 @@ export interface StepDraft {
 }
 
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Ids expressions can never reach (only own data properties are): refused like the roots. */
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const CONDITIONS: readonly DependencyCondition[] = ["success", "failure", "always"];
 
 export function readStep(value: unknown, path: Path, index: number, iss: Issues): StepDraft | undefined {
@@ -155,11 +157,13 @@ export function readStep(value: unknown, path: Path, index: number, iss: Issues)
           `step id \`${text}\` may contain only letters, digits, \`_\` and \`-\`, and must start with a letter or \`_\``,
           "rename the step (expressions refer to it as `steps.<id>`)",
         );
-      } else if (EXPRESSION_ROOTS.includes(text)) {
+      } else if (EXPRESSION_ROOTS.includes(text) || PROTOTYPE_KEYS.has(text)) {
         iss.error(
           "WEFT_SCHEMA",
           id.path,
-          `step id \`${text}\` is reserved: expressions use \`${text}\` for something else`,
+          PROTOTYPE_KEYS.has(text)
+            ? `step id \`${text}\` is reserved: expressions never read a property of that name`
+            : `step id \`${text}\` is reserved: expressions use \`${text}\` for something else`,
           `rename the step, e.g. \`${text}-step\``,
         );
       }

@@ -26,7 +26,8 @@ export function runScope(state: RunState, item?: { item: Json; index: number }):
         return run.args;
       case "steps":
         if (!stepsObj) {
-          stepsObj = {};
+          // No prototype: a step id can never alias Object.prototype members (ids are validated too).
+          stepsObj = Object.create(null) as JsonObject;
           for (const id of state.byId.keys()) {
             const rec = state.steps.get(id);
             if (rec) stepsObj[id] = stepView(rec);
