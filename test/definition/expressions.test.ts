@@ -128,7 +128,9 @@ describe("expression roots", () => {
     );
     expect(where(issues)).toEqual(["7:22 WEFT_UNKNOWN_ROOT", "9:14 WEFT_UNKNOWN_ROOT"]);
     expect(issues[0]?.message).toBe("step `b` uses `item`, which is only defined in the steps of a `foreach`");
-    expect(issues[1]?.hint).toBe("a foreach list cannot use its own items");
+    expect(issues[1]?.hint).toBe(
+      "a foreach step's `foreach` and `if` are evaluated once, before its items exist; use `item` in its other settings",
+    );
   });
 
   it("using a step's output without depending on it is a warning", () => {
