@@ -80,25 +80,55 @@ async function manyRuns(durability) {
 }
 
 const fmt = (x, digits) => x.toFixed(digits);
+const SCENARIOS = {
+  "seq-200": { fn: seq, unit: "ms/step", digits: 3 },
+  "fanout-200": { fn: fanout, unit: "steps/s", digits: 0 },
+  "runs-1000x5": { fn: manyRuns, unit: "steps/s", digits: 0 },
+};
 
-async function measure(name, fn, unit, digits) {
-  if (ONLY && !name.startsWith(ONLY)) return;
-  const rows = [];
-  for (const durability of ["normal", "full"]) {
-    await fn(durability); // warm-up
-    const xs = [];
-    for (let i = 0; i < REPS; i++) xs.push(await fn(durability));
-    rows.push({ durability, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+// Child mode: one scenario, one durability, in a fresh process so its peak RSS is its own.
+const child = process.argv.indexOf("--child");
+if (child !== -1) {
+  const [name, durability] = process.argv.slice(child + 1);
+  const { fn } = SCENARIOS[name];
+  await fn(durability); // warm-up
+  const xs = [];
+  for (let i = 0; i < REPS; i++) xs.push(await fn(durability));
+  process.stdout.write(`${JSON.stringify({ xs, rssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.exit(0);
+}
+
+const { execFileSync } = await import("node:child_process");
+const { cpus } = await import("node:os");
+console.log(
+  `weft bench — node ${process.version}, ${cpus().length} cores, SQLite store; median of ${REPS} repetitions after a warm-up, each scenario in its own process`,
+);
+{
+  // Context for the `full` figures: what one fsync costs on this disk right now.
+  const { openSync, writeSync, fsyncSync, closeSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
+  const fd = openSync(join(dir, "f"), "w");
+  const xs = [];
+  for (let i = 0; i < 50; i++) {
+    writeSync(fd, "x".repeat(128));
+    const t = performance.now();
+    fsyncSync(fd);
+    xs.push(performance.now() - t);
   }
-  for (const r of rows) {
+  closeSync(fd);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`fsync of a small write: median ${median(xs).toFixed(3)} ms`);
+}
+for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
+  if (ONLY && !name.startsWith(ONLY)) continue;
+  for (const durability of ["normal", "full"]) {
+    const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, "--child", name, durability], {
+      encoding: "utf8",
+      env: process.env,
+    });
+    const { xs, rssMiB } = JSON.parse(out.trim().split("\n").pop());
     console.log(
-      `${name.padEnd(13)} ${r.durability.padEnd(7)} median ${fmt(r.median, digits).padStart(9)} ${unit}   (min ${fmt(r.min, digits)}, max ${fmt(r.max, digits)}, n=${REPS})`,
+      `${name.padEnd(12)} ${durability.padEnd(7)} median ${fmt(median(xs), digits).padStart(9)} ${unit.padEnd(8)} (min ${fmt(Math.min(...xs), digits)}, max ${fmt(Math.max(...xs), digits)})   peak RSS ${rssMiB.toFixed(0)} MiB`,
     );
   }
 }
-
-console.log(`weft bench — node ${process.version}, ${REPS} repetitions after a warm-up, SQLite store`);
-await measure("seq-200", seq, "ms/step", 3);
-await measure("fanout-200", fanout, "steps/s", 0);
-await measure("runs-1000x5", manyRuns, "steps/s", 0);
-console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
