@@ -6,7 +6,13 @@
  *
  * `WEFT_CRASH_SEED=<n>` repeats the random kill delays of a failed run (the seed is printed).
  */
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
+import { createEngine } from "../../src/engine/engine.js";
+import { createSqliteStore } from "../../src/store/sqlite/index.js";
+import type { Store } from "../../src/store/store.js";
+import { until } from "../helpers/engine.js";
 import type { Exit, RunReport, Scenario, WeftProcess } from "./helpers.js";
 import {
   isTerminal,
@@ -14,6 +20,7 @@ import {
   pool,
   printedRunId,
   prng,
+  removeBuildSnapshot,
   resumeToEnd,
   scenario,
   startWeft,
@@ -55,7 +62,12 @@ const FAULTS = [
 ];
 
 afterAll(() => {
-  console.log(`crash tests: ${kills.length} weft processes killed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  removeBuildSnapshot();
+  const rerun = reports.flatMap((r) => r.rerun).length;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    `crash tests: ${kills.length} weft processes killed, ${reports.length} runs checked, ${rerun} step runs cut short and re-run, ${seconds} s`,
+  );
 });
 
 describe("crash recovery with real weft processes and SIGKILL", () => {
@@ -98,8 +110,9 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
     let loopKills = 0;
     let completedByProcess = 0;
     for (let i = 0; i < 200; i++) {
-      const open = (await listRuns(s)).filter((r) => !isTerminal(r));
-      if (open.length === 0 && loopKills >= minKills) break;
+      const runs = await listRuns(s);
+      const open = runs.filter((r) => !isTerminal(r));
+      if (runs.length > 0 && open.length === 0 && loopKills >= minKills) break;
       // Carry on an unfinished run (one whose `weft run` died before printing its id included); else start one.
       const args = open[0] ? ["resume", open[0].id] : ["run", s.workflow];
       const delay = 30 + Math.floor(rand() * 371);
@@ -121,9 +134,14 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
     expect(loopKills, s.label).toBeGreaterThanOrEqual(minKills);
     const runs = await listRuns(s);
     expect(runs.length, s.label).toBeGreaterThan(0);
-    for (const run of runs) reports.push(await verifyRun(s, run.id));
+    let rerun = 0;
+    for (const run of runs) {
+      const report = await verifyRun(s, run.id);
+      rerun += report.rerun.length;
+      reports.push(report);
+    }
     console.log(
-      `crash tests: random kills: ${loopKills} kills, ${runs.length} run(s), ${completedByProcess} process(es) ran to the end`,
+      `crash tests: random kills: ${loopKills} kills, ${runs.length} run(s), ${completedByProcess} process(es) ran to the end, ${rerun} step runs cut short and re-run`,
     );
     s.cleanup();
   }, 120_000);
@@ -153,6 +171,49 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
       reports.push(report);
       s.cleanup();
     }
+  }, 60_000);
+
+  it("re-runs the interrupted steps when the takeover's first commit conflicts with a pause", async () => {
+    // A `weft run` dies with steps running; an engine takes the run over, and right after it took the lease
+    // another process pauses the run, so the engine's first commit (the takeover) fails with a conflict and
+    // is computed again from the store. The steps the dead owner left running must still run again.
+    const s = scenario("takeover racing a pause");
+    const p = startWeft(s, ["run", s.workflow], { fault: "after-start:3" });
+    const exit = await p.exited;
+    killed(s, p, exit, "weft run");
+    const runId = printedRunId(exit);
+    expect(runId, s.label).toBeDefined();
+    const path = join(s.dataDir, "weft.db");
+    const stores = [createSqliteStore({ path }), createSqliteStore({ path })] as const;
+    const controller = createEngine({ store: stores[1], dataDir: s.dataDir, projectPath: s.dir });
+    let paused = false;
+    const racing: Store = {
+      ...stores[0],
+      // The new owner's first commit (it carries a lease epoch) lands just after another process's pause.
+      async commit(t) {
+        if (t.epoch !== undefined && !paused) {
+          paused = true;
+          await controller.pause(t.runId);
+        }
+        return stores[0].commit(t);
+      },
+    };
+    const engine = createEngine({ store: racing, dataDir: s.dataDir, projectPath: s.dir, pollMs: 20 });
+    try {
+      const done = engine.execute(runId!);
+      const before = await stores[1].steps.list(runId!);
+      expect(before.filter((st) => st.status === "running").length, s.label).toBeGreaterThan(0);
+      await until(async () => paused && (await stores[1].runs.get(runId!))?.status === "paused", 5000, "the pause");
+      await controller.resume(runId!);
+      const end = await Promise.race([done, sleep(15_000).then(() => undefined)]);
+      expect(end?.status, `${s.label}: the run ended after the conflicting takeover`).toBe("completed");
+    } finally {
+      await engine.close();
+      await controller.close();
+      for (const store of stores) await store.close();
+    }
+    reports.push(await verifyRun(s, runId!));
+    s.cleanup();
   }, 60_000);
 
   it("killed at least 25 real weft processes and saw interrupted steps re-run", () => {

@@ -4,12 +4,12 @@
  * DESIGN.md's guarantees for one finished run against `weft status`, the store and the trace.
  *
  * The trace: each script step appends `start <key> <attempt> <idempotency key> <epoch ms> <weft pid>` to
- * `side-<run id>.log`, sleeps, then appends `end …` (or `fail …`). The weft pid is the shell's `$PPID`: the
- * process whose handler ran the step. A killed weft leaves its scripts running as orphans; they finish and
- * write their `end` lines on their own.
+ * `<scenario dir>/side-<run id>.log`, sleeps, then appends `end …` (or `fail …`). The weft pid says which process
+ * ran the handler. A killed weft leaves its scripts running as orphans; they finish and write their `end` lines
+ * on their own.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,23 +20,47 @@ import { TERMINAL_RUN_STATUSES } from "../../src/core/model.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Durability, Store } from "../../src/store/store.js";
 
-const WEFT = fileURLToPath(new URL("../../bin/weft.js", import.meta.url));
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+let snapshot: string | undefined;
+
+/**
+ * The `weft` these tests start: a copy of the build (`bin/`, `dist/`, `package.json`, with `node_modules`
+ * linked), taken once. A rebuild while the tests run (another vitest's global setup, `npm run build`) rewrites
+ * `dist/` file by file and could otherwise hand a starting child a half-written module.
+ */
+function weftBin(): string {
+  if (!snapshot) {
+    const dir = mkdtempSync(join(tmpdir(), "weft-crash-build-"));
+    for (const part of ["bin", "dist", "package.json"]) cpSync(join(REPO, part), join(dir, part), { recursive: true });
+    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
+    snapshot = dir;
+  }
+  return join(snapshot, "bin", "weft.js");
+}
+
+/** Removes the build snapshot (call once, after the last weft process ended). */
+export function removeBuildSnapshot(): void {
+  if (snapshot) rmSync(snapshot, { recursive: true, force: true });
+  snapshot = undefined;
+}
 
 /** Every step run of the workflow below, in a stable order. */
 export const STEP_KEYS = ["a", "b", "c", "d", "e", "f", "fe", "fe[0]", "fe[1]", "fe[2]", "g"];
 
-const STEP_SH = `#!/bin/sh
-# $1: the weft pid (the caller's $PPID); $2: seconds to sleep; $3 = flaky: fail the first attempt ever
-log="$SIDE_DIR/side-$WEFT_RUN_ID.log"
-trace() { echo "$1 $WEFT_STEP_KEY $WEFT_ATTEMPT $WEFT_IDEMPOTENCY_KEY $(date +%s%3N) $2" >> "$log"; }
-trace start "$1"
+const stepSh = (dir: string) => `#!/bin/sh
+# $1: the caller's $PPID; $2: seconds to sleep; $3 = flaky: fail the first attempt ever
+# The weft pid: WEFT_OWNER_PID where startWeft set it ($PPID reads 1 when weft died before the shell started).
+owner="\${WEFT_OWNER_PID:-$1}"
+log="${dir}/side-$WEFT_RUN_ID.log"
+trace() { echo "$1 $WEFT_STEP_KEY $WEFT_ATTEMPT $WEFT_IDEMPOTENCY_KEY $(date +%s%3N) $owner" >> "$log"; }
+trace start
 sleep "$2"
-if [ "$3" = flaky ] && [ ! -e "$SIDE_DIR/flag-$WEFT_RUN_ID" ]; then
-  : > "$SIDE_DIR/flag-$WEFT_RUN_ID"
-  trace fail "$1"
+if [ "$3" = flaky ] && [ ! -e "${dir}/flag-$WEFT_RUN_ID" ]; then
+  : > "${dir}/flag-$WEFT_RUN_ID"
+  trace fail
   exit 1
 fi
-trace end "$1"
+trace end
 `;
 
 /** a → (b, c, d) → e → fe (foreach over 3 items) → f → g; d fails its first attempt and is retried. */
@@ -86,7 +110,7 @@ export interface Scenario {
 
 export function scenario(label: string): Scenario {
   const dir = mkdtempSync(join(tmpdir(), "weft-crash-"));
-  writeFileSync(join(dir, "step.sh"), STEP_SH, { mode: 0o755 });
+  writeFileSync(join(dir, "step.sh"), stepSh(dir), { mode: 0o755 });
   const workflow = join(dir, "wf.yaml");
   writeFileSync(workflow, workflowYaml(dir));
   return {
@@ -116,15 +140,22 @@ export interface StartOptions {
   /** `WEFT_FAULT` for this process. */
   fault?: string;
   durability?: Durability;
+  /** A process still running after this long is killed and its `exited` rejects (a hang fails fast). Default 30 s. */
+  timeoutMs?: number;
 }
 
 /** Starts `weft <args> --data-dir <scenario's>` (the built CLI, in its own process). */
 export function startWeft(s: Scenario, args: string[], opts: StartOptions = {}): WeftProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, SIDE_DIR: s.dir };
-  for (const name of ["WEFT_FAULT", "WEFT_DATA_DIR", "WEFT_DURABILITY", "WEFT_MOCK_FIXTURES"]) delete env[name];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of ["WEFT_FAULT", "WEFT_DATA_DIR", "WEFT_DURABILITY", "WEFT_MOCK_FIXTURES", "WEFT_OWNER_PID"]) {
+    delete env[name];
+  }
   if (opts.fault) env.WEFT_FAULT = opts.fault;
   const flags = ["--data-dir", s.dataDir, ...(opts.durability ? ["--durability", opts.durability] : [])];
-  const child = spawn(process.execPath, [WEFT, ...args, ...flags], {
+  // The shell hands its pid to its environment and then becomes node (exec): the scripts of this weft learn its
+  // pid from WEFT_OWNER_PID, and `child.pid` is weft's pid.
+  const argv = [process.execPath, weftBin(), ...args, ...flags];
+  const child = spawn("/bin/sh", ["-c", 'WEFT_OWNER_PID=$$ exec "$0" "$@"', ...argv], {
     cwd: s.dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -138,9 +169,19 @@ export function startWeft(s: Scenario, args: string[], opts: StartOptions = {}):
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  let hung = false;
+  const deadline = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
   const exited = new Promise<Exit>((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.once("close", (code, signal) => {
+      clearTimeout(deadline);
+      if (hung) reject(new Error(`${s.label}: weft ${args.join(" ")} did not end within ${timeoutMs} ms\n${stderr}`));
+      else resolve({ code, signal, stdout, stderr });
+    });
   });
   return { child, pid: child.pid, exited };
 }
@@ -269,7 +310,8 @@ export async function verifyRun(s: Scenario, runId: string): Promise<RunReport> 
   expect(checkpoints.map((c) => c.stepKey).sort(), `${label}: one checkpoint per step run`).toEqual(STEP_KEYS);
 
   const owners: Array<{ seq: number; pid: number }> = [];
-  for (const e of events) if (e.type === "workflow.execution.lease_acquired") owners.push({ seq: e.seq, pid: e.data.pid });
+  for (const e of events)
+    if (e.type === "workflow.execution.lease_acquired") owners.push({ seq: e.seq, pid: e.data.pid });
   const ownerAt = (seq: number) => owners.filter((o) => o.seq <= seq).at(-1)?.pid;
   const completions = events.filter(
     (e): e is Extract<EventRecord, { type: "workflow.step.completed" }> => e.type === "workflow.step.completed",
@@ -306,7 +348,8 @@ export async function verifyRun(s: Scenario, runId: string): Promise<RunReport> 
     expect(new Set(lines.map((l) => l.idempotencyKey)), `${what}: idempotency keys`).toEqual(new Set([idem]));
     const starts = lines.filter((l) => l.kind === "start");
     const endedAt = step.endedAt ?? Number.NaN;
-    for (const l of starts) expect(l.at, `${what}: a start line after its completion (re-run)`).toBeLessThanOrEqual(endedAt);
+    for (const l of starts)
+      expect(l.at, `${what}: a start line after its completion (re-run)`).toBeLessThanOrEqual(endedAt);
 
     // The attempt that completed ran once in the process that committed it; any other run of it was cut short.
     const committer = ownerAt(done[0]!.seq);
@@ -350,11 +393,22 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** Runs `fn` over `items`, at most `n` at a time. */
+/**
+ * Runs `fn` over `items`, at most `n` at a time. After a failure no further item starts; the ones under way end
+ * before the first error is thrown (so no weft process outlives the test).
+ */
 export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  const errors: unknown[] = [];
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (next < items.length && errors.length === 0) {
+      try {
+        await fn(items[next++]!);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  if (errors.length) throw errors[0];
 }
