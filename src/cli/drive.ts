@@ -12,18 +12,82 @@ import { follow, printEvent, printSummary } from "./progress.js";
 
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, notFound: 3, conflict: 4, interrupted: 130 } as const;
 
+/** How often the foreground process reads the event log for what other processes did (pause, approve, …), ms. */
+const CATCH_UP_MS = 200;
+
+/**
+ * Prints a run's events in sequence order, each once: this process's own as the engine publishes them, and
+ * those committed by other processes (a `weft pause` or `weft approve` elsewhere) read back from the event
+ * log, which numbers every run's events 1, 2, 3, … without gaps.
+ */
+function eventPrinter(engine: Engine, runId: string, fromSeq: number, print: (e: EventRecord) => void) {
+  let lastSeq = fromSeq;
+  let reading: Promise<void> | undefined;
+  let again = false;
+  const take = (e: EventRecord) => {
+    if (e.seq !== lastSeq + 1) return false;
+    lastSeq = e.seq;
+    print(e);
+    return true;
+  };
+  const catchUp = (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    reading = (async () => {
+      try {
+        do {
+          again = false;
+          for (;;) {
+            const batch = await engine.store.events.list(runId, lastSeq, 1000);
+            for (const e of batch) take(e);
+            if (batch.length < 1000) break;
+          }
+        } while (again);
+      } catch {
+        // The store is closing (Ctrl-C): nothing more to print.
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
+  };
+  return {
+    get lastSeq() {
+      return lastSeq;
+    },
+    onEvent(e: EventRecord) {
+      if (e.runId !== runId || e.seq <= lastSeq) return;
+      // A gap: another process committed events in between; read them from the log first.
+      if (!take(e)) void catchUp();
+    },
+    /** Prints everything committed so far. */
+    async flush() {
+      if (reading) await reading;
+      await catchUp();
+    },
+  };
+}
+
+/** The sequence number of a run's newest event (history before it is not printed again). */
+async function lastSeqOf(engine: Engine, runId: string): Promise<number> {
+  let seq = (await engine.store.checkpoints.list(runId, 1))[0]?.eventSeq ?? 0;
+  for (;;) {
+    const batch = await engine.store.events.list(runId, seq, 1000);
+    seq = batch[batch.length - 1]?.seq ?? seq;
+    if (batch.length < 1000) return seq;
+  }
+}
+
 export async function driveInForeground(
   engine: Engine,
   runId: string,
   out: Out,
   opts: ProgressOptions,
 ): Promise<number> {
-  let lastSeq = 0;
-  const onEvent = (e: EventRecord) => {
-    if (e.runId !== runId || e.seq <= lastSeq) return;
-    lastSeq = e.seq;
-    printEvent(out, e, opts);
-  };
+  const printer = eventPrinter(engine, runId, await lastSeqOf(engine, runId), (e) => printEvent(out, e, opts));
+  const onEvent = (e: EventRecord) => printer.onEvent(e);
   const unsubscribe = engine.subscribe(onEvent);
   const unNotice = engine.onNotice((id, message) => {
     if (id === runId) out.err(paint(out, "yellow", `notice: ${message}`));
@@ -40,7 +104,8 @@ export async function driveInForeground(
   // The engine's timers are unref'd (a library must not keep its host alive), so while a run is paused or
   // waits for a person nothing else would hold the event loop open and Node would quit mid-run (exit 13).
   // `run` and `resume` stay in the foreground until the run ends: hold it open here.
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  // The same timer reads what other processes did to the run, so that the live view shows it at once.
+  const keepAlive = setInterval(() => void printer.flush(), CATCH_UP_MS);
   let run: RunRecord;
   try {
     try {
@@ -48,7 +113,7 @@ export async function driveInForeground(
     } catch (err) {
       if (!(err instanceof WeftError) || err.code !== "WEFT_CONFLICT") throw err;
       out.err(paint(out, "gray", `${err.message}; following its progress`));
-      run = await follow(engine.store, runId, onEvent, { afterSeq: lastSeq });
+      run = await follow(engine.store, runId, onEvent, { afterSeq: printer.lastSeq });
     }
   } finally {
     clearInterval(keepAlive);
@@ -58,6 +123,7 @@ export async function driveInForeground(
     process.off("SIGTERM", stop);
   }
   if (interrupted) return EXIT.interrupted;
+  await printer.flush();
   printSummary(out, run, await engine.steps(runId), opts.format);
   return run.status === "completed" ? EXIT.ok : EXIT.runFailed;
 }

@@ -121,7 +121,7 @@ export function runJson(run: RunRecord, steps: StepRunRecord[]) {
     started_at: iso(run.startedAt),
     ended_at: iso(run.endedAt),
     duration_ms: run.startedAt !== null && run.endedAt !== null ? run.endedAt - run.startedAt : null,
-    forked_from: run.forkedFrom,
+    forked_from: forkedFromJson(run),
     steps: steps.map((s) => ({
       key: s.key,
       step_id: s.stepId,
@@ -135,6 +135,11 @@ export function runJson(run: RunRecord, steps: StepRunRecord[]) {
       duration_ms: s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null,
     })),
   };
+}
+
+/** `{ run_id, checkpoint }` of a rewound run (snake_case like every other key here), else null. */
+export function forkedFromJson(run: RunRecord): { run_id: string; checkpoint: number } | null {
+  return run.forkedFrom ? { run_id: run.forkedFrom.runId, checkpoint: run.forkedFrom.checkpoint } : null;
 }
 
 function iso(t: number | null): string | null {

@@ -3,15 +3,40 @@
  * prints. vitest's globalSetup builds dist before any test runs.
  */
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const bin = join(repoRoot, "bin", "weft.js");
+
+let snapshot: string | undefined;
+
+/**
+ * The `weft` these tests run: a private copy of bin/, dist/ and package.json (node_modules linked), taken once
+ * per test file, so that a `npm run build` started meanwhile (another test run, an editor) cannot swap modules
+ * under a running test. Taken again when a copy caught a build half-written (it must answer `--version`).
+ */
+export function weftBin(): string {
+  if (snapshot) return join(snapshot, "bin", "weft.js");
+  for (let i = 0; ; i++) {
+    const dir = mkdtempSync(join(tmpdir(), "weft-cli-build-"));
+    cpSync(join(repoRoot, "bin"), join(dir, "bin"), { recursive: true });
+    cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
+    cpSync(join(repoRoot, "package.json"), join(dir, "package.json"));
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+    const check = spawnSync(process.execPath, [join(dir, "bin", "weft.js"), "--version"], { encoding: "utf8" });
+    if (check.status === 0) {
+      snapshot = dir;
+      return join(dir, "bin", "weft.js");
+    }
+    rmSync(dir, { recursive: true, force: true });
+    if (i >= 20) throw new Error(`the built weft does not start:\n${check.stderr}`);
+    spawnSync("sleep", ["0.5"]);
+  }
+}
 
 /** A file under test/fixtures/cli/. */
 export const fixture = (name: string): string => join(repoRoot, "test", "fixtures", "cli", name);
@@ -31,6 +56,8 @@ export function tempDir(prefix = "weft-cli-"): string {
 
 export function cleanupDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  if (snapshot) rmSync(snapshot, { recursive: true, force: true });
+  snapshot = undefined;
 }
 
 export interface Result {
@@ -93,7 +120,7 @@ export function killAll(): void {
 }
 
 export function startWeft(args: string[], opts: WeftOptions = {}): LiveWeft {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [weftBin(), ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: childEnv(opts.env),
     stdio: ["ignore", "pipe", "pipe"],

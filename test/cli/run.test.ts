@@ -1,4 +1,5 @@
 /** `weft run` and the read-only commands, on the real built CLI: the seed 003 code review end to end. */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -9,12 +10,14 @@ import {
   fixture,
   killAll,
   listJson,
+  repoRoot,
   seed,
   statusJson,
   tempDir,
   UUID,
   until,
   weft,
+  weftBin,
   weftIn,
 } from "./helpers.js";
 
@@ -40,7 +43,9 @@ describe("weft run: the seed 003 code review", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(id).toMatch(UUID);
     for (const key of STEPS) {
-      expect(run.lines.filter((l) => l.includes(key) && /\brunning\b/.test(l) && /attempt 1\b/.test(l))).toHaveLength(1);
+      expect(run.lines.filter((l) => l.includes(key) && /\brunning\b/.test(l) && /attempt 1\b/.test(l))).toHaveLength(
+        1,
+      );
       const done = run.lines.filter((l) => l.includes(key) && /\bcompleted\b/.test(l));
       expect(done).toHaveLength(1);
       // state, attempt and duration on the completed line
@@ -177,7 +182,7 @@ describe("weft run: the seed 003 code review", () => {
 
   it("graph draws the levels; --format mermaid a flowchart", async () => {
     const text = await weft(["graph", codeReview]);
-    expect(text.code).toBe(0);
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/level 1\n\s+parse-changes/);
     expect(text.stdout).toMatch(/level 2 \(2 in parallel\)\n\s+security-scan.*\n\s+quality-check/);
     expect(text.stdout).toMatch(/level 3\n\s+generate-report\s+\[agent\]\s+← security-scan, quality-check/);
@@ -197,7 +202,16 @@ describe("weft run: the seed 003 code review", () => {
     expect(forked).not.toBe(id);
     const s = await statusJson(dir, forked);
     expect(s.status).toBe("completed");
-    expect(s.forked_from).toEqual({ runId: id, checkpoint: 1 });
+    expect(s.forked_from).toEqual({ run_id: id, checkpoint: 1 });
+    const json = await weftIn(dir, ["rewind", id, "2", "--format", "json"]);
+    expect(json.code, json.stderr).toBe(0);
+    const objs = json.lines.map((l) => JSON.parse(l));
+    expect(objs[0]).toEqual({
+      type: "run",
+      id: expect.stringMatching(UUID),
+      forked_from: { run_id: id, checkpoint: 2 },
+    });
+    expect(objs[objs.length - 1]).toMatchObject({ type: "summary", status: "completed" });
   });
 });
 
@@ -208,9 +222,19 @@ describe("weft run --format json", () => {
     expect(r.code, r.stderr).toBe(0);
     const objs = r.lines.map((l) => JSON.parse(l));
     const first = objs[0];
-    expect(first).toEqual({ type: "run", id: expect.stringMatching(UUID), created: true, workflow: "code-review-workflow" });
+    expect(first).toEqual({
+      type: "run",
+      id: expect.stringMatching(UUID),
+      created: true,
+      workflow: "code-review-workflow",
+    });
     const last = objs[objs.length - 1];
-    expect(last).toMatchObject({ type: "summary", id: first.id, status: "completed", workflow: "code-review-workflow" });
+    expect(last).toMatchObject({
+      type: "summary",
+      id: first.id,
+      status: "completed",
+      workflow: "code-review-workflow",
+    });
     expect(last.steps.map((s: Loose) => s.status)).toEqual(["completed", "completed", "completed", "completed"]);
     const events = objs.slice(1, -1);
     for (const e of events) {
@@ -315,6 +339,32 @@ describe("weft run options", () => {
   });
 });
 
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+describe("colours", () => {
+  /** Runs weft under `script` (util-linux), which gives it a pseudo-terminal. */
+  const onTty = (args: string[], extra: Record<string, string> = {}) => {
+    const { NO_COLOR: _no, FORCE_COLOR: _force, ...env } = process.env;
+    const command = [process.execPath, weftBin(), ...args].map((a) => `'${a}'`).join(" ");
+    return spawnSync("script", ["-qec", command, "/dev/null"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      env: { ...env, TERM: "xterm", ...extra },
+      timeout: 20_000,
+    });
+  };
+
+  it("only on a TTY, and not with NO_COLOR", async () => {
+    const plain = await weft(["validate", fixture("quick.yaml")]);
+    expect(plain.stdout).not.toContain("\x1b[");
+    if (!hasScript) return; // no `script` to make a terminal with
+    expect(onTty(["validate", fixture("quick.yaml")]).stdout).toContain("\x1b[32m✓\x1b[0m");
+    const noColor = onTty(["validate", fixture("quick.yaml")], { NO_COLOR: "1" });
+    expect(noColor.stdout).toContain("✓");
+    expect(noColor.stdout).not.toContain("\x1b[");
+  });
+});
+
 describe("data directory, help", () => {
   it("--data-dir (before or after the command) and WEFT_DATA_DIR name the same store", async () => {
     const dir = tempDir();
@@ -351,11 +401,11 @@ describe("data directory, help", () => {
 
   it("--help exits 0 for weft and every command", async () => {
     const main = await weft(["--help"]);
-    expect(main.code).toBe(0);
+    expect(main.code, main.stderr).toBe(0);
     for (const c of commands) expect(main.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
     const results = await Promise.all(commands.map((c) => weft([c, "--help"])));
     results.forEach((r, i) => {
-      expect(r.code, commands[i]).toBe(0);
+      expect(r.code, `${commands[i]}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toContain(`Usage: weft ${commands[i]} `);
       expect(r.stderr).toBe("");
     });

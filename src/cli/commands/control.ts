@@ -8,7 +8,7 @@ import { dataDirOf, openEngine } from "../context.js";
 import { driveInForeground, EXIT, spawnDetached } from "../drive.js";
 import type { Out } from "../output.js";
 import { paint, stdoutOut } from "../output.js";
-import { printSummary } from "../progress.js";
+import { forkedFromJson, printSummary } from "../progress.js";
 import { formatOf } from "./shared.js";
 
 interface ControlOptions extends GlobalOptions {
@@ -47,7 +47,10 @@ async function continueRun(
   }
   if (engine.ownedElsewhere(run) && !follow) {
     const owner = run.lease?.owner;
-    out.line(`the run continues in the process driving it (pid ${owner?.pid} on ${owner?.host})`);
+    const text = `the run continues in the process driving it (pid ${owner?.pid} on ${owner?.host})`;
+    // With --format json, stdout carries only JSON lines.
+    if (format === "json") out.err(text);
+    else out.line(text);
     return EXIT.ok;
   }
   if (o.wait === false) return EXIT.ok;
@@ -153,7 +156,7 @@ export function registerControl(program: Command): void {
         }
         const run = await engine.rewind(id, n, { triggeredBy: `rewind of ${id} at checkpoint ${n}` });
         if (formatOf(o.format) === "json")
-          out.line(JSON.stringify({ type: "run", id: run.id, forked_from: run.forkedFrom }));
+          out.line(JSON.stringify({ type: "run", id: run.id, forked_from: forkedFromJson(run) }));
         else out.line(run.id);
         return continueRun(engine, run, o, out);
       }),
