@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { WeftError } from "../core/errors.js";
 import type { EventRecord } from "../core/events.js";
 import type { RunRecord } from "../core/model.js";
+import { TERMINAL_RUN_STATUSES } from "../core/model.js";
 import type { Engine } from "../engine/engine.js";
 import type { Out } from "./output.js";
 import { paint } from "./output.js";
@@ -108,12 +109,22 @@ export async function driveInForeground(
   const keepAlive = setInterval(() => void printer.flush(), CATCH_UP_MS);
   let run: RunRecord;
   try {
-    try {
-      run = await engine.execute(runId);
-    } catch (err) {
-      if (!(err instanceof WeftError) || err.code !== "WEFT_CONFLICT") throw err;
-      out.err(paint(out, "gray", `${err.message}; following its progress`));
-      run = await follow(engine.store, runId, onEvent, { afterSeq: printer.lastSeq });
+    // Drive the run here; while another live process drives it, follow its events — and take over when
+    // that process dies (at once on this machine, after its lease expires elsewhere).
+    for (;;) {
+      try {
+        run = await engine.execute(runId);
+        break;
+      } catch (err) {
+        if (!(err instanceof WeftError) || err.code !== "WEFT_CONFLICT") throw err;
+        out.err(paint(out, "gray", `${err.message}; following its progress`));
+        run = await follow(engine.store, runId, onEvent, {
+          afterSeq: printer.lastSeq,
+          until: (r) => !engine.ownedElsewhere(r),
+        });
+        if (TERMINAL_RUN_STATUSES.has(run.status)) break;
+        out.err(paint(out, "gray", "the process driving the run stopped; continuing it here"));
+      }
     }
   } finally {
     clearInterval(keepAlive);

@@ -153,7 +153,13 @@ export async function follow(
   store: Store,
   runId: string,
   onEvent: (e: EventRecord) => void,
-  opts: { afterSeq?: number; intervalMs?: number; signal?: AbortSignal } = {},
+  opts: {
+    afterSeq?: number;
+    intervalMs?: number;
+    signal?: AbortSignal;
+    /** Stop following (and return the run) as soon as this holds, e.g. when the driving process died. */
+    until?: (run: RunRecord) => boolean;
+  } = {},
 ): Promise<RunRecord> {
   let seq = opts.afterSeq ?? 0;
   for (;;) {
@@ -169,7 +175,7 @@ export async function follow(
       for (const e of rest) onEvent(e);
       return run;
     }
-    if (opts.signal?.aborted) return run;
+    if (opts.signal?.aborted || opts.until?.(run)) return run;
     if (events.length < 1000) await new Promise((r) => setTimeout(r, opts.intervalMs ?? 150));
   }
 }

@@ -176,9 +176,10 @@ export function createEngine(opts: EngineOptions): Engine {
     }
   };
   const ensurePoller = () => {
-    if (poller) return;
+    if (poller || drivers.size === 0) return;
+    // Not unref'd: while this engine drives a run, `await engine.execute()` keeps the process alive even
+    // when the run only waits for a person or a timer.
     poller = setInterval(() => void poll(), core.pollMs);
-    poller.unref();
   };
 
   async function load(runId: string): Promise<RunState> {
@@ -260,13 +261,13 @@ export function createEngine(opts: EngineOptions): Engine {
       if (TERMINAL_RUN_STATUSES.has(run.status)) return run;
       const driver = new RunDriver(core, runId);
       drivers.set(runId, driver);
-      ensurePoller();
       const started = await driver.start().catch((err: unknown) => {
-        drivers.delete(runId);
+        core.detach(driver);
         throw err;
       });
-      if (!started) {
-        drivers.delete(runId);
+      if (started) ensurePoller();
+      else {
+        core.detach(driver);
         const owner = run.lease?.owner;
         throw new WeftError(
           "WEFT_CONFLICT",

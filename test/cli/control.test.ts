@@ -163,7 +163,9 @@ describe("pause, resume and cancel from other processes", () => {
     const r = await weftIn(dir, ["pause", id]);
     expectCleanFailure(r, 4, /is completed; only a pending, running or waiting run can be paused/);
     expectCleanFailure(await weftIn(dir, ["cancel", id]), 4, "already completed");
-    expectCleanFailure(await weftIn(dir, ["resume", id]), 4, "is completed");
+    const resumed = await weftIn(dir, ["resume", id]);
+    expect(resumed.code).toBe(0); // nothing to resume: reports the run's end
+    expect(resumed.stdout).toContain(`Workflow execution ${id} has already ended: completed`);
     expectCleanFailure(await weftIn(dir, ["retry", id, "s1"]), 4, "only a failed or cancelled step can be retried");
   });
 });
@@ -279,5 +281,20 @@ describe("approvals and retry", () => {
     const s = await statusJson(dir, id);
     expect(s.status).toBe("completed");
     expect(s.error).toBeNull();
+  });
+});
+
+describe("following a run whose driver dies", () => {
+  it("a follower takes the run over when the driving process is killed", async () => {
+    const dir = tempDir();
+    const { p, id } = await startSlowRun(dir, "0.4");
+    const follower = startWeft(["--data-dir", dir, "resume", id]);
+    await until(() => follower.stderrLines.some((l) => l.includes("following its progress")), "the follower");
+    p.kill("SIGKILL");
+    await p.done();
+    const r = await follower.done();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("continuing it here");
+    expect((await statusJson(dir, id)).status).toBe("completed");
   });
 });

@@ -100,6 +100,13 @@ export function registerControl(program: Command): void {
     .option("--format <format>", "table | json", "table")
     .action((id: string, _o, cmd: Command) =>
       withEngine(cmd, async (engine, o, out) => {
+        const existing = await engine.getRun(id);
+        if (existing && TERMINAL_RUN_STATUSES.has(existing.status)) {
+          // Nothing to resume (e.g. the process was killed right after the run's last commit): report it.
+          if (formatOf(o.format) === "table")
+            out.line(`Workflow execution ${id} has already ended: ${existing.status}`);
+          return continueRun(engine, existing, o, out, true);
+        }
         const run = await engine.resume(id);
         if (formatOf(o.format) === "table") out.line(`Resuming workflow execution: ${id}`);
         return continueRun(engine, run, o, out, true);
