@@ -2,7 +2,7 @@ import type { ProviderRegistry } from "../agents/provider.js";
 import type { EventRecord } from "../core/events.js";
 import type { Owner } from "../core/model.js";
 import type { StepType } from "../steps/step-type.js";
-import type { Store } from "../store/store.js";
+import type { CommitResult, Store, Transition } from "../store/store.js";
 import type { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
 
@@ -35,6 +35,8 @@ export class Slots {
 /** What drivers share: the engine's dependencies and a few callbacks. Internal. */
 export interface EngineCore {
   store: Store;
+  /** Commits a driver's transition, grouped with others handed in at the same time. */
+  commit(t: Transition): Promise<CommitResult>;
   clock: Clock;
   random: () => number;
   owner: Owner;

@@ -232,7 +232,7 @@ export class RunDriver {
       const t = this.state.take(now, this.lease.epoch);
       let seqs: number[];
       try {
-        const res = await this.core.store.commit(t);
+        const res = await this.core.commit(t);
         this.state.run.version = res.version;
         seqs = res.eventSeqs;
       } catch (err) {

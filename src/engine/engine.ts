@@ -16,6 +16,7 @@ import { builtinStepTypes } from "../steps/builtin.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
 import { ConflictError } from "../store/store.js";
+import { Committer } from "./committer.js";
 import * as control from "./control.js";
 import type { Clock, EngineCore, Logger } from "./core.js";
 import { Slots } from "./core.js";
@@ -124,8 +125,10 @@ export function createEngine(opts: EngineOptions): Engine {
     warn: (m) => process.stderr.write(`weft: ${m}\n`),
   };
 
+  const committer = new Committer(opts.store);
   const core: EngineCore = {
     store: opts.store,
+    commit: (t) => committer.commit(t),
     clock: opts.clock ?? { now: () => Date.now() },
     random: opts.random ?? Math.random,
     owner: opts.owner ?? currentOwner(),

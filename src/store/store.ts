@@ -191,5 +191,12 @@ export interface Store {
    */
   commit(t: Transition): Promise<CommitResult>;
 
+  /**
+   * Applies several transitions (of different runs) in ONE transaction: one fsync for all of them. Each
+   * is checked and applied on its own, as `commit` would: a refused one (FencedError, ConflictError, …)
+   * changes nothing and is returned as its error in its slot, while the others are applied.
+   */
+  commitMany(ts: readonly Transition[]): Promise<Array<CommitResult | Error>>;
+
   close(): Promise<void>;
 }

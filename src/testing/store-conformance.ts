@@ -234,6 +234,40 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
     });
 
     describe("commit", () => {
+      it("commitMany applies each transition on its own, in one transaction: a refused one changes nothing", async () => {
+        const a = await make();
+        const b = await make();
+        const c = await make();
+        const before = await snapshot(store, b.id);
+        const results = await store.commitMany([
+          {
+            runId: a.id,
+            expectedVersion: 1,
+            run: { status: "running" },
+            events: [statusEvent("running", "pending")],
+            now: T0 + 5,
+          },
+          {
+            runId: b.id,
+            expectedVersion: 7, // stale
+            run: { status: "failed" },
+            steps: [step(b.id, "a", { status: "failed", updatedAt: T0 + 5 })],
+            events: [statusEvent("failed", "pending")],
+            now: T0 + 5,
+          },
+          { runId: c.id, expectedVersion: 1, checkpoints: [{ stepKey: null, label: "x" }], now: T0 + 5 },
+          { runId: "missing", expectedVersion: 1, now: T0 + 5 },
+        ]);
+        expect(results[0]).toEqual({ version: 2, eventSeqs: [2], checkpoints: [] });
+        expect(results[1]).toBeInstanceOf(ConflictError);
+        expect(results[2]).toMatchObject({ version: 2, checkpoints: [{ number: 1, eventSeq: 1 }] });
+        expect(results[3]).toMatchObject({ code: "WEFT_NOT_FOUND" });
+        expect((await store.runs.get(a.id))?.status).toBe("running");
+        expect(await snapshot(store, b.id)).toEqual(before);
+        expect((await store.checkpoints.list(c.id)).length).toBe(1);
+        expect(await store.commitMany([])).toEqual([]);
+      });
+
       it("applies patches, upserts, attempts, events and checkpoints, numbering them per run", async () => {
         const run = await make();
         const id = run.id;

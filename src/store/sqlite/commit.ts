@@ -110,6 +110,18 @@ export function createWritePath(db: Database.Database, st: Statements) {
     return { version: next, eventSeqs, checkpoints };
   });
 
+  // Each transition runs as a nested transaction (a SAVEPOINT): a refused one rolls back alone.
+  const commitManyTx = db.transaction(
+    (ts: readonly Transition[]): Array<CommitResult | Error> =>
+      ts.map((t) => {
+        try {
+          return commitTx(t);
+        } catch (err) {
+          return err instanceof Error ? err : new Error(String(err));
+        }
+      }),
+  );
+
   const createTx = db.transaction((run: NewRun): { run: RunRecord; created: boolean } => {
     if (run.idempotencyKey !== null) {
       const existing = st.runByKey.get(run.idempotencyKey) as RunRow | undefined;
@@ -154,6 +166,9 @@ export function createWritePath(db: Database.Database, st: Statements) {
      * SQLITE_CONSTRAINT_PRIMARYKEY; in every case nothing was written.
      */
     commit: (t: Transition): CommitResult => commitTx.immediate(t),
+
+    /** Applies each of `ts` as `commit` would, all in one IMMEDIATE transaction; a refused one is its error. */
+    commitMany: (ts: readonly Transition[]): Array<CommitResult | Error> => commitManyTx.immediate(ts),
 
     /**
      * Creates the run (see `Store.runs.create`). A run id that exists already throws

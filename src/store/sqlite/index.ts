@@ -6,7 +6,7 @@
  * write lock before failing with SQLITE_BUSY. The driver is synchronous: a call does its work before it
  * returns its promise, and while waiting for a lock it blocks the event loop.
  */
-import type { Durability, Store } from "../store.js";
+import type { Durability, Store, Transition } from "../store.js";
 import { createWritePath } from "./commit.js";
 import { openDatabase } from "./connection.js";
 import { createLeases } from "./leases.js";
@@ -108,6 +108,14 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
       const result = writes.commit(t);
       versions.set(t.runId, result.version);
       return result;
+    },
+
+    async commitMany(ts) {
+      const results = writes.commitMany(ts);
+      results.forEach((r, i) => {
+        if (!(r instanceof Error)) versions.set((ts[i] as Transition).runId, r.version);
+      });
+      return results;
     },
 
     /** Closes the connection; later calls throw. Closing twice is a no-op. */
