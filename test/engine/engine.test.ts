@@ -563,3 +563,34 @@ describe("engine: ownership", () => {
     await expect(first).rejects.toThrow(/took over/);
   });
 });
+
+describe("engine: group commit", () => {
+  it("commits many runs' steps together and keeps each run's outcome its own", async () => {
+    env = testEnv({ globalConcurrency: 1000 });
+    let batches = 0;
+    const commitMany = env.store.commitMany.bind(env.store);
+    env.store.commitMany = (ts) => {
+      batches++;
+      return commitMany(ts);
+    };
+    const w = wf(
+      "name: many\nsteps:\n  - { id: a, type: noop }\n  - { id: b, type: sleep, duration: 50ms }\n  - { id: c, type: noop }\n",
+    );
+    const runs = await Promise.all(Array.from({ length: 40 }, () => env.engine.launch(w)));
+    const done = Promise.all(runs.map((r) => env.engine.execute(r.run.id)));
+    // Another process pauses one run mid-way: its refused batch slot must not disturb the others.
+    const target = runs[7]!.run.id;
+    await until(async () => (await env.store.steps.get(target, "b"))?.status === "waiting");
+    await env.other().pause(target);
+    await until(async () => (await env.store.runs.list({ status: ["completed"] })).length === 39, 10_000, "39 runs");
+    expect((await env.store.runs.get(target))?.status).toBe("paused");
+    await env.other().resume(target);
+    const final = await done;
+    expect(final.every((r) => r.status === "completed")).toBe(true);
+    expect(batches).toBeGreaterThan(0);
+    for (const r of runs) {
+      const events = await env.store.events.list(r.run.id);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    }
+  });
+});
