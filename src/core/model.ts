@@ -228,3 +228,30 @@ export function idempotencyKey(runId: string, stepId: string, iteration: number 
 export function stepRunKey(stepId: string, iteration: number | null): string {
   return iteration === null ? stepId : `${stepId}[${iteration}]`;
 }
+
+/** A step run not started yet. */
+export function newStepRecord(
+  runId: string,
+  stepId: string,
+  iteration: number | null,
+  now: number,
+  input: Json = null,
+): StepRunRecord {
+  return {
+    runId,
+    key: stepRunKey(stepId, iteration),
+    stepId,
+    iteration,
+    status: "pending",
+    attempt: 0,
+    input,
+    output: null,
+    error: null,
+    notBefore: null,
+    waitingFor: null,
+    items: null,
+    startedAt: null,
+    endedAt: null,
+    updatedAt: now,
+  };
+}

@@ -14,7 +14,7 @@ import { evaluate, evaluateCondition, parseExpression, renderString, renderValue
 import type { Json, JsonObject } from "../core/json.js";
 import { isJsonObject } from "../core/json.js";
 import type { Lease, RunRecord, WorkflowStep } from "../core/model.js";
-import { attemptBase, idempotencyKey, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
+import { attemptBase, idempotencyKey, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { backoffDelay, shouldRetry } from "../core/retry.js";
 import type { Decision, Evaluation } from "../core/scheduler.js";
 import { schedule } from "../core/scheduler.js";
@@ -23,7 +23,7 @@ import { ConflictError, FencedError } from "../store/store.js";
 import type { EngineCore } from "./core.js";
 import { StepLog, stepLogDir } from "./logs.js";
 import { runScope } from "./scope.js";
-import { newStepRecord, RunState } from "./state.js";
+import { RunState } from "./state.js";
 
 interface Result {
   key: string;

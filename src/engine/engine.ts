@@ -10,7 +10,7 @@ import { ValidationError, WeftError } from "../core/errors.js";
 import type { EventRecord } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import type { CheckpointRecord, Owner, RunRecord, StepRunRecord, Workflow } from "../core/model.js";
-import { TERMINAL_RUN_STATUSES } from "../core/model.js";
+import { newStepRecord, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { validateArgs, workflowHash } from "../definition/index.js";
 import { builtinStepTypes } from "../steps/builtin.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
@@ -25,7 +25,7 @@ import type { Faults } from "./faults.js";
 import { noFaults } from "./faults.js";
 import { writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
-import { newStepRecord, RunState } from "./state.js";
+import { RunState } from "./state.js";
 
 export interface EngineOptions {
   store: Store;

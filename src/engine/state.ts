@@ -161,29 +161,3 @@ export class RunState {
     return t;
   }
 }
-
-export function newStepRecord(
-  runId: string,
-  stepId: string,
-  iteration: number | null,
-  now: number,
-  input: Json = null,
-): StepRunRecord {
-  return {
-    runId,
-    key: iteration === null ? stepId : `${stepId}[${iteration}]`,
-    stepId,
-    iteration,
-    status: "pending",
-    attempt: 0,
-    input,
-    output: null,
-    error: null,
-    notBefore: null,
-    waitingFor: null,
-    items: null,
-    startedAt: null,
-    endedAt: null,
-    updatedAt: now,
-  };
-}

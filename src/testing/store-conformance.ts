@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NewEvent } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import type { AttemptRecord, Owner, RunStatus, StepRunRecord, Workflow } from "../core/model.js";
+import { newStepRecord } from "../core/model.js";
 import { ConflictError, FencedError, type NewRun, type Store, type Transition } from "../store/store.js";
 
 export interface ConformanceHarness {
@@ -41,24 +42,7 @@ const workflow: Workflow = {
 const uid = (): string => globalThis.crypto.randomUUID();
 
 function step(runId: string, key: string, patch: Partial<StepRunRecord> = {}): StepRunRecord {
-  return {
-    runId,
-    key,
-    stepId: key,
-    iteration: null,
-    status: "pending",
-    attempt: 0,
-    input: null,
-    output: null,
-    error: null,
-    notBefore: null,
-    waitingFor: null,
-    items: null,
-    startedAt: null,
-    endedAt: null,
-    updatedAt: T0,
-    ...patch,
-  };
+  return { ...newStepRecord(runId, key, null, T0), ...patch };
 }
 
 function newRun(patch: Partial<NewRun> = {}): NewRun {

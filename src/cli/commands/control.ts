@@ -67,6 +67,15 @@ function report(out: Out, o: ControlOptions, run: RunRecord, text: string): void
   else out.line(`${paint(out, "green", "✓")} ${text}`);
 }
 
+/** The options of every command that lets a run go on in this process (or another). */
+function continuing(command: Command, noWait: string, detach: string): Command {
+  return command
+    .option("--no-wait", noWait)
+    .option("--detach", detach)
+    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
+    .option("--format <format>", "table | json", "table");
+}
+
 export function registerControl(program: Command): void {
   program
     .command("pause <run-id>")
@@ -114,58 +123,55 @@ export function registerControl(program: Command): void {
     );
 
   for (const verb of ["approve", "reject"] as const) {
-    program
-      .command(`${verb} <run-id> <step>`)
-      .description(`${verb} a step that waits for approval`)
-      .option("--comment <text>", "a note recorded with the decision")
-      .option("--by <name>", "who decided (default: $USER)")
-      .option("--no-wait", "do not continue the run in this process")
-      .option("--detach", "continue the run in a background process")
-      .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
-      .option("--format <format>", "table | json", "table")
-      .action((id: string, step: string, _o, cmd: Command) =>
-        withEngine(cmd, async (engine, o, out) => {
-          const by = o.by ?? process.env.USER ?? "cli";
-          const run = await engine[verb](id, step, { by, comment: o.comment });
-          report(out, o, run, `${step} ${verb === "approve" ? "approved" : "rejected"} by ${by}`);
-          return continueRun(engine, run, o, out);
-        }),
-      );
+    continuing(
+      program
+        .command(`${verb} <run-id> <step>`)
+        .description(`${verb} a step that waits for approval`)
+        .option("--comment <text>", "a note recorded with the decision")
+        .option("--by <name>", "who decided (default: $USER)"),
+      "do not continue the run in this process",
+      "continue the run in a background process",
+    ).action((id: string, step: string, _o, cmd: Command) =>
+      withEngine(cmd, async (engine, o, out) => {
+        const by = o.by ?? process.env.USER ?? "cli";
+        const run = await engine[verb](id, step, { by, comment: o.comment });
+        report(out, o, run, `${step} ${verb === "approve" ? "approved" : "rejected"} by ${by}`);
+        return continueRun(engine, run, o, out);
+      }),
+    );
   }
 
-  program
-    .command("retry <run-id> <step>")
-    .description("reset a failed step (and the steps it held back) and carry on with the run")
-    .option("--no-wait", "do not continue the run in this process")
-    .option("--detach", "continue the run in a background process")
-    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, step: string, _o, cmd: Command) =>
-      withEngine(cmd, async (engine, o, out) => {
-        const run = await engine.retryStep(id, step, process.env.USER ?? "cli");
-        report(out, o, run, `step ${step} reset; run ${id} is ${run.status}`);
-        return continueRun(engine, run, o, out);
-      }),
-    );
+  continuing(
+    program
+      .command("retry <run-id> <step>")
+      .description("reset a failed step (and the steps it held back) and carry on with the run"),
+    "do not continue the run in this process",
+    "continue the run in a background process",
+  ).action((id: string, step: string, _o, cmd: Command) =>
+    withEngine(cmd, async (engine, o, out) => {
+      const run = await engine.retryStep(id, step, process.env.USER ?? "cli");
+      report(out, o, run, `step ${step} reset; run ${id} is ${run.status}`);
+      return continueRun(engine, run, o, out);
+    }),
+  );
 
-  program
-    .command("rewind <run-id> <checkpoint>")
-    .description("fork a new run from a checkpoint: steps completed by then are reused, the rest run again")
-    .option("--no-wait", "only create the new run")
-    .option("--detach", "run it in a background process")
-    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, checkpoint: string, _o, cmd: Command) =>
-      withEngine(cmd, async (engine, o, out) => {
-        const n = Number(checkpoint);
-        if (!Number.isInteger(n) || n < 1) {
-          throw new WeftError("WEFT_ARGS", `<checkpoint> must be a checkpoint number (1, 2, …), not "${checkpoint}"`);
-        }
-        const run = await engine.rewind(id, n, { triggeredBy: `rewind of ${id} at checkpoint ${n}` });
-        if (formatOf(o.format) === "json")
-          out.line(JSON.stringify({ type: "run", id: run.id, forked_from: forkedFromJson(run) }));
-        else out.line(run.id);
-        return continueRun(engine, run, o, out);
-      }),
-    );
+  continuing(
+    program
+      .command("rewind <run-id> <checkpoint>")
+      .description("fork a new run from a checkpoint: steps completed by then are reused, the rest run again"),
+    "only create the new run",
+    "run it in a background process",
+  ).action((id: string, checkpoint: string, _o, cmd: Command) =>
+    withEngine(cmd, async (engine, o, out) => {
+      const n = Number(checkpoint);
+      if (!Number.isInteger(n) || n < 1) {
+        throw new WeftError("WEFT_ARGS", `<checkpoint> must be a checkpoint number (1, 2, …), not "${checkpoint}"`);
+      }
+      const run = await engine.rewind(id, n, { triggeredBy: `rewind of ${id} at checkpoint ${n}` });
+      if (formatOf(o.format) === "json")
+        out.line(JSON.stringify({ type: "run", id: run.id, forked_from: forkedFromJson(run) }));
+      else out.line(run.id);
+      return continueRun(engine, run, o, out);
+    }),
+  );
 }
