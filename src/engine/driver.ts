@@ -8,22 +8,23 @@
  * `running`, resets it and runs the same attempt again with the same idempotency key (at-least-once).
  */
 import type { ErrorInfo } from "../core/errors.js";
-import { TerminalError, toErrorInfo, WeftError } from "../core/errors.js";
+import { RetryableError, TerminalError, toErrorInfo, WeftError } from "../core/errors.js";
 import type { EventRecord } from "../core/events.js";
-import { evaluate, evaluateCondition, parseExpression, renderString, renderValue } from "../core/expressions/index.js";
-import type { Json, JsonObject } from "../core/json.js";
+import { evaluate, evaluateCondition, parseExpression, renderValue } from "../core/expressions/index.js";
+import type { JsonObject } from "../core/json.js";
 import { isJsonObject } from "../core/json.js";
 import type { Lease, RunRecord, WorkflowStep } from "../core/model.js";
-import { attemptBase, idempotencyKey, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
+import { attemptBase, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { backoffDelay, shouldRetry } from "../core/retry.js";
 import type { Decision, Evaluation } from "../core/scheduler.js";
 import { schedule } from "../core/scheduler.js";
-import type { StepContext, StepOutcome, StepType } from "../steps/step-type.js";
+import type { StepOutcome } from "../steps/step-type.js";
 import { ConflictError, FencedError } from "../store/store.js";
 import type { EngineCore } from "./core.js";
 import { StepLog, stepLogDir } from "./logs.js";
 import { runScope } from "./scope.js";
 import { RunState } from "./state.js";
+import { createStepContext, defaultSummary, parseConfig } from "./step-context.js";
 
 interface Result {
   key: string;
@@ -477,7 +478,17 @@ export class RunDriver {
       s.iteration !== null && isJsonObject(rec.input)
         ? { item: rec.input.item ?? null, index: s.iteration }
         : undefined;
-    const ctx = this.context(step, s.key, s.iteration, rec.attempt, log, item);
+    const ctx = createStepContext({
+      core: this.core,
+      state: this.state,
+      step,
+      key: s.key,
+      iteration: s.iteration,
+      attempt: rec.attempt,
+      log,
+      item,
+      onLog: (stream, text) => this.progress(step.id, s.key, stream, text),
+    });
     const started = this.core.clock.now();
     const result: Result = { key: s.key, attempt: rec.attempt };
     const type = this.core.stepTypes.get(step.type);
@@ -494,13 +505,13 @@ export class RunDriver {
         }
       })
       .catch((err: unknown) => {
-        result.error =
-          abort.signal.aborted && isWeftError(abort.signal.reason) ? abort.signal.reason.toInfo() : toErrorInfo(err);
-        if (err instanceof WeftError && "retryAfterMs" in err && typeof err.retryAfterMs === "number") {
-          result.retryAfterMs = err.retryAfterMs;
-        }
-        log.event({ type: "error", at: this.core.clock.now(), error: result.error as unknown as JsonObject });
-        log.summary(`# ${step.name}\n\nFailed (attempt ${rec.attempt}): ${result.error.message}\n`);
+        // A timeout or cancel aborted the handler: its reason says why, whatever the handler threw after.
+        const reason: unknown = abort.signal.reason;
+        const error = abort.signal.aborted && reason instanceof WeftError ? reason.toInfo() : toErrorInfo(err);
+        result.error = error;
+        if (err instanceof RetryableError) result.retryAfterMs = err.retryAfterMs;
+        log.event({ type: "error", at: this.core.clock.now(), error: error as unknown as JsonObject });
+        log.summary(`# ${step.name}\n\nFailed (attempt ${rec.attempt}): ${error.message}\n`);
       })
       .finally(() => {
         if (timer) clearTimeout(timer);
@@ -510,43 +521,6 @@ export class RunDriver {
         this.tick();
         this.core.slots.release(1);
       });
-  }
-
-  private context(
-    step: WorkflowStep,
-    key: string,
-    iteration: number | null,
-    attempt: number,
-    log: StepLog,
-    item: { item: Json; index: number } | undefined,
-  ): StepContext {
-    const scope = runScope(this.state, item);
-    const core = this.core;
-    const runId = this.runId;
-    return {
-      runId,
-      stepId: step.id,
-      key,
-      iteration,
-      attempt,
-      idempotencyKey: idempotencyKey(runId, step.id, iteration),
-      projectPath: core.projectPath,
-      logDir: log.dir,
-      item: item?.item,
-      index: item?.index,
-      timeoutMs: step.timeoutMs,
-      providers: core.providers,
-      render: (value) => renderDeep(value, (s) => renderValue(s, scope)),
-      renderString: (t) => renderString(t, scope),
-      evaluate: (expr) => evaluate(parseExpression(expr), scope),
-      recordInput: (input) => log.writeJson("input.json", input),
-      log: (stream, text) => {
-        log.event({ type: stream, at: core.clock.now(), text });
-        this.progress(step.id, key, stream, text);
-      },
-      notice: (message) => core.notice(runId, message),
-      now: () => core.clock.now(),
-    };
   }
 
   private progress(stepId: string, key: string, stream: "stdout" | "stderr" | "info", text: string): void {
@@ -640,38 +614,4 @@ export class RunDriver {
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.progressTimer) clearTimeout(this.progressTimer);
   }
-}
-
-function isWeftError(x: unknown): x is WeftError {
-  return x instanceof WeftError;
-}
-
-const parsedConfigs = new WeakMap<WorkflowStep, unknown>();
-function parseConfig(type: StepType<unknown>, step: WorkflowStep): unknown {
-  if (parsedConfigs.has(step)) return parsedConfigs.get(step);
-  const res = type.configSchema.safeParse(step.config);
-  if (!res.success) {
-    const first = res.error.issues[0];
-    throw new TerminalError(
-      `step \`${step.id}\`: invalid ${step.type} config${first ? ` at ${first.path.join(".") || "(root)"}: ${first.message}` : ""}`,
-      "WEFT_STEP_CONFIG",
-    );
-  }
-  parsedConfigs.set(step, res.data);
-  return res.data;
-}
-
-function renderDeep(value: Json, render: (s: string) => Json): Json {
-  if (typeof value === "string") return value.includes("{{") ? render(value) : value;
-  if (Array.isArray(value)) return value.map((v) => renderDeep(v, render));
-  if (isJsonObject(value)) {
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, render);
-    return out;
-  }
-  return value;
-}
-
-function defaultSummary(step: WorkflowStep, key: string, attempt: number, started: number, ended: number): string {
-  return `# ${step.name}\n\n- step: \`${key}\` (${step.type})\n- attempt: ${attempt}\n- duration: ${ended - started} ms\n- status: completed\n`;
 }
