@@ -40,8 +40,8 @@ export function weftBin(): string {
 
 /** A file under test/fixtures/cli/. */
 export const fixture = (name: string): string => join(repoRoot, "test", "fixtures", "cli", name);
-/** A file under ../shared/examples/seed-dialects/ (the seeds' workflows, verbatim). */
-export const seed = (name: string): string => resolve(repoRoot, "../shared/examples/seed-dialects", name);
+/** A file under examples/seed-dialects/ (the seeds' workflows, verbatim). */
+export const seed = (name: string): string => resolve(repoRoot, "examples/seed-dialects", name);
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -6,7 +6,8 @@ import type { Workflow } from "../../src/core/model.js";
 import { type ParseWorkflowOptions, parseWorkflow } from "../../src/definition/index.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const seedDir = path.resolve(repoRoot, "../shared/examples/seed-dialects");
+/** The seeds' example workflows, kept verbatim in the repository (a test checks them against ../shared). */
+export const seedDir = path.resolve(repoRoot, "examples/seed-dialects");
 export const fixtureDir = path.join(repoRoot, "test/fixtures/workflows");
 
 export function parseFile(file: string, opts: Partial<ParseWorkflowOptions> = {}) {

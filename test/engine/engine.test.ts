@@ -19,7 +19,7 @@ function collect(e: TestEnv): EventRecord[] {
 }
 
 const seedCodeReview = readFileSync(
-  new URL("../../../shared/examples/seed-dialects/code-review-workflow.yaml", import.meta.url),
+  new URL("../../examples/seed-dialects/code-review-workflow.yaml", import.meta.url),
   "utf8",
 );
 
