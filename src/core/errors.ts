@@ -28,6 +28,9 @@ export const ERROR_CODES = {
   WEFT_CONFLICT: "The run is not in a state that allows this operation.",
   WEFT_FENCED: "Another process took over this run; this process's write was refused.",
   WEFT_PROVIDER: "An agent provider failed.",
+  WEFT_NON_DETERMINISM:
+    "A TypeScript workflow's replay asked for a different step than the one recorded at that position.",
+  WEFT_SOURCE_CHANGED: "A TypeScript workflow's source changed since the run started.",
   WEFT_INTERNAL: "An unexpected internal error.",
 } as const;
 

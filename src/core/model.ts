@@ -111,7 +111,15 @@ export interface Workflow {
   /** Whole-run timeout in ms. */
   timeoutMs?: number | undefined;
   steps: WorkflowStep[];
-  source?: { file: string; format: "yaml" | "json" | "ts"; dialect: Dialect } | undefined;
+  source?:
+    | {
+        file: string;
+        format: "yaml" | "json" | "ts";
+        dialect: Dialect;
+        /** TypeScript workflows: sha256 of the source text, to detect a change before a replay. */
+        sourceHash?: string | undefined;
+      }
+    | undefined;
 }
 
 /** Identifies the process that owns a run. */
