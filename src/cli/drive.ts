@@ -85,7 +85,7 @@ export async function driveInForeground(
   engine: Engine,
   runId: string,
   out: Out,
-  opts: ProgressOptions,
+  opts: ProgressOptions & { allowChangedSource?: boolean },
 ): Promise<number> {
   const printer = eventPrinter(engine, runId, await lastSeqOf(engine, runId), (e) => printEvent(out, e, opts));
   const onEvent = (e: EventRecord) => printer.onEvent(e);
@@ -113,7 +113,7 @@ export async function driveInForeground(
     // that process dies (at once on this machine, after its lease expires elsewhere).
     for (;;) {
       try {
-        run = await engine.execute(runId);
+        run = await engine.execute(runId, { allowChangedSource: opts.allowChangedSource ?? false });
         break;
       } catch (err) {
         if (!(err instanceof WeftError) || err.code !== "WEFT_CONFLICT") throw err;

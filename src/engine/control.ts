@@ -73,14 +73,17 @@ export function decide(
  * goes on from there. A finished run becomes running again.
  */
 export function retryStep(st: RunState, now: number, step: string, by: string): string[] {
-  const target = st.byId.get(step);
-  if (!target) throw new WeftError("WEFT_NOT_FOUND", `run ${st.run.id} has no step \`${step}\``);
+  const ts = st.workflow.source?.format === "ts";
+  if (!(ts ? st.step(step) : st.byId.get(step))) {
+    throw new WeftError("WEFT_NOT_FOUND", `run ${st.run.id} has no step \`${step}\``);
+  }
   const rec = st.step(step);
   if (!rec || (rec.status !== "failed" && rec.status !== "cancelled")) {
     throw conflict(`step \`${step}\` is ${rec?.status ?? "missing"}; only a failed or cancelled step can be retried`);
   }
   const reset = new Set<string>([step]);
-  let grew = true;
+  // TypeScript workflows have no static graph: the replay re-creates whatever follows the step.
+  let grew = !ts;
   while (grew) {
     grew = false;
     for (const s of st.workflow.steps) {

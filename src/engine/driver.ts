@@ -17,14 +17,14 @@ import type { Lease, RunRecord, WorkflowStep } from "../core/model.js";
 import { attemptBase, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { backoffDelay, shouldRetry } from "../core/retry.js";
 import type { Decision, Evaluation } from "../core/scheduler.js";
-import { schedule } from "../core/scheduler.js";
 import type { StepOutcome } from "../steps/step-type.js";
 import { ConflictError, FencedError } from "../store/store.js";
 import type { EngineCore } from "./core.js";
 import { StepLog, stepLogDir } from "./logs.js";
+import type { Planner } from "./planner.js";
 import { runScope } from "./scope.js";
 import { RunState } from "./state.js";
-import { createStepContext, defaultSummary, parseConfig } from "./step-context.js";
+import { createStepContext, defaultSummary, parseConfig, toJson } from "./step-context.js";
 
 interface Result {
   key: string;
@@ -65,6 +65,7 @@ export class RunDriver {
   constructor(
     private readonly core: EngineCore,
     readonly runId: string,
+    private readonly planner: Planner,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
@@ -117,7 +118,7 @@ export class RunDriver {
       takeover: this.takeover,
     });
     for (const rec of [...this.state.steps.values()]) {
-      if (rec.status === "running" && rec.items === null) {
+      if (rec.status === "running" && rec.items === null && !this.handlers.has(rec.key)) {
         this.state.updateStep(rec.key, { status: "pending", attempt: rec.attempt - 1, notBefore: null }, now);
         this.state.emit("workflow.step.progress", {
           step_id: rec.stepId,
@@ -137,6 +138,7 @@ export class RunDriver {
     ]);
     if (!run) throw new WeftError("WEFT_NOT_FOUND", `run ${this.runId} does not exist`);
     this.state = new RunState(run, steps);
+    this.planner.attach(this.state);
     // Handlers whose step was cancelled or reset by another process stop now.
     for (const [key, h] of this.handlers) {
       const rec = this.state.step(key);
@@ -206,14 +208,7 @@ export class RunDriver {
       const starts: Array<Extract<Decision, { kind: "start" }>> = [];
       let wakeAt: number | null = null;
       for (let pass = 0; pass < 10_000; pass++) {
-        const out = schedule({
-          workflow: this.state.workflow,
-          steps: this.state.steps,
-          runStatus: this.state.run.status,
-          now,
-          capacity: this.capacity(),
-          evaluate: (step, what) => this.evaluateStep(step, what),
-        });
+        const out = this.planner.plan({ state: this.state, now, capacity: this.capacity() });
         wakeAt = out.wakeAt;
         if (out.starved) this.core.starved.add(this);
         else this.core.starved.delete(this);
@@ -252,6 +247,7 @@ export class RunDriver {
       }
       this.results.splice(0, consumed);
       this.tookOver = true;
+      this.planner.committed(this.state);
       this.core.faults.hit("after-commit");
       this.publish(t.events ?? [], seqs, now);
       for (const s of starts) this.launch(s);
@@ -270,27 +266,6 @@ export class RunDriver {
     return Math.max(0, Math.min(par - running, this.core.slots.available()));
   }
 
-  private evaluateStep(step: WorkflowStep, what: "if" | "foreach"): Evaluation {
-    const scope = runScope(this.state);
-    try {
-      if (what === "if") return { ok: true, value: evaluateCondition(step.if ?? "true", scope) };
-      const src = (step.foreach ?? "[]").trim();
-      const value = src.includes("{{") ? renderValue(src, scope) : evaluate(parseExpression(src), scope);
-      return { ok: true, value };
-    } catch (err) {
-      const info = toErrorInfo(err);
-      return {
-        ok: false,
-        error: {
-          ...info,
-          retryable: false,
-          message: `${what} of step \`${step.id}\`: ${info.message}`,
-          location: step.location,
-        },
-      };
-    }
-  }
-
   private apply(d: Decision, now: number): void {
     const st = this.state;
     switch (d.kind) {
@@ -302,7 +277,7 @@ export class RunDriver {
           { status: "running", attempt: rec.attempt + 1, startedAt: now, notBefore: null, endedAt: null },
           now,
         );
-        const step = st.byId.get(d.stepId);
+        const step = this.planner.step(d.stepId);
         this.core.slots.acquire(1);
         st.setPhase(step?.phase);
         st.emit("workflow.step.started", {
@@ -399,7 +374,7 @@ export class RunDriver {
       st.emit("workflow.step.waiting", { step_id: rec.stepId, key: r.key, reason: "timer", until: o.until });
     } else {
       const error = r.error ?? { code: "WEFT_INTERNAL", message: "step ended without a result", retryable: false };
-      const step = st.byId.get(rec.stepId);
+      const step = this.planner.step(rec.stepId);
       const tries = rec.attempt - attemptBase(rec);
       if (step && shouldRetry(step.retry, tries, error)) {
         const delay = Math.max(backoffDelay(step.retry, tries + 1, this.core.random), r.retryAfterMs ?? 0);
@@ -458,7 +433,7 @@ export class RunDriver {
 
   private launch(s: Extract<Decision, { kind: "start" }>): void {
     const rec = this.state.step(s.key);
-    const step = this.state.byId.get(s.stepId);
+    const step = this.planner.step(s.stepId);
     if (!rec || !step) return;
     const log = new StepLog(stepLogDir(this.core.dataDir, this.runId, s.key));
     const abort = new AbortController();
@@ -492,7 +467,19 @@ export class RunDriver {
     const started = this.core.clock.now();
     const result: Result = { key: s.key, attempt: rec.attempt };
     const type = this.core.stepTypes.get(step.type);
+    const inline = this.planner.inline(s.stepId);
     const run = async (): Promise<StepOutcome> => {
+      if (inline) {
+        // A TypeScript step's own `fn`: it runs here, not through a registered step type.
+        const value = await inline({
+          runId: this.runId,
+          stepId: s.stepId,
+          attempt: rec.attempt,
+          idempotencyKey: ctx.idempotencyKey,
+          signal: abort.signal,
+        });
+        return { kind: "completed", output: toJson(value) };
+      }
       if (!type) throw new TerminalError(`no step type \`${step.type}\` is registered`, "WEFT_UNKNOWN_STEP_TYPE");
       return type.run(ctx, parseConfig(type, step), abort.signal);
     };
@@ -609,6 +596,7 @@ export class RunDriver {
   }
 
   private stopTimers(): void {
+    this.planner.detach();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.wakeTimer) clearTimeout(this.wakeTimer);

@@ -12,6 +12,8 @@ import type { JsonObject } from "../core/json.js";
 import type { CheckpointRecord, Owner, RunRecord, StepRunRecord, Workflow } from "../core/model.js";
 import { newStepRecord, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { validateArgs, workflowHash } from "../definition/index.js";
+import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
+import { isTsWorkflow } from "../definition/typescript/define.js";
 import { builtinStepTypes } from "../steps/builtin.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
@@ -25,7 +27,12 @@ import type { Faults } from "./faults.js";
 import { noFaults } from "./faults.js";
 import { writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
+import type { Planner } from "./planner.js";
+import { DagPlanner } from "./planner.js";
+import { ReplayPlanner } from "./replay.js";
 import { RunState } from "./state.js";
+import type { TsLoader } from "./ts-code.js";
+import { parseZodArgs, TsCode } from "./ts-code.js";
 
 export interface EngineOptions {
   store: Store;
@@ -50,6 +57,15 @@ export interface EngineOptions {
   /** Most step handlers running at once in this engine, all runs together. Default 64. */
   globalConcurrency?: number;
   faults?: Faults;
+  /** TypeScript workflows defined in memory (`defineWorkflow`), so runs of them can be driven here. */
+  workflows?: readonly TsWorkflowDefinition[];
+  /** Loads a TypeScript workflow file (default: the built-in esbuild loader). */
+  loadTypeScript?: TsLoader;
+}
+
+export interface ExecuteOptions {
+  /** Replay a TypeScript workflow even though its file changed since the run started. */
+  allowChangedSource?: boolean;
 }
 
 export interface LaunchOptions {
@@ -61,6 +77,8 @@ export interface LaunchOptions {
   /** At most one run is ever created per key; a second launch returns the first run. */
   idempotencyKey?: string;
   parentRunId?: string;
+  /** The code of a TypeScript workflow loaded from a file (its `workflow` model comes from the same load). */
+  code?: TsWorkflowDefinition;
 }
 
 export type EventListener = (event: EventRecord) => void;
@@ -70,12 +88,15 @@ export interface Engine {
   readonly owner: Owner;
   readonly store: Store;
   /** Validates args against the workflow's argsSchema (applying defaults) and creates the run. Throws ValidationError. */
-  launch(workflow: Workflow, opts?: LaunchOptions): Promise<{ run: RunRecord; created: boolean }>;
+  launch(
+    workflow: Workflow | TsWorkflowDefinition,
+    opts?: LaunchOptions,
+  ): Promise<{ run: RunRecord; created: boolean }>;
   /**
    * Drives the run in this process until it ends (resolves with the final record), taking over from a dead
    * owner. Throws WEFT_CONFLICT when another live process drives it (follow its events instead).
    */
-  execute(runId: string): Promise<RunRecord>;
+  execute(runId: string, opts?: ExecuteOptions): Promise<RunRecord>;
   pause(runId: string): Promise<RunRecord>;
   resume(runId: string): Promise<RunRecord>;
   cancel(runId: string, by?: string): Promise<RunRecord>;
@@ -93,6 +114,10 @@ export interface Engine {
   /** Stops every run this engine drives (handlers aborted, leases released). */
   close(): Promise<void>;
 }
+
+/** Loaded on first use: `import "weftflow"` does not load esbuild. */
+const defaultTsLoader: TsLoader = async (file) =>
+  (await import("../definition/typescript/load.js")).loadTypeScriptWorkflow(file);
 
 export function createEngine(opts: EngineOptions): Engine {
   const listeners = new Set<EventListener>();
@@ -162,6 +187,7 @@ export function createEngine(opts: EngineOptions): Engine {
     },
   };
   const { store, clock } = core;
+  const tsCode = new TsCode(opts.loadTypeScript ?? defaultTsLoader, opts.workflows ?? []);
 
   // One poller for every run this engine drives: notices changes made by other processes.
   let poller: NodeJS.Timeout | undefined;
@@ -213,6 +239,25 @@ export function createEngine(opts: EngineOptions): Engine {
     }
   }
 
+  async function startDriver(driver: RunDriver, run: RunRecord): Promise<RunRecord> {
+    const runId = run.id;
+    drivers.set(runId, driver);
+    const started = await driver.start().catch((err: unknown) => {
+      core.detach(driver);
+      throw err;
+    });
+    if (started) ensurePoller();
+    else {
+      core.detach(driver);
+      const owner = run.lease?.owner;
+      throw new WeftError(
+        "WEFT_CONFLICT",
+        `run ${runId} is being driven by another process${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""}`,
+      );
+    }
+    return driver.done;
+  }
+
   function ownedElsewhere(run: RunRecord): boolean {
     const l = run.lease;
     if (!l || l.owner.id === core.owner.id) return false;
@@ -223,8 +268,20 @@ export function createEngine(opts: EngineOptions): Engine {
     owner: core.owner,
     store,
 
-    async launch(workflow, o = {}) {
-      const { args, issues } = validateArgs(workflow, o.args ?? {}, workflow.source?.file ?? "args");
+    async launch(input, o = {}) {
+      let workflow: Workflow;
+      let code = o.code;
+      if (isTsWorkflow(input)) {
+        code = input;
+        workflow = tsCode.register(input);
+      } else {
+        workflow = input;
+        if (code) tsCode.register(code, workflow);
+      }
+      const file = workflow.source?.file ?? "args";
+      // A zod argsSchema (TypeScript workflows) validates and defaults the args itself; else the JSON Schema.
+      const parsed = code ? parseZodArgs(code, o.args ?? {}, file) : undefined;
+      const { args, issues } = parsed ?? validateArgs(workflow, o.args ?? {}, file);
       if (issues.length) throw new ValidationError(issues);
       const id = randomUUID();
       const now = clock.now();
@@ -256,31 +313,31 @@ export function createEngine(opts: EngineOptions): Engine {
       return res;
     },
 
-    async execute(runId) {
+    async execute(runId, o = {}) {
       const existing = drivers.get(runId);
       if (existing) return existing.done;
       const run = await store.runs.get(runId);
       if (!run) throw new WeftError("WEFT_NOT_FOUND", `no run has id ${runId}`);
       if (TERMINAL_RUN_STATUSES.has(run.status)) return run;
-      const driver = new RunDriver(core, runId);
-      drivers.set(runId, driver);
-      const started = await driver.start().catch((err: unknown) => {
-        core.detach(driver);
-        throw err;
-      });
-      if (started) ensurePoller();
-      else {
-        core.detach(driver);
-        const owner = run.lease?.owner;
-        throw new WeftError(
-          "WEFT_CONFLICT",
-          `run ${runId} is being driven by another process${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""}`,
-        );
+      let planner: Planner;
+      if (run.definition.source?.format === "ts") {
+        const code = await tsCode.codeFor(run.definition, runId, o.allowChangedSource ?? false);
+        let driverRef: RunDriver | undefined;
+        planner = new ReplayPlanner(code, {
+          projectPath: core.projectPath,
+          stepTypes,
+          wake: () => driverRef?.tick(),
+        });
+        const driver = new RunDriver(core, runId, planner);
+        driverRef = driver;
+        return startDriver(driver, run);
       }
-      return driver.done;
+      planner = new DagPlanner();
+      return startDriver(new RunDriver(core, runId, planner), run);
     },
 
     pause: (runId) => command(runId, (st, now) => control.pause(st, now)),
+
     resume: (runId) => command(runId, (st, now) => control.resume(st, now)),
     cancel: (runId, by = "user") => command(runId, (st, now) => control.cancel(st, now, by)),
     approve: (runId, step, o = {}) =>

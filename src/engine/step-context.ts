@@ -90,3 +90,17 @@ export function defaultSummary(
 ): string {
   return `# ${step.name}\n\n- step: \`${key}\` (${step.type})\n- attempt: ${attempt}\n- duration: ${ended - started} ms\n- status: completed\n`;
 }
+
+/**
+ * A function's return value as JSON: undefined → null, Dates → ISO strings, and anything JSON cannot hold
+ * (a BigInt, a cycle) is a terminal error rather than a corrupt record.
+ */
+export function toJson(value: unknown): Json {
+  if (value === undefined) return null;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? null : (JSON.parse(text) as Json);
+  } catch (err) {
+    throw new TerminalError(`the step's result cannot be stored as JSON: ${(err as Error).message}`);
+  }
+}

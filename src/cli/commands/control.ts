@@ -18,6 +18,7 @@ interface ControlOptions extends GlobalOptions {
   verbose?: boolean;
   comment?: string;
   by?: string;
+  allowChangedSource?: boolean;
 }
 
 async function withEngine(cmd: Command, fn: (engine: Engine, o: ControlOptions, out: Out) => Promise<number>) {
@@ -59,7 +60,11 @@ async function continueRun(
     out.err(`continuing in the background (pid ${pid}); \`weft status ${run.id}\` shows it`);
     return EXIT.ok;
   }
-  return driveInForeground(engine, run.id, out, { output: Boolean(o.verbose), format });
+  return driveInForeground(engine, run.id, out, {
+    output: Boolean(o.verbose),
+    format,
+    allowChangedSource: o.allowChangedSource ?? false,
+  });
 }
 
 function report(out: Out, o: ControlOptions, run: RunRecord, text: string): void {
@@ -73,7 +78,8 @@ function continuing(command: Command, noWait: string, detach: string): Command {
     .option("--no-wait", noWait)
     .option("--detach", detach)
     .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
-    .option("--format <format>", "table | json", "table");
+    .option("--format <format>", "table | json", "table")
+    .option("--allow-changed-source", "replay a TypeScript workflow whose file changed since the run started");
 }
 
 export function registerControl(program: Command): void {
@@ -107,6 +113,7 @@ export function registerControl(program: Command): void {
     .option("--detach", "continue in a background process")
     .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
     .option("--format <format>", "table | json", "table")
+    .option("--allow-changed-source", "replay a TypeScript workflow whose file changed since the run started")
     .action((id: string, _o, cmd: Command) =>
       withEngine(cmd, async (engine, o, out) => {
         const existing = await engine.getRun(id);

@@ -85,11 +85,12 @@ export function registerRun(program: Command): void {
       const out = stdoutOut();
       const args = parseArgs(o);
       const priority = parsePriority(o.priority);
-      const { workflow, warnings } = await loadWorkflow(file);
+      const { workflow, warnings, code } = await loadWorkflow(file);
       for (const w of warnings) out.err(`warning: ${w.message} (${w.location.file}:${w.location.line})`);
       const engine = openEngine(o);
       try {
         const { run, created } = await engine.launch(workflow, {
+          code,
           args,
           priority,
           name: o.name,

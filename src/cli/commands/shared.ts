@@ -1,7 +1,10 @@
 import { stat } from "node:fs/promises";
 import type { Issue } from "../../core/errors.js";
 import { ValidationError, WeftError } from "../../core/errors.js";
+import type { Workflow } from "../../core/model.js";
 import { loadWorkflowFile } from "../../definition/index.js";
+import type { TsWorkflowDefinition } from "../../definition/typescript/define.js";
+import { loadTypeScriptWorkflow } from "../../definition/typescript/index.js";
 import { stepTypeSchemas } from "../context.js";
 
 export function formatOf(value: string | undefined): "table" | "json" {
@@ -32,7 +35,7 @@ export async function unreadableFile(file: string): Promise<Issue | undefined> {
       code: "WEFT_NOT_FOUND",
       message: info.isDirectory() ? `${file} is a directory, not a workflow file` : `${file} is not a regular file`,
       location: at,
-      hint: "pass the path of a .yaml, .yml or .json workflow file",
+      hint: "pass the path of a workflow file (.yaml, .yml, .json, or a .ts/.js defineWorkflow module)",
       severity: "error",
     };
   } catch (err) {
@@ -48,11 +51,22 @@ export async function unreadableFile(file: string): Promise<Issue | undefined> {
   }
 }
 
-/** Loads and validates a workflow file for `run` and `graph`. Throws ValidationError (exit 2) on any problem. */
-export async function loadWorkflow(file: string) {
+const TYPESCRIPT = /\.(ts|mts|js|mjs)$/i;
+
+/**
+ * Loads and validates a workflow file for `run`, `graph` and `validate`: YAML/JSON, or a TypeScript/JavaScript
+ * module (`defineWorkflow`), whose code comes back as `code`. Throws ValidationError (exit 2) on any problem.
+ */
+export async function loadWorkflow(
+  file: string,
+): Promise<{ workflow: Workflow; warnings: Issue[]; code?: TsWorkflowDefinition | undefined }> {
   const problem = await unreadableFile(file);
   if (problem) throw new ValidationError([problem]);
   try {
+    if (TYPESCRIPT.test(file)) {
+      const { definition, workflow, warnings } = await loadTypeScriptWorkflow(file, { stepTypes: stepTypeSchemas() });
+      return { workflow, warnings, code: definition };
+    }
     return await loadWorkflowFile(file, { stepTypes: stepTypeSchemas() });
   } catch (err) {
     if (err instanceof WeftError) throw err;
