@@ -1,7 +1,7 @@
 /** Live lines for `run`, `resume` and `logs -f`: one per step event, from the engine or the event log. */
 import type { EventRecord } from "../core/events.js";
 import type { RunRecord, StepRunRecord } from "../core/model.js";
-import { TERMINAL_RUN_STATUSES } from "../core/model.js";
+import { isJournalValue, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import type { Store } from "../store/store.js";
 import type { Out } from "./output.js";
 import { ms, paint, STATUS_ICON, statusColour } from "./output.js";
@@ -83,7 +83,7 @@ export function printEvent(out: Out, e: EventRecord, opts: ProgressOptions): voi
 }
 
 export function printSummary(out: Out, run: RunRecord, steps: StepRunRecord[], format: "table" | "json"): void {
-  const top = steps.filter((s) => s.iteration === null);
+  const top = steps.filter((s) => s.iteration === null && !isJournalValue(s.key));
   const count = (st: string) => top.filter((s) => s.status === st).length;
   const duration = run.startedAt !== null && run.endedAt !== null ? run.endedAt - run.startedAt : null;
   if (format === "json") {

@@ -263,3 +263,12 @@ export function newStepRecord(
     updatedAt: now,
   };
 }
+
+/**
+ * TypeScript workflows journal a few values as completed step runs that run nothing (`ctx.now()`,
+ * `ctx.random()`, `ctx.checkpoint()`, `ctx.comment()`): `$now-3`, `$checkpoint-5`… Views of a run's steps
+ * may leave them out.
+ */
+export function isJournalValue(key: string): boolean {
+  return /^\$(now|random|checkpoint|comment)-\d+$/.test(key);
+}

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { WeftError } from "../../core/errors.js";
 import type { EventRecord } from "../../core/events.js";
 import type { RunRecord, RunStatus } from "../../core/model.js";
-import { RUN_STATUSES } from "../../core/model.js";
+import { isJournalValue, RUN_STATUSES } from "../../core/model.js";
 import type { Store } from "../../store/store.js";
 import type { GlobalOptions } from "../context.js";
 import { openStore } from "../context.js";
@@ -142,7 +142,8 @@ export function registerInspect(program: Command): void {
           out.line(JSON.stringify(runJson(run, steps), null, 2));
           return EXIT.ok;
         }
-        const top = steps.filter((s) => s.iteration === null);
+        const visible = steps.filter((s) => !isJournalValue(s.key));
+        const top = visible.filter((s) => s.iteration === null);
         out.line("Workflow Execution Status:");
         out.line("");
         out.line(`Execution ID: ${run.id}`);
@@ -159,7 +160,7 @@ export function registerInspect(program: Command): void {
         out.line(
           table(
             ["STEP", "STATUS", "ATTEMPT", "DURATION", "NOTE"],
-            steps.map((s) => [
+            visible.map((s) => [
               s.key,
               paint(out, statusColour(s.status), `${STATUS_ICON[s.status]} ${s.status}`),
               String(s.attempt),
