@@ -13,6 +13,8 @@ export interface ProgressOptions {
 }
 
 export function printEvent(out: Out, e: EventRecord, opts: ProgressOptions): void {
+  // TypeScript workflows' journaled values ($now-3, $checkpoint-5…) are not steps anyone watches.
+  if (e.type === "workflow.step.completed" && isJournalValue(e.data.key) && opts.format === "table") return;
   if (opts.format === "json") {
     if (e.type !== "workflow.step.progress" || opts.output) out.line(JSON.stringify(e));
     return;

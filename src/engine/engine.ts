@@ -370,16 +370,22 @@ export function createEngine(opts: EngineOptions): Engine {
       const now = clock.now();
       const steps: StepRunRecord[] = [];
       const reused = [];
-      for (const s of source.workflow.steps) {
-        const rec = newStepRecord(id, s.id, null, now);
-        const attempt = completed.get(s.id);
-        const a = attempts.find((x) => x.key === s.id && x.attempt === attempt && x.status === "completed");
-        const prior = source.step(s.id);
+      // YAML/JSON: one record per step of the workflow. TypeScript: the journal entries completed by then
+      // (with their call positions); the replay of the new run creates the rest as its code asks for them.
+      const ts = source.workflow.source?.format === "ts";
+      const ids = ts
+        ? [...source.steps.values()].filter((r) => r.iteration === null).map((r) => r.stepId)
+        : source.workflow.steps.map((s) => s.id);
+      for (const stepId of ids) {
+        const prior = source.step(stepId);
+        const rec = newStepRecord(id, stepId, null, now, ts ? (prior?.input ?? null) : null);
+        const attempt = completed.get(stepId);
+        const a = attempts.find((x) => x.key === stepId && x.attempt === attempt && x.status === "completed");
         if (attempt !== undefined && (a || (prior?.status === "completed" && prior.attempt <= attempt))) {
           const output = a ? a.output : (prior?.output ?? null);
           steps.push({ ...rec, status: "completed", attempt: attempt, output, startedAt: now, endedAt: now });
           if (a) reused.push({ ...a, runId: id });
-        } else steps.push(rec);
+        } else if (!ts) steps.push(rec);
       }
       const res = await store.runs.create({
         id,

@@ -149,6 +149,15 @@ export class ReplayPlanner implements Planner {
       if (state.step(v.id)) continue;
       const rec = newStepRecord(state.run.id, v.id, null, now, { pos: v.pos });
       state.setStep({ ...rec, status: "completed", output: v.output, startedAt: now, endedAt: now });
+      // Recorded like any finished step, so the state at a checkpoint (rewind) folds it in from the events.
+      state.emit("workflow.step.completed", {
+        step_id: v.id,
+        key: v.id,
+        iteration: null,
+        attempt: 0,
+        status: "completed",
+        duration_ms: 0,
+      });
       if (v.checkpoint !== undefined) state.addCheckpoint(null, v.checkpoint);
       if (v.comment) {
         state.emit("workflow.comment.created", { comment_id: v.id, step_id: v.comment.stepId, text: v.comment.text });

@@ -435,3 +435,28 @@ describe("TypeScript workflows: replay table", () => {
     });
   }
 });
+
+describe("TypeScript workflows: rewind", () => {
+  it("forks from a checkpoint: journal entries completed by then are reused, the rest runs", async () => {
+    const ran: string[] = [];
+    const wf = defineWorkflow({
+      name: "rewind-ts",
+      async execute(ctx) {
+        const t = ctx.now();
+        await ctx.step("one", { fn: () => (ran.push("one"), 1) });
+        await ctx.checkpoint("after one");
+        await ctx.step("two", { fn: () => (ran.push("two"), 2) });
+        return t;
+      },
+    });
+    env = testEnv({ workflows: [wf] });
+    const { run } = await env.engine.launch(wf);
+    const first = await env.engine.execute(run.id);
+    const cp = (await env.store.checkpoints.list(run.id)).find((c) => c.label === "after one");
+    const fork = await env.engine.rewind(run.id, cp!.number);
+    const done = await env.engine.execute(fork.id);
+    expect(done.status).toBe("completed");
+    expect(ran).toEqual(["one", "two", "two"]);
+    expect(done.output).toBe(first.output); // the recorded ctx.now() came along
+  });
+});
