@@ -8,7 +8,7 @@
  */
 
 export const ERROR_CODES = {
-  WEFT_PARSE: "The workflow file is not valid YAML or JSON.",
+  WEFT_PARSE: "The workflow file cannot be read as YAML, JSON or a TypeScript/JavaScript module.",
   WEFT_SCHEMA: "A field of the workflow has the wrong type or an unknown value.",
   WEFT_DUPLICATE_ID: "Two steps share one id.",
   WEFT_UNKNOWN_REF: "A dependency, on_success/on_failure target or expression names a step that does not exist.",

@@ -141,10 +141,24 @@ export function dependencyLevels(workflow: Pick<Workflow, "steps">): string[][] 
   return levels;
 }
 
+/**
+ * Why a statically drawn step of a TypeScript workflow may run differently than drawn (`config.$static.dynamic`:
+ * conditional, loop, callback, id), or undefined for a step that runs as drawn.
+ */
+export function dynamicReason(step: Workflow["steps"][number]): string | undefined {
+  const info = Object.hasOwn(step.config, "$static") ? step.config.$static : undefined;
+  if (typeof info !== "object" || info === null || Array.isArray(info)) return undefined;
+  const reason = Object.hasOwn(info, "dynamic") ? info.dynamic : undefined;
+  return typeof reason === "string" ? reason : undefined;
+}
+
 const mermaidText = (text: string): string =>
   text.replace(/"/g, "#quot;").replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;"));
 
-/** A Mermaid flowchart: one subgraph per phase, nodes `id (type)`, failure/always edges labelled. */
+/**
+ * A Mermaid flowchart: one subgraph per phase, nodes `id (type)`, failure/always edges labelled. Steps known only
+ * at run time (TypeScript workflows: in a branch, a loop, with a computed id) get a dashed border.
+ */
 export function toMermaid(workflow: Pick<Workflow, "steps" | "phases">): string {
   const node = new Map(workflow.steps.map((s, i) => [s.id, `s${i}`]));
   const lines = ["flowchart TD"];
@@ -170,10 +184,17 @@ export function toMermaid(workflow: Pick<Workflow, "steps" | "phases">): string 
       else lines.push(`  ${from} -->|always| ${to}`);
     }
   }
+  const dynamic = workflow.steps.filter((s) => dynamicReason(s) !== undefined).map((s) => node.get(s.id));
+  if (dynamic.length > 0) {
+    lines.push("  classDef dynamic stroke-dasharray: 5 5", `  class ${dynamic.join(",")} dynamic`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
-/** Plain text for `weft graph`: the levels of the DAG, each step with its type, phase, flags and dependencies. */
+/**
+ * Plain text for `weft graph`: the levels of the DAG, each step with its type, phase, flags (`dynamic: loop` for
+ * a TypeScript step known only at run time) and dependencies.
+ */
 export function renderTerminalGraph(workflow: Pick<Workflow, "name" | "steps">): string {
   const byId = new Map(workflow.steps.map((s) => [s.id, s]));
   const levels = dependencyLevels(workflow);
@@ -189,6 +210,8 @@ export function renderTerminalGraph(workflow: Pick<Workflow, "name" | "steps">):
       if (s.optional) tags.push("optional");
       if (s.foreach) tags.push(`foreach ${s.foreach}`);
       if (s.if) tags.push(`if ${s.if}`);
+      const dynamic = dynamicReason(s);
+      if (dynamic) tags.push(`dynamic: ${dynamic}`);
       const deps = s.needs.map((d) => (d.on === "success" ? d.step : `${d.step} (on ${d.on})`));
       lines.push(`  ${id}  [${tags.join(", ")}]${deps.length > 0 ? `  ← ${deps.join(", ")}` : ""}`);
     }

@@ -1,6 +1,6 @@
 /** Workflow definitions: YAML/JSON in any supported dialect → the normalised `Workflow`, validated. */
 export { validateArgs } from "./args.js";
-export { dependencyLevels, findCycles, formatCycle, renderTerminalGraph, toMermaid } from "./graph.js";
+export { dependencyLevels, dynamicReason, findCycles, formatCycle, renderTerminalGraph, toMermaid } from "./graph.js";
 export { canonicalJson, workflowHash } from "./hash.js";
 export { type LoadWorkflowOptions, loadWorkflowFile } from "./load.js";
 export { MAX_DEFINITION_BYTES } from "./parse.js";
@@ -10,3 +10,15 @@ export {
   parseWorkflow,
 } from "./parse-workflow.js";
 export type { StepTypeSchemas } from "./step-config.js";
+export {
+  argsJsonSchema,
+  isTypeScriptWorkflowFile,
+  type LoadedTsWorkflow,
+  type LoadTypeScriptOptions,
+  loadTypeScriptWorkflow,
+  parseArgsWithZod,
+  TS_WORKFLOW_EXTENSIONS,
+  type TsStepOptions,
+  type TsStepResult,
+  tsStepToWorkflowStep,
+} from "./typescript/index.js";

@@ -297,7 +297,10 @@ export class ReplayPlanner implements Planner {
     ): { step: WorkflowStep; fn: Request["fn"] } => {
       const fn = typeof config.fn === "function" ? (config.fn as Request["fn"]) : undefined;
       // The engine's own entries ($sleep-3, $exec-5…) use ids users cannot: normalise under a stand-in id.
-      const res = tsStepToWorkflowStep(internal ? "engine-entry" : id, config, { stepTypes: this.opts.stepTypes });
+      const res = tsStepToWorkflowStep(internal ? "engine-entry" : id, config, {
+        stepTypes: this.opts.stepTypes,
+        phases: this.state.workflow.phases,
+      });
       if ("error" in res) throw new TerminalError(res.error, "WEFT_STEP_CONFIG");
       return { step: internal ? { ...res.step, id, name: config.name ?? id } : res.step, fn };
     };

@@ -5,13 +5,13 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { z } from "zod";
 import type { Issue } from "../core/errors.js";
-import { WeftError } from "../core/errors.js";
+import { ValidationError, WeftError } from "../core/errors.js";
 import type { JsonObject } from "../core/json.js";
-import { isJsonObject } from "../core/json.js";
 import type { Workflow } from "../core/model.js";
 import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
+import { parseArgsWithZod, tsWorkflowModel } from "../definition/typescript/model.js";
+import { isZodSchema } from "../definition/typescript/normalise.js";
 
 export const INLINE_FILE = "<inline>";
 
@@ -23,31 +23,18 @@ export function sourceHashOf(text: string): string {
 
 /** The model of a definition given in memory (no file, so no static graph: steps appear as they run). */
 export function inlineWorkflow(def: TsWorkflowDefinition): Workflow {
-  return {
-    name: def.name,
-    description: def.description,
-    tags: [],
-    phases: def.phases ?? [],
-    argsSchema: argsJsonSchema(def.argsSchema),
+  const sourceHash = sourceHashOf(String(def.execute));
+  const { workflow, issues } = tsWorkflowModel({
+    definition: def,
+    file: INLINE_FILE,
+    text: "",
+    sourceHash,
+    wf: undefined,
     steps: [],
-    source: { file: INLINE_FILE, format: "ts", dialect: "typescript", sourceHash: sourceHashOf(String(def.execute)) },
-  };
-}
-
-function isZod(x: unknown): x is z.ZodType {
-  return typeof x === "object" && x !== null && typeof (x as { safeParse?: unknown }).safeParse === "function";
-}
-
-export function argsJsonSchema(schema: unknown): JsonObject | undefined {
-  if (schema === undefined || schema === null) return undefined;
-  if (isZod(schema)) {
-    try {
-      return z.toJSONSchema(schema, { unrepresentable: "any" }) as JsonObject;
-    } catch {
-      return { type: "object" };
-    }
-  }
-  return isJsonObject(schema as never) ? (schema as JsonObject) : undefined;
+  });
+  const errors = issues.filter((i) => i.severity === "error");
+  if (!workflow || errors.length) throw new ValidationError(errors);
+  return workflow;
 }
 
 /**
@@ -59,19 +46,9 @@ export function parseZodArgs(
   args: JsonObject,
   file: string,
 ): { args: JsonObject; issues: Issue[] } | undefined {
-  if (!isZod(def.argsSchema)) return undefined;
-  const res = def.argsSchema.safeParse(args);
-  if (res.success) return { args: (res.data ?? {}) as JsonObject, issues: [] };
-  return {
-    args,
-    issues: res.error.issues.map((i) => ({
-      code: "WEFT_ARGS" as const,
-      message: `args${i.path.length ? `.${i.path.join(".")}` : ""}: ${i.message}`,
-      location: { file, line: 1, column: 1 },
-      hint: "pass the arguments the workflow's argsSchema asks for",
-      severity: "error" as const,
-    })),
-  };
+  if (!isZodSchema(def.argsSchema)) return undefined;
+  const res = parseArgsWithZod(def, args, file);
+  return "issues" in res ? { args, issues: res.issues } : { args: res.args, issues: [] };
 }
 
 export class TsCode {

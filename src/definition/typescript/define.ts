@@ -9,6 +9,29 @@
  */
 import type { ErrorInfo } from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
+import type {
+  AgentOutputOf,
+  ApprovalResult,
+  Duration,
+  ExecResult,
+  OutputSchema,
+  ScriptStepOutput,
+  SleepStepOutput,
+  StepCommonKeys,
+  StepFunctionContext,
+  TsAgentStepConfig,
+  TsApprovalStepConfig,
+  TsBuiltinStepConfig,
+  TsInlineFunctionStepConfig,
+  TsNamedFunctionStepConfig,
+  TsNoopStepConfig,
+  TsPluginStepConfig,
+  TsScriptStepConfig,
+  TsSleepStepConfig,
+  ZodLike,
+} from "./step-configs.js";
+
+export type { ApprovalResult, ExecResult, StepFunctionContext } from "./step-configs.js";
 
 export const TS_WORKFLOW = Symbol.for("weftflow.workflow");
 
@@ -23,109 +46,124 @@ export interface StepResult<T = Json> {
 }
 
 /** What every step config may carry besides its type's own settings. */
-export interface TsStepCommon {
+export type TsStepCommon = StepCommonKeys & {
   /** The step type: agent, script, approval, sleep, noop, function, or a plugin's type. Inferred when absent. */
   type?: string;
-  name?: string;
-  phase?: string;
-  /** Number of attempts, or a retry policy (as in YAML). */
-  retry?: number | JsonObject;
-  /** ms or a duration string ("30s"). */
-  timeout?: number | string;
-  /** A failure resolves `ctx.step` with `status: "failed"` instead of rejecting. */
-  optional?: boolean;
-}
+};
 
-/** A step config: the common keys plus the type's settings; `fn` runs inline for `type: "function"`. */
+/**
+ * A step config as the engine receives it at run time: the common keys plus the type's settings; `fn` runs
+ * inline for `type: "function"`. (`ctx.step`'s overloads type-check each built-in type's settings.)
+ */
 export type TsStepConfig = TsStepCommon & {
   fn?: (ctx: StepFunctionContext) => unknown;
   [key: string]: unknown;
 };
 
-/** What an inline function step's `fn` receives. */
-export interface StepFunctionContext {
-  runId: string;
-  stepId: string;
-  attempt: number;
-  idempotencyKey: string;
-  signal: AbortSignal;
+export interface WaitForApprovalOptions {
+  /** The step id (default: an engine-made `$approval-<n>`). */
+  id?: string;
+  message?: string;
+  /** How long to wait for a decision; then `onTimeout` (default "reject") decides. */
+  timeout?: Duration;
+  onTimeout?: "approve" | "reject";
 }
 
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface ApprovalResult {
-  approved: boolean;
-  by: string;
-  comment: string | null;
-}
-
-export interface WorkflowContext<A = JsonObject> {
+/**
+ * What `execute` receives. `A`: the args (inferred from a zod argsSchema); `P`: the workflow's phases.
+ *
+ * Replay: everything that returns a promise here is journaled by position. On a replay the same calls must
+ * come in the same order (a different step id at a recorded position fails the run with WEFT_NON_DETERMINISM).
+ */
+export interface WorkflowContext<A = JsonObject, P extends string = string> {
   readonly runId: string;
   /** The project directory (default working directory of scripts). */
   readonly projectPath: string;
   readonly args: A;
   /**
    * Runs a step once: recorded results are returned on replay without running it again. Rejects with
-   * `StepFailedError` when the step fails (after its retries), unless it is `optional`.
+   * `StepFailedError` when the step fails (after its retries), unless it is `optional`. A step that was
+   * running when the process died runs again (same idempotency key).
    */
-  step<T = Json>(id: string, config: TsStepConfig): Promise<StepResult<T>>;
-  /** Records a checkpoint (one is also taken after every step). */
+  step<T>(id: string, config: TsInlineFunctionStepConfig<T, P>): Promise<StepResult<Awaited<T>>>;
+  step<T = never, S extends OutputSchema | undefined = undefined>(
+    id: string,
+    config: TsAgentStepConfig<P, S>,
+  ): Promise<StepResult<Given<T, AgentOutputOf<S>>>>;
+  step<T = ScriptStepOutput>(id: string, config: TsScriptStepConfig<P>): Promise<StepResult<T>>;
+  step<T = ApprovalResult>(id: string, config: TsApprovalStepConfig<P>): Promise<StepResult<T>>;
+  step<T = SleepStepOutput>(id: string, config: TsSleepStepConfig<P>): Promise<StepResult<T>>;
+  step<T = Json>(id: string, config: TsNoopStepConfig<P>): Promise<StepResult<T>>;
+  step<T = Json>(id: string, config: TsNamedFunctionStepConfig<P>): Promise<StepResult<T>>;
+  step<T = Json, K extends string = string>(id: string, config: TsPluginStepConfig<K, P>): Promise<StepResult<T>>;
+  // Matches nothing the overloads above do not; it is last so a wrong config is reported against the
+  // built-in step types (TypeScript explains the last overload's error).
+  step(id: string, config: TsBuiltinStepConfig<P>): Promise<StepResult<Json>>;
+  /** Records a checkpoint (one is also taken after every step). Journaled: not repeated on replay. */
   checkpoint(label?: string): Promise<void>;
   /** Adds a comment to the run (or to a step), once — not again on replay. */
   comment(text: string, stepId?: string): Promise<void>;
-  /** Runs a shell command as a step (`exec-<n>`); rejects when it exits non-zero. */
+  /** Runs a shell command as a step (`$exec-<n>`); rejects when it exits non-zero. Journaled like a step. */
   exec(command: string, cwd?: string): Promise<ExecResult>;
   /** A recorded step's result, if it has one. */
   getStepResult<T = Json>(stepId: string): StepResult<T> | undefined;
-  /** A durable timer: survives restarts. `duration` in ms or as "30s", "5m"… */
-  sleep(duration: number | string, id?: string): Promise<void>;
+  /** A durable timer: survives restarts; a replay after it ended does not wait again. */
+  sleep(duration: Duration, id?: string): Promise<void>;
   /** Parks the run as `waiting` until a person approves (resolves) or rejects (rejects with StepFailedError). */
-  waitForApproval(opts?: {
-    id?: string;
-    message?: string;
-    timeout?: number | string;
-    onTimeout?: "approve" | "reject";
-  }): Promise<ApprovalResult>;
+  waitForApproval(opts?: WaitForApprovalOptions): Promise<ApprovalResult>;
   /** The time, recorded on first execution and replayed after. */
   now(): number;
   /** A random number in [0, 1), recorded on first execution and replayed after. */
   random(): number;
 }
 
-export interface TsWorkflowDefinition<A = JsonObject> {
+export interface TsWorkflowDefinition<A = JsonObject, P extends string = string> {
   readonly [TS_WORKFLOW]: true;
   name: string;
   description?: string;
+  version?: string;
+  author?: string;
+  tags?: string[];
+  category?: string;
   phases?: string[];
   /** A zod schema (args are inferred from it) or a JSON Schema. */
   argsSchema?: unknown;
-  execute(ctx: WorkflowContext<A>): unknown;
+  execute(ctx: WorkflowContext<A, P>): unknown;
 }
 
-/** A zod-like schema: anything with a `parse` and an inferred output type. */
-interface ZodLike<T> {
-  parse(value: unknown): T;
-  _output: T;
-}
+/** `T` when given explicitly (`ctx.step<T>(…)`), else the inferred `D`. */
+type Given<T, D> = [T] extends [never] ? D : T;
 
-type ArgsOf<S> = S extends ZodLike<infer T> ? T : JsonObject;
+/** What `argsSchema` may be: a zod object schema, or a JSON Schema object. */
+export type ArgsSchema = ZodLike<Record<string, unknown>> | { readonly [key: string]: unknown };
 
-export function defineWorkflow<S = undefined>(def: {
+/** The args `execute` sees: the zod schema's output type, else a JSON object. */
+export type ArgsOf<S> = S extends ZodLike<infer T> ? T : JsonObject;
+
+/** What `defineWorkflow` takes. */
+export interface TsWorkflowInput<S, P extends string> {
+  /** Non-empty; shown in lists and the UI. */
   name: string;
   description?: string;
-  phases?: string[];
+  version?: string;
+  author?: string;
+  tags?: string[];
+  category?: string;
+  /** The kanban columns; every step's `phase` must be one of them. */
+  phases?: readonly P[];
   argsSchema?: S;
-  execute(ctx: WorkflowContext<ArgsOf<S>>): unknown;
-}): TsWorkflowDefinition<ArgsOf<S>> {
+  /** Runs again from the top on every replay: keep it deterministic (see the module comment). */
+  execute(ctx: WorkflowContext<ArgsOf<S>, P>): unknown;
+}
+
+export function defineWorkflow<S extends ArgsSchema | undefined = undefined, const P extends string = string>(
+  def: TsWorkflowInput<S, P>,
+): TsWorkflowDefinition<ArgsOf<S>, P> {
   if (typeof def !== "object" || def === null) throw new TypeError("defineWorkflow: expected an object");
   if (typeof def.name !== "string" || def.name.trim() === "")
     throw new TypeError("defineWorkflow: `name` must be a non-empty string");
   if (typeof def.execute !== "function") throw new TypeError("defineWorkflow: `execute` must be a function");
-  return { ...def, [TS_WORKFLOW]: true } as TsWorkflowDefinition<ArgsOf<S>>;
+  return { ...def, [TS_WORKFLOW]: true } as TsWorkflowDefinition<ArgsOf<S>, P>;
 }
 
 export function isTsWorkflow(x: unknown): x is TsWorkflowDefinition {

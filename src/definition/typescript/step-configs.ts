@@ -1,0 +1,174 @@
+/**
+ * The types of `ctx.step` configs and results, per built-in step type (types only: the runtime check is
+ * tsStepToWorkflowStep with the step type's `configSchema`). `P` is the union of the workflow's phases, so a
+ * misspelt phase is a type error.
+ */
+import type { Json, JsonObject } from "../../core/json.js";
+
+export type BuiltinStepTypeName = "agent" | "script" | "approval" | "sleep" | "noop" | "function";
+
+/** Milliseconds, or a string such as "500ms", "30s", "5m", "1h30m", "2d". */
+export type Duration = number | string;
+
+/** A zod schema (or anything with `parse` and an inferred output type). */
+export interface ZodLike<T> {
+  parse(value: unknown): T;
+  readonly _output: T;
+}
+
+/** `retry` as a policy (all optional; the rest from the defaults: 1 attempt, 1s delay, backoff 2, max 60s). */
+export type RetryOptions = {
+  /** Total tries including the first. */
+  maxAttempts?: number;
+  /** Delay before the second attempt. */
+  delay?: Duration;
+  /** Each further delay is the previous one times this. */
+  backoff?: number;
+  maxDelay?: Duration;
+  /** 0..1. */
+  jitter?: number;
+  /** Error codes that may be retried (default: every retryable error). */
+  retryOn?: string[];
+};
+
+/** The keys every step config may carry besides its type's own settings. */
+export type StepCommonKeys<P extends string = string> = {
+  /** Shown in the UI and logs; default: the step id. */
+  name?: string;
+  /** One of the workflow's `phases`. */
+  phase?: P;
+  description?: string;
+  /** Number of attempts, or a retry policy. */
+  retry?: number | RetryOptions;
+  /** Step timeout: ms or a duration string ("30s"). On an approval it is the deadline for a decision. */
+  timeout?: Duration;
+  /** A failure resolves `ctx.step` with `status: "failed"` instead of rejecting. */
+  optional?: boolean;
+  /** Higher starts first when more steps are ready than may run. */
+  priority?: number;
+};
+
+/** What an inline function step's `fn` receives. */
+export interface StepFunctionContext {
+  runId: string;
+  stepId: string;
+  /** 1-based. */
+  attempt: number;
+  /** `runId:stepId:0`: the same for every attempt, also after a crash. */
+  idempotencyKey: string;
+  signal: AbortSignal;
+}
+
+export type AgentPermission = "default" | "plan" | "acceptEdits" | "bypassPermissions";
+
+/** An agent's answer: its output schema (a JSON Schema or a zod schema, turned into JSON Schema) or none. */
+export type OutputSchema = JsonObject | ZodLike<unknown>;
+
+export type TsAgentStepConfig<
+  P extends string = string,
+  S extends OutputSchema | undefined = OutputSchema | undefined,
+> = StepCommonKeys<P> & {
+  type?: "agent";
+  /** A named role, mapped to a provider and model by configuration. */
+  agent: string;
+  prompt?: string;
+  /** Rendered and appended to the prompt as JSON (or the whole prompt when there is no `prompt`). */
+  inputs?: JsonObject;
+  system?: string;
+  model?: string;
+  /** The answer must be JSON matching it; the step's data is then that object. */
+  outputSchema?: S;
+  permission?: AgentPermission;
+  temperature?: number;
+  maxTokens?: number;
+};
+
+export type TsScriptStepConfig<P extends string = string> = StepCommonKeys<P> & {
+  type?: "script";
+  /** Run by `/bin/sh` (or `shell`); `{{ … }}` values reach it as variables, never as shell text. */
+  command: string;
+  /** Default: the run's project path. */
+  cwd?: string;
+  env?: Record<string, string>;
+  shell?: string;
+};
+
+export type TsApprovalStepConfig<P extends string = string> = StepCommonKeys<P> & {
+  type: "approval";
+  message?: string;
+  onTimeout?: "approve" | "reject";
+};
+
+export type TsSleepStepConfig<P extends string = string> = StepCommonKeys<P> & { type: "sleep" } & (
+    | { duration: Duration; until?: undefined }
+    /** An ISO 8601 time, or ms since the epoch as a string. */
+    | { until: string; duration?: undefined }
+  );
+
+export type TsNoopStepConfig<P extends string = string> = StepCommonKeys<P> & { type: "noop"; output?: Json };
+
+/** A function step that runs `fn` inline. Its return value is journaled as JSON (a Date becomes a string). */
+export type TsInlineFunctionStepConfig<T, P extends string = string> = StepCommonKeys<P> & {
+  type?: "function";
+  fn: (ctx: StepFunctionContext) => T;
+};
+
+/** A function step that calls a function registered with `createEngine({ functions })`. */
+export type TsNamedFunctionStepConfig<P extends string = string> = StepCommonKeys<P> & {
+  type?: "function";
+  function: string;
+  input?: Json;
+};
+
+/** A plugin's step type: any `type` that is not a built-in, with any settings. */
+export type TsPluginStepConfig<K extends string = string, P extends string = string> = StepCommonKeys<P> & {
+  type: K extends BuiltinStepTypeName ? never : K;
+  [key: string]: unknown;
+};
+
+/** Any built-in step config. */
+export type TsBuiltinStepConfig<P extends string = string> =
+  | TsAgentStepConfig<P>
+  | TsScriptStepConfig<P>
+  | TsApprovalStepConfig<P>
+  | TsSleepStepConfig<P>
+  | TsNoopStepConfig<P>
+  | TsInlineFunctionStepConfig<unknown, P>
+  | TsNamedFunctionStepConfig<P>;
+
+/** A script step's data. Each stream keeps its last 1 MiB (`truncated` says how many bytes were dropped). */
+export interface ScriptStepOutput {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout, trimmed. */
+  result: string;
+  /** stdout parsed, when it is JSON. */
+  json?: Json;
+  truncated?: { stdout?: number; stderr?: number };
+}
+
+/** An agent step's data without an `outputSchema`. */
+export interface AgentStepOutput {
+  result: string;
+}
+
+/** An agent step's data: the zod schema's type, a JSON object for a JSON Schema, else `{ result }`. */
+export type AgentOutputOf<S> = [S] extends [undefined] ? AgentStepOutput : S extends ZodLike<infer O> ? O : JsonObject;
+
+export interface SleepStepOutput {
+  /** ISO 8601. */
+  until: string;
+}
+
+export interface ApprovalResult {
+  approved: boolean;
+  by: string;
+  comment: string | null;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
