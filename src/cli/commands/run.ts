@@ -85,7 +85,7 @@ export function registerRun(program: Command): void {
       const out = stdoutOut();
       const args = parseArgs(o);
       const priority = parsePriority(o.priority);
-      const { workflow, warnings, code } = await loadWorkflow(file);
+      const { workflow, warnings, code } = await loadWorkflow(file, dataDirOf(o));
       for (const w of warnings) out.err(`warning: ${w.message} (${w.location.file}:${w.location.line})`);
       const engine = openEngine(o);
       try {

@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { Issue } from "../../core/errors.js";
 import { ValidationError, WeftError } from "../../core/errors.js";
 import type { Workflow } from "../../core/model.js";
@@ -52,6 +53,37 @@ export async function unreadableFile(file: string): Promise<Issue | undefined> {
 }
 
 const TYPESCRIPT = /\.(ts|mts|js|mjs)$/i;
+const EXTENSIONS = [".yaml", ".yml", ".json", ".ts", ".mts", ".js", ".mjs"];
+
+/** Folders a bare workflow name is looked up in: the data directory's, then seed 002's project layout. */
+export function definitionFolders(dataDir: string): string[] {
+  return [join(dataDir, "definitions"), resolve(".agent", "workflows", "definitions")];
+}
+
+/**
+ * `weft run <file>` also takes a bare name (`implement-feature`): when no such file exists, the definitions
+ * folders are searched for `<name>.yaml|.yml|.json|.ts|.mts|.js|.mjs`. Anything else is returned unchanged
+ * (and reported as unreadable by the caller).
+ */
+export async function resolveWorkflowFile(arg: string, dataDir: string): Promise<string> {
+  if (arg.includes("/") || arg.includes("\\") || (await exists(arg))) return arg;
+  const names = EXTENSIONS.some((e) => arg.endsWith(e)) ? [arg] : EXTENSIONS.map((e) => `${arg}${e}`);
+  for (const dir of definitionFolders(dataDir)) {
+    for (const name of names) {
+      const candidate = join(dir, name);
+      if (await exists(candidate)) return candidate;
+    }
+  }
+  return arg;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Loads and validates a workflow file for `run`, `graph` and `validate`: YAML/JSON, or a TypeScript/JavaScript
@@ -59,8 +91,14 @@ const TYPESCRIPT = /\.(ts|mts|js|mjs)$/i;
  */
 export async function loadWorkflow(
   file: string,
+  dataDir?: string,
 ): Promise<{ workflow: Workflow; warnings: Issue[]; code?: TsWorkflowDefinition | undefined }> {
+  const asked = file;
+  if (dataDir !== undefined) file = await resolveWorkflowFile(file, dataDir);
   const problem = await unreadableFile(file);
+  if (problem && dataDir !== undefined && file === asked && !/[\\/]/.test(asked)) {
+    problem.hint = `no file by that name here, and no ${asked}.yaml/.json/.ts/… in ${definitionFolders(dataDir).join(" or ")}`;
+  }
   if (problem) throw new ValidationError([problem]);
   try {
     if (TYPESCRIPT.test(file)) {
