@@ -285,7 +285,10 @@ export function createEngine(opts: EngineOptions): Engine {
       if (issues.length) throw new ValidationError(issues);
       const id = randomUUID();
       const now = clock.now();
-      const steps = workflow.steps.map((s) => newStepRecord(id, s.id, null, now));
+      // A TypeScript workflow's steps are its journal, created as `execute` calls them; its static steps
+      // are only a drawing of the code.
+      const steps =
+        workflow.source?.format === "ts" ? [] : workflow.steps.map((s) => newStepRecord(id, s.id, null, now));
       const hash = workflowHash(workflow);
       const res = await store.runs.create({
         id,
