@@ -6,11 +6,13 @@
  *   seq-200      one run of 200 sequential no-op steps → ms of engine time per step
  *   fanout-200   one run of 200 independent no-op steps → steps/s
  *   runs-1000x5  1,000 concurrent runs of 5 sequential no-op steps → steps/s
+ *   ts-seq-200   seq-200 as a TypeScript workflow (durable replay journal) → ms of engine time per step
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseWorkflow } from "../dist/definition/index.js";
+import { defineWorkflow } from "../dist/definition/typescript/define.js";
 import { createEngine } from "../dist/engine/engine.js";
 import { builtinStepTypes } from "../dist/steps/builtin.js";
 import { createSqliteStore } from "../dist/store/sqlite/index.js";
@@ -79,11 +81,36 @@ async function manyRuns(durability) {
   });
 }
 
+/** The same 200 sequential no-op steps as seq-200, as a TypeScript workflow driven by durable replay. */
+async function tsSeq(durability) {
+  const wf = defineWorkflow({
+    name: "ts-seq",
+    async execute(ctx) {
+      for (let i = 0; i < 200; i++) await ctx.step(`s${i}`, { type: "noop" });
+    },
+  });
+  const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
+  const store = createSqliteStore({ path: join(dir, "weft.db"), durability });
+  const engine = createEngine({ store, dataDir: dir, projectPath: dir, workflows: [wf] });
+  try {
+    const { run } = await engine.launch(wf);
+    const t0 = performance.now();
+    const done = await engine.execute(run.id);
+    if (done.status !== "completed") throw new Error(`ts-seq run ${done.status}`);
+    return (performance.now() - t0) / 200;
+  } finally {
+    await engine.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const fmt = (x, digits) => x.toFixed(digits);
 const SCENARIOS = {
   "seq-200": { fn: seq, unit: "ms/step", digits: 3 },
   "fanout-200": { fn: fanout, unit: "steps/s", digits: 0 },
   "runs-1000x5": { fn: manyRuns, unit: "steps/s", digits: 0 },
+  "ts-seq-200": { fn: tsSeq, unit: "ms/step", digits: 3 },
 };
 
 // Child mode: one scenario, one durability, in a fresh process so its peak RSS is its own.
