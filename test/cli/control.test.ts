@@ -4,38 +4,33 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  cleanupDirs,
+  cleanUpAfterTests,
   expectCleanFailure,
   fileLines,
   fixture,
-  killAll,
+  pauseThenResume,
   repoRoot,
-  sleep,
+  startedKeys,
+  startRun,
   startWeft,
   statusJson,
   tempDir,
-  UUID,
   until,
   weftIn,
 } from "./helpers.js";
 
-afterEach(() => killAll());
-afterAll(() => cleanupDirs());
+cleanUpAfterTests();
 
 const sideEffects = fixture("side-effects.yaml");
 
-/** Starts `weft run side-effects.yaml` and resolves with the live process and its run id. */
+/** Starts `weft run side-effects.yaml` and resolves with the live process, its run id and its side-effect file. */
 async function startSlowRun(dir: string, pause = "0.4", extra: string[] = []) {
   const out = join(dir, "side-effects");
-  const p = startWeft(["--data-dir", dir, "run", sideEffects, "--context", JSON.stringify({ out, pause }), ...extra]);
-  const id = await p.waitForLine(UUID);
+  const { p, id } = await startRun(dir, [sideEffects, "--context", JSON.stringify({ out, pause }), ...extra]);
   return { p, id, out };
 }
-
-/** The step keys that started, in order, from the side-effect file. */
-const startedKeys = (out: string) => fileLines(out).map((l) => l.split(" ")[0]);
 
 describe("kill -9 and resume", () => {
   it("carries on from where it was: completed steps are not run again, the interrupted one re-runs with the same idempotency key", async () => {
@@ -75,28 +70,10 @@ describe("pause, resume and cancel from other processes", () => {
   it("pause stops new steps after the current one; resume in a third process; the first `run` exits 0", async () => {
     const dir = tempDir();
     const { p, id, out } = await startSlowRun(dir);
-    await p.waitForLine(/▶ s2\s+running/);
-    const paused = await weftIn(dir, ["pause", id]);
-    expect(paused.code, paused.stderr).toBe(0);
-    expect(paused.stdout).toContain(`Workflow execution paused: ${id}`);
-    await p.waitForLine(/✓ s2\s+completed/);
-    // a while after the current step ended: nothing new started, the run is paused, `run` still waits
-    await sleep(700);
-    expect(startedKeys(out)).toEqual(["s1", "s2"]);
-    expect(p.stdoutLines.some((l) => /s3\s+running/.test(l))).toBe(false);
-    expect((await statusJson(dir, id)).status).toBe("paused");
-    expect(p.running()).toBe(true);
-
-    const resumed = await weftIn(dir, ["resume", id]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    // the run goes on in the process that drives it; this one follows it to the end
+    // A while after the current step ended nothing new has started; the run goes on in the process that drives
+    // it, and the third one follows it to the end.
+    const resumed = await pauseThenResume(p, dir, id, out, 700);
     expect(`${resumed.stdout}\n${resumed.stderr}`).toMatch(/following its progress|continues in the process/);
-    const first = await p.done();
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain("run paused");
-    expect(first.stdout).toContain("State: completed");
-    expect(startedKeys(out)).toEqual(["s1", "s2", "s3", "s4"]);
-    expect((await statusJson(dir, id)).status).toBe("completed");
   });
 
   it("pause --format json, then resume --detach from another process", async () => {
@@ -175,8 +152,7 @@ describe("approvals and retry", () => {
 
   it("run waits for approval; `weft approve` from another process completes it", async () => {
     const dir = tempDir();
-    const p = startWeft(["--data-dir", dir, "run", approval, "--context", '{"version":"2.0.0"}']);
-    const id = await p.waitForLine(UUID);
+    const { p, id } = await startRun(dir, [approval, "--context", '{"version":"2.0.0"}']);
     await p.waitForLine(/⏸ sign-off\s+waiting\s+for approval: Release 2\.0\.0\?/);
     await until(async () => (await statusJson(dir, id)).status === "waiting", "the run to wait");
     const waiting = await statusJson(dir, id);
@@ -204,8 +180,7 @@ describe("approvals and retry", () => {
 
   it("reject follows the on_failure path", async () => {
     const dir = tempDir();
-    const p = startWeft(["--data-dir", dir, "run", approval]);
-    const id = await p.waitForLine(UUID);
+    const { p, id } = await startRun(dir, [approval]);
     await p.waitForLine(/sign-off\s+waiting/);
     const r = await weftIn(dir, ["reject", id, "sign-off", "--comment", "not today"]);
     expect(r.code, r.stderr).toBe(0);
@@ -224,8 +199,7 @@ describe("approvals and retry", () => {
 
   it("approve when no process drives the run (its `run` was killed) finishes the run in the foreground", async () => {
     const dir = tempDir();
-    const p = startWeft(["--data-dir", dir, "run", approval]);
-    const id = await p.waitForLine(UUID);
+    const { p, id } = await startRun(dir, [approval]);
     await p.waitForLine(/sign-off\s+waiting/);
     p.kill("SIGKILL");
     await p.done();

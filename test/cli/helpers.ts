@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } fr
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
+import { afterAll, afterEach, expect } from "vitest";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -58,6 +58,16 @@ export function cleanupDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   if (snapshot) rmSync(snapshot, { recursive: true, force: true });
   snapshot = undefined;
+}
+
+/**
+ * The hooks of a test file that starts live `weft` processes (call it at its top level): after each test every
+ * process still running is killed (`killAll`); after the last one the temp dirs and the build copy are removed
+ * (`cleanupDirs`).
+ */
+export function cleanUpAfterTests(): void {
+  afterEach(() => killAll());
+  afterAll(() => cleanupDirs());
 }
 
 export interface Result {
@@ -221,6 +231,13 @@ export function startWeft(args: string[], opts: WeftOptions = {}): LiveWeft {
   };
 }
 
+/** Starts `weft --data-dir <dataDir> run <args>` and resolves with the live process and the run id it printed. */
+export async function startRun(dataDir: string, args: string[]): Promise<{ p: LiveWeft; id: string }> {
+  const p = startWeft(["--data-dir", dataDir, "run", ...args]);
+  const id = await p.waitForLine(UUID);
+  return { p, id };
+}
+
 /** Runs `weft <args>` to its end. A process still running after `timeoutMs` (default 20 s) is killed and fails the test. */
 export function weft(args: string[], opts: WeftOptions = {}): Promise<Result> {
   return startWeft(args, opts).done(opts.timeoutMs);
@@ -263,6 +280,45 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function fileLines(path: string): string[] {
   if (!existsSync(path)) return [];
   return splitLines(readFileSync(path, "utf8"));
+}
+
+/** The step keys that started, in order, from a side-effects file (a line `<key> <attempt> <idempotency key>` each). */
+export const startedKeys = (out: string): string[] => fileLines(out).map((l) => l.split(" ")[0] ?? "");
+
+/**
+ * Pause and resume from other processes, on a live `weft run` of a side-effects workflow (steps s1…s4, one after
+ * the other, each writing its line to `out`) with run id `id`: once s2 runs, `weft pause` (another process) pauses
+ * it; a while (`settleMs`) after s2 completed nothing new has started, the run is paused and `run` still waits;
+ * `weft resume` (a third process) exits 0; the first `run` then exits 0, having reported the pause, with the run
+ * completed and s3, s4 run once (s1 and s2 were not run again). Returns the `weft resume` result.
+ */
+export async function pauseThenResume(
+  p: LiveWeft,
+  dataDir: string,
+  id: string,
+  out: string,
+  settleMs: number,
+): Promise<Result> {
+  await p.waitForLine(/▶ s2\s+running/);
+  const paused = await weftIn(dataDir, ["pause", id]);
+  expect(paused.code, paused.stderr).toBe(0);
+  expect(paused.stdout).toContain(`Workflow execution paused: ${id}`);
+  await p.waitForLine(/✓ s2\s+completed/);
+  await sleep(settleMs);
+  expect(startedKeys(out)).toEqual(["s1", "s2"]);
+  expect(p.stdoutLines.some((l) => /s3\s+running/.test(l))).toBe(false);
+  expect((await statusJson(dataDir, id)).status).toBe("paused");
+  expect(p.running()).toBe(true);
+
+  const resumed = await weftIn(dataDir, ["resume", id]);
+  expect(resumed.code, resumed.stderr).toBe(0);
+  const first = await p.done();
+  expect(first.code, first.stderr).toBe(0);
+  expect(first.stdout).toContain("run paused");
+  expect(first.stdout).toContain("State: completed");
+  expect(startedKeys(out)).toEqual(["s1", "s2", "s3", "s4"]);
+  expect((await statusJson(dataDir, id)).status).toBe("completed");
+  return resumed;
 }
 
 /** A clean failure: the expected exit code, a message on stderr, no stack trace, no "unexpected error". */

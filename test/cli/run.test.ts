@@ -2,13 +2,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Loose, Result } from "./helpers.js";
 import {
-  cleanupDirs,
+  cleanUpAfterTests,
   fileLines,
   fixture,
-  killAll,
   listJson,
   repoRoot,
   seed,
@@ -25,8 +24,7 @@ const codeReview = seed("code-review-workflow.yaml");
 const context = JSON.stringify({ filePath: "src/app.ts" });
 const STEPS = ["parse-changes", "security-scan", "quality-check", "generate-report"];
 
-afterEach(() => killAll());
-afterAll(() => cleanupDirs());
+cleanUpAfterTests();
 
 describe("weft run: the seed 003 code review", () => {
   let dir: string;

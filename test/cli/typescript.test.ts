@@ -6,17 +6,17 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  cleanupDirs,
+  cleanUpAfterTests,
   expectCleanFailure,
   fileLines,
-  killAll,
   type Loose,
   listJson,
+  pauseThenResume,
   repoRoot,
   seed,
-  sleep,
+  startRun,
   startWeft,
   statusJson,
   tempDir,
@@ -25,8 +25,7 @@ import {
   weftIn,
 } from "./helpers.js";
 
-afterEach(() => killAll());
-afterAll(() => cleanupDirs());
+cleanUpAfterTests();
 
 const tsFixture = (name: string): string => join(repoRoot, "test", "fixtures", "ts", "cli", name);
 const implementFeature = seed("implement-feature.ts");
@@ -248,34 +247,14 @@ describe("controlling a TypeScript run from other processes", () => {
     const out = join(data, "side-effects");
     // Steps of 1 s: the pause (another process, ~0.5 s to start) lands while s2 runs.
     const context = JSON.stringify({ out, pause: "1" });
-    const p = startWeft(["--data-dir", data, "run", tsFixture("side-effects.ts"), "--context", context]);
-    const id = await p.waitForLine(UUID);
-    await p.waitForLine(/▶ s2\s+running/);
-    const paused = await weftIn(data, ["pause", id]);
-    expect(paused.code, paused.stderr).toBe(0);
-    expect(paused.stdout).toContain(`Workflow execution paused: ${id}`);
-    await p.waitForLine(/✓ s2\s+completed/);
-    await sleep(500);
-    expect(fileLines(out).map((l) => l.split(" ")[0])).toEqual(["s1", "s2"]);
-    expect(p.stdoutLines.some((l) => /s3\s+running/.test(l))).toBe(false);
-    expect((await statusJson(data, id)).status).toBe("paused");
-    expect(p.running()).toBe(true);
-
-    const resumed = await weftIn(data, ["resume", id]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const first = await p.done();
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toContain("run paused");
-    expect(first.stdout).toContain("State: completed");
-    // Replay after the pause did not run s1 or s2 again.
-    expect(fileLines(out).map((l) => l.split(" ")[0])).toEqual(["s1", "s2", "s3", "s4"]);
-    expect((await statusJson(data, id)).status).toBe("completed");
+    const { p, id } = await startRun(data, [tsFixture("side-effects.ts"), "--context", context]);
+    // Replay after the pause does not run s1 or s2 again.
+    await pauseThenResume(p, data, id, out, 500);
   });
 
   it("ctx.waitForApproval parks the run; `weft approve` from another process lets it finish", async () => {
     const data = tempDir();
-    const p = startWeft(["--data-dir", data, "run", tsFixture("approval.ts"), "--context", '{"version":"2.0.0"}']);
-    const id = await p.waitForLine(UUID);
+    const { p, id } = await startRun(data, [tsFixture("approval.ts"), "--context", '{"version":"2.0.0"}']);
     await p.waitForLine(/⏸ sign-off\s+waiting\s+for approval: Release 2\.0\.0\?/);
     await until(async () => (await statusJson(data, id)).status === "waiting", "the run to wait");
     expect((await statusJson(data, id)).steps.find((s: Loose) => s.key === "sign-off")).toMatchObject({
@@ -329,8 +308,7 @@ describe("the workflow's source changed since the run started", () => {
     const folder = tempDir("weft-cli-changing-");
     const file = join(folder, "approval.ts");
     copyFileSync(tsFixture("approval.ts"), file);
-    const p = startWeft(["--data-dir", data, "run", file]);
-    const id = await p.waitForLine(UUID);
+    const { p, id } = await startRun(data, [file]);
     await p.waitForLine(/⏸ sign-off\s+waiting/);
     p.kill("SIGKILL");
     expect((await p.done()).signal).toBe("SIGKILL");
@@ -366,8 +344,7 @@ describe("regressions: file-loaded workflows journal only what execute calls", (
   it("a replay of a file-loaded workflow that takes another branch fails with WEFT_NON_DETERMINISM", async () => {
     const data = tempDir();
     const flip = join(data, "flip");
-    const p = startWeft(["--data-dir", data, "run", tsFixture("branch.ts"), "--context", JSON.stringify({ flip })]);
-    const id = await p.waitForLine(UUID);
+    const { p, id } = await startRun(data, [tsFixture("branch.ts"), "--context", JSON.stringify({ flip })]);
     await p.waitForLine(/⏸ gate\s+waiting/);
     p.kill("SIGKILL");
     await p.done();

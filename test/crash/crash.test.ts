@@ -13,14 +13,14 @@ import { createEngine } from "../../src/engine/engine.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Store } from "../../src/store/store.js";
 import { until } from "../helpers/engine.js";
-import type { Exit, RunReport, Scenario, WeftProcess } from "./helpers.js";
 import {
-  isTerminal,
-  listRuns,
+  crashLog,
+  crashSeed,
+  expectKillsAndReruns,
+  faultPoints,
+  killAtRandom,
+  killedRun,
   pool,
-  printedRunId,
-  prng,
-  removeBuildSnapshot,
   resumeToEnd,
   scenario,
   startWeft,
@@ -28,57 +28,26 @@ import {
   weft,
 } from "./helpers.js";
 
-/** Every weft process killed by this file, by pid. */
-const kills: number[] = [];
-const reports: RunReport[] = [];
-const started = Date.now();
-
-function killed(s: Scenario, p: WeftProcess, exit: Exit, why: string): void {
-  expect(exit.signal, `${s.label}: ${why}: weft should have died by SIGKILL\n${exit.stderr}`).toBe("SIGKILL");
-  s.killed.add(p.pid);
-  kills.push(p.pid);
-}
+const log = crashLog();
+const { kills, reports } = log;
 
 /** Named fault points (`WEFT_FAULT=point:n`) and the hit counts at which a `weft run` is killed. */
-const FAULTS = [
-  "after-launch:1",
-  "before-commit:1",
-  "before-commit:2",
-  "before-commit:4",
-  "before-commit:7",
-  "after-commit:1",
-  "after-commit:2",
-  "after-commit:3",
-  "after-commit:4",
-  "after-commit:5",
-  "after-commit:6",
-  "after-commit:9",
-  "after-start:1",
-  "after-start:3",
-  "after-start:7",
-  "after-handler:1",
-  "after-handler:3",
-  "after-handler:6",
-];
-
-afterAll(() => {
-  removeBuildSnapshot();
-  const rerun = reports.flatMap((r) => r.rerun).length;
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(
-    `crash tests: ${kills.length} weft processes killed, ${reports.length} runs checked, ${rerun} step runs cut short and re-run, ${seconds} s`,
-  );
+const FAULTS = faultPoints({
+  "after-launch": [1],
+  "before-commit": [1, 2, 4, 7],
+  "after-commit": [1, 2, 3, 4, 5, 6, 9],
+  "after-start": [1, 3, 7],
+  "after-handler": [1, 3, 6],
 });
+
+afterAll(() => log.summary("crash tests"));
 
 describe("crash recovery with real weft processes and SIGKILL", () => {
   it(`survives a kill at each named fault point (${FAULTS.length} kills, durability full)`, async () => {
     const before = kills.length;
     await pool(FAULTS, 2, async (fault) => {
       const s = scenario(`WEFT_FAULT=${fault}`);
-      const p = startWeft(s, ["run", s.workflow], { fault });
-      const exit = await p.exited;
-      killed(s, p, exit, "weft run");
-      let runId = printedRunId(exit);
+      let { runId } = await killedRun(s, kills, { fault });
       if (fault.startsWith("after-launch")) {
         // The run is created but the process died before printing its id: find it as a user would.
         expect(runId, s.label).toBeUndefined();
@@ -100,40 +69,16 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
   }, 120_000);
 
   it("survives SIGKILLs at random moments (≥ 12 kills, seeded)", async () => {
-    const seed = Number(process.env.WEFT_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    console.log(`crash tests: random kills with seed ${seed} (WEFT_CRASH_SEED=${seed} repeats the delays)`);
-    const rand = prng(seed);
+    const { seed, rand } = crashSeed("crash tests");
     const s = scenario(`random kills, seed ${seed}`);
-    const minKills = 12;
-    // Past this many kills the loop lets its processes finish, so it always ends.
-    const maxKills = 40;
-    let loopKills = 0;
-    let completedByProcess = 0;
-    for (let i = 0; i < 200; i++) {
-      const runs = await listRuns(s);
-      const open = runs.filter((r) => !isTerminal(r));
-      if (runs.length > 0 && open.length === 0 && loopKills >= minKills) break;
-      // Carry on an unfinished run (one whose `weft run` died before printing its id included); else start one.
-      const args = open[0] ? ["resume", open[0].id] : ["run", s.workflow];
-      const delay = 30 + Math.floor(rand() * 371);
-      const p = startWeft(s, args, { durability: "normal" });
-      const timer = loopKills < maxKills ? setTimeout(() => p.child.kill("SIGKILL"), delay) : undefined;
-      const exit = await p.exited;
-      clearTimeout(timer);
-      if (exit.signal === "SIGKILL") {
-        killed(s, p, exit, `weft ${args[0]} killed after ${delay} ms`);
-        loopKills++;
-      } else {
-        expect({ code: exit.code, signal: exit.signal }, `${s.label}: weft ${args.join(" ")}\n${exit.stderr}`).toEqual({
-          code: 0,
-          signal: null,
-        });
-        completedByProcess++;
-      }
-    }
-    expect(loopKills, s.label).toBeGreaterThanOrEqual(minKills);
-    const runs = await listRuns(s);
-    expect(runs.length, s.label).toBeGreaterThan(0);
+    const loop = await killAtRandom(s, kills, {
+      minKills: 12,
+      maxKills: 40,
+      rounds: 200,
+      delay: () => 30 + Math.floor(rand() * 371),
+      start: { durability: "normal" },
+    });
+    const { runs } = loop;
     let rerun = 0;
     for (const run of runs) {
       const report = await verifyRun(s, run.id);
@@ -141,7 +86,7 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
       reports.push(report);
     }
     console.log(
-      `crash tests: random kills: ${loopKills} kills, ${runs.length} run(s), ${completedByProcess} process(es) ran to the end, ${rerun} step runs cut short and re-run`,
+      `crash tests: random kills: ${loop.kills} kills, ${runs.length} run(s), ${loop.completedByProcess} process(es) ran to the end, ${rerun} step runs cut short and re-run`,
     );
     s.cleanup();
   }, 120_000);
@@ -149,10 +94,7 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
   it("lets exactly one of two racing `weft resume` processes drive an interrupted run", async () => {
     for (let round = 0; round < 2; round++) {
       const s = scenario(`double owner, round ${round + 1}`);
-      const p = startWeft(s, ["run", s.workflow], { fault: "after-commit:2" });
-      const exit = await p.exited;
-      killed(s, p, exit, "weft run");
-      const runId = printedRunId(exit);
+      const { p, runId } = await killedRun(s, kills, { fault: "after-commit:2" });
       expect(runId, s.label).toBeDefined();
       const racers = [startWeft(s, ["resume", runId!]), startWeft(s, ["resume", runId!])];
       const exits = await Promise.all(racers.map((r) => r.exited));
@@ -178,10 +120,7 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
     // another process pauses the run, so the engine's first commit (the takeover) fails with a conflict and
     // is computed again from the store. The steps the dead owner left running must still run again.
     const s = scenario("takeover racing a pause");
-    const p = startWeft(s, ["run", s.workflow], { fault: "after-start:3" });
-    const exit = await p.exited;
-    killed(s, p, exit, "weft run");
-    const runId = printedRunId(exit);
+    const { runId } = await killedRun(s, kills, { fault: "after-start:3" });
     expect(runId, s.label).toBeDefined();
     const path = join(s.dataDir, "weft.db");
     const stores = [createSqliteStore({ path }), createSqliteStore({ path })] as const;
@@ -217,10 +156,6 @@ describe("crash recovery with real weft processes and SIGKILL", () => {
   }, 60_000);
 
   it("killed at least 25 real weft processes and saw interrupted steps re-run", () => {
-    expect(kills.length).toBeGreaterThanOrEqual(25);
-    expect(new Set(kills).size).toBe(kills.length);
-    // Without a step whose handler was cut short and ran again, the checks above would prove nothing.
-    const rerun = reports.flatMap((r) => r.rerun);
-    expect(rerun.length).toBeGreaterThan(0);
+    expectKillsAndReruns(kills, reports);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Crash-test helpers (STYLE.md practice 7): a workflow whose script steps leave a trace line every time their
- * handler runs, real `weft` processes that are started and killed with SIGKILL, and `verifyRun`, which checks
- * DESIGN.md's guarantees for one finished run against `weft status`, the store and the trace.
+ * handler runs, real `weft` processes that are started and killed with SIGKILL (at a fault point, `killedRun`, or
+ * at random moments, `killAtRandom`), and `verifyRun`, which checks DESIGN.md's guarantees for one finished run
+ * against `weft status`, the store and the trace. ts-helpers.ts uses the same scenarios, kills and per-step checks
+ * (`readFinishedRun`, `checkStepRun`) for a TypeScript workflow.
  *
  * The trace: each script step appends `start <key> <attempt> <idempotency key> <epoch ms> <weft pid>` to
  * `<scenario dir>/side-<run id>.log`, sleeps, then appends `end …` (or `fail …`). The weft pid says which process
@@ -15,7 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import type { EventRecord } from "../../src/core/events.js";
-import type { RunRecord } from "../../src/core/model.js";
+import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord } from "../../src/core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../../src/core/model.js";
 import { createSqliteStore } from "../../src/store/sqlite/index.js";
 import type { Durability, Store } from "../../src/store/store.js";
@@ -108,11 +110,20 @@ export interface Scenario {
   cleanup(): void;
 }
 
-export function scenario(label: string): Scenario {
-  const dir = mkdtempSync(join(tmpdir(), "weft-crash-"));
+/**
+ * A scenario in a fresh temp dir (`<prefix>XXXXXX`): the trace script `step.sh` and the workflow file `file`,
+ * whose text `workflowText(dir)` gives.
+ */
+export function newScenario(
+  label: string,
+  prefix: string,
+  file: string,
+  workflowText: (dir: string) => string,
+): Scenario {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   writeFileSync(join(dir, "step.sh"), stepSh(dir), { mode: 0o755 });
-  const workflow = join(dir, "wf.yaml");
-  writeFileSync(workflow, workflowYaml(dir));
+  const workflow = join(dir, file);
+  writeFileSync(workflow, workflowText(dir));
   return {
     label: `${label} (${dir})`,
     dir,
@@ -121,6 +132,11 @@ export function scenario(label: string): Scenario {
     killed: new Set(),
     cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }),
   };
+}
+
+/** A scenario whose `workflow` is the YAML workflow above. */
+export function scenario(label: string): Scenario {
+  return newScenario(label, "weft-crash-", "wf.yaml", workflowYaml);
 }
 
 export interface Exit {
@@ -235,7 +251,137 @@ export async function resumeToEnd(s: Scenario, runId: string, durability?: Durab
   expect(run?.status, `${s.label}: run ended after 3 resumes`).toBe("completed");
 }
 
-interface TraceLine {
+/** Asserts that `p` died by SIGKILL and records its pid in the scenario's `killed` and in `kills`. */
+export function expectKilled(s: Scenario, p: WeftProcess, exit: Exit, why: string, kills: number[]): void {
+  expect(exit.signal, `${s.label}: ${why}: weft should have died by SIGKILL\n${exit.stdout}\n${exit.stderr}`).toBe(
+    "SIGKILL",
+  );
+  s.killed.add(p.pid);
+  kills.push(p.pid);
+}
+
+/** `weft run <the scenario's workflow>` with `opts` (a fault point, say), which must die by SIGKILL. */
+export async function killedRun(
+  s: Scenario,
+  kills: number[],
+  opts: StartOptions,
+): Promise<{ p: WeftProcess; exit: Exit; runId: string | undefined }> {
+  const p = startWeft(s, ["run", s.workflow], opts);
+  const exit = await p.exited;
+  expectKilled(s, p, exit, "weft run", kills);
+  return { p, exit, runId: printedRunId(exit) };
+}
+
+/** The seed of a file's random kills (`WEFT_CRASH_SEED`, else a new one, printed) and its PRNG. */
+export function crashSeed(prefix: string): { seed: number; rand: () => number } {
+  const seed = Number(process.env.WEFT_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  console.log(`${prefix}: random kills with seed ${seed} (WEFT_CRASH_SEED=${seed} repeats the delays)`);
+  return { seed, rand: prng(seed) };
+}
+
+export interface RandomKillOptions {
+  /** The loop goes on until it has killed this many processes (and every run has ended). */
+  minKills: number;
+  /** Past this many kills the loop lets its processes finish, so it always ends. */
+  maxKills: number;
+  /** How many processes it starts at the most. */
+  rounds: number;
+  /** The delay (ms) after which a process is killed. */
+  delay: () => number;
+  /** `startWeft` options of every process. */
+  start: StartOptions;
+}
+
+/**
+ * Starts weft processes one after the other in one scenario and kills each after a random delay: each carries on
+ * an unfinished run (one whose `weft run` died before printing its id included), or starts a run when none is
+ * open. A process that is not killed must exit 0. Ends once at least `minKills` processes were killed and every
+ * run has ended; returns the runs, how many kills it made and how many processes ran to their end.
+ */
+export async function killAtRandom(
+  s: Scenario,
+  kills: number[],
+  opts: RandomKillOptions,
+): Promise<{ runs: RunRecord[]; kills: number; completedByProcess: number }> {
+  let loopKills = 0;
+  let completedByProcess = 0;
+  for (let i = 0; i < opts.rounds; i++) {
+    const runs = await listRuns(s);
+    const open = runs.filter((r) => !isTerminal(r));
+    if (runs.length > 0 && open.length === 0 && loopKills >= opts.minKills) break;
+    const args = open[0] ? ["resume", open[0].id] : ["run", s.workflow];
+    const delay = opts.delay();
+    const p = startWeft(s, args, opts.start);
+    const timer = loopKills < opts.maxKills ? setTimeout(() => p.child.kill("SIGKILL"), delay) : undefined;
+    const exit = await p.exited;
+    clearTimeout(timer);
+    if (exit.signal === "SIGKILL") {
+      expectKilled(s, p, exit, `weft ${args[0]} killed after ${delay} ms`, kills);
+      loopKills++;
+    } else {
+      expect({ code: exit.code, signal: exit.signal }, `${s.label}: weft ${args.join(" ")}\n${exit.stderr}`).toEqual({
+        code: 0,
+        signal: null,
+      });
+      completedByProcess++;
+    }
+  }
+  expect(loopKills, s.label).toBeGreaterThanOrEqual(opts.minKills);
+  const runs = await listRuns(s);
+  expect(runs.length, s.label).toBeGreaterThan(0);
+  return { runs, kills: loopKills, completedByProcess };
+}
+
+/** `WEFT_FAULT` values: each fault point with each of its hit counts (`point:n`), in order. */
+export function faultPoints(hits: Record<string, number[]>): string[] {
+  return Object.entries(hits).flatMap(([point, counts]) => counts.map((n) => `${point}:${n}`));
+}
+
+/** What one crash-test file killed and checked. */
+export interface CrashLog<R extends RunReport> {
+  /** Every weft process the file killed, by pid. */
+  kills: number[];
+  /** The report of every run it checked. */
+  reports: R[];
+  /** For its `afterAll`: removes the build snapshot and prints `<prefix>: <what was killed and checked>`. */
+  summary(prefix: string, extra?: string[]): void;
+}
+
+export function crashLog<R extends RunReport = RunReport>(): CrashLog<R> {
+  const started = Date.now();
+  const kills: number[] = [];
+  const reports: R[] = [];
+  return {
+    kills,
+    reports,
+    summary(prefix, extra = []) {
+      removeBuildSnapshot();
+      const rerun = reports.flatMap((r) => r.rerun).length;
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const parts = [
+        `${kills.length} weft processes killed`,
+        `${reports.length} runs checked`,
+        `${rerun} step runs cut short and re-run`,
+        ...extra,
+        `${seconds} s`,
+      ];
+      console.log(`${prefix}: ${parts.join(", ")}`);
+    },
+  };
+}
+
+/**
+ * The last test of a crash-test file: it killed at least 25 distinct weft processes and saw step runs cut short
+ * and re-run (without one, the checks would prove nothing).
+ */
+export function expectKillsAndReruns(kills: readonly number[], reports: readonly RunReport[]): void {
+  expect(kills.length).toBeGreaterThanOrEqual(25);
+  expect(new Set(kills).size).toBe(kills.length);
+  expect(reports.flatMap((r) => r.rerun).length).toBeGreaterThan(0);
+}
+
+/** One line of a scenario's trace file. */
+export interface TraceLine {
   kind: "start" | "end" | "fail";
   key: string;
   attempt: number;
@@ -244,25 +390,171 @@ interface TraceLine {
   pid: number;
 }
 
-function readTrace(s: Scenario, runId: string): TraceLine[] {
-  const file = join(s.dir, `side-${runId}.log`);
+/** The non-empty lines of a file, or [] when it does not exist (yet). */
+export function readLines(file: string): string[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((line) => {
-      const [kind, key, attempt, idempotencyKey, at, pid, ...rest] = line.split(" ");
-      if (!kind || !key || !idempotencyKey || rest.length || !["start", "end", "fail"].includes(kind))
-        throw new Error(`${s.label}: malformed trace line "${line}"`);
-      return {
-        kind: kind as TraceLine["kind"],
-        key,
-        attempt: Number(attempt),
-        idempotencyKey,
-        at: Number(at),
-        pid: Number(pid),
-      };
-    });
+    .filter((l) => l.trim() !== "");
+}
+
+/** The trace lines the scripts of one run left (`<scenario dir>/side-<run id>.log`). */
+export function readTrace(s: Scenario, runId: string): TraceLine[] {
+  return readLines(join(s.dir, `side-${runId}.log`)).map((line) => {
+    const [kind, key, attempt, idempotencyKey, at, pid, ...rest] = line.split(" ");
+    if (!kind || !key || !idempotencyKey || rest.length || !["start", "end", "fail"].includes(kind))
+      throw new Error(`${s.label}: malformed trace line "${line}"`);
+    return {
+      kind: kind as TraceLine["kind"],
+      key,
+      attempt: Number(attempt),
+      idempotencyKey,
+      at: Number(at),
+      pid: Number(pid),
+    };
+  });
+}
+
+type Completion = Extract<EventRecord, { type: "workflow.step.completed" }>;
+
+/** A finished run as `weft status`, the store and the trace show it, read once for the checks below. */
+export interface FinishedRun {
+  /** `<scenario label>, run <id>`: the start of every check's message. */
+  label: string;
+  /** The steps `weft status --format json` listed. */
+  statusSteps: Array<{ key: string; status: string; attempt: number }>;
+  run: RunRecord | undefined;
+  steps: StepRunRecord[];
+  attempts: AttemptRecord[];
+  events: EventRecord[];
+  checkpoints: CheckpointRecord[];
+  trace: TraceLine[];
+  /** Every lease the run's owners took, in order (the event's seq, the owner's pid). */
+  owners: Array<{ seq: number; pid: number }>;
+  completions: Completion[];
+  /** The engine's announcements that a step run was interrupted (a dead owner left it running). */
+  interruptions: EventRecord[];
+}
+
+/**
+ * Reads a run after its scenario and checks that it completed, per `weft status --format json` (which must exit
+ * 0) and per the store.
+ */
+export async function readFinishedRun(s: Scenario, runId: string): Promise<FinishedRun> {
+  const label = `${s.label}, run ${runId}`;
+  const status = await weft(s, ["status", runId, "--format", "json"]);
+  expect(status.code, `${label}: weft status\n${status.stderr}`).toBe(0);
+  const json = JSON.parse(status.stdout) as { status: string; steps: FinishedRun["statusSteps"] };
+  expect(json.status, `${label}: weft status`).toBe("completed");
+  const stored = await withStore(s, async (store) => ({
+    run: await store.runs.get(runId),
+    steps: await store.steps.list(runId),
+    attempts: await store.steps.attempts(runId),
+    events: await store.events.list(runId),
+    checkpoints: await store.checkpoints.list(runId),
+  }));
+  expect(stored.run?.status, label).toBe("completed");
+  const { events } = stored;
+  const owners: FinishedRun["owners"] = [];
+  for (const e of events)
+    if (e.type === "workflow.execution.lease_acquired") owners.push({ seq: e.seq, pid: e.data.pid });
+  return {
+    label,
+    statusSteps: json.steps,
+    ...stored,
+    trace: readTrace(s, runId),
+    owners,
+    completions: events.filter((e): e is Completion => e.type === "workflow.step.completed"),
+    interruptions: events.filter(
+      (e) => e.type === "workflow.step.progress" && e.data.stream === "info" && / was interrupted /.test(e.data.output),
+    ),
+  };
+}
+
+/** Event seqs 1..n and checkpoint numbers 1..m, without gaps. */
+export function expectNoGaps(r: FinishedRun): void {
+  expect(
+    r.events.map((e) => e.seq),
+    `${r.label}: event seqs`,
+  ).toEqual(r.events.map((_, i) => i + 1));
+  expect(
+    r.checkpoints.map((c) => c.number).sort((x, y) => x - y),
+    `${r.label}: checkpoint numbers`,
+  ).toEqual(r.checkpoints.map((_, i) => i + 1));
+}
+
+export interface StepRunCheck {
+  /** Whether a handler ran for the step run (attempt records); else only its completion event is checked. */
+  handler: boolean;
+  /** Whether its handler is a script of the scenario (trace lines). */
+  traced: boolean;
+  /** The idempotency key its script must have seen. */
+  idempotencyKey: string;
+}
+
+/**
+ * The checks of one step run of a finished run: exactly one completion event; for a step run whose handler ran,
+ * exactly one completed attempt record, whose attempt the completion event and the step record name, and one
+ * attempt record per attempt number; for a traced one, one idempotency key, no start line after its recorded
+ * completion, the completed attempt ran exactly once in the process that committed it and any other run of it
+ * was in a process the scenario killed (an interruption the engine announced), and each earlier attempt either
+ * failed or was killed. Returns whether the step run was cut short by a kill and ran again.
+ */
+export function checkStepRun(s: Scenario, r: FinishedRun, step: StepRunRecord, check: StepRunCheck): boolean {
+  const key = step.key;
+  const what = `${r.label}, step run ${key}`;
+  const done = r.completions.filter((e) => e.data.key === key);
+  expect(
+    done.map((e) => e.data.status),
+    `${what}: exactly one completion event`,
+  ).toEqual(["completed"]);
+  if (!check.handler) return false;
+
+  const attempts = r.attempts.filter((a) => a.key === key);
+  const completedAttempts = attempts.filter((a) => a.status === "completed");
+  expect(completedAttempts.length, `${what}: exactly one completed attempt record`).toBe(1);
+  const attempt = completedAttempts[0]!.attempt;
+  expect(done[0]!.data.attempt, `${what}: completion event's attempt`).toBe(attempt);
+  expect(step.attempt, `${what}: step record's attempt`).toBe(attempt);
+  const numbers = attempts.map((a) => a.attempt);
+  expect(new Set(numbers).size, `${what}: one attempt record per attempt number`).toBe(numbers.length);
+  if (!check.traced) return false;
+
+  const lines = r.trace.filter((l) => l.key === key);
+  expect(new Set(lines.map((l) => l.idempotencyKey)), `${what}: idempotency keys`).toEqual(
+    new Set([check.idempotencyKey]),
+  );
+  const starts = lines.filter((l) => l.kind === "start");
+  const endedAt = step.endedAt ?? Number.NaN;
+  for (const l of starts)
+    expect(l.at, `${what}: a start line after its completion (re-run)`).toBeLessThanOrEqual(endedAt);
+
+  // The attempt that completed ran once in the process that committed it; any other run of it was cut short.
+  const committer = r.owners.filter((o) => o.seq <= done[0]!.seq).at(-1)?.pid;
+  const same = starts.filter((l) => l.attempt === attempt);
+  expect(
+    same.filter((l) => l.pid === committer).length,
+    `${what}: attempt ${attempt} ran once in the committing process ${committer}`,
+  ).toBe(1);
+  expect(
+    starts.filter((l) => l.attempt > attempt),
+    `${what}: no attempt after the completed one`,
+  ).toEqual([]);
+  const cut = same.filter((l) => l.pid !== committer);
+  for (const l of cut) expect(s.killed.has(l.pid), `${what}: ran in ${l.pid}, which was not killed`).toBe(true);
+  if (cut.length) {
+    expect(starts.length, `${what}: interrupted, so started at least twice`).toBeGreaterThanOrEqual(2);
+    expect(
+      r.interruptions.some((e) => e.type === "workflow.step.progress" && e.data.key === key),
+      `${what}: the engine announced the interruption`,
+    ).toBe(true);
+  }
+  // Earlier attempts either failed (a recorded failure) or were cut short by a kill.
+  for (const l of starts.filter((x) => x.attempt < attempt)) {
+    const failed = attempts.some((a) => a.attempt === l.attempt && a.status === "failed");
+    expect(failed || s.killed.has(l.pid), `${what}: attempt ${l.attempt} neither failed nor was killed`).toBe(true);
+  }
+  return cut.length > 0;
 }
 
 export interface RunReport {
@@ -273,112 +565,31 @@ export interface RunReport {
 }
 
 /**
- * Checks one run after its scenario: completed per `weft status --format json` and the store; each step run
- * completed exactly once (one completed attempt record, one completion event, one checkpoint); no trace line of
- * a step starts after its recorded completion; one idempotency key per step run; the attempt that completed ran
- * exactly once in the process that committed it, and any other run of it was in a process this scenario
- * killed (an interruption, which the engine announced); event seqs 1..n and checkpoints 1..m without gaps.
+ * Checks one run of the YAML workflow after its scenario: completed per `weft status --format json` and the
+ * store; every step run completed; a foreach parent runs no handler; `checkStepRun` for each step run; one
+ * checkpoint per step run; event seqs 1..n and checkpoints 1..m without gaps.
  */
 export async function verifyRun(s: Scenario, runId: string): Promise<RunReport> {
-  const label = `${s.label}, run ${runId}`;
-  const status = await weft(s, ["status", runId, "--format", "json"]);
-  expect(status.code, `${label}: weft status\n${status.stderr}`).toBe(0);
-  const json = JSON.parse(status.stdout) as { status: string; steps: Array<{ key: string; status: string }> };
-  expect(json.status, `${label}: weft status`).toBe("completed");
-  expect(json.steps.map((st) => [st.key, st.status]).sort(), `${label}: weft status steps`).toEqual(
+  const r = await readFinishedRun(s, runId);
+  const { label, steps } = r;
+  expect(r.statusSteps.map((st) => [st.key, st.status]).sort(), `${label}: weft status steps`).toEqual(
     STEP_KEYS.map((k) => [k, "completed"]),
   );
-
-  const { run, steps, attempts, events, checkpoints } = await withStore(s, async (store) => ({
-    run: await store.runs.get(runId),
-    steps: await store.steps.list(runId),
-    attempts: await store.steps.attempts(runId),
-    events: await store.events.list(runId),
-    checkpoints: await store.checkpoints.list(runId),
-  }));
-  expect(run?.status, label).toBe("completed");
   expect(steps.map((st) => st.key).sort(), label).toEqual(STEP_KEYS);
+  expectNoGaps(r);
+  expect(r.checkpoints.map((c) => c.stepKey).sort(), `${label}: one checkpoint per step run`).toEqual(STEP_KEYS);
 
-  expect(
-    events.map((e) => e.seq),
-    `${label}: event seqs`,
-  ).toEqual(events.map((_, i) => i + 1));
-  expect(
-    checkpoints.map((c) => c.number).sort((x, y) => x - y),
-    `${label}: checkpoint numbers`,
-  ).toEqual(checkpoints.map((_, i) => i + 1));
-  expect(checkpoints.map((c) => c.stepKey).sort(), `${label}: one checkpoint per step run`).toEqual(STEP_KEYS);
-
-  const owners: Array<{ seq: number; pid: number }> = [];
-  for (const e of events)
-    if (e.type === "workflow.execution.lease_acquired") owners.push({ seq: e.seq, pid: e.data.pid });
-  const ownerAt = (seq: number) => owners.filter((o) => o.seq <= seq).at(-1)?.pid;
-  const completions = events.filter(
-    (e): e is Extract<EventRecord, { type: "workflow.step.completed" }> => e.type === "workflow.step.completed",
-  );
-  const interruptions = events.filter(
-    (e) => e.type === "workflow.step.progress" && e.data.stream === "info" && / was interrupted /.test(e.data.output),
-  );
-
-  const trace = readTrace(s, runId);
   const rerun: string[] = [];
   for (const step of steps) {
-    const key = step.key;
-    const what = `${label}, step run ${key}`;
+    const what = `${label}, step run ${step.key}`;
     expect(step.status, what).toBe("completed");
-    const done = completions.filter((e) => e.data.key === key);
-    expect(
-      done.map((e) => e.data.status),
-      `${what}: exactly one completion event`,
-    ).toEqual(["completed"]);
-    const lines = trace.filter((l) => l.key === key);
-    if (step.items !== null) {
-      expect(lines, `${what}: a foreach parent runs no handler`).toEqual([]);
-      continue;
-    }
-    const completedAttempts = attempts.filter((a) => a.key === key && a.status === "completed");
-    expect(completedAttempts.length, `${what}: exactly one completed attempt record`).toBe(1);
-    const attempt = completedAttempts[0]!.attempt;
-    expect(done[0]!.data.attempt, `${what}: completion event's attempt`).toBe(attempt);
-    expect(step.attempt, `${what}: step record's attempt`).toBe(attempt);
-    const numbers = attempts.filter((a) => a.key === key).map((a) => a.attempt);
-    expect(new Set(numbers).size, `${what}: one attempt record per attempt number`).toBe(numbers.length);
-
-    const idem = `${runId}:${step.stepId}:${step.iteration ?? 0}`;
-    expect(new Set(lines.map((l) => l.idempotencyKey)), `${what}: idempotency keys`).toEqual(new Set([idem]));
-    const starts = lines.filter((l) => l.kind === "start");
-    const endedAt = step.endedAt ?? Number.NaN;
-    for (const l of starts)
-      expect(l.at, `${what}: a start line after its completion (re-run)`).toBeLessThanOrEqual(endedAt);
-
-    // The attempt that completed ran once in the process that committed it; any other run of it was cut short.
-    const committer = ownerAt(done[0]!.seq);
-    const same = starts.filter((l) => l.attempt === attempt);
-    expect(
-      same.filter((l) => l.pid === committer).length,
-      `${what}: attempt ${attempt} ran once in the committing process ${committer}`,
-    ).toBe(1);
-    expect(
-      starts.filter((l) => l.attempt > attempt),
-      `${what}: no attempt after the completed one`,
-    ).toEqual([]);
-    const cut = same.filter((l) => l.pid !== committer);
-    for (const l of cut) expect(s.killed.has(l.pid), `${what}: ran in ${l.pid}, which was not killed`).toBe(true);
-    if (cut.length) {
-      rerun.push(key);
-      expect(starts.length, `${what}: interrupted, so started at least twice`).toBeGreaterThanOrEqual(2);
-      expect(
-        interruptions.some((e) => e.type === "workflow.step.progress" && e.data.key === key),
-        `${what}: the engine announced the interruption`,
-      ).toBe(true);
-    }
-    // Earlier attempts either failed (a recorded failure) or were cut short by a kill.
-    for (const l of starts.filter((x) => x.attempt < attempt)) {
-      const failed = attempts.some((a) => a.key === key && a.attempt === l.attempt && a.status === "failed");
-      expect(failed || s.killed.has(l.pid), `${what}: attempt ${l.attempt} neither failed nor was killed`).toBe(true);
-    }
+    const handler = step.items === null;
+    const lines = r.trace.filter((l) => l.key === step.key);
+    if (!handler) expect(lines, `${what}: a foreach parent runs no handler`).toEqual([]);
+    const idempotencyKey = `${runId}:${step.stepId}:${step.iteration ?? 0}`;
+    if (checkStepRun(s, r, step, { handler, traced: handler, idempotencyKey })) rerun.push(step.key);
   }
-  return { rerun, owners: owners.map((o) => o.pid) };
+  return { rerun, owners: r.owners.map((o) => o.pid) };
 }
 
 /** mulberry32: a small seeded PRNG, so a failing random schedule can be repeated. */
