@@ -10,19 +10,17 @@
 import type { ErrorInfo } from "../core/errors.js";
 import { RetryableError, TerminalError, toErrorInfo, WeftError } from "../core/errors.js";
 import type { EventRecord } from "../core/events.js";
-import { evaluate, evaluateCondition, parseExpression, renderValue } from "../core/expressions/index.js";
 import type { JsonObject } from "../core/json.js";
 import { isJsonObject } from "../core/json.js";
-import type { Lease, RunRecord, WorkflowStep } from "../core/model.js";
+import type { Lease, RunRecord } from "../core/model.js";
 import { attemptBase, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { backoffDelay, shouldRetry } from "../core/retry.js";
-import type { Decision, Evaluation } from "../core/scheduler.js";
+import type { Decision } from "../core/scheduler.js";
 import type { StepOutcome } from "../steps/step-type.js";
 import { ConflictError, FencedError } from "../store/store.js";
 import type { EngineCore } from "./core.js";
 import { StepLog, stepLogDir } from "./logs.js";
 import type { Planner } from "./planner.js";
-import { runScope } from "./scope.js";
 import { RunState } from "./state.js";
 import { createStepContext, defaultSummary, parseConfig, toJson } from "./step-context.js";
 

@@ -27,8 +27,20 @@ describe("TypeScript workflows: running", () => {
       name: "order",
       phases: ["one", "two"],
       async execute(ctx) {
-        const a = await ctx.step("a", { phase: "one", fn: () => (ran.push("a"), 2) });
-        const b = await ctx.step<number>("b", { phase: "two", fn: () => (ran.push("b"), (a.data as number) * 21) });
+        const a = await ctx.step("a", {
+          phase: "one",
+          fn: () => {
+            ran.push("a");
+            return 2;
+          },
+        });
+        const b = await ctx.step<number>("b", {
+          phase: "two",
+          fn: () => {
+            ran.push("b");
+            return (a.data as number) * 21;
+          },
+        });
         return { answer: b.data };
       },
     });
@@ -154,7 +166,12 @@ describe("TypeScript workflows: durable replay", () => {
     const wf = defineWorkflow({
       name: "restart",
       async execute(ctx) {
-        await ctx.step("first", { fn: () => (ran.push("first"), 1) });
+        await ctx.step("first", {
+          fn: () => {
+            ran.push("first");
+            return 1;
+          },
+        });
         await ctx.step("second", {
           fn: async () => {
             ran.push("second");
@@ -162,7 +179,12 @@ describe("TypeScript workflows: durable replay", () => {
             return 2;
           },
         });
-        await ctx.step("third", { fn: () => (ran.push("third"), 3) });
+        await ctx.step("third", {
+          fn: () => {
+            ran.push("third");
+            return 3;
+          },
+        });
       },
     });
     env = testEnv({ workflows: [wf] });
@@ -394,7 +416,12 @@ describe("TypeScript workflows: replay table", () => {
         async execute(ctx) {
           const out: Json[] = [];
           for (const id of ["a", "b", "c"]) {
-            const r = await ctx.step(id, { fn: () => (ran.push(id), id.toUpperCase()) });
+            const r = await ctx.step(id, {
+              fn: () => {
+                ran.push(id);
+                return id.toUpperCase();
+              },
+            });
             out.push(r.data ?? null);
           }
           return out;
@@ -443,9 +470,19 @@ describe("TypeScript workflows: rewind", () => {
       name: "rewind-ts",
       async execute(ctx) {
         const t = ctx.now();
-        await ctx.step("one", { fn: () => (ran.push("one"), 1) });
+        await ctx.step("one", {
+          fn: () => {
+            ran.push("one");
+            return 1;
+          },
+        });
         await ctx.checkpoint("after one");
-        await ctx.step("two", { fn: () => (ran.push("two"), 2) });
+        await ctx.step("two", {
+          fn: () => {
+            ran.push("two");
+            return 2;
+          },
+        });
         return t;
       },
     });
