@@ -53,7 +53,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, _req, reply) => {
     const status = statusOf(err);
     const code = err instanceof WeftError ? err.code : ((err as { code?: string }).code ?? "WEFT_INTERNAL");
-    const message = status === 500 ? "internal error" : err.message;
+    const message = status === 500 ? "internal error" : err instanceof Error ? err.message : String(err);
     if (status === 500) app.log.error(err);
     void reply
       .status(status)
