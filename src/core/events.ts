@@ -58,7 +58,23 @@ export interface EventMap {
     epoch: number;
     takeover: boolean;
   };
-  "workflow.comment.created": { comment_id: string; step_id: string | null; text: string };
+  "workflow.comment.created": {
+    comment_id: string;
+    step_id: string | null;
+    text: string;
+    /** Stored comments (the API's); absent on a TypeScript workflow's `ctx.comment`. */
+    comment_type?: "user" | "system" | "agent" | undefined;
+    created_by?: string | null | undefined;
+  };
+  "workflow.artifact.created": {
+    artifact_id: string;
+    step_id: string | null;
+    name: string;
+    file_type: "image" | "video" | "document" | "code" | "other";
+  };
+  "workflow.artifact.attached": { artifact_id: string; comment_id: string };
+  "workflow.artifact.detached": { artifact_id: string; comment_id: string };
+  "workflow.artifact.deleted": { artifact_id: string };
 }
 
 export type EventType = keyof EventMap;

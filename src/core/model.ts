@@ -159,6 +159,8 @@ export interface RunRecord {
   parentRunId: string | null;
   /** Rewound runs: the checkpoint they were forked from. */
   forkedFrom: { runId: string; checkpoint: number } | null;
+  /** The stored workflow definition (template) it was launched from; null for a file. Stores set it always. */
+  definitionId?: string | null | undefined;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;

@@ -77,6 +77,8 @@ export interface LaunchOptions {
   /** At most one run is ever created per key; a second launch returns the first run. */
   idempotencyKey?: string;
   parentRunId?: string;
+  /** The stored workflow definition (template) this run is launched from: its usage stats count the run. */
+  definitionId?: string;
   /** The code of a TypeScript workflow loaded from a file (its `workflow` model comes from the same load). */
   code?: TsWorkflowDefinition;
 }
@@ -301,6 +303,7 @@ export function createEngine(opts: EngineOptions): Engine {
         triggeredBy: o.triggeredBy ?? null,
         idempotencyKey: o.idempotencyKey ?? null,
         parentRunId: o.parentRunId ?? null,
+        definitionId: o.definitionId ?? null,
         forkedFrom: null,
         steps,
         events: [
@@ -401,6 +404,7 @@ export function createEngine(opts: EngineOptions): Engine {
         triggeredBy: o.triggeredBy ?? `rewind of ${runId}`,
         idempotencyKey: null,
         parentRunId: runId,
+        definitionId: source.run.definitionId ?? null,
         forkedFrom: { runId, checkpoint },
         steps,
         attempts: reused,

@@ -13,6 +13,7 @@ import type { JsonObject } from "../core/json.js";
 import type { AttemptRecord, Owner, RunStatus, StepRunRecord, Workflow } from "../core/model.js";
 import { newStepRecord } from "../core/model.js";
 import { ConflictError, FencedError, type NewRun, type Store, type Transition } from "../store/store.js";
+import { serverConformance } from "./conformance/index.js";
 
 export interface ConformanceHarness {
   store: Store;
@@ -574,5 +575,7 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect(await store.steps.get(run.id, "zzz")).toBeUndefined();
       });
     });
+
+    serverConformance({ store: () => store, another, make, workflow, T0 });
   });
 }

@@ -80,9 +80,24 @@ describe("sqlite store", () => {
     }
     const db = new Database(path, { readonly: true });
     const rows = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all();
-    expect(rows).toEqual([{ version: 1, name: "initial" }]);
+    expect(rows).toEqual([
+      { version: 1, name: "initial" },
+      { version: 2, name: "server" },
+    ]);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(["attempts", "checkpoints", "events", "runs", "schema_migrations", "step_runs"]);
+    expect(tables).toEqual([
+      "api_tokens",
+      "artifacts",
+      "attempts",
+      "checkpoints",
+      "comments",
+      "document_attachments",
+      "events",
+      "runs",
+      "schema_migrations",
+      "step_runs",
+      "workflow_definitions",
+    ]);
     db.close();
   });
 
@@ -245,7 +260,7 @@ describe("sqlite store across processes", () => {
     });
     expect(out).toEqual(Array(6).fill(String(LATEST_SCHEMA_VERSION)));
     const db = new Database(path, { readonly: true });
-    expect(db.prepare("SELECT count(*) FROM schema_migrations").pluck().get()).toBe(1);
+    expect(db.prepare("SELECT count(*) FROM schema_migrations").pluck().get()).toBe(LATEST_SCHEMA_VERSION);
     expect(db.prepare("SELECT count(*) FROM runs").pluck().get()).toBe(6);
     db.close();
   });

@@ -36,6 +36,27 @@ const PATCH_FIELDS: ReadonlyArray<readonly [keyof RunPatch, string, boolean]> = 
   ["cancelledAt", "cancelled_at", false],
 ];
 
+/**
+ * Inserts `events` as the run's next seqs after `lastSeq`, pushing each seq to `seqs`; returns the last seq.
+ * The caller holds the write lock and stores the returned seq in `runs.last_seq`.
+ */
+export function insertEvents(
+  st: Statements,
+  runId: string,
+  events: readonly NewEvent[],
+  lastSeq: number,
+  at: number,
+  seqs: number[],
+): number {
+  let seq = lastSeq;
+  for (const e of events) {
+    seq += 1;
+    st.eventInsert.run(runId, seq, e.type, at, JSON.stringify(e.data));
+    seqs.push(seq);
+  }
+  return seq;
+}
+
 export function createWritePath(db: Database.Database, st: Statements) {
   /** One UPDATE per combination of patched fields, prepared on first use. */
   const patchStatements = new Map<number, Database.Statement>();
@@ -52,16 +73,6 @@ export function createWritePath(db: Database.Database, st: Statements) {
     return stmt;
   }
 
-  function insertEvents(runId: string, events: readonly NewEvent[], lastSeq: number, at: number, seqs: number[]) {
-    let seq = lastSeq;
-    for (const e of events) {
-      seq += 1;
-      st.eventInsert.run(runId, seq, e.type, at, JSON.stringify(e.data));
-      seqs.push(seq);
-    }
-    return seq;
-  }
-
   function checkRunId(runId: string, recordRunId: string, what: string): void {
     if (recordRunId !== runId) {
       throw new WeftError("WEFT_INTERNAL", `${what} of run ${recordRunId} passed in a change of run ${runId}`);
@@ -76,7 +87,7 @@ export function createWritePath(db: Database.Database, st: Statements) {
     if (!t.force && t.expectedVersion !== version) throw new ConflictError(t.runId, t.expectedVersion, version);
 
     const eventSeqs: number[] = [];
-    const seq = t.events ? insertEvents(t.runId, t.events, lastSeq, t.now, eventSeqs) : lastSeq;
+    const seq = t.events ? insertEvents(st, t.runId, t.events, lastSeq, t.now, eventSeqs) : lastSeq;
     for (const s of t.steps ?? []) {
       checkRunId(t.runId, s.runId, `step run ${s.key}`);
       st.stepUpsert.run(stepParams(s));
@@ -127,6 +138,10 @@ export function createWritePath(db: Database.Database, st: Statements) {
       const existing = st.runByKey.get(run.idempotencyKey) as RunRow | undefined;
       if (existing !== undefined) return { run: runFromRow(existing), created: false };
     }
+    const definitionId = run.definitionId ?? null;
+    if (definitionId !== null && st.definitionExists.get(definitionId) === undefined) {
+      throw new WeftError("WEFT_NOT_FOUND", `workflow definition ${definitionId} does not exist`);
+    }
     st.runInsert.run(
       run.id,
       1,
@@ -144,6 +159,7 @@ export function createWritePath(db: Database.Database, st: Statements) {
       run.forkedFrom?.runId ?? null,
       run.forkedFrom?.checkpoint ?? null,
       run.events.length,
+      definitionId,
       JSON.stringify(run.args),
       JSON.stringify(run.definition),
     );
@@ -155,7 +171,7 @@ export function createWritePath(db: Database.Database, st: Statements) {
       checkRunId(run.id, a.runId, `attempt ${a.key}#${a.attempt}`);
       st.attemptInsert.run(attemptParams(a));
     }
-    insertEvents(run.id, run.events, 0, run.now, []);
+    insertEvents(st, run.id, run.events, 0, run.now, []);
     return { run: newRunRecord(run), created: true };
   });
 
@@ -208,6 +224,7 @@ function newRunRecord(run: NewRun): RunRecord {
     idempotencyKey: run.idempotencyKey,
     parentRunId: run.parentRunId,
     forkedFrom: run.forkedFrom,
+    definitionId: run.definitionId ?? null,
     createdAt: run.now,
     startedAt: null,
     endedAt: null,

@@ -7,12 +7,17 @@
  * returns its promise, and while waiting for a lock it blocks the event loop.
  */
 import type { Durability, Store, Transition } from "../store.js";
+import { createArtifacts } from "./artifacts.js";
+import { createAttachments } from "./attachments.js";
+import { createComments } from "./comments.js";
 import { createWritePath } from "./commit.js";
 import { openDatabase } from "./connection.js";
+import { createDefinitions } from "./definitions.js";
 import { createLeases } from "./leases.js";
 import { schemaVersion } from "./migrate.js";
 import { createReads } from "./reads.js";
 import { prepareStatements } from "./statements.js";
+import { createTokens } from "./tokens.js";
 import { VersionCache } from "./versions.js";
 
 export { LATEST_SCHEMA_VERSION } from "./migrations/index.js";
@@ -58,6 +63,12 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
   const writes = createWritePath(db, st);
   const leases = createLeases(db, st);
   const reads = createReads(db, st);
+  const noteVersion = (runId: string, version: number) => versions.set(runId, version);
+  const definitions = createDefinitions(db);
+  const comments = createComments(db, st, noteVersion);
+  const attachments = createAttachments(db);
+  const artifacts = createArtifacts(db, st, comments, attachments, noteVersion);
+  const tokens = createTokens(db);
 
   return {
     kind: "sqlite",
@@ -116,6 +127,47 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
         if (!(r instanceof Error)) versions.set((ts[i] as Transition).runId, r.version);
       });
       return results;
+    },
+
+    definitions: {
+      create: async (d) => definitions.create(d),
+      get: async (id) => definitions.get(id),
+      getByName: async (projectId, name) => definitions.getByName(projectId, name),
+      list: async (filter) => definitions.list(filter),
+      update: async (id, patch, expectedVersion) => definitions.update(id, patch, expectedVersion),
+      delete: async (id) => definitions.delete(id),
+      stats: async (id) => definitions.stats(id),
+    },
+
+    comments: {
+      create: async (c) => comments.create(c),
+      get: async (id) => comments.get(id),
+      list: async (runId, opts) => comments.list(runId, opts),
+    },
+
+    artifacts: {
+      create: async (a) => artifacts.create(a),
+      get: async (id) => artifacts.get(id),
+      list: async (runId, opts) => artifacts.list(runId, opts),
+      attachToComment: async (id, commentId, now) => artifacts.attachToComment(id, commentId, now),
+      detachFromComment: async (id, now) => artifacts.detachFromComment(id, now),
+      delete: async (id, now) => artifacts.delete(id, now),
+    },
+
+    attachments: {
+      list: async (documentId) => attachments.list(documentId),
+      attach: async (documentId, imageIds, now) => attachments.attach(documentId, imageIds, now),
+      detach: async (documentId, imageId) => attachments.detach(documentId, imageId),
+      setPrimary: async (documentId, imageId) => attachments.setPrimary(documentId, imageId),
+    },
+
+    tokens: {
+      create: async (t) => tokens.create(t),
+      findByHash: async (hash) => tokens.findByHash(hash),
+      get: async (id) => tokens.get(id),
+      list: async () => tokens.list(),
+      revoke: async (id, now) => tokens.revoke(id, now),
+      touch: async (id, now) => tokens.touch(id, now),
     },
 
     /** Closes the connection; later calls throw. Closing twice is a no-op. */

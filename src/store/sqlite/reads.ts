@@ -26,13 +26,19 @@ const ALL = -1;
 export function createReads(db: Database.Database, st: Statements) {
   const listStatements = new Map<string, Database.Statement>();
 
-  function listStatement(statuses: number, project: boolean, order: "newest" | "oldest"): Database.Statement {
-    const shape = `${statuses}|${project}|${order}`;
+  function listStatement(
+    statuses: number,
+    project: boolean,
+    definition: boolean,
+    order: "newest" | "oldest",
+  ): Database.Statement {
+    const shape = `${statuses}|${project}|${definition}|${order}`;
     let stmt = listStatements.get(shape);
     if (stmt === undefined) {
       const where: string[] = [];
       if (statuses > 0) where.push(`status IN (${Array.from({ length: statuses }, () => "?").join(", ")})`);
       if (project) where.push("project_id = ?");
+      if (definition) where.push("definition_id = ?");
       const dir = order === "newest" ? "DESC" : "ASC";
       stmt = db.prepare(
         `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
@@ -54,8 +60,10 @@ export function createReads(db: Database.Database, st: Statements) {
       const statuses = filter.status ?? [];
       const params: unknown[] = [...statuses];
       if (filter.projectId !== undefined) params.push(filter.projectId);
+      if (filter.definitionId !== undefined) params.push(filter.definitionId);
       params.push(filter.limit ?? ALL);
-      const stmt = listStatement(statuses.length, filter.projectId !== undefined, filter.order ?? "newest");
+      const project = filter.projectId !== undefined;
+      const stmt = listStatement(statuses.length, project, filter.definitionId !== undefined, filter.order ?? "newest");
       return (stmt.all(params) as RunRow[]).map(runFromRow);
     },
 

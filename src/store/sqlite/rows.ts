@@ -42,6 +42,7 @@ export interface RunRow {
   parent_run_id: string | null;
   forked_from_run_id: string | null;
   forked_from_checkpoint: number | null;
+  definition_id: string | null;
   error: string | null;
   output: string | null;
   args: string;
@@ -122,6 +123,7 @@ export function runFromRow(r: RunRow): RunRecord {
     parentRunId: r.parent_run_id,
     forkedFrom:
       r.forked_from_run_id === null ? null : { runId: r.forked_from_run_id, checkpoint: r.forked_from_checkpoint ?? 0 },
+    definitionId: r.definition_id,
     createdAt: r.created_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,

@@ -15,6 +15,8 @@ export interface Statements {
   runVersion: Stmt;
   runInsert: Stmt;
   runsActive: Stmt;
+  runAppend: Stmt;
+  definitionExists: Stmt;
   stepUpsert: Stmt;
   stepGet: Stmt;
   stepList: Stmt;
@@ -52,6 +54,7 @@ const RUN_INSERT_COLUMNS = [
   "forked_from_run_id",
   "forked_from_checkpoint",
   "last_seq",
+  "definition_id",
   "args",
   "definition",
 ];
@@ -75,6 +78,10 @@ export function prepareStatements(db: Database.Database): Statements {
       `SELECT * FROM runs INDEXED BY runs_active WHERE status IN ('pending', 'running', 'waiting')
        ORDER BY priority DESC, created_at LIMIT ?`,
     ),
+
+    // Events appended outside `commit` (comments, artifacts): a new version and last seq, nothing else.
+    runAppend: db.prepare("UPDATE runs SET version = ?, last_seq = ? WHERE id = ?"),
+    definitionExists: db.prepare("SELECT 1 FROM workflow_definitions WHERE id = ?").pluck(),
 
     stepUpsert: db.prepare(
       `INSERT INTO step_runs (${STEP_COLUMNS.join(", ")}) VALUES (${placeholders(STEP_COLUMNS.length)})

@@ -3,6 +3,7 @@
  * database that already applied it would not see the change); change the schema with a new, higher number.
  */
 import { sql as initial } from "./001_initial.js";
+import { sql as server } from "./002_server.js";
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; recorded in `schema_migrations.version`. */
@@ -11,7 +12,10 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial", sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial", sql: initial },
+  { version: 2, name: "server", sql: server },
+];
 
 /** The schema version this code writes and understands. */
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,23 @@
+/**
+ * The conformance suite's part for what `weft serve` stores: workflow definitions, comments, artifacts,
+ * document attachments and API tokens. Called by `storeConformanceSuite` inside its describe block, with
+ * access to the current store, another instance on the same database ("another process") and a run factory.
+ */
+import { artifactsConformance } from "./artifacts.js";
+import { attachmentsConformance } from "./attachments.js";
+import { commentsConformance } from "./comments.js";
+import { definitionsConformance } from "./definitions.js";
+import type { ServerConformanceContext } from "./fixtures.js";
+import { reopenConformance } from "./reopen.js";
+import { tokensConformance } from "./tokens.js";
+
+export type { ServerConformanceContext } from "./fixtures.js";
+
+export function serverConformance(ctx: ServerConformanceContext): void {
+  definitionsConformance(ctx);
+  commentsConformance(ctx);
+  artifactsConformance(ctx);
+  attachmentsConformance(ctx);
+  tokensConformance(ctx);
+  reopenConformance(ctx);
+}
