@@ -7,6 +7,7 @@ import { registerControl } from "./commands/control.js";
 import { registerDefinition } from "./commands/definition.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
+import { registerServe } from "./commands/serve.js";
 import { EXIT } from "./drive.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerControl(program);
   registerInspect(program);
   registerDefinition(program);
+  registerServe(program);
   return program;
 }
 

@@ -88,6 +88,11 @@ export class RunDriver {
     this.lease = got.lease;
     this.takeover = got.takeover;
     await this.reload();
+    if (this.ended) {
+      // Stopped (engine closing) while it was starting: give the run back at once.
+      await this.core.store.leases.release(this.lease).catch(() => {});
+      return true;
+    }
     const now = clock.now();
     this.takeOver(now);
     this.timers.push(setInterval(() => this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3))));
@@ -575,13 +580,15 @@ export class RunDriver {
     this.ended = true;
     this.stopTimers();
     for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_CANCELLED", "weft is shutting down"));
-    try {
-      await this.core.store.leases.release(this.lease);
-    } catch {
-      // The lease expires on its own.
-    }
+    // A driver stopped before `start` took the lease has nothing to give back (start releases it then).
+    if (this.lease) await this.core.store.leases.release(this.lease).catch(() => {});
     this.core.detach(this);
-    this.resolveDone(this.state.run);
+    if (this.state) this.resolveDone(this.state.run);
+    else {
+      const run = await this.core.store.runs.get(this.runId).catch(() => undefined);
+      if (run) this.resolveDone(run);
+      else this.rejectDone(new WeftError("WEFT_CANCELLED", "the engine closed before the run started"));
+    }
   }
 
   private fail(err: unknown): void {

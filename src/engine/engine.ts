@@ -189,6 +189,7 @@ export function createEngine(opts: EngineOptions): Engine {
     },
   };
   const { store, clock } = core;
+  let closed = false;
   const tsCode = new TsCode(opts.loadTypeScript ?? defaultTsLoader, opts.workflows ?? []);
 
   // One poller for every run this engine drives: notices changes made by other processes.
@@ -243,12 +244,15 @@ export function createEngine(opts: EngineOptions): Engine {
 
   async function startDriver(driver: RunDriver, run: RunRecord): Promise<RunRecord> {
     const runId = run.id;
+    // close() may have run while execute was reading the run: start nothing then.
+    if (closed) throw new WeftError("WEFT_CONFLICT", "the engine is closed; it drives no more runs");
     drivers.set(runId, driver);
     const started = await driver.start().catch((err: unknown) => {
       core.detach(driver);
       throw err;
     });
-    if (started) ensurePoller();
+    if (started && closed) await driver.stop(); // closed while it was starting
+    else if (started) ensurePoller();
     else {
       core.detach(driver);
       const owner = run.lease?.owner;
@@ -320,6 +324,7 @@ export function createEngine(opts: EngineOptions): Engine {
     },
 
     async execute(runId, o = {}) {
+      if (closed) throw new WeftError("WEFT_CONFLICT", "the engine is closed; it drives no more runs");
       const existing = drivers.get(runId);
       if (existing) return existing.done;
       const run = await store.runs.get(runId);
@@ -438,6 +443,7 @@ export function createEngine(opts: EngineOptions): Engine {
       return () => noticeListeners.delete(listener);
     },
     async close() {
+      closed = true;
       await Promise.all([...drivers.values()].map((d) => d.stop()));
     },
   };

@@ -1,32 +1,35 @@
 /**
  * buildApp(deps): the Fastify server (REST API of seed 002, events) without `listen()`, so tests drive it
- * with `app.inject()` and a real client alike. Route groups are encapsulated plugins under routes/.
+ * with `app.inject()` and a real client alike. Route groups are encapsulated plugins under routes/, each
+ * registered below with the same `RouteContext`; zod schemas (schemas.ts) validate every request.
+ *
+ * Errors: every failure answers `{ "error": { "code", "message" } }` with a 4xx status that says what kind —
+ * 400 malformed request, 401 no/unknown token, 404 unknown id or route, 409 state conflict, 413 too large,
+ * 415 not JSON, 422 invalid workflow or args (with `issues`) — and a 500 only for a bug of ours.
  */
-import Fastify, { type FastifyInstance } from "fastify";
-import { WeftError } from "../core/errors.js";
-import type { Engine } from "../engine/engine.js";
-import type { Store } from "../store/store.js";
+import { createHash, timingSafeEqual } from "node:crypto";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { ValidationError, WeftError } from "../core/errors.js";
+import { builtinStepTypes } from "../steps/builtin.js";
+import { createBackground } from "./background.js";
+import type { DefinitionResolver, RouteContext, ServerDeps } from "./context.js";
+import { eventsPlugin } from "./events/index.js";
+import { runRoutes } from "./routes/runs.js";
+import { stepRoutes } from "./routes/steps.js";
+import type { ErrorResponse } from "./schemas.js";
+import { RequestError, zodSerializerCompiler, zodValidatorCompiler } from "./validation.js";
+import { issueView } from "./views.js";
 
-export interface ServerDeps {
-  engine: Engine;
-  store: Store;
-  dataDir: string;
-  /** Origins allowed to open WebSocket connections (besides same-origin and no Origin header). */
-  allowedOrigins?: string[];
-  /** Max request body for JSON routes, bytes. Default 1 MiB. */
-  bodyLimit?: number;
-  logger?: boolean;
-}
-
-/** The `{ "data": … }` envelope of every successful response (seed 002). */
-export function data<T>(value: T): { data: T } {
-  return { data: value };
-}
+export { data, type RouteContext, type ServerDeps } from "./context.js";
 
 /** Maps errors to 4xx with a message; never leaks a stack; a 500 only for a real bug. */
 export function statusOf(err: unknown): number {
   if (err instanceof WeftError) {
     switch (err.code) {
+      case "WEFT_BAD_REQUEST":
+        return 400;
+      case "WEFT_UNAUTHORIZED":
+        return 401;
       case "WEFT_NOT_FOUND":
         return 404;
       case "WEFT_CONFLICT":
@@ -42,31 +45,149 @@ export function statusOf(err: unknown): number {
   return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
 }
 
+/** The status and `{ error }` body of a failed request. */
+export function errorReply(
+  err: unknown,
+  req: FastifyRequest,
+  bodyLimit: number,
+): { status: number; body: ErrorResponse } {
+  if (err instanceof RequestError) {
+    const fields = err.fields.length ? { fields: err.fields } : {};
+    return { status: 400, body: { error: { code: err.code, message: err.message, ...fields } } };
+  }
+  if (err instanceof ValidationError) {
+    const n = err.issues.filter((i) => i.severity === "error").length;
+    const message = `${n} problem${n === 1 ? "" : "s"}: ${err.message}`;
+    return { status: 422, body: { error: { code: err.code, message, issues: err.issues.map(issueView) } } };
+  }
+  if (err instanceof WeftError) {
+    const status = statusOf(err);
+    return { status, body: { error: { code: err.code, message: status === 500 ? "internal error" : err.message } } };
+  }
+  // Fastify's own errors (body parsing, limits) carry FST_ERR_* codes; they become ours.
+  const code = (err as FastifyError).code;
+  const type = req.headers["content-type"];
+  switch (code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return bad(413, "WEFT_TOO_LARGE", `the request body is larger than the limit of ${bodyLimit} bytes`);
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return bad(
+        415,
+        "WEFT_BAD_REQUEST",
+        `unsupported content type ${type ? `"${type}"` : "(none)"}; send a JSON body with Content-Type: application/json`,
+      );
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return bad(400, "WEFT_BAD_REQUEST", "the request body's length does not match its Content-Length header");
+  }
+  const status = statusOf(err);
+  if (status < 500) return bad(status, "WEFT_BAD_REQUEST", err instanceof Error ? err.message : String(err));
+  return bad(500, "WEFT_INTERNAL", "internal error");
+}
+
+function bad(status: number, code: string, message: string): { status: number; body: ErrorResponse } {
+  return { status, body: { error: { code, message } } };
+}
+
+/** Why a JSON body was refused: its syntax error, or the prototype-poisoning keys secure parsing rejects. */
+function jsonProblem(text: string): RequestError {
+  try {
+    JSON.parse(text);
+    return new RequestError(
+      'invalid JSON body: it contains a "__proto__" or "constructor.prototype" key, which is refused (prototype poisoning)',
+    );
+  } catch (err) {
+    return new RequestError(`invalid JSON body: ${(err as Error).message}`);
+  }
+}
+
+function tokenCheck(tokens: readonly string[]) {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  const known = tokens.map(digest);
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers.authorization ?? "";
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const given = m?.[1] ? digest(m[1]) : undefined;
+    if (given && known.some((k) => timingSafeEqual(k, given))) return;
+    const message = given
+      ? "unknown API token"
+      : "this server requires an API token: send `Authorization: Bearer <token>` (one of WEFT_API_TOKENS)";
+    await reply.status(401).send({ error: { code: "WEFT_UNAUTHORIZED", message } });
+  };
+}
+
+/** Launch by `workflow_definition_id` from the store's definitions. */
+function storedDefinitions(store: ServerDeps["store"]): DefinitionResolver {
+  return async (id) => {
+    const def = await store.definitions.get(id);
+    if (!def) return undefined;
+    if (def.format === "ts") {
+      throw new WeftError(
+        "WEFT_SCHEMA",
+        `workflow definition ${id} is a TypeScript workflow; launching one through the API is not available yet (use \`weft run\`)`,
+      );
+    }
+    return { workflow: def.workflow, projectId: def.projectId, system: def.system };
+  };
+}
+
 export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
     logger: deps.logger ?? false,
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     // Prototype-poisoning JSON (`__proto__`, `constructor.prototype`) is refused with a 400.
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
+    // Step run ids (`<run id>:<key>`) are longer than find-my-way's default of 100 characters.
+    routerOptions: { maxParamLength: 600 },
   });
-  app.setErrorHandler((err, _req, reply) => {
-    const status = statusOf(err);
-    const code = err instanceof WeftError ? err.code : ((err as { code?: string }).code ?? "WEFT_INTERNAL");
-    const message = status === 500 ? "internal error" : err instanceof Error ? err.message : String(err);
-    if (status === 500) app.log.error(err);
-    void reply
-      .status(status)
-      .send({
-        error: {
-          code,
-          message,
-          ...(err instanceof WeftError && "issues" in err ? { issues: (err as { issues: unknown }).issues } : {}),
-        },
-      });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(zodSerializerCompiler(deps.validateResponses ?? false));
+
+  // JSON only (no text/plain): an empty body counts as none, so `POST …/pause` needs no `{}`.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    const text = body as string;
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    void json(req, text, (err, value) => {
+      if (err) done(jsonProblem(text), undefined);
+      else done(null, value);
+    });
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = errorReply(err, req, bodyLimit);
+    if (status === 500) {
+      // A bug of ours: the client gets no details, the operator does.
+      if (deps.logger) req.log.error(err);
+      else
+        process.stderr.write(
+          `weft serve: internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`,
+        );
+    }
+    void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: "WEFT_NOT_FOUND", message: `no route ${req.method} ${req.url}` } });
   });
+  if (deps.apiTokens?.length) app.addHook("onRequest", tokenCheck(deps.apiTokens));
+
+  const background = deps.background ?? createBackground({ engine: deps.engine });
+  if (!deps.background) app.addHook("onClose", async () => background.stop());
+  const ctx: RouteContext = {
+    engine: deps.engine,
+    store: deps.store,
+    dataDir: deps.dataDir,
+    background,
+    stepTypes: deps.stepTypes ?? new Map(builtinStepTypes().map((t) => [t.type, t])),
+    resolveDefinition: deps.resolveDefinition ?? storedDefinitions(deps.store),
+  };
+  await app.register(runRoutes, { prefix: "/api", ctx });
+  await app.register(stepRoutes, { prefix: "/api", ctx });
+  await app.register(eventsPlugin, { deps });
   return app;
 }

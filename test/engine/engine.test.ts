@@ -594,3 +594,31 @@ describe("engine: group commit", () => {
     }
   });
 });
+
+describe("engine: close", () => {
+  it("closing while a run is starting settles execute, gives the lease back, and refuses new work", async () => {
+    env = testEnv();
+    const w = wf("name: t\nsteps:\n  - { id: a, command: sleep 5 }\n");
+    const { run } = await env.engine.launch(w);
+    const pending = env.engine.execute(run.id);
+    await env.engine.close();
+    await expect(
+      Promise.race([
+        pending.then(
+          () => "settled",
+          () => "settled",
+        ),
+        new Promise((r) => setTimeout(() => r("hung"), 3000)),
+      ]),
+    ).resolves.toBe("settled");
+    await expect(env.engine.execute(run.id)).rejects.toThrow(/closed/);
+    // Another engine takes the run at once: the lease was released.
+    const other = env.other();
+    const t0 = Date.now();
+    const done = other.execute(run.id);
+    await until(async () => (await env.store.runs.get(run.id))?.lease?.owner.id === other.owner.id, 3000, "takeover");
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await other.cancel(run.id);
+    expect((await done).status).toBe("cancelled");
+  });
+});

@@ -1,0 +1,71 @@
+import type { Command } from "commander";
+import { WeftError } from "../../core/errors.js";
+import { checkBind, DEFAULT_PORT, serve } from "../../server/serve.js";
+import type { GlobalOptions } from "../context.js";
+import { dataDirOf, openEngine, openStore } from "../context.js";
+import { EXIT } from "../drive.js";
+import { stdoutOut } from "../output.js";
+
+interface ServeCommandOptions extends GlobalOptions {
+  host: string;
+  port: string;
+  apiTokens?: string;
+}
+
+function portOf(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new WeftError("WEFT_ARGS", `--port must be 0..65535, not "${text}"`);
+  return n;
+}
+
+function tokensOf(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("start the HTTP API on 127.0.0.1:4280 and drive runs (launched through it, or left without an owner)")
+    .option("--host <host>", "address to bind; anything but loopback needs API tokens", "127.0.0.1")
+    .option("--port <port>", `port to listen on (0: any free port)`, String(DEFAULT_PORT))
+    .option("--api-tokens <tokens>", "comma-separated API tokens clients must send as Bearer (env WEFT_API_TOKENS)")
+    .action(async (_o, cmd: Command) => {
+      const o = cmd.optsWithGlobals<ServeCommandOptions>();
+      const out = stdoutOut();
+      const port = portOf(o.port);
+      const apiTokens = tokensOf(o.apiTokens ?? process.env.WEFT_API_TOKENS);
+      // Refused before the store is opened: nothing starts.
+      checkBind(o.host, apiTokens);
+      const store = openStore(o);
+      const engine = openEngine(o, store);
+      let server: Awaited<ReturnType<typeof serve>>;
+      try {
+        server = await serve({ engine, store, dataDir: dataDirOf(o), host: o.host, port, apiTokens });
+      } catch (err) {
+        await engine.close();
+        await store.close();
+        throw err;
+      }
+      out.line(`weft serve: listening on ${server.url}`);
+      out.err(`data directory: ${dataDirOf(o)}${apiTokens.length ? "; API tokens required" : ""} — Ctrl-C stops`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          // A second signal while shutting down quits at once.
+          process.once("SIGINT", () => process.exit(EXIT.interrupted));
+          process.once("SIGTERM", () => process.exit(EXIT.interrupted));
+          out.err("shutting down: finishing requests, stopping runs (they resume on the next start)");
+          resolve();
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await server.close();
+      await store.close();
+      process.exitCode = EXIT.ok;
+    });
+}

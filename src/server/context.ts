@@ -1,0 +1,64 @@
+/**
+ * What buildApp takes (ServerDeps), what every route plugin receives (`app.register(plugin, { prefix: "/api",
+ * ctx })`), and the envelope. Kept apart from app.ts so that plugins import it without an import cycle.
+ */
+import type { Workflow } from "../core/model.js";
+import type { StepTypeSchemas } from "../definition/index.js";
+import type { Engine } from "../engine/engine.js";
+import type { Store } from "../store/store.js";
+import type { Background } from "./background.js";
+
+/** The dependencies of buildApp (`weft serve` builds them from its flags; tests from a temp data dir). */
+export interface ServerDeps {
+  engine: Engine;
+  store: Store;
+  dataDir: string;
+  /** Origins allowed to open WebSocket connections (besides same-origin and no Origin header). */
+  allowedOrigins?: string[];
+  /** Max request body for JSON routes, bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  logger?: boolean;
+  /**
+   * Drives runs in the background (launch, resume, approve, retry, rewind). Default: one created here,
+   * stopped when the app closes; `weft serve` passes its own, whose sweep also takes over orphaned runs.
+   */
+  background?: Background;
+  /**
+   * API tokens. When set, every request must carry `Authorization: Bearer <one of them>` (401 otherwise).
+   * Interim: any token grants everything; project-scoped tokens come with access control.
+   */
+  apiTokens?: readonly string[];
+  /** Step types inline workflows are validated against. Default: the built-ins. */
+  stepTypes?: StepTypeSchemas;
+  /** Resolves `workflow_definition_id` of a launch. Default: the store's definitions (YAML/JSON ones). */
+  resolveDefinition?: DefinitionResolver;
+  /** Check every response against its documented schema (a mismatch is a 500). Tests turn it on. */
+  validateResponses?: boolean;
+}
+
+export interface RouteContext {
+  engine: Engine;
+  store: Store;
+  /** The data directory: `weft.db` and the run folders (`runs/<id>/logs/<key>/…`). */
+  dataDir: string;
+  /** Drives runs in this process without making the request wait. */
+  background: Background;
+  /** Step types inline workflows are validated against. */
+  stepTypes: StepTypeSchemas;
+  /** `workflow_definition_id` of a launch → its workflow and project; undefined for an unknown id. */
+  resolveDefinition: DefinitionResolver;
+}
+
+/** A stored definition as a launch needs it; `system` ones (built-in templates) may be launched in any project. */
+export type DefinitionResolver = (
+  id: string,
+) => Promise<{ workflow: Workflow; projectId: string; system: boolean } | undefined>;
+
+export interface RoutePluginOptions {
+  ctx: RouteContext;
+}
+
+/** The `{ "data": … }` envelope of every successful response (seed 002). */
+export function data<T>(value: T): { data: T } {
+  return { data: value };
+}

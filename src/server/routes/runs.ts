@@ -1,0 +1,204 @@
+/**
+ * Workflow runs ("executions", seed 002): launch, list, detail, pause/resume/cancel, and beyond seed 002:
+ * approve/reject a step, retry a step, checkpoints, rewind.
+ *
+ * Concurrency: every command is one optimistic transaction in the engine (reload and re-apply when the run
+ * changed meanwhile), so of two racing commands that exclude each other exactly one wins; the other sees
+ * the new state and answers 409. Pause of a paused run and resume of a running run are no-ops (200).
+ */
+import type { FastifyPluginAsync, RawServerDefault } from "fastify";
+import { z } from "zod";
+import { ValidationError, WeftError } from "../../core/errors.js";
+import type { JsonObject } from "../../core/json.js";
+import type { RunRecord, Workflow } from "../../core/model.js";
+import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
+import { parseWorkflow, type StepTypeSchemas } from "../../definition/index.js";
+import { data, type RoutePluginOptions } from "../context.js";
+import {
+  byBody,
+  checkpointSchema,
+  checkpointsQuery,
+  controlResultSchema,
+  decisionBody,
+  emptyBody,
+  envelope,
+  type inlineWorkflowSchema,
+  launchBody,
+  listRunsQuery,
+  rewindBody,
+  runDetailSchema,
+  runListItemSchema,
+  runParams,
+  runSchema,
+  runStepParams,
+} from "../schemas.js";
+import type { ZodTypeProvider } from "../validation.js";
+import { checkpointView, controlView, runDetailView, runListItemView, runView, stepKeyOf } from "../views.js";
+
+/** An inline workflow's text → the workflow, or a ValidationError (422) with every error's line and column. */
+export function parseInlineWorkflow(w: z.infer<typeof inlineWorkflowSchema>, stepTypes: StepTypeSchemas): Workflow {
+  const json = w.format === "json" || (w.format === undefined && w.source.trimStart().startsWith("{"));
+  const file = w.file ?? (json ? "workflow.json" : "workflow.yaml");
+  const { workflow, issues } = parseWorkflow(w.source, { file, format: json ? "json" : "yaml", stepTypes });
+  const errors = issues.filter((i) => i.severity === "error");
+  if (!workflow || errors.length) throw new ValidationError(errors);
+  return workflow;
+}
+
+export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault, ZodTypeProvider> = async (
+  app,
+  { ctx },
+) => {
+  const { engine, store, background } = ctx;
+
+  const mustGet = async (id: string): Promise<RunRecord> => {
+    const run = await engine.getRun(id);
+    if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${id}`);
+    return run;
+  };
+  const detail = async (run: RunRecord) => runDetailView(run, await store.steps.list(run.id));
+
+  /** After a command that lets the run go on: drive it here unless a live process already does. */
+  const carryOn = (run: RunRecord) => {
+    if (TERMINAL_RUN_STATUSES.has(run.status) || run.status === "paused" || engine.ownedElsewhere(run)) return;
+    background.drive(run.id);
+  };
+
+  /** The workflow of a launch, its project, and the definition it comes from (null for an inline workflow). */
+  const workflowOf = async (
+    body: z.infer<typeof launchBody>,
+  ): Promise<{ workflow: Workflow; projectId: string | undefined; definitionId: string | undefined }> => {
+    if (body.workflow) {
+      return {
+        workflow: parseInlineWorkflow(body.workflow, ctx.stepTypes),
+        projectId: body.project_id,
+        definitionId: undefined,
+      };
+    }
+    const id = body.workflow_definition_id as string;
+    const def = await ctx.resolveDefinition(id);
+    // A project's definitions are launched in that project; built-in (system) ones in any.
+    if (!def || (body.project_id !== undefined && !def.system && def.projectId !== body.project_id)) {
+      const where = body.project_id === undefined ? "" : ` in project ${body.project_id}`;
+      throw new WeftError("WEFT_NOT_FOUND", `no workflow definition has id ${id}${where}`);
+    }
+    return {
+      workflow: def.workflow,
+      projectId: body.project_id ?? (def.system ? undefined : def.projectId),
+      definitionId: id,
+    };
+  };
+
+  app.post(
+    "/workflow-executions",
+    { schema: { body: launchBody, response: { 200: envelope(runSchema), 201: envelope(runSchema) } } },
+    async (req, reply) => {
+      const body = req.body;
+      const { workflow, projectId, definitionId } = await workflowOf(body);
+      const { run, created } = await engine.launch(workflow, {
+        args: (body.args ?? {}) as JsonObject,
+        name: body.name,
+        projectId,
+        definitionId,
+        priority: body.priority,
+        triggeredBy: body.triggered_by ?? "api",
+        idempotencyKey: body.idempotency_key,
+      });
+      // A repeated idempotency key answers the existing run with 200; the sweep drives it if nobody does.
+      if (created) background.drive(run.id);
+      void reply.status(created ? 201 : 200);
+      return data(runView(run, await store.steps.list(run.id)));
+    },
+  );
+
+  app.get(
+    "/workflow-executions",
+    { schema: { querystring: listRunsQuery, response: { 200: envelope(z.array(runListItemSchema)) } } },
+    async (req) => {
+      const q = req.query;
+      const runs = await store.runs.list({
+        projectId: q.project_id,
+        definitionId: q.workflow_definition_id,
+        status: q.status,
+        limit: q.offset + q.limit,
+      });
+      const page = runs.slice(q.offset);
+      return data(await Promise.all(page.map(async (r) => runListItemView(r, await store.steps.list(r.id)))));
+    },
+  );
+
+  app.get(
+    "/workflow-executions/:id",
+    { schema: { params: runParams, response: { 200: envelope(runDetailSchema) } } },
+    async (req) => data(await detail(await mustGet(req.params.id))),
+  );
+
+  const control = { params: runParams, response: { 200: envelope(controlResultSchema) } };
+
+  app.post("/workflow-executions/:id/pause", { schema: { ...control, body: emptyBody } }, async (req) =>
+    data(controlView(await engine.pause(req.params.id))),
+  );
+
+  app.post("/workflow-executions/:id/resume", { schema: { ...control, body: emptyBody } }, async (req) => {
+    const run = await engine.resume(req.params.id);
+    carryOn(run);
+    return data(controlView(run));
+  });
+
+  app.post("/workflow-executions/:id/cancel", { schema: { ...control, body: byBody } }, async (req) =>
+    data(controlView(await engine.cancel(req.params.id, req.body?.by ?? "api"))),
+  );
+
+  for (const verb of ["approve", "reject"] as const) {
+    app.post(
+      `/workflow-executions/:id/steps/:step/${verb}`,
+      { schema: { params: runStepParams, body: decisionBody, response: { 200: envelope(runDetailSchema) } } },
+      async (req) => {
+        const { id, step } = req.params;
+        const run = await engine[verb](id, stepKeyOf(id, step), {
+          by: req.body?.by ?? "api",
+          comment: req.body?.comment,
+        });
+        carryOn(run);
+        return data(await detail(run));
+      },
+    );
+  }
+
+  app.post(
+    "/workflow-executions/:id/steps/:step/retry",
+    { schema: { params: runStepParams, body: byBody, response: { 200: envelope(runDetailSchema) } } },
+    async (req) => {
+      const { id, step } = req.params;
+      const run = await engine.retryStep(id, stepKeyOf(id, step), req.body?.by ?? "api");
+      carryOn(run);
+      return data(await detail(run));
+    },
+  );
+
+  app.get(
+    "/workflow-executions/:id/checkpoints",
+    {
+      schema: {
+        params: runParams,
+        querystring: checkpointsQuery,
+        response: { 200: envelope(z.array(checkpointSchema)) },
+      },
+    },
+    async (req) => {
+      await mustGet(req.params.id);
+      return data((await store.checkpoints.list(req.params.id, req.query.limit)).map(checkpointView));
+    },
+  );
+
+  app.post(
+    "/workflow-executions/:id/rewind",
+    { schema: { params: runParams, body: rewindBody, response: { 201: envelope(runSchema) } } },
+    async (req, reply) => {
+      const run = await engine.rewind(req.params.id, req.body.checkpoint, { triggeredBy: req.body.triggered_by });
+      background.drive(run.id);
+      void reply.status(201);
+      return data(runView(run, await store.steps.list(run.id)));
+    },
+  );
+};

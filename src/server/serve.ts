@@ -1,0 +1,91 @@
+/**
+ * serve(): the API listening, plus the background loop that gives runs an owner — what `weft serve` runs.
+ * Split from buildApp so tests can build the app without a socket, and start a real one when they need it.
+ *
+ * Access: with no API tokens the server only binds to loopback (127.0.0.0/8, ::1, localhost); any other
+ * host is refused before anything starts, since the API runs scripts on this machine.
+ */
+
+import type { AddressInfo } from "node:net";
+import { isIP } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { WeftError } from "../core/errors.js";
+import { buildApp, type ServerDeps } from "./app.js";
+import { createBackground } from "./background.js";
+
+export interface ServeOptions extends Omit<ServerDeps, "background"> {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 4280; 0 picks a free port. */
+  port?: number;
+  /** How often runs that need an owner are looked for, ms. Default 1000. */
+  sweepMs?: number;
+  /** Unexpected failures of background executions. Default: stderr. */
+  warn?: (message: string) => void;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  /** `http://host:port`, the port resolved when 0 was asked. */
+  url: string;
+  /** Stops taking runs, closes the server (in-flight requests finish, log streams end), then the engine. The store stays open. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 4280;
+
+/** True for hosts only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost" || h === "::1") return true;
+  if (isIP(h) === 4) return h.startsWith("127.");
+  return h.startsWith("::ffff:127.");
+}
+
+/** Throws (before anything starts) when `host` is not loopback and no API token is configured. */
+export function checkBind(host: string, apiTokens: readonly string[] | undefined): void {
+  if (isLoopback(host) || (apiTokens?.length ?? 0) > 0) return;
+  throw new WeftError(
+    "WEFT_UNAUTHORIZED",
+    `refusing to listen on ${host} without API tokens: anyone who can reach it could run commands on this machine. ` +
+      "Set WEFT_API_TOKENS (comma-separated tokens) or --api-tokens, or bind to 127.0.0.1 (the default)",
+  );
+}
+
+export async function serve(opts: ServeOptions): Promise<Server> {
+  const host = opts.host ?? "127.0.0.1";
+  checkBind(host, opts.apiTokens);
+  const background = createBackground({ engine: opts.engine, warn: opts.warn });
+  const app = await buildApp({ ...opts, background });
+  try {
+    await app.listen({ host, port: opts.port ?? DEFAULT_PORT });
+  } catch (err) {
+    background.stop();
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${host}:${opts.port ?? DEFAULT_PORT}`;
+    if (code === "EADDRINUSE")
+      throw new WeftError("WEFT_CONFLICT", `${where} is in use; pick another port with --port`);
+    if (code === "EACCES") throw new WeftError("WEFT_ARGS", `not allowed to listen on ${where}; use a port above 1023`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      throw new WeftError("WEFT_ARGS", `cannot listen on ${host}: no such address on this machine`);
+    throw err;
+  }
+  // Runs launched by other processes that nobody drives, and runs left by a crashed process, get an owner.
+  background.start(opts.sweepMs ?? 1000);
+  const addr = app.server.address() as AddressInfo;
+  const shown = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url: `http://${shown}:${addr.port}`,
+    close() {
+      closing ??= (async () => {
+        background.stop();
+        await app.close();
+        await background.shutdown();
+      })();
+      return closing;
+    },
+  };
+}
