@@ -251,7 +251,8 @@ export function createEngine(opts: EngineOptions): Engine {
       core.detach(driver);
       throw err;
     });
-    if (started && closed) await driver.stop(); // closed while it was starting
+    if (started && closed)
+      await driver.stop(); // closed while it was starting
     else if (started) ensurePoller();
     else {
       core.detach(driver);
