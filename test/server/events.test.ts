@@ -18,6 +18,7 @@ import type { Engine } from "../../src/engine/engine.js";
 import { buildApp, type ServerDeps } from "../../src/server/app.js";
 import {
   CLOSE_SLOW_CONSUMER,
+  EventFeed,
   type EventsPluginOptions,
   eventsPlugin,
   Sequencer,
@@ -218,10 +219,13 @@ async function server(deps: Partial<ServerDeps> = {}, before?: (env: TestEnv) =>
 }
 
 /** Only the events plugin, with options buildApp does not pass (timers, limits). */
-async function bare(opts: Omit<EventsPluginOptions, "deps">): Promise<Server> {
+async function bare(
+  opts: Omit<EventsPluginOptions, "deps"> | ((env: TestEnv) => Omit<EventsPluginOptions, "deps">),
+): Promise<Server> {
   const env = testEnv();
   const app = Fastify();
-  await app.register(eventsPlugin, { deps: { engine: env.engine, store: env.store }, ...opts });
+  const o = typeof opts === "function" ? opts(env) : opts;
+  await app.register(eventsPlugin, { deps: { engine: env.engine, store: env.store }, ...o });
   return listening(env, app);
 }
 
@@ -562,6 +566,35 @@ describe("WebSocket /api/ws", () => {
       const log = await stored(s.env, id);
       expect(got.get(id), `run ${id}`).toEqual(log.map((e) => e.seq));
     }
+  });
+
+  it("delivers what routes publish to the feed at once, even for a finished run it no longer tracks", async () => {
+    let feed: EventFeed | undefined;
+    const s = await bare((env) => {
+      feed = new EventFeed({ store: env.store, engine: env.engine, pollMs: 20, retainMs: 0, newRunWindowMs: 0 });
+      return { feed };
+    });
+    const runId = await s.run();
+    await until(() => feed?.tracked === 0, 5_000, "the finished run dropped by the feed");
+    const c = await s.ws("?project_id=default");
+    const { event } = await s.env.store.comments.create({
+      id: "c1",
+      runId,
+      stepKey: null,
+      text: "late",
+      commentType: "user",
+      createdBy: null,
+      now: Date.now(),
+    });
+    feed?.publish(event);
+    await c.waitFor(() => c.events(runId).length === 1, "the comment");
+    expect(c.events(runId)[0]).toMatchObject({
+      type: "workflow.comment.created",
+      seq: event.seq,
+      data: { execution_id: runId, comment_id: "c1", text: "late", project_id: "default" },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.events(runId).length).toBe(1);
   });
 
   it("checks Origin before the upgrade: none, same-origin and allowed origins pass; others get 403", async () => {

@@ -17,7 +17,9 @@
  *
  * Tracked runs: unfinished runs, runs with events in the last `retainMs` (default 2 min), and runs pinned by
  * a subscriber that asked for them by id. A finished run nobody asks for is dropped after `retainMs`; should it
- * come back, the sweep or its next event picks it up again.
+ * come back, the sweep or its next event picks it up again. Events this process writes outside the engine
+ * (comments, artifacts through the store) are best handed over with `publish(event)`: at once, tracked or not;
+ * otherwise the poll finds those of tracked runs.
  *
  * The feed delivers only what happens after it started (or, for a run it starts tracking later, after that
  * moment); history is read by each subscriber itself from the store, from the cursor it resumes from.
@@ -41,6 +43,11 @@ export interface FeedOptions {
   sweepMs?: number;
   /** How long a finished run stays tracked after its last event, ms. Default 120,000. */
   retainMs?: number;
+  /**
+   * A run not seen before is new (its events are delivered from its first) when created less than this long
+   * ago, ms; a run is never dropped before it is that old. Default 60,000.
+   */
+  newRunWindowMs?: number;
   now?: () => number;
   warn?: (message: string) => void;
 }
@@ -52,6 +59,7 @@ export interface FeedRun {
 
 interface Entry {
   projectId: string;
+  createdAt: number;
   status: RunStatus;
   version: number;
   lastActive: number;
@@ -62,9 +70,8 @@ interface Entry {
 }
 
 const UNFINISHED: RunStatus[] = ["pending", "running", "waiting", "paused"];
-/** A run created this long before the feed started, or before now, and not seen yet, is not new. */
+/** A run created this long before the feed started, and not seen at its start, is new. */
 const NEW_RUN_SLACK_MS = 5_000;
-const NEW_RUN_WINDOW_MS = 60_000;
 const MAX_DISCOVER = 4096;
 
 export class EventFeed {
@@ -76,6 +83,7 @@ export class EventFeed {
   private readonly pollMs: number;
   private readonly sweepMs: number;
   private readonly retainMs: number;
+  private readonly newRunWindowMs: number;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private polling = false;
@@ -91,6 +99,7 @@ export class EventFeed {
     this.pollMs = opts.pollMs ?? 100;
     this.sweepMs = opts.sweepMs ?? 5_000;
     this.retainMs = opts.retainMs ?? 120_000;
+    this.newRunWindowMs = opts.newRunWindowMs ?? 60_000;
     this.seq = new Sequencer({
       read: (runId, after, limit) => this.store.events.list(runId, after, limit),
       deliver: (e) => this.deliver(e),
@@ -200,8 +209,17 @@ export class EventFeed {
     }
   }
 
+  /**
+   * Delivers an event this process committed outside the engine (a comment or an artifact written through
+   * the store by a route): at once, and even for a run the feed no longer tracks (finished long ago), which
+   * the poller would not look at.
+   */
+  publish(e: EventRecord): void {
+    this.onLive(e);
+  }
+
   private onLive(e: EventRecord): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     const entry = this.runs.get(e.runId);
     if (entry) {
       this.seq.offer(e);
@@ -245,6 +263,7 @@ export class EventFeed {
     this.seq.pending(runId);
     const entry: Entry = {
       projectId: record?.projectId ?? "",
+      createdAt: record?.createdAt ?? this.now(),
       status: record?.status ?? "pending",
       version: record?.version ?? -1,
       lastActive: this.now(),
@@ -261,6 +280,7 @@ export class EventFeed {
           return false;
         }
         entry.projectId = run.projectId;
+        entry.createdAt = run.createdAt;
         entry.status = run.status;
         entry.version = run.version;
         const h = await head(run);
@@ -283,7 +303,7 @@ export class EventFeed {
   }
 
   private newRunFloor(now: number): number {
-    return Math.max(this.startedAt - NEW_RUN_SLACK_MS, now - NEW_RUN_WINDOW_MS);
+    return Math.max(this.startedAt - NEW_RUN_SLACK_MS, now - this.newRunWindowMs);
   }
 
   /** Runs created since the last poll: newest first, widening the page while every listed run is new. */
@@ -311,9 +331,12 @@ export class EventFeed {
   }
 
   private evict(now: number): void {
+    // Never a run discovery would take for a new one (and deliver again from its first event).
+    const floor = this.newRunFloor(now);
     for (const [id, entry] of this.runs) {
       if (
         entry.initialised &&
+        entry.createdAt < floor &&
         entry.pins === 0 &&
         TERMINAL_RUN_STATUSES.has(entry.status) &&
         now - entry.lastActive > this.retainMs &&

@@ -33,6 +33,11 @@ export interface EventsDeps {
 
 export interface EventsPluginOptions {
   deps: EventsDeps;
+  /**
+   * The feed, when the app made it (so that routes writing comments or artifacts through the store can
+   * `feed.publish(event)` at once); else the plugin makes one. Either way the plugin starts and stops it.
+   */
+  feed?: EventFeed;
   /** How often the store is read for other processes' events, ms. Default 100. */
   pollMs?: number;
   /** WebSocket ping interval, ms; a client that misses two is dropped. Default 30,000. */
@@ -50,12 +55,14 @@ export interface EventsPluginOptions {
 
 export const eventsPlugin: FastifyPluginAsync<EventsPluginOptions> = async (app, opts) => {
   const { deps } = opts;
-  const feed = new EventFeed({
-    store: deps.store,
-    engine: deps.engine,
-    pollMs: opts.pollMs ?? 100,
-    warn: (m) => app.log.warn(m),
-  });
+  const feed =
+    opts.feed ??
+    new EventFeed({
+      store: deps.store,
+      engine: deps.engine,
+      pollMs: opts.pollMs ?? 100,
+      warn: (m) => app.log.warn(m),
+    });
   const access = opts.access ?? (() => seeAll);
   const maxBufferedBytes = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
 
