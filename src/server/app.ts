@@ -13,7 +13,10 @@ import { ValidationError, WeftError } from "../core/errors.js";
 import { builtinStepTypes } from "../steps/builtin.js";
 import { createBackground } from "./background.js";
 import type { DefinitionResolver, RouteContext, ServerDeps } from "./context.js";
-import { eventsPlugin } from "./events/index.js";
+import { EventFeed, eventsPlugin } from "./events/index.js";
+import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
+import { commentRoutes } from "./routes/comments.js";
+import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepRoutes } from "./routes/steps.js";
 import type { ErrorResponse } from "./schemas.js";
@@ -41,6 +44,9 @@ export function statusOf(err: unknown): number {
         return err.code === "WEFT_INTERNAL" ? 500 : 422;
     }
   }
+  // The store's ConflictError/FencedError carry a code but are not WeftErrors.
+  const code = (err as { code?: unknown }).code;
+  if (code === "WEFT_CONFLICT" || code === "WEFT_FENCED") return 409;
   const status = (err as { statusCode?: unknown }).statusCode;
   return typeof status === "number" && status >= 400 && status < 600 ? status : 500;
 }
@@ -138,6 +144,8 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     // Prototype-poisoning JSON (`__proto__`, `constructor.prototype`) is refused with a 400.
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
+    // close() also ends keep-alive connections (a client idling after a download must not hold shutdown).
+    forceCloseConnections: true,
     // Step run ids (`<run id>:<key>`) are longer than find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 600 },
   });
@@ -178,7 +186,15 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
 
   const background = deps.background ?? createBackground({ engine: deps.engine });
   if (!deps.background) app.addHook("onClose", async () => background.stop());
+  // One event feed for the WebSocket/SSE clients and the routes that write events through the store.
+  const feed = new EventFeed({
+    store: deps.store,
+    engine: deps.engine,
+    pollMs: 100,
+    warn: (m) => app.log.warn(m),
+  });
   const ctx: RouteContext = {
+    feed,
     engine: deps.engine,
     store: deps.store,
     dataDir: deps.dataDir,
@@ -188,6 +204,9 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   };
   await app.register(runRoutes, { prefix: "/api", ctx });
   await app.register(stepRoutes, { prefix: "/api", ctx });
-  await app.register(eventsPlugin, { deps });
+  await app.register(artifactRoutes, { prefix: "/api", ctx, maxUploadBytes: uploadLimitOf(deps) });
+  await app.register(definitionRoutes, { prefix: "/api", ctx });
+  await app.register(commentRoutes, { prefix: "/api", ctx });
+  await app.register(eventsPlugin, { deps, feed });
   return app;
 }

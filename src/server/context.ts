@@ -1,3 +1,4 @@
+import type { EventRecord } from "../core/events.js";
 /**
  * What buildApp takes (ServerDeps), what every route plugin receives (`app.register(plugin, { prefix: "/api",
  * ctx })`), and the envelope. Kept apart from app.ts so that plugins import it without an import cycle.
@@ -47,6 +48,8 @@ export interface RouteContext {
   stepTypes: StepTypeSchemas;
   /** `workflow_definition_id` of a launch → its workflow and project; undefined for an unknown id. */
   resolveDefinition: DefinitionResolver;
+  /** Pushes events that routes wrote through the store (comments, artifacts) to live clients at once. */
+  feed?: { publish(event: EventRecord): void } | undefined;
 }
 
 /** A stored definition as a launch needs it; `system` ones (built-in templates) may be launched in any project. */

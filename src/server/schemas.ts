@@ -263,3 +263,199 @@ export type ErrorResponse = z.infer<typeof errorResponse>;
 
 /** `{ data: … }`, seed 002's envelope of every successful response. */
 export const envelope = <T extends z.ZodType>(schema: T) => z.object({ data: schema });
+
+// ── workflow definitions (templates) ──────────────────────────────────────────────────────────────────────
+
+export const definitionParams = z.strictObject({ id: idString });
+
+const sourceText = z
+  .string()
+  .min(1, "must not be empty")
+  .max(2 * 1024 * 1024, "is longer than 2 MiB");
+const tagList = z.array(label(100)).max(50, "has more than 50 tags");
+
+export const listDefinitionsQuery = z.strictObject({
+  /** A project's definitions, plus the built-in (system) templates. Absent: every definition. */
+  project_id: idString.optional(),
+  /** Exact category. */
+  category: label(200).optional(),
+  /** Case-insensitive substring of the name, the description or a tag. */
+  search: z.string().max(200, "is longer than 200 characters").optional(),
+  /** `usage` (most runs first), `newest`, `name`. */
+  sort: z.enum(["usage", "newest", "name"]).default("usage"),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+
+export const createDefinitionBody = z.strictObject({
+  /** The workflow's YAML or JSON text; its `name` names the definition. */
+  source: sourceText,
+  /** Default: JSON when the text starts with `{`, else YAML. */
+  format: z.enum(["yaml", "json"]).optional(),
+  project_id: idString.optional(),
+  /** Default: the workflow's `category`. */
+  category: label(200).nullable().optional(),
+  /** Default: the workflow's `tags`. */
+  tags: tagList.optional(),
+});
+
+export const updateDefinitionBody = z.strictObject({
+  source: sourceText,
+  format: z.enum(["yaml", "json"]).optional(),
+  /** The `version` the change was made from: another change since then answers 409. */
+  version: z.number().int().min(1).optional(),
+  category: label(200).nullable().optional(),
+  tags: tagList.optional(),
+});
+
+export const cloneDefinitionBody = z
+  .strictObject({
+    /** Default: `<name> (copy)` (then `(copy 2)`, … while taken). */
+    name: label(200).optional(),
+    /** Default: the original's project (`default` for a system template). */
+    project_id: idString.optional(),
+  })
+  .optional();
+
+export const validateDefinitionBody = z.strictObject({
+  source: sourceText,
+  format: z.enum(["yaml", "json"]).optional(),
+});
+
+export const definitionSummarySchema = z.object({
+  id: z.string(),
+  project_id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  category: z.string().nullable(),
+  tags: z.array(z.string()),
+  /** `yaml`, `json` or `ts` (seed 002's `type`). */
+  format: z.enum(["yaml", "json", "ts"]),
+  /** A built-in template: cannot be changed or deleted, only cloned. */
+  system: z.boolean(),
+  /** +1 on every update: send it back with `PUT` to refuse a lost update. */
+  version: z.number().int(),
+  workflow_hash: z.string(),
+  phases: z.array(z.string()),
+  step_count: z.number().int(),
+  times_used: z.number().int(),
+  average_duration_ms: z.number().nullable(),
+  success_rate: z.number().nullable(),
+  last_used_at: nullableTime,
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+
+export const definitionDetailSchema = definitionSummarySchema.extend({
+  source: z.string(),
+  args_schema: z.record(z.string(), z.unknown()).nullable(),
+  steps: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      type: z.string(),
+      phase: z.string().nullable(),
+      needs: z.array(z.string()),
+      if: z.string().nullable(),
+      foreach: z.string().nullable(),
+      optional: z.boolean(),
+    }),
+  ),
+  /** One per dependency: `to` runs after `from` ends `on` success, failure or always. */
+  edges: z.array(z.object({ from: z.string(), to: z.string(), on: z.enum(["success", "failure", "always"]) })),
+});
+export type DefinitionDetail = z.infer<typeof definitionDetailSchema>;
+
+export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+
+export const validationResultSchema = z.object({
+  valid: z.boolean(),
+  /** Errors and warnings, in file order. */
+  issues: z.array(issueSchema),
+});
+
+// ── comments ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export const createCommentBody = z.strictObject({
+  text: z.string().min(1, "must not be empty").max(10_000, "is longer than 10000 characters"),
+  /** A step run id of the run (`<run id>:<key>`, as in `steps[].id`) or a step key (`build`, `draft[2]`). */
+  step_id: label(500).nullable().optional(),
+  comment_type: z.enum(["user", "system", "agent"]).default("user"),
+  created_by: label(200).optional(),
+});
+
+export const listCommentsQuery = z.strictObject({
+  /** Only this step's comments: a step run id or a step key. */
+  step_id: label(500).optional(),
+});
+
+export const commentSchema = z.object({
+  id: z.string(),
+  workflow_run_id: z.string(),
+  /** The step run's id (`<run id>:<key>`), null for a run-level comment. */
+  workflow_run_step_id: z.string().nullable(),
+  /** The step run's key, null for a run-level comment. */
+  step_key: z.string().nullable(),
+  text: z.string(),
+  comment_type: z.enum(["user", "system", "agent"]),
+  created_by: z.string().nullable(),
+  creator: z.null(),
+  created_at: isoTime,
+  updated_at: isoTime,
+  /** The artifacts attached to it. */
+  artifacts: z.array(z.unknown()),
+});
+export type CommentJson = z.infer<typeof commentSchema>;
+
+// ── artifacts (seed 002's WorkflowArtifact) and document attachments (seed 000) ──────────────────────────
+
+export const ARTIFACT_TYPES = ["image", "video", "document", "code", "other"] as const;
+
+export const artifactParams = z.strictObject({ id: idString });
+export const attachmentParams = z.strictObject({ id: idString, imageId: idString });
+
+/** The text fields of an upload's multipart form (the file is the `file` part). */
+export const uploadFields = z.strictObject({
+  /** A step key of the run (`build`, `draft[2]`) or its step run id (`<run id>:build`). Default: the run itself. */
+  step_id: label(300).optional(),
+  /** Display name. Default: the uploaded file's name. */
+  name: label(1000).optional(),
+  /** Default: guessed from the MIME type, then the name's extension. */
+  file_type: z.enum(ARTIFACT_TYPES).optional(),
+});
+
+export const attachCommentBody = z.strictObject({ comment_id: idString });
+
+export const attachImagesBody = z.strictObject({
+  image_ids: z.array(idString).min(1, "must name at least one image").max(20, "at most 20 images"),
+});
+
+export const artifactSchema = z.object({
+  id: z.string(),
+  workflow_run_id: z.string(),
+  /** The step run's id (`<run id>:<key>`), or null for a run-level artifact. */
+  workflow_run_step_id: z.string().nullable(),
+  workflow_comment_id: z.string().nullable(),
+  /** The name given at upload (display only; downloads use it in Content-Disposition). */
+  name: z.string(),
+  /** Where the bytes are, relative to the data directory (server-generated; never the name). */
+  file_path: z.string(),
+  file_type: z.enum(ARTIFACT_TYPES),
+  mime_type: z.string(),
+  size_bytes: z.number().int(),
+  sha256: z.string(),
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+export type ArtifactJson = z.infer<typeof artifactSchema>;
+
+export const attachmentSchema = z.object({
+  document_id: z.string(),
+  image_id: z.string(),
+  is_primary: z.boolean(),
+  attachment_order: z.number().int(),
+  created_at: isoTime,
+  /** The image artifact; null only if it vanished between two reads. */
+  image: artifactSchema.nullable(),
+});
+export type AttachmentJson = z.infer<typeof attachmentSchema>;

@@ -7,10 +7,16 @@ import type { Issue } from "../core/errors.js";
 import { WeftError } from "../core/errors.js";
 import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord } from "../core/model.js";
 import { isJournalValue, TERMINAL_STEP_STATUSES } from "../core/model.js";
+import type { ArtifactRecord, AttachmentRecord, CommentRecord, DefinitionRecord, Store } from "../store/store.js";
 import type {
+  ArtifactJson,
+  AttachmentJson,
   attemptSchema,
+  CommentJson,
   checkpointSchema,
   controlResultSchema,
+  DefinitionDetail,
+  definitionSummarySchema,
   issueSchema,
   RunDetail,
   RunJson,
@@ -150,18 +156,30 @@ export function stepView(run: RunRecord, s: StepRunRecord): StepSummary {
 }
 
 /** A list item: the run, its steps, its workflow, and counts of what hangs off it. */
-export function runListItemView(run: RunRecord, steps: readonly StepRunRecord[]) {
+export function runListItemView(
+  run: RunRecord,
+  steps: readonly StepRunRecord[],
+  counts: { comments: number; artifacts: number } = { comments: 0, artifacts: 0 },
+) {
   return {
     ...runView(run, steps),
     steps: steps.filter((s) => !isJournalValue(s.key)).map((s) => stepView(run, s)),
     workflow_definition: workflowView(run),
-    // Comments and artifacts are stored by a later release; counted here once they are.
-    _count: { comments: 0, artifacts: 0 },
+    _count: counts,
   };
 }
 
-export function runDetailView(run: RunRecord, steps: readonly StepRunRecord[]): RunDetail {
-  return { ...runListItemView(run, steps), comments: [] };
+/** The run with its steps and its comments (oldest first; `commentsOf`). */
+export function runDetailView(
+  run: RunRecord,
+  steps: readonly StepRunRecord[],
+  comments: readonly CommentJson[] = [],
+  counts?: { comments: number; artifacts: number },
+): RunDetail {
+  return {
+    ...runListItemView(run, steps, counts ?? { comments: comments.length, artifacts: 0 }),
+    comments: [...comments],
+  };
 }
 
 export function controlView(run: RunRecord): z.infer<typeof controlResultSchema> {
@@ -221,5 +239,114 @@ export function issueView(i: Issue): z.infer<typeof issueSchema> {
     file: i.location.file,
     line: i.location.line,
     column: i.location.column,
+  };
+}
+
+// ── workflow definitions ──────────────────────────────────────────────────────────────────────────────────
+
+export function definitionSummaryView(d: DefinitionRecord): z.infer<typeof definitionSummarySchema> {
+  return {
+    id: d.id,
+    project_id: d.projectId,
+    name: d.name,
+    description: d.description,
+    category: d.category,
+    tags: d.tags,
+    format: d.format,
+    system: d.system,
+    version: d.version,
+    workflow_hash: d.workflowHash,
+    phases: d.workflow.phases,
+    step_count: d.workflow.steps.length,
+    times_used: d.timesUsed,
+    average_duration_ms: d.averageDurationMs,
+    success_rate: d.successRate,
+    last_used_at: iso(d.lastUsedAt),
+    created_at: isoNow(d.createdAt),
+    updated_at: isoNow(d.updatedAt),
+  };
+}
+
+export function definitionDetailView(d: DefinitionRecord): DefinitionDetail {
+  const w = d.workflow;
+  return {
+    ...definitionSummaryView(d),
+    source: d.source,
+    args_schema: w.argsSchema ?? null,
+    steps: w.steps.map((s) => ({
+      id: s.id,
+      name: s.name,
+      type: s.type,
+      phase: s.phase ?? null,
+      needs: s.needs.map((n) => n.step),
+      if: s.if ?? null,
+      foreach: s.foreach ?? null,
+      optional: s.optional,
+    })),
+    edges: w.steps.flatMap((s) => s.needs.map((n) => ({ from: n.step, to: s.id, on: n.on }))),
+  };
+}
+
+// ── comments ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export function commentView(c: CommentRecord, artifacts: readonly ArtifactRecord[] = []): CommentJson {
+  return {
+    id: c.id,
+    workflow_run_id: c.runId,
+    workflow_run_step_id: c.stepKey === null ? null : stepRunId(c.runId, c.stepKey),
+    step_key: c.stepKey,
+    text: c.text,
+    comment_type: c.commentType,
+    created_by: c.createdBy,
+    creator: null,
+    created_at: isoNow(c.createdAt),
+    updated_at: isoNow(c.updatedAt),
+    // The artifact routes' shape (artifactView), so that a client reads one artifact format.
+    artifacts: artifacts.filter((a) => a.commentId === c.id).map(artifactView),
+  };
+}
+
+/** A run's comments (oldest first) with their attached artifacts, from the store. */
+export async function commentsOf(store: Store, runId: string, stepKey?: string): Promise<CommentJson[]> {
+  const [comments, artifacts] = await Promise.all([
+    store.comments.list(runId, { stepKey }),
+    store.artifacts.list(runId),
+  ]);
+  return comments.map((c) => commentView(c, artifacts));
+}
+
+/** `_count` of a run: its comments and artifacts. */
+export async function countsOf(store: Store, runId: string): Promise<{ comments: number; artifacts: number }> {
+  const [comments, artifacts] = await Promise.all([store.comments.list(runId), store.artifacts.list(runId)]);
+  return { comments: comments.length, artifacts: artifacts.length };
+}
+
+// ── artifacts ─────────────────────────────────────────────────────────────────────────────────────────────
+
+export function artifactView(a: ArtifactRecord): ArtifactJson {
+  return {
+    id: a.id,
+    workflow_run_id: a.runId,
+    workflow_run_step_id: a.stepKey === null ? null : stepRunId(a.runId, a.stepKey),
+    workflow_comment_id: a.commentId,
+    name: a.name,
+    file_path: a.storageKey,
+    file_type: a.fileType,
+    mime_type: a.mimeType,
+    size_bytes: a.sizeBytes,
+    sha256: a.sha256,
+    created_at: isoNow(a.createdAt),
+    updated_at: isoNow(a.updatedAt),
+  };
+}
+
+export function attachmentView(x: AttachmentRecord, image: ArtifactRecord | undefined): AttachmentJson {
+  return {
+    document_id: x.documentId,
+    image_id: x.imageId,
+    is_primary: x.primary,
+    attachment_order: x.position,
+    created_at: isoNow(x.createdAt),
+    image: image ? artifactView(image) : null,
   };
 }

@@ -33,7 +33,16 @@ import {
   runStepParams,
 } from "../schemas.js";
 import type { ZodTypeProvider } from "../validation.js";
-import { checkpointView, controlView, runDetailView, runListItemView, runView, stepKeyOf } from "../views.js";
+import {
+  checkpointView,
+  commentsOf,
+  controlView,
+  countsOf,
+  runDetailView,
+  runListItemView,
+  runView,
+  stepKeyOf,
+} from "../views.js";
 
 /** An inline workflow's text → the workflow, or a ValidationError (422) with every error's line and column. */
 export function parseInlineWorkflow(w: z.infer<typeof inlineWorkflowSchema>, stepTypes: StepTypeSchemas): Workflow {
@@ -56,7 +65,8 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
     if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${id}`);
     return run;
   };
-  const detail = async (run: RunRecord) => runDetailView(run, await store.steps.list(run.id));
+  const detail = async (run: RunRecord) =>
+    runDetailView(run, await store.steps.list(run.id), await commentsOf(store, run.id), await countsOf(store, run.id));
 
   /** After a command that lets the run go on: drive it here unless a live process already does. */
   const carryOn = (run: RunRecord) => {
@@ -123,7 +133,11 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
         limit: q.offset + q.limit,
       });
       const page = runs.slice(q.offset);
-      return data(await Promise.all(page.map(async (r) => runListItemView(r, await store.steps.list(r.id)))));
+      return data(
+        await Promise.all(
+          page.map(async (r) => runListItemView(r, await store.steps.list(r.id), await countsOf(store, r.id))),
+        ),
+      );
     },
   );
 

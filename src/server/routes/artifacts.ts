@@ -1,0 +1,368 @@
+/**
+ * Artifacts (seed 002's WorkflowArtifact): multipart upload, streamed download, attach/detach to a comment,
+ * delete; and seed 000's document attachments (images attached to a document artifact, at most 20, one primary).
+ *
+ * Storage. An upload streams to a temp file in the run's folder (`runs/<run>/artifacts/.upload-<uuid>.tmp`)
+ * while it is hashed (sha256) and counted; once the whole file arrived and the form checked out, it is renamed
+ * to its storage key — `runs/<run>/artifacts/<step key or _run>/<uuid><.ext>`, generated here, never from the
+ * user's name (the name is display only, echoed in Content-Disposition) — and the record is created. Any
+ * failure (too large → 413, truncated or malformed → 400, no `file` part → 400, unknown run or step → 404)
+ * removes the temp file or the renamed one: no record, no file.
+ *
+ * @fastify/multipart is registered inside this plugin, so multipart bodies are parsed only on these routes.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import multipart from "@fastify/multipart";
+import type { FastifyPluginAsync, RawServerDefault } from "fastify";
+import { z } from "zod";
+import { WeftError } from "../../core/errors.js";
+import type { ArtifactFileType, ArtifactRecord, Store } from "../../store/store.js";
+import { data, type RoutePluginOptions } from "../context.js";
+import {
+  artifactParams,
+  artifactSchema,
+  attachCommentBody,
+  attachImagesBody,
+  attachmentParams,
+  attachmentSchema,
+  deletedSchema,
+  envelope,
+  errorResponse,
+  runParams,
+  uploadFields,
+} from "../schemas.js";
+import { RequestError, type ZodTypeProvider, zodProblems } from "../validation.js";
+import { artifactView, attachmentView, stepKeyOf } from "../views.js";
+
+/** seed 002: uploads are capped at 100 MB. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+
+export interface ArtifactPluginOptions extends RoutePluginOptions {
+  /** Largest accepted file, bytes. Default `DEFAULT_MAX_UPLOAD_BYTES`. */
+  maxUploadBytes?: number | undefined;
+}
+
+/** `maxUploadBytes` of buildApp's deps when given (tests set a small one). */
+export function uploadLimitOf(deps: object): number | undefined {
+  const v = (deps as { maxUploadBytes?: unknown }).maxUploadBytes;
+  return typeof v === "number" && v > 0 ? v : undefined;
+}
+
+// ── names, types, headers ─────────────────────────────────────────────────────────────────────────────────
+
+const EXT_MIME: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  svg: "image/svg+xml",
+  bmp: "image/bmp",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  mov: "video/quicktime",
+  pdf: "application/pdf",
+  doc: "application/msword",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  md: "text/markdown",
+  txt: "text/plain",
+  json: "application/json",
+  ts: "text/x-typescript",
+  js: "text/javascript",
+  py: "text/x-python",
+  sh: "text/x-shellscript",
+  yaml: "application/yaml",
+  yml: "application/yaml",
+  html: "text/html",
+  css: "text/css",
+};
+const CODE_EXT = new Set(["ts", "tsx", "js", "jsx", "mjs", "cjs", "py", "go", "rs", "java", "c", "h", "cpp", "sh"]);
+const CODE_EXT2 = new Set(["rb", "php", "cs", "kt", "swift", "sql", "css", "html", "json", "yaml", "yml", "toml"]);
+const DOC_EXT = new Set(["pdf", "doc", "docx", "odt", "rtf", "md", "txt", "ppt", "pptx", "xls", "xlsx", "csv"]);
+
+/** The name's extension, lowercased, when it is short and plain (`[a-z0-9]{1,10}`); else "". */
+export function extensionOf(name: string): string {
+  const m = /\.([A-Za-z0-9]{1,10})$/.exec(name);
+  return m?.[1] ? m[1].toLowerCase() : "";
+}
+
+/** A client's MIME type without parameters when it is well-formed; else one guessed from the extension. */
+export function mimeOf(given: string | undefined, name: string): string {
+  const m = given ? /^\s*([A-Za-z0-9][\w.+-]*\/[A-Za-z0-9][\w.+-]*)\s*(;.*)?$/.exec(given) : null;
+  const clean = m?.[1]?.toLowerCase();
+  if (clean && clean !== "application/octet-stream") return clean;
+  return EXT_MIME[extensionOf(name)] ?? "application/octet-stream";
+}
+
+/** seed 002's `file_type` from the MIME type, then the extension. */
+export function fileTypeOf(mime: string, name: string): ArtifactFileType {
+  const ext = extensionOf(name);
+  if (mime.startsWith("image/")) return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (CODE_EXT.has(ext) || CODE_EXT2.has(ext)) return "code";
+  if (DOC_EXT.has(ext) || mime === "application/pdf" || mime.startsWith("text/")) return "document";
+  return "other";
+}
+
+/** The stored display name: control characters (NUL, newlines, …) become `_`; at most 1000 characters. */
+export function displayName(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point.
+  const clean = name.replace(/[\u0000-\u001f\u007f]/g, "_").slice(0, 1000);
+  return clean.trim() === "" ? "file" : clean;
+}
+
+/**
+ * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded UTF-8>` (RFC 6266 / 8187): any
+ * name — quotes, backslashes, newlines, unicode — yields one header line that cannot be broken out of.
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** A storage key segment from a step key: `[A-Za-z0-9._-]` only, never `.` or `..`. */
+function keySegment(stepKey: string): string {
+  const s = stepKey.replace(/[^A-Za-z0-9._-]/g, "_");
+  return s === "." || s === ".." || s === "" ? "_step" : s;
+}
+
+// ── the plugin ────────────────────────────────────────────────────────────────────────────────────────────
+
+const FIELDS = new Set(["step_id", "name", "file_type"]);
+
+/** Maps @fastify/multipart's and busboy's errors: too large → 413, anything else about the body → 400. */
+function uploadError(err: unknown, limit: number): unknown {
+  if (err instanceof WeftError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === "FST_REQ_FILE_TOO_LARGE") {
+    return new WeftError("WEFT_TOO_LARGE", `the file is larger than the limit of ${limit} bytes`);
+  }
+  if (code === "FST_FILES_LIMIT") return new RequestError("send exactly one file, in the `file` part");
+  if (code === "FST_PARTS_LIMIT" || code === "FST_FIELDS_LIMIT") {
+    return new RequestError("too many form fields: send `file` and optionally `step_id`, `name`, `file_type`");
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return new RequestError(`the upload is truncated or malformed (${msg}); nothing was stored`);
+}
+
+async function mustGetArtifact(store: Store, id: string): Promise<ArtifactRecord> {
+  const a = await store.artifacts.get(id);
+  if (!a) throw new WeftError("WEFT_NOT_FOUND", `no artifact has id ${id}`);
+  return a;
+}
+
+export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServerDefault, ZodTypeProvider> = async (
+  app,
+  { ctx, maxUploadBytes },
+) => {
+  const { engine, store, dataDir } = ctx;
+  const limit = maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: { fileSize: limit, files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024, headerPairs: 100 },
+  });
+
+  const attachmentsOf = async (documentId: string) => {
+    const list = await store.attachments.list(documentId);
+    return Promise.all(list.map(async (x) => attachmentView(x, await store.artifacts.get(x.imageId))));
+  };
+
+  app.post(
+    "/workflow-executions/:id/artifacts",
+    { schema: { params: runParams, response: { 201: envelope(artifactSchema), 415: errorResponse } } },
+    async (req, reply) => {
+      const runId = req.params.id;
+      if (!req.isMultipart()) {
+        const type = req.headers["content-type"];
+        const message = `unsupported content type ${type ? `"${type}"` : "(none)"}; upload with Content-Type: multipart/form-data`;
+        return reply.status(415).send({ error: { code: "WEFT_BAD_REQUEST", message } });
+      }
+      const run = await engine.getRun(runId);
+      if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${runId}`);
+
+      const artifactsDir = join(dataDir, "runs", runId, "artifacts");
+      const tmp = join(artifactsDir, `.upload-${randomUUID()}.tmp`);
+      let file: { filename: string; mimetype: string; size: number; sha256: string } | undefined;
+      const fields: Record<string, string> = {};
+      try {
+        for await (const part of req.parts()) {
+          if (part.type === "file") {
+            if (part.fieldname !== "file" || file) {
+              part.file.resume();
+              throw new RequestError(`unexpected file part "${part.fieldname}": send one file, in the \`file\` part`);
+            }
+            await mkdir(artifactsDir, { recursive: true });
+            const hash = createHash("sha256");
+            let size = 0;
+            const count = new Transform({
+              transform(chunk: Buffer, _enc, cb) {
+                hash.update(chunk);
+                size += chunk.length;
+                cb(null, chunk);
+              },
+            });
+            await pipeline(part.file, count, createWriteStream(tmp, { flags: "wx" }));
+            if (part.file.truncated) throw Object.assign(new Error("too large"), { code: "FST_REQ_FILE_TOO_LARGE" });
+            file = { filename: part.filename, mimetype: part.mimetype, size, sha256: hash.digest("hex") };
+          } else {
+            if (!FIELDS.has(part.fieldname)) {
+              throw new RequestError(
+                `unknown form field "${part.fieldname}"; the fields are file, step_id, name, file_type`,
+              );
+            }
+            fields[part.fieldname] = String(part.value);
+          }
+        }
+        if (!file) throw new RequestError("no `file` part: upload the file as the multipart field `file`");
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw uploadError(err, limit);
+      }
+
+      let stored: string | undefined;
+      try {
+        const parsed = uploadFields.safeParse(fields);
+        if (!parsed.success) {
+          throw new RequestError("the upload's form fields do not match", zodProblems("body", parsed.error));
+        }
+        const f = parsed.data;
+        let stepKey: string | null = null;
+        if (f.step_id !== undefined) {
+          stepKey = stepKeyOf(runId, f.step_id);
+          const steps = await store.steps.list(runId);
+          if (!steps.some((s) => s.key === stepKey)) {
+            throw new WeftError("WEFT_NOT_FOUND", `workflow execution ${runId} has no step "${stepKey}"`);
+          }
+        }
+        const name = displayName(f.name ?? file.filename ?? "");
+        const mimeType = mimeOf(file.mimetype, name);
+        const ext = extensionOf(name);
+        const id = randomUUID();
+        const storageKey = `runs/${runId}/artifacts/${stepKey === null ? "_run" : keySegment(stepKey)}/${randomUUID()}${ext ? `.${ext}` : ""}`;
+        const path = join(dataDir, storageKey);
+        await mkdir(dirname(path), { recursive: true });
+        await rename(tmp, path);
+        stored = path;
+        const { artifact } = await store.artifacts.create({
+          id,
+          runId,
+          stepKey,
+          name,
+          storageKey,
+          fileType: f.file_type ?? fileTypeOf(mimeType, name),
+          mimeType,
+          sizeBytes: file.size,
+          sha256: file.sha256,
+          now: Date.now(),
+        });
+        void reply.status(201);
+        return data(artifactView(artifact));
+      } catch (err) {
+        await rm(stored ?? tmp, { force: true });
+        throw err;
+      }
+    },
+  );
+
+  app.get("/artifacts/:id", { schema: { params: artifactParams } }, async (req, reply) => {
+    const a = await mustGetArtifact(store, req.params.id);
+    const path = join(dataDir, a.storageKey);
+    let size: number;
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) throw new Error("not a file");
+      size = st.size;
+    } catch {
+      throw new WeftError("WEFT_NOT_FOUND", `the file of artifact ${a.id} is missing`);
+    }
+    void reply
+      .header("content-type", a.mimeType)
+      .header("content-length", size)
+      .header("content-disposition", contentDisposition(a.name))
+      .header("x-content-type-options", "nosniff")
+      .header("cache-control", "private, no-cache");
+    return reply.send(createReadStream(path));
+  });
+
+  app.patch(
+    "/artifacts/:id/attach",
+    { schema: { params: artifactParams, body: attachCommentBody, response: { 200: envelope(artifactSchema) } } },
+    async (req) => {
+      await mustGetArtifact(store, req.params.id);
+      const comment = await store.comments.get(req.body.comment_id);
+      if (!comment) throw new WeftError("WEFT_NOT_FOUND", `no comment has id ${req.body.comment_id}`);
+      const { artifact } = await store.artifacts.attachToComment(req.params.id, req.body.comment_id, Date.now());
+      return data(artifactView(artifact));
+    },
+  );
+
+  app.delete(
+    "/artifacts/:id/detach",
+    { schema: { params: artifactParams, response: { 200: envelope(artifactSchema) } } },
+    async (req) => {
+      await mustGetArtifact(store, req.params.id);
+      const { artifact } = await store.artifacts.detachFromComment(req.params.id, Date.now());
+      return data(artifactView(artifact));
+    },
+  );
+
+  app.delete(
+    "/artifacts/:id",
+    { schema: { params: artifactParams, response: { 200: envelope(deletedSchema) } } },
+    async (req) => {
+      await mustGetArtifact(store, req.params.id);
+      const { artifact } = await store.artifacts.delete(req.params.id, Date.now());
+      await rm(join(dataDir, artifact.storageKey), { force: true });
+      return data({ id: artifact.id, deleted: true as const });
+    },
+  );
+
+  // ── document attachments (seed 000) ──
+
+  const attachmentList = { 200: envelope(z.array(attachmentSchema)) };
+
+  app.get(
+    "/artifacts/:id/attachments",
+    { schema: { params: artifactParams, response: attachmentList } },
+    async (req) => {
+      await mustGetArtifact(store, req.params.id);
+      return data(await attachmentsOf(req.params.id));
+    },
+  );
+
+  app.post(
+    "/artifacts/:id/attachments",
+    { schema: { params: artifactParams, body: attachImagesBody, response: attachmentList } },
+    async (req) => {
+      await mustGetArtifact(store, req.params.id);
+      await store.attachments.attach(req.params.id, req.body.image_ids, Date.now());
+      return data(await attachmentsOf(req.params.id));
+    },
+  );
+
+  app.delete(
+    "/artifacts/:id/attachments/:imageId",
+    { schema: { params: attachmentParams, response: attachmentList } },
+    async (req) => {
+      await mustGetArtifact(store, req.params.id);
+      await store.attachments.detach(req.params.id, req.params.imageId);
+      return data(await attachmentsOf(req.params.id));
+    },
+  );
+
+  app.put(
+    "/artifacts/:id/attachments/:imageId/primary",
+    { schema: { params: attachmentParams, response: attachmentList } },
+    async (req) => {
+      await mustGetArtifact(store, req.params.id);
+      await store.attachments.setPrimary(req.params.id, req.params.imageId);
+      return data(await attachmentsOf(req.params.id));
+    },
+  );
+};

@@ -1,0 +1,96 @@
+/**
+ * Comments (seed 002's WorkflowComment) on a run or on one of its steps:
+ * `POST /api/workflow-executions/:id/comments`, `GET /api/workflow-executions/:id/comments?step_id=`.
+ *
+ * `step_id` is a step run id of the run (`<run id>:<key>`, as `steps[].id` shows it) or a step key (`build`,
+ * `draft[2]`): a step of the run's workflow, or a step run it has. A step of another run, or one the run
+ * does not have, is 422. The store appends `workflow.comment.created` to the run's events in the same
+ * transaction; live clients get it through the event feed — at once when the feed is handed to the routes
+ * (`ctx.feed`), else from the feed's poll of the store (every 100 ms) for the runs it follows.
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyPluginAsync, RawServerDefault } from "fastify";
+import { z } from "zod";
+import { WeftError } from "../../core/errors.js";
+import type { EventRecord } from "../../core/events.js";
+import type { RunRecord } from "../../core/model.js";
+import { data, type RouteContext, type RoutePluginOptions } from "../context.js";
+import { commentSchema, createCommentBody, envelope, listCommentsQuery, runParams } from "../schemas.js";
+import type { ZodTypeProvider } from "../validation.js";
+import { commentsOf, commentView } from "../views.js";
+
+/** What a context may carry to deliver an event at once (the server's EventFeed). */
+
+export const commentRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault, ZodTypeProvider> = async (
+  app,
+  { ctx },
+) => {
+  const { store } = ctx;
+
+  const mustGetRun = async (id: string): Promise<RunRecord> => {
+    const run = await store.runs.get(id);
+    if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${id}`);
+    return run;
+  };
+
+  /** `step_id` of a request → the step run key in this run, or a 422 when the run has no such step. */
+  const stepKeyIn = async (run: RunRecord, stepId: string): Promise<string> => {
+    let key = stepId;
+    const colon = stepId.indexOf(":");
+    if (colon > 0) {
+      const owner = stepId.slice(0, colon);
+      if (owner !== run.id) {
+        throw new WeftError(
+          "WEFT_UNKNOWN_REF",
+          `step ${stepId} does not belong to workflow execution ${run.id}; give one of its steps (\`steps[].id\` or a step key)`,
+        );
+      }
+      key = stepId.slice(colon + 1);
+    }
+    if (run.definition.steps.some((s) => s.id === key)) return key;
+    if (await store.steps.get(run.id, key)) return key;
+    const known = run.definition.steps.map((s) => s.id).join(", ");
+    throw new WeftError(
+      "WEFT_UNKNOWN_REF",
+      `workflow execution ${run.id} has no step "${key}"${known ? `; its steps are: ${known}` : ""}`,
+    );
+  };
+
+  app.post(
+    "/workflow-executions/:id/comments",
+    { schema: { params: runParams, body: createCommentBody, response: { 201: envelope(commentSchema) } } },
+    async (req, reply) => {
+      const run = await mustGetRun(req.params.id);
+      const body = req.body;
+      const stepKey = body.step_id ? await stepKeyIn(run, body.step_id) : null;
+      const { comment, event } = await store.comments.create({
+        id: randomUUID(),
+        runId: run.id,
+        stepKey,
+        text: body.text,
+        commentType: body.comment_type,
+        createdBy: body.created_by ?? null,
+        now: Date.now(),
+      });
+      ctx.feed?.publish(event);
+      void reply.status(201);
+      return data(commentView(comment));
+    },
+  );
+
+  app.get(
+    "/workflow-executions/:id/comments",
+    {
+      schema: {
+        params: runParams,
+        querystring: listCommentsQuery,
+        response: { 200: envelope(z.array(commentSchema)) },
+      },
+    },
+    async (req) => {
+      const run = await mustGetRun(req.params.id);
+      const stepKey = req.query.step_id ? await stepKeyIn(run, req.query.step_id) : undefined;
+      return data(await commentsOf(store, run.id, stepKey));
+    },
+  );
+};
