@@ -144,8 +144,6 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     // Prototype-poisoning JSON (`__proto__`, `constructor.prototype`) is refused with a 400.
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
-    // close() also ends keep-alive connections (a client idling after a download must not hold shutdown).
-    forceCloseConnections: true,
     // Step run ids (`<run id>:<key>`) are longer than find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 600 },
   });
