@@ -14,6 +14,7 @@ import { builtinStepTypes } from "../steps/builtin.js";
 import { createBackground } from "./background.js";
 import type { DefinitionResolver, RouteContext, ServerDeps } from "./context.js";
 import { EventFeed, eventsPlugin } from "./events/index.js";
+import { RouteCollector } from "./openapi.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
@@ -200,6 +201,10 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     stepTypes: deps.stepTypes ?? new Map(builtinStepTypes().map((t) => [t.type, t])),
     resolveDefinition: deps.resolveDefinition ?? storedDefinitions(deps.store),
   };
+  // Every route below is collected as it is registered, for the OpenAPI document (openapi.ts).
+  const routes = new RouteCollector();
+  app.addHook("onRoute", routes.onRoute);
+  app.get("/api/openapi.json", async () => routes.document());
   await app.register(runRoutes, { prefix: "/api", ctx });
   await app.register(stepRoutes, { prefix: "/api", ctx });
   await app.register(artifactRoutes, { prefix: "/api", ctx, maxUploadBytes: uploadLimitOf(deps) });
