@@ -7,6 +7,9 @@
  *   fanout-200   one run of 200 independent no-op steps → steps/s
  *   runs-1000x5  1,000 concurrent runs of 5 sequential no-op steps → steps/s
  *   ts-seq-200   seq-200 as a TypeScript workflow (durable replay journal) → ms of engine time per step
+ *   server       the HTTP API and WebSocket feed under load (bench/server.js, its own process)
+ *
+ * BENCH_ONLY=<prefix> runs only the scenarios whose name starts with it (BENCH_ONLY=server: the server's).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -158,4 +161,11 @@ for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
       `${name.padEnd(12)} ${durability.padEnd(7)} median ${fmt(median(xs), digits).padStart(9)} ${unit.padEnd(8)} (min ${fmt(Math.min(...xs), digits)}, max ${fmt(Math.max(...xs), digits)})   peak RSS ${rssMiB.toFixed(0)} MiB`,
     );
   }
+}
+if (!ONLY || "server".startsWith(ONLY)) {
+  // Its own process, its lines printed as they come.
+  execFileSync(process.execPath, [new URL("./server.js", import.meta.url).pathname], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: process.env,
+  });
 }
