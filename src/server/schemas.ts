@@ -151,6 +151,15 @@ export const stepDetailSchema = stepSummarySchema.extend({
 });
 export type StepDetail = z.infer<typeof stepDetailSchema>;
 
+/** A workflow step as run and definition views show it. */
+const workflowStepSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  phase: z.string().nullable(),
+  needs: z.array(z.string()),
+});
+
 export const workflowSnapshotSchema = z.object({
   /** The stored definition the run was launched from; null for an inline workflow. */
   id: z.string().nullable(),
@@ -159,15 +168,7 @@ export const workflowSnapshotSchema = z.object({
   version: z.string().nullable(),
   phases: z.array(z.string()),
   args_schema: z.record(z.string(), z.unknown()).nullable(),
-  steps: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      type: z.string(),
-      phase: z.string().nullable(),
-      needs: z.array(z.string()),
-    }),
-  ),
+  steps: z.array(workflowStepSchema),
 });
 
 export const runSchema = z.object({
@@ -350,12 +351,7 @@ export const definitionDetailSchema = definitionSummarySchema.extend({
   source: z.string(),
   args_schema: z.record(z.string(), z.unknown()).nullable(),
   steps: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      type: z.string(),
-      phase: z.string().nullable(),
-      needs: z.array(z.string()),
+    workflowStepSchema.extend({
       if: z.string().nullable(),
       foreach: z.string().nullable(),
       optional: z.boolean(),

@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import type { Issue } from "../core/errors.js";
 import { WeftError } from "../core/errors.js";
-import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord } from "../core/model.js";
+import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord, WorkflowStep } from "../core/model.js";
 import { isJournalValue, TERMINAL_STEP_STATUSES } from "../core/model.js";
 import type { ArtifactRecord, AttachmentRecord, CommentRecord, DefinitionRecord, Store } from "../store/store.js";
 import type {
@@ -122,13 +122,7 @@ export function workflowView(run: RunRecord): z.infer<typeof workflowSnapshotSch
     version: w.version ?? null,
     phases: w.phases,
     args_schema: w.argsSchema ?? null,
-    steps: w.steps.map((s) => ({
-      id: s.id,
-      name: s.name,
-      type: s.type,
-      phase: s.phase ?? null,
-      needs: s.needs.map((n) => n.step),
-    })),
+    steps: w.steps.map(stepSummary),
   };
 }
 
@@ -274,11 +268,7 @@ export function definitionDetailView(d: DefinitionRecord): DefinitionDetail {
     source: d.source,
     args_schema: w.argsSchema ?? null,
     steps: w.steps.map((s) => ({
-      id: s.id,
-      name: s.name,
-      type: s.type,
-      phase: s.phase ?? null,
-      needs: s.needs.map((n) => n.step),
+      ...stepSummary(s),
       if: s.if ?? null,
       foreach: s.foreach ?? null,
       optional: s.optional,
@@ -349,4 +339,9 @@ export function attachmentView(x: AttachmentRecord, image: ArtifactRecord | unde
     created_at: isoNow(x.createdAt),
     image: image ? artifactView(image) : null,
   };
+}
+
+/** A workflow step as run and definition views show it. */
+function stepSummary(s: WorkflowStep) {
+  return { id: s.id, name: s.name, type: s.type, phase: s.phase ?? null, needs: s.needs.map((n) => n.step) };
 }

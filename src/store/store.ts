@@ -183,18 +183,8 @@ export interface DefinitionStats {
   lastUsedAt: number | null;
 }
 
-export interface DefinitionRecord extends DefinitionStats {
-  id: string;
-  projectId: string;
-  name: string;
-  description: string | null;
-  category: string | null;
-  tags: string[];
-  format: DefinitionFormat;
-  source: string;
-  workflow: Workflow;
-  workflowHash: string;
-  system: boolean;
+/** A stored definition: what was created (without `now`), its version and times, and its usage stats. */
+export interface DefinitionRecord extends Omit<NewDefinition, "now">, DefinitionStats {
   /** 1 on create, +1 on every update: the optimistic-concurrency token of `update`. */
   version: number;
   createdAt: number;
