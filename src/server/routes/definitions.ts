@@ -14,7 +14,7 @@ import { z } from "zod";
 import { ValidationError, WeftError } from "../../core/errors.js";
 import type { Workflow } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas, workflowHash } from "../../definition/index.js";
-import { ConflictError, type DefinitionRecord } from "../../store/store.js";
+import { ConflictError, type DefinitionRecord, type NewDefinition } from "../../store/store.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import {
   cloneDefinitionBody,
@@ -136,20 +136,18 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
       const { workflow, format } = mustParse(body.source, body.format, ctx.stepTypes);
       const projectId = body.project_id ?? DEFAULT_PROJECT;
       if (await store.definitions.getByName(projectId, workflow.name)) throw nameTaken(projectId, workflow.name);
-      const def = await store.definitions.create({
-        id: randomUUID(),
-        projectId,
-        name: workflow.name,
-        description: workflow.description ?? null,
-        category: body.category !== undefined ? body.category : (workflow.category ?? null),
-        tags: body.tags ?? workflow.tags,
-        format,
-        source: body.source,
-        workflow,
-        workflowHash: workflowHash(workflow),
-        system: false,
-        now: Date.now(),
-      });
+      const def = await store.definitions.create(
+        userDefinition({
+          projectId,
+          name: workflow.name,
+          description: workflow.description ?? null,
+          category: body.category !== undefined ? body.category : (workflow.category ?? null),
+          tags: body.tags ?? workflow.tags,
+          format,
+          source: body.source,
+          workflow,
+        }),
+      );
       void reply.status(201);
       return data(definitionDetailView(def));
     },
@@ -247,20 +245,18 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
       } else if (name !== workflow.name) {
         workflow = { ...workflow, name };
       }
-      const def = await store.definitions.create({
-        id: randomUUID(),
-        projectId,
-        name,
-        description: original.description,
-        category: original.category,
-        tags: [...original.tags],
-        format,
-        source,
-        workflow,
-        workflowHash: workflowHash(workflow),
-        system: false,
-        now: Date.now(),
-      });
+      const def = await store.definitions.create(
+        userDefinition({
+          projectId,
+          name,
+          description: original.description,
+          category: original.category,
+          tags: [...original.tags],
+          format,
+          source,
+          workflow,
+        }),
+      );
       void reply.status(201);
       return data(definitionDetailView(def));
     },
@@ -282,3 +278,14 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
     },
   );
 };
+
+/** A user's (not a system) definition with a new id, its workflow's hash and the current time. */
+function userDefinition(fields: Omit<NewDefinition, "id" | "workflowHash" | "system" | "now">): NewDefinition {
+  return {
+    ...fields,
+    id: randomUUID(),
+    workflowHash: workflowHash(fields.workflow),
+    system: false,
+    now: Date.now(),
+  };
+}
