@@ -35,6 +35,11 @@ export interface ProviderRequest {
   permission?: "default" | "plan" | "acceptEdits" | "bypassPermissions" | undefined;
   /** Working directory for CLI agents. */
   cwd?: string | undefined;
+  /**
+   * The session of this step run's previous attempt (a CLI agent's session id), when there was one: CLI
+   * agents that can resume a session continue it on retry instead of starting over.
+   */
+  resumeSessionId?: string | undefined;
   /** Stable per step run: providers that support it dedupe on it; CLI agents derive a session from it. */
   idempotencyKey: string;
   attempt: number;

@@ -30,7 +30,10 @@ export const ERROR_CODES = {
   WEFT_BAD_REQUEST:
     "An HTTP request is malformed: invalid JSON, an unsupported content type, or fields that do not match the route.",
   WEFT_UNAUTHORIZED: "An HTTP request to a server that requires API tokens carries none, or an unknown one.",
+  WEFT_FORBIDDEN: "An API token is valid but its role in the project does not allow this operation.",
   WEFT_PROVIDER: "An agent provider failed.",
+  WEFT_RATE_LIMITED: "An agent provider refused a request for its rate limit or capacity (HTTP 429, overloaded).",
+  WEFT_BUDGET: "A run or step went over its token or cost budget.",
   WEFT_NON_DETERMINISM:
     "A TypeScript workflow's replay asked for a different step than the one recorded at that position.",
   WEFT_SOURCE_CHANGED: "A TypeScript workflow's source changed since the run started.",
@@ -89,6 +92,44 @@ export class RetryableError extends WeftError {
     super(opts.code ?? "WEFT_STEP_FAILED", message, { retryable: true, cause: opts.cause });
     this.name = "RetryableError";
     this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** Why a provider call failed, as far as fallback and retry care. */
+export type ProviderFailureKind =
+  /** 429, or the provider's own quota error. */
+  | "rate_limited"
+  /** The provider says it is overloaded (Anthropic 529, Gemini 503 "overloaded"). */
+  | "overloaded"
+  /** 5xx. */
+  | "server"
+  /** The connection failed or dropped, or the provider did not answer in time. */
+  | "network"
+  /** The answer could not be read (malformed JSON, a stream that ended early). */
+  | "malformed";
+
+/**
+ * A transient provider failure: retried per the step's policy (no sooner than `retryAfterMs`, from the
+ * provider's `Retry-After`), and what `fallback: [model, …]` switches models on. Failures retrying cannot
+ * fix (bad key, bad request) are `TerminalError`s with code `WEFT_PROVIDER`.
+ */
+export class ProviderError extends RetryableError {
+  readonly kind: ProviderFailureKind;
+  /** The HTTP status, when there was one. */
+  readonly status: number | undefined;
+  constructor(
+    kind: ProviderFailureKind,
+    message: string,
+    opts: { status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown } = {},
+  ) {
+    super(message, {
+      code: kind === "rate_limited" || kind === "overloaded" ? "WEFT_RATE_LIMITED" : "WEFT_PROVIDER",
+      ...(opts.retryAfterMs === undefined ? {} : { retryAfterMs: opts.retryAfterMs }),
+      cause: opts.cause,
+    });
+    this.name = "ProviderError";
+    this.kind = kind;
+    this.status = opts.status;
   }
 }
 
