@@ -2,10 +2,31 @@
  * Maps agent names to providers. Configured agents use the provider their config names (an unknown provider
  * name is an error now, at creation, not at the first run); any other agent name is answered by the mock
  * provider and reported as `configured: false`, so a workflow runs before anyone has set up a key.
+ *
+ * `createProviderRegistry` takes agents and providers as they are; `createAgentRuntime` (config/runtime.ts)
+ * builds a registry from `weft.config.yaml`, with keys, rate limits and prices.
  */
 import { WeftError } from "../core/errors.js";
 import { createMockProvider } from "./mock/index.js";
 import type { AgentConfig, Provider, ProviderRegistry } from "./provider.js";
+
+/** What `resolve(agentName)` returns. */
+export interface ResolvedAgent {
+  config: AgentConfig;
+  provider: Provider;
+  /** False when the mock answers because the agent has no configuration, or its key is missing. */
+  configured: boolean;
+  /**
+   * One line for the run's log when the agent is not answered as configured, e.g. "agent security:
+   * ANTHROPIC_API_KEY is not set; answered by the offline mock provider". Unset otherwise.
+   */
+  notice?: string | undefined;
+}
+
+/** A `ProviderRegistry` whose answers may carry a notice. */
+export interface AgentRegistry extends ProviderRegistry {
+  resolve(agentName: string): ResolvedAgent;
+}
 
 export interface ProviderRegistryOptions {
   /** Agent configurations by agent name (the key is the name workflows use). */
@@ -16,7 +37,7 @@ export interface ProviderRegistryOptions {
   mock?: Provider | undefined;
 }
 
-export function createProviderRegistry(opts: ProviderRegistryOptions = {}): ProviderRegistry {
+export function createProviderRegistry(opts: ProviderRegistryOptions = {}): AgentRegistry {
   const mock = opts.mock ?? createMockProvider();
   const byName = new Map<string, Provider>([["mock", mock]]);
   for (const provider of opts.providers ?? []) {
@@ -25,7 +46,7 @@ export function createProviderRegistry(opts: ProviderRegistryOptions = {}): Prov
     }
     byName.set(provider.name, provider);
   }
-  const resolved = new Map<string, { config: AgentConfig; provider: Provider; configured: boolean }>();
+  const resolved = new Map<string, ResolvedAgent>();
   for (const [name, config] of Object.entries(opts.agents ?? {})) {
     const provider = byName.get(config.provider);
     if (!provider) {

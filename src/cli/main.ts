@@ -8,6 +8,7 @@ import { registerDefinition } from "./commands/definition.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
 import { registerServe } from "./commands/serve.js";
+import { registerToken } from "./commands/token.js";
 import { EXIT } from "./drive.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerDefinition(program);
   registerServe(program);
+  registerToken(program);
   return program;
 }
 

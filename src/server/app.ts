@@ -7,20 +7,20 @@
  * 400 malformed request, 401 no/unknown token, 404 unknown id or route, 409 state conflict, 413 too large,
  * 415 not JSON, 422 invalid workflow or args (with `issues`) — and a 500 only for a bug of ours.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { ValidationError, WeftError } from "../core/errors.js";
 import { builtinStepTypes } from "../steps/builtin.js";
+import { installAccess } from "./access.js";
 import { createBackground } from "./background.js";
-import type { DefinitionResolver, RouteContext, ServerDeps } from "./context.js";
+import { type DefinitionResolver, data, type RouteContext, type ServerDeps } from "./context.js";
 import { EventFeed, eventsPlugin } from "./events/index.js";
-import { RouteCollector } from "./openapi.js";
+import { packageVersion, RouteCollector } from "./openapi.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepRoutes } from "./routes/steps.js";
-import type { ErrorResponse } from "./schemas.js";
+import { type ErrorResponse, envelope, healthSchema } from "./schemas.js";
 import { RequestError, zodSerializerCompiler, zodValidatorCompiler } from "./validation.js";
 import { issueView } from "./views.js";
 
@@ -34,6 +34,8 @@ export function statusOf(err: unknown): number {
         return 400;
       case "WEFT_UNAUTHORIZED":
         return 401;
+      case "WEFT_FORBIDDEN":
+        return 403;
       case "WEFT_NOT_FOUND":
         return 404;
       case "WEFT_CONFLICT":
@@ -107,21 +109,6 @@ function jsonProblem(text: string): RequestError {
   }
 }
 
-function tokenCheck(tokens: readonly string[]) {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  const known = tokens.map(digest);
-  return async (req: FastifyRequest, reply: FastifyReply) => {
-    const header = req.headers.authorization ?? "";
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const given = m?.[1] ? digest(m[1]) : undefined;
-    if (given && known.some((k) => timingSafeEqual(k, given))) return;
-    const message = given
-      ? "unknown API token"
-      : "this server requires an API token: send `Authorization: Bearer <token>` (one of WEFT_API_TOKENS)";
-    await reply.status(401).send({ error: { code: "WEFT_UNAUTHORIZED", message } });
-  };
-}
-
 /** Launch by `workflow_definition_id` from the store's definitions. */
 function storedDefinitions(store: ServerDeps["store"]): DefinitionResolver {
   return async (id) => {
@@ -178,10 +165,21 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     }
     void reply.status(status).send(body);
   });
+  // An upgrade request refused before the WebSocket plugin saw it (401 from the access hook, 404): its socket
+  // left Node's HTTP server when the upgrade began, so nothing would close it — and `close()` would wait on it.
+  app.addHook("onResponse", async (req) => {
+    const h = req.raw.headers;
+    if (h.upgrade !== undefined && /\bupgrade\b/i.test(h.connection ?? "")) req.raw.socket?.destroy();
+  });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: "WEFT_NOT_FOUND", message: `no route ${req.method} ${req.url}` } });
   });
-  if (deps.apiTokens?.length) app.addHook("onRequest", tokenCheck(deps.apiTokens));
+  installAccess(app, {
+    store: deps.store,
+    envTokens: deps.apiTokens,
+    requireToken: deps.requireToken,
+    allowedOrigins: deps.allowedOrigins,
+  });
 
   const background = deps.background ?? createBackground({ engine: deps.engine });
   if (!deps.background) app.addHook("onClose", async () => background.stop());
@@ -204,12 +202,23 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   // Every route below is collected as it is registered, for the OpenAPI document (openapi.ts).
   const routes = new RouteCollector();
   app.addHook("onRoute", routes.onRoute);
-  app.get("/api/openapi.json", async () => routes.document());
+  const pub = { access: { role: "read", scope: "public" } } as const;
+  app.get("/api/openapi.json", { config: pub }, async () => routes.document());
+  app.get("/api/health", { config: pub, schema: { response: { 200: envelope(healthSchema) } } }, async () =>
+    data({ status: "ok" as const, version: packageVersion() }),
+  );
   await app.register(runRoutes, { prefix: "/api", ctx });
   await app.register(stepRoutes, { prefix: "/api", ctx });
   await app.register(artifactRoutes, { prefix: "/api", ctx, maxUploadBytes: uploadLimitOf(deps) });
   await app.register(definitionRoutes, { prefix: "/api", ctx });
   await app.register(commentRoutes, { prefix: "/api", ctx });
-  await app.register(eventsPlugin, { deps, feed });
+  await app.register(eventsPlugin, {
+    deps,
+    feed,
+    access: (req) => {
+      const p = req.principal;
+      return (projectId) => p.can(projectId, "read");
+    },
+  });
   return app;
 }

@@ -25,10 +25,12 @@ export interface ServerDeps {
    */
   background?: Background;
   /**
-   * API tokens. When set, every request must carry `Authorization: Bearer <one of them>` (401 otherwise).
-   * Interim: any token grants everything; project-scoped tokens come with access control.
+   * Admin tokens for every project (`WEFT_API_TOKENS`). Project-scoped tokens live in the store
+   * (`weft token create`). Once any token exists, every request must carry one (access.ts).
    */
   apiTokens?: readonly string[];
+  /** Refuse requests without a token even when no token exists (a server bound beyond loopback). */
+  requireToken?: boolean;
   /** Step types inline workflows are validated against. Default: the built-ins. */
   stepTypes?: StepTypeSchemas;
   /** Resolves `workflow_definition_id` of a launch. Default: the store's definitions (YAML/JSON ones). */
@@ -60,6 +62,9 @@ export type DefinitionResolver = (
 export interface RoutePluginOptions {
   ctx: RouteContext;
 }
+
+/** The project of runs and definitions that name none. */
+export const DEFAULT_PROJECT = "default";
 
 /** The `{ "data": … }` envelope of every successful response (seed 002). */
 export function data<T>(value: T): { data: T } {

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import type { RouteOptions } from "fastify";
 import { z } from "zod";
+import type { AccessRule } from "./access.js";
 import { errorResponse, uploadFields } from "./schemas.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON Schema / OpenAPI objects are plain JSON.
@@ -21,6 +22,8 @@ export interface CollectedRoute {
   method: string;
   url: string;
   schema?: RouteSchemas | undefined;
+  /** Who may call it (access.ts); every route has one. */
+  access?: AccessRule | undefined;
 }
 
 interface RouteSchemas {
@@ -40,7 +43,12 @@ export class RouteCollector {
     const methods = Array.isArray(opts.method) ? opts.method : [opts.method];
     for (const method of methods) {
       if (method === "HEAD") continue;
-      this.routes.push({ method, url: opts.url, schema: opts.schema as RouteSchemas | undefined });
+      this.routes.push({
+        method,
+        url: opts.url,
+        schema: opts.schema as RouteSchemas | undefined,
+        access: opts.config?.access,
+      });
     }
     this.cached = undefined;
   };
@@ -113,7 +121,22 @@ function operation(route: CollectedRoute): Json {
   if (!Object.keys(responses).length) responses["200"] = { description: "200 response" };
   responses.default = errorDefault;
   op.responses = responses;
+  Object.assign(op, security(route.access));
   return op;
+}
+
+/** The access rule a generated operation recorded (`security` / `x-weft-role`). */
+function accessOf(op: Json): AccessRule | undefined {
+  if (!op?.["x-weft-role"]) return undefined;
+  const query = (op.security as Json[]).some((s) => "queryToken" in s);
+  return { role: op["x-weft-role"], scope: "token", queryToken: query };
+}
+
+/** `security` and the role (`x-weft-role`) an operation needs: none for public ones. */
+function security(access: AccessRule | undefined): Json {
+  if (!access || access.scope === "public") return { security: [] };
+  const alt = access.queryToken ? [{ bearer: [] }, { queryToken: [] }] : [{ bearer: [] }];
+  return { security: alt, "x-weft-role": access.role };
 }
 
 function operationId(method: string, url: string): string {
@@ -212,7 +235,7 @@ function uploadBody(): Json {
   };
 }
 
-function version(): string {
+export function packageVersion(): string {
   try {
     return JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version ?? "0.0.0";
   } catch {
@@ -227,7 +250,11 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Json {
     const path = openApiPath(route.url);
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
   }
-  for (const [path, ops] of Object.entries(handWritten())) if (paths[path]) paths[path] = { ...paths[path], ...ops };
+  for (const [path, ops] of Object.entries(handWritten())) {
+    const current = paths[path];
+    if (!current) continue;
+    for (const [method, op] of Object.entries(ops)) current[method] = { ...op, ...security(accessOf(current[method])) };
+  }
   const upload = paths["/api/workflow-executions/{id}/artifacts"]?.post;
   if (upload) upload.requestBody = uploadBody();
 
@@ -237,10 +264,26 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Json {
     openapi: "3.1.0",
     info: {
       title: "weft",
-      version: version(),
+      version: packageVersion(),
       description: "The HTTP API of `weft serve` (docs/api.md). Generated from the zod schemas that validate it.",
     },
     paths: sorted,
-    components: { schemas: { Error: jsonSchemaOf(errorResponse, "output") } },
+    components: {
+      schemas: { Error: jsonSchemaOf(errorResponse, "output") },
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "An API token (docs/api.md, Access). Needed once any token exists; `x-weft-role` is the role the operation needs in the project of its resource.",
+        },
+        queryToken: {
+          type: "apiKey",
+          in: "query",
+          name: "access_token",
+          description: "The token as a query parameter, for clients that cannot send headers (WebSocket, EventSource).",
+        },
+      },
+    },
   };
 }

@@ -41,6 +41,8 @@ export const stepLogQuery = z.strictObject({
   follow: flag.optional(),
   /** Byte offset to start from (a reconnecting follower passes its last event id). */
   offset: z.coerce.number().int().min(0).optional(),
+  /** The API token, for clients that cannot send headers (EventSource). */
+  access_token: z.string().max(500).optional(),
 });
 
 /** The inline form of a launch while stored definitions are being built: the workflow's YAML or JSON text. */
@@ -455,3 +457,6 @@ export const attachmentSchema = z.object({
   image: artifactSchema.nullable(),
 });
 export type AttachmentJson = z.infer<typeof attachmentSchema>;
+
+/** `GET /api/health`: the server answers (no token needed). */
+export const healthSchema = z.object({ status: z.literal("ok"), version: z.string() });

@@ -3,15 +3,18 @@
  * Split from buildApp so tests can build the app without a socket, and start a real one when they need it.
  *
  * Access: with no API tokens the server only binds to loopback (127.0.0.0/8, ::1, localhost); any other
- * host is refused before anything starts, since the API runs scripts on this machine.
+ * host is refused before anything starts, since the API runs scripts on this machine (access.ts).
  */
 
 import type { AddressInfo } from "node:net";
-import { isIP } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { WeftError } from "../core/errors.js";
+import type { Store } from "../store/store.js";
 import { buildApp, type ServerDeps } from "./app.js";
 import { createBackground } from "./background.js";
+import { isLoopback } from "./loopback.js";
+
+export { isLoopback } from "./loopback.js";
 
 export interface ServeOptions extends Omit<ServerDeps, "background"> {
   /** Default 127.0.0.1. */
@@ -34,29 +37,31 @@ export interface Server {
 
 export const DEFAULT_PORT = 4280;
 
-/** True for hosts only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h === "::1") return true;
-  if (isIP(h) === 4) return h.startsWith("127.");
-  return h.startsWith("::ffff:127.");
-}
-
-/** Throws (before anything starts) when `host` is not loopback and no API token is configured. */
-export function checkBind(host: string, apiTokens: readonly string[] | undefined): void {
+/**
+ * Throws (before anything listens) when `host` is not loopback and no API token is configured: none in
+ * `apiTokens` and none active in the store.
+ */
+export async function checkBind(
+  host: string,
+  apiTokens: readonly string[] | undefined,
+  store: Pick<Store, "tokens"> | undefined,
+): Promise<void> {
   if (isLoopback(host) || (apiTokens?.length ?? 0) > 0) return;
+  if (store && (await store.tokens.list()).some((t) => t.revokedAt === null)) return;
   throw new WeftError(
     "WEFT_UNAUTHORIZED",
     `refusing to listen on ${host} without API tokens: anyone who can reach it could run commands on this machine. ` +
-      "Set WEFT_API_TOKENS (comma-separated tokens) or --api-tokens, or bind to 127.0.0.1 (the default)",
+      "Create one with `weft token create --project <project>:<role>`, set WEFT_API_TOKENS (comma-separated " +
+      "admin tokens) or --api-tokens, or bind to 127.0.0.1 (the default)",
   );
 }
 
 export async function serve(opts: ServeOptions): Promise<Server> {
   const host = opts.host ?? "127.0.0.1";
-  checkBind(host, opts.apiTokens);
+  await checkBind(host, opts.apiTokens, opts.store);
   const background = createBackground({ engine: opts.engine, warn: opts.warn });
-  const app = await buildApp({ ...opts, background });
+  // Bound beyond this machine: never fall back to the no-token mode, even if every token is revoked later.
+  const app = await buildApp({ ...opts, background, requireToken: opts.requireToken || !isLoopback(host) });
   try {
     await app.listen({ host, port: opts.port ?? DEFAULT_PORT });
   } catch (err) {

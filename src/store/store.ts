@@ -57,7 +57,8 @@ export interface NewRun {
 
 export interface RunFilter {
   status?: RunStatus[] | undefined;
-  projectId?: string | undefined;
+  /** One project, or any of several (an API token's projects). */
+  projectId?: string | readonly string[] | undefined;
   /** Only runs launched from this stored workflow definition. */
   definitionId?: string | undefined;
   limit?: number | undefined;
@@ -206,7 +207,8 @@ export interface DefinitionPatch {
 }
 
 export interface DefinitionFilter {
-  projectId?: string | undefined;
+  /** One project, or any of several (an API token's projects). */
+  projectId?: string | readonly string[] | undefined;
   /** With `projectId`: also the system definitions of every other project (built-in templates). */
   includeSystem?: boolean | undefined;
   /** Only system (true) or only user (false) definitions. */

@@ -153,6 +153,9 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect(await ids({ status: ["completed"] })).toEqual([]);
         expect(await ids({ projectId: "p1" })).toEqual([c.id, a.id]);
         expect(await ids({ projectId: "p2", status: ["running"] })).toEqual([b.id]);
+        expect(await ids({ projectId: ["p1", "p2"], limit: 2 })).toEqual([c.id, b.id]);
+        expect(await ids({ projectId: ["p2", "p3"] })).toEqual([b.id]);
+        expect(await ids({ projectId: [] })).toEqual([]);
       });
 
       it("creates once per idempotency key", async () => {

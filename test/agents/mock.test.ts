@@ -6,7 +6,7 @@ import { compileSchema } from "../../src/agents/json-schema.js";
 import { createMockProvider, type MockProviderOptions } from "../../src/agents/mock/index.js";
 import type { Provider, ProviderRequest } from "../../src/agents/provider.js";
 import { createProviderRegistry } from "../../src/agents/registry.js";
-import { RetryableError, TerminalError, WeftError } from "../../src/core/errors.js";
+import { ProviderError, RetryableError, TerminalError, WeftError } from "../../src/core/errors.js";
 import type { Json, JsonObject } from "../../src/core/json.js";
 import { tempDir } from "../steps/helpers.js";
 
@@ -384,6 +384,52 @@ describe("mock provider: fixtures", () => {
     );
     expect(() => mock({ fixtures: { responses: [{ match: "(" }] } as never })).toThrow(/responses\[0\]\.match/);
     expect(() => mock({ fixtures: { responses: [{ txt: "x" }] } as never })).toThrow(/txt/);
+  });
+});
+
+describe("mock provider: simulated provider failures", () => {
+  it.each([
+    ["rate_limited", 429, "WEFT_RATE_LIMITED", /rate limited \(429\)/],
+    ["overloaded", 529, "WEFT_RATE_LIMITED", /overloaded \(529\)/],
+    ["server", 500, "WEFT_PROVIDER", /server error \(500\)/],
+    ["network", undefined, "WEFT_PROVIDER", /network error/],
+    ["malformed", undefined, "WEFT_PROVIDER", /malformed answer/],
+  ] as const)("%s: a ProviderError of that kind, N times, then the answer", async (kind, status, code, text) => {
+    const provider = mock({
+      fixtures: { responses: [{ agent: "a", text: "ok", fail: { times: 2, kind, retryAfterMs: 7000 } }] },
+    });
+    for (let i = 1; i <= 2; i++) {
+      const err = await ask(provider, "a", "p").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProviderError);
+      expect(err).toBeInstanceOf(RetryableError);
+      const e = err as ProviderError;
+      expect([e.kind, e.status, e.code, e.retryAfterMs]).toEqual([kind, status, code, 7000]);
+      expect(e.message).toMatch(text);
+      expect(e.message).toMatch(new RegExp(`failure ${i} of 2`));
+    }
+    expect((await ask(provider, "a", "p")).text).toBe("ok");
+  });
+
+  it("takes the HTTP status and message from the fixture, and reads them from a file", async () => {
+    const dir = tempDir();
+    const file = join(dir, "fixtures.yaml");
+    writeFileSync(
+      file,
+      "responses:\n  - match: quota\n    fail: { times: 1, kind: server, status: 503, message: upstream down }\n",
+    );
+    const provider = mock({ fixtures: file });
+    const err = (await ask(provider, "any", "quota please").catch((e: unknown) => e)) as ProviderError;
+    expect([err.kind, err.status, err.message]).toEqual(["server", 503, "upstream down"]);
+    expect(() => mock({ fixtures: { responses: [{ fail: { times: 1, kind: "server", status: 42 } }] } })).toThrow(
+      /responses\[0\]\.fail\.status/,
+    );
+  });
+
+  it("keeps the old `rate_limit` kind as it was: a plain RetryableError the rate limiter does not intercept", async () => {
+    const provider = mock({ fixtures: { responses: [{ fail: { times: 1, kind: "rate_limit", retryAfterMs: 5 } }] } });
+    const err = await ask(provider, "a", "p").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err).not.toBeInstanceOf(ProviderError);
   });
 });
 

@@ -338,7 +338,7 @@ describe("artifacts (100 MB default limit)", () => {
     const sock = connect(Number(port), "127.0.0.1");
     await new Promise<void>((resolve) => sock.once("connect", () => resolve()));
     sock.write(
-      `POST /api/workflow-executions/${runId}/artifacts HTTP/1.1\r\nHost: x\r\n` +
+      `POST /api/workflow-executions/${runId}/artifacts HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
         `Content-Type: ${headers["content-type"]}\r\nContent-Length: ${payload.length}\r\n\r\n`,
     );
     sock.write(payload.subarray(0, 200_000));

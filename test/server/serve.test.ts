@@ -98,6 +98,46 @@ describe("weft serve", () => {
     expect((await p.done()).code).toBe(0);
   });
 
+  it("weft token create/list/revoke: a stored token opens a non-loopback bind and scopes what it sees", async () => {
+    const dir = tempDir();
+    const bad = await weft(["--data-dir", dir, "token", "create", "--name", "x", "--project", "web:boss"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/<project>:<role>/);
+    const none = await weft(["--data-dir", dir, "token", "create", "--name", "x"]);
+    expect(none.stderr).toMatch(/at least one --project/);
+
+    const created = await weft(["--data-dir", dir, "token", "create", "--name", "ci", "--project", "web:read"]);
+    expect(created.code).toBe(0);
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(/^weft_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(/Shown once/);
+    const listed = await weft(["--data-dir", dir, "token", "list", "--format", "json"]);
+    const tokens = JSON.parse(listed.stdout) as Json[];
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0].scopes).toEqual([{ project_id: "web", role: "read" }]);
+    expect(listed.stdout).not.toContain(secret);
+
+    const { p, url } = await startServe(dir, ["--host", "0.0.0.0"]);
+    const local = `http://127.0.0.1:${new URL(url).port}`;
+    expect((await api(local, "/workflow-executions")).status).toBe(401);
+    const auth = { headers: { authorization: `Bearer ${secret}` } };
+    expect((await api(local, "/workflow-executions?project_id=web", auth)).status).toBe(200);
+    expect((await api(local, "/workflow-executions?project_id=other", auth)).status).toBe(403);
+    const launch = await api(local, "/workflow-executions", {
+      method: "POST",
+      headers: { ...auth.headers, "content-type": "application/json" },
+      body: JSON.stringify({ workflow: { source: QUICK }, project_id: "web" }),
+    });
+    expect(launch.status).toBe(403);
+
+    const revoked = await weft(["--data-dir", dir, "token", "revoke", tokens[0].id]);
+    expect(revoked.code).toBe(0);
+    expect((await api(local, "/workflow-executions?project_id=web", auth)).status).toBe(401);
+    expect((await weft(["--data-dir", dir, "token", "revoke", "nope"])).stderr).toMatch(/no API token has id nope/);
+    p.kill("SIGTERM");
+    expect((await p.done()).code).toBe(0);
+  });
+
   it("a port in use or a bad --port is a clear error, not a stack trace", async () => {
     const dir = tempDir();
     const blocker = createServer();

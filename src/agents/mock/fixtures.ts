@@ -7,9 +7,18 @@
  *     match: "auth\\.ts"         # optional: a JavaScript regex tested against the prompt
  *     json: { findings: [] }     # or text: "…"; neither → the generated answer
  *     delayMs: 200               # optional latency for this entry
- *     fail: { times: 2, kind: rate_limit, retryAfterMs: 1000 }  # fail the first 2 calls per (agent, prompt)
+ *     fail: { times: 2, kind: rate_limited, retryAfterMs: 1000 }  # fail the first 2 calls per (agent, prompt)
  * ```
  * The first matching entry wins.
+ *
+ * `fail.kind`:
+ * - `rate_limited` (429), `overloaded` (529), `server` (500), `network`, `malformed`: a transient
+ *   `ProviderError` of that kind, as the SDK providers throw it (`status` overrides the HTTP status;
+ *   `retryAfterMs` is the Retry-After). `rate_limited` with `retryAfterMs` is what the rate limiter waits out.
+ * - `terminal`: a `TerminalError` (retrying cannot help).
+ * - `rate_limit`: the spelling from before `ProviderError` existed, kept so old fixtures behave as they did —
+ *   a plain `RetryableError` with code `WEFT_PROVIDER` that the rate limiter does not intercept (every failure
+ *   costs the step an attempt). Write `rate_limited` to simulate a real 429.
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument } from "yaml";
@@ -35,8 +44,9 @@ const validRegex = (source: string) => {
 
 export const mockFailureSchema = z.strictObject({
   times: z.number().int().min(1),
-  kind: z.enum(["rate_limit", "server", "terminal"]),
+  kind: z.enum(["rate_limited", "overloaded", "server", "network", "malformed", "terminal", "rate_limit"]),
   retryAfterMs: z.number().int().min(0).optional(),
+  status: z.number().int().min(100).max(599).optional(),
   message: z.string().optional(),
 });
 

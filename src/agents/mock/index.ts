@@ -7,12 +7,19 @@
  *   `outputSchema` it answers JSON generated from the schema and checked with ajv (a schema it cannot satisfy
  *   is a `TerminalError`: add a fixture with `json`).
  * - Fixtures script answers, latency and failures (see fixtures.ts). `fail.times` counts per (entry, agent,
- *   prompt) within one provider instance: `rate_limit`/`server` throw `RetryableError`, `terminal` a
- *   `TerminalError`.
+ *   prompt) within one provider instance: `rate_limited`, `overloaded`, `server`, `network` and `malformed`
+ *   throw a `ProviderError` of that kind (429/529/500, with the scripted Retry-After), `terminal` a
+ *   `TerminalError`, the old `rate_limit` a plain `RetryableError`.
  * - Latency honours `signal`: an abort rejects at once with `signal.reason`.
  * Usage: ~4 characters per token, cost 0, model `mock-1`.
  */
-import { RetryableError, TerminalError, WeftError } from "../../core/errors.js";
+import {
+  ProviderError,
+  type ProviderFailureKind,
+  RetryableError,
+  TerminalError,
+  WeftError,
+} from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
 import { compileSchema } from "../json-schema.js";
 import type { Provider, ProviderRequest, ProviderResponse } from "../provider.js";
@@ -82,6 +89,15 @@ function tryParse(text: string | undefined): Json | undefined {
   }
 }
 
+/** How each scripted transient failure reads, and its HTTP status. */
+const SIMULATED: Record<ProviderFailureKind, { status: number | undefined; says: string }> = {
+  rate_limited: { status: 429, says: "rate limited" },
+  overloaded: { status: 529, says: "overloaded" },
+  server: { status: 500, says: "server error" },
+  network: { status: undefined, says: "network error (connection reset)" },
+  malformed: { status: undefined, says: "malformed answer (the response could not be read)" },
+};
+
 export function createMockProvider(opts: MockProviderOptions = {}): Provider {
   const fixture =
     typeof opts.fixtures === "string"
@@ -113,11 +129,16 @@ export function createMockProvider(opts: MockProviderOptions = {}): Provider {
     const { kind, retryAfterMs, message } = entry.fail;
     if (kind === "terminal")
       throw new TerminalError(message ?? `mock: agent "${agent}" failed; ${what}`, "WEFT_PROVIDER");
-    const status = kind === "rate_limit" ? "rate limited (429)" : "server error (500)";
-    throw new RetryableError(message ?? `mock: ${status} for agent "${agent}"; ${what}`, {
-      code: "WEFT_PROVIDER",
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
+    if (kind === "rate_limit") {
+      throw new RetryableError(message ?? `mock: rate limited (429) for agent "${agent}"; ${what}`, {
+        code: "WEFT_PROVIDER",
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+    const { status: defaultStatus, says } = SIMULATED[kind];
+    const status = entry.fail.status ?? defaultStatus;
+    const shown = status === undefined ? says : `${says} (${status})`;
+    throw new ProviderError(kind, message ?? `mock: ${shown} for agent "${agent}"; ${what}`, { status, retryAfterMs });
   };
 
   const answerJson = (req: ProviderRequest, schema: JsonObject, scripted: Json | undefined): Json => {

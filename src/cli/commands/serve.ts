@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { WeftError } from "../../core/errors.js";
 import { checkBind, DEFAULT_PORT, serve } from "../../server/serve.js";
@@ -37,9 +39,16 @@ export function registerServe(program: Command): void {
       const out = stdoutOut();
       const port = portOf(o.port);
       const apiTokens = tokensOf(o.apiTokens ?? process.env.WEFT_API_TOKENS);
-      // Refused before the store is opened: nothing starts.
-      checkBind(o.host, apiTokens);
+      // Refused before anything listens or runs — and before a data directory is created: with no database
+      // yet there are no stored tokens.
+      if (!existsSync(join(dataDirOf(o), "weft.db"))) await checkBind(o.host, apiTokens, undefined);
       const store = openStore(o);
+      try {
+        await checkBind(o.host, apiTokens, store);
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
       const engine = openEngine(o, store);
       let server: Awaited<ReturnType<typeof serve>>;
       try {

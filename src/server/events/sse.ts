@@ -66,7 +66,11 @@ export function registerSse(app: FastifyInstance, o: SseOptions): { close(): voi
   app.get<{ Params: { id: string }; Querystring: Record<string, unknown> }>(
     "/api/workflow-executions/:id/events",
     // A HEAD would hold a connection open for a body it never gets.
-    { exposeHeadRoute: false },
+    {
+      exposeHeadRoute: false,
+      // EventSource cannot send headers: the token may come as ?access_token=.
+      config: { access: { role: "read", scope: { run: "id" }, queryToken: true } },
+    },
     async (req, reply) => {
       const runId = req.params.id;
       let after: number;

@@ -122,6 +122,9 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
   app.route({
     method: "GET",
     url: "/api/ws",
+    // Browsers cannot set headers on a WebSocket: the token may come as ?access_token=. Each event is then
+    // filtered by the projects the token may read (`access`).
+    config: { access: { role: "read", scope: "token", queryToken: true } },
     // Runs before the upgrade: a refusal is a plain HTTP response, the socket is never upgraded.
     preValidation: async (req, reply) => {
       if (!req.ws) return;

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import multipart from "@fastify/multipart";
-import type { FastifyPluginAsync, RawServerDefault } from "fastify";
+import type { FastifyContextConfig, FastifyPluginAsync, RawServerDefault } from "fastify";
 import { z } from "zod";
 import { WeftError } from "../../core/errors.js";
 import type { ArtifactFileType, ArtifactRecord, Store } from "../../store/store.js";
@@ -163,6 +163,8 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 ) => {
   const { engine, store, dataDir } = ctx;
   const limit = maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const read: FastifyContextConfig = { access: { role: "read", scope: { artifact: "id" } } };
+  const operate: FastifyContextConfig = { access: { role: "operate", scope: { artifact: "id" } } };
   await app.register(multipart, {
     throwFileSizeLimit: true,
     limits: { fileSize: limit, files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024, headerPairs: 100 },
@@ -175,7 +177,10 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.post(
     "/workflow-executions/:id/artifacts",
-    { schema: { params: runParams, response: { 201: envelope(artifactSchema), 415: errorResponse } } },
+    {
+      config: { access: { role: "operate", scope: { run: "id" } } },
+      schema: { params: runParams, response: { 201: envelope(artifactSchema), 415: errorResponse } },
+    },
     async (req, reply) => {
       const runId = req.params.id;
       if (!req.isMultipart()) {
@@ -270,7 +275,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
     },
   );
 
-  app.get("/artifacts/:id", { schema: { params: artifactParams } }, async (req, reply) => {
+  app.get("/artifacts/:id", { config: read, schema: { params: artifactParams } }, async (req, reply) => {
     const a = await mustGetArtifact(store, req.params.id);
     const path = join(dataDir, a.storageKey);
     let size: number;
@@ -292,11 +297,16 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.patch(
     "/artifacts/:id/attach",
-    { schema: { params: artifactParams, body: attachCommentBody, response: { 200: envelope(artifactSchema) } } },
+    {
+      config: operate,
+      schema: { params: artifactParams, body: attachCommentBody, response: { 200: envelope(artifactSchema) } },
+    },
     async (req) => {
       await mustGetArtifact(store, req.params.id);
       const comment = await store.comments.get(req.body.comment_id);
-      if (!comment) throw new WeftError("WEFT_NOT_FOUND", `no comment has id ${req.body.comment_id}`);
+      const commentRun = comment ? await store.runs.get(comment.runId) : undefined;
+      if (!comment || !commentRun || !req.principal.can(commentRun.projectId, "read"))
+        throw new WeftError("WEFT_NOT_FOUND", `no comment has id ${req.body.comment_id}`);
       const { artifact } = await store.artifacts.attachToComment(req.params.id, req.body.comment_id, Date.now());
       return data(artifactView(artifact));
     },
@@ -304,7 +314,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.delete(
     "/artifacts/:id/detach",
-    { schema: { params: artifactParams, response: { 200: envelope(artifactSchema) } } },
+    { config: operate, schema: { params: artifactParams, response: { 200: envelope(artifactSchema) } } },
     async (req) => {
       await mustGetArtifact(store, req.params.id);
       const { artifact } = await store.artifacts.detachFromComment(req.params.id, Date.now());
@@ -314,7 +324,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.delete(
     "/artifacts/:id",
-    { schema: { params: artifactParams, response: { 200: envelope(deletedSchema) } } },
+    { config: operate, schema: { params: artifactParams, response: { 200: envelope(deletedSchema) } } },
     async (req) => {
       await mustGetArtifact(store, req.params.id);
       const { artifact } = await store.artifacts.delete(req.params.id, Date.now());
@@ -329,7 +339,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.get(
     "/artifacts/:id/attachments",
-    { schema: { params: artifactParams, response: attachmentList } },
+    { config: read, schema: { params: artifactParams, response: attachmentList } },
     async (req) => {
       await mustGetArtifact(store, req.params.id);
       return data(await attachmentsOf(req.params.id));
@@ -338,9 +348,16 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.post(
     "/artifacts/:id/attachments",
-    { schema: { params: artifactParams, body: attachImagesBody, response: attachmentList } },
+    { config: operate, schema: { params: artifactParams, body: attachImagesBody, response: attachmentList } },
     async (req) => {
       await mustGetArtifact(store, req.params.id);
+      // Images the token cannot see are as unknown as missing ones.
+      for (const imageId of req.body.image_ids) {
+        const image = await store.artifacts.get(imageId);
+        const run = image ? await store.runs.get(image.runId) : undefined;
+        if (!run || !req.principal.can(run.projectId, "read"))
+          throw new WeftError("WEFT_NOT_FOUND", `no artifact has id ${imageId}`);
+      }
       await store.attachments.attach(req.params.id, req.body.image_ids, Date.now());
       return data(await attachmentsOf(req.params.id));
     },
@@ -348,7 +365,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.delete(
     "/artifacts/:id/attachments/:imageId",
-    { schema: { params: attachmentParams, response: attachmentList } },
+    { config: operate, schema: { params: attachmentParams, response: attachmentList } },
     async (req) => {
       await mustGetArtifact(store, req.params.id);
       await store.attachments.detach(req.params.id, req.params.imageId);
@@ -358,7 +375,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
 
   app.put(
     "/artifacts/:id/attachments/:imageId/primary",
-    { schema: { params: attachmentParams, response: attachmentList } },
+    { config: operate, schema: { params: attachmentParams, response: attachmentList } },
     async (req) => {
       await mustGetArtifact(store, req.params.id);
       await store.attachments.setPrimary(req.params.id, req.params.imageId);

@@ -57,7 +57,10 @@ export const commentRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
 
   app.post(
     "/workflow-executions/:id/comments",
-    { schema: { params: runParams, body: createCommentBody, response: { 201: envelope(commentSchema) } } },
+    {
+      config: { access: { role: "operate", scope: { run: "id" } } },
+      schema: { params: runParams, body: createCommentBody, response: { 201: envelope(commentSchema) } },
+    },
     async (req, reply) => {
       const run = await mustGetRun(req.params.id);
       const body = req.body;
@@ -80,6 +83,7 @@ export const commentRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
   app.get(
     "/workflow-executions/:id/comments",
     {
+      config: { access: { role: "read", scope: { run: "id" } } },
       schema: {
         params: runParams,
         querystring: listCommentsQuery,

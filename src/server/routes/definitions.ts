@@ -15,7 +15,8 @@ import { ValidationError, WeftError } from "../../core/errors.js";
 import type { Workflow } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas, workflowHash } from "../../definition/index.js";
 import { ConflictError, type DefinitionRecord, type NewDefinition } from "../../store/store.js";
-import { data, type RoutePluginOptions } from "../context.js";
+import { requireRole } from "../access.js";
+import { DEFAULT_PROJECT, data, type RoutePluginOptions } from "../context.js";
 import {
   cloneDefinitionBody,
   createDefinitionBody,
@@ -31,8 +32,6 @@ import {
 } from "../schemas.js";
 import type { ZodTypeProvider } from "../validation.js";
 import { definitionDetailView, definitionSummaryView, issueView } from "../views.js";
-
-const DEFAULT_PROJECT = "default";
 
 type Format = "yaml" | "json";
 
@@ -97,12 +96,19 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
 
   app.get(
     "/workflow-definitions",
-    { schema: { querystring: listDefinitionsQuery, response: { 200: envelope(z.array(definitionSummarySchema)) } } },
+    {
+      config: { access: { role: "read", scope: "token" } },
+      schema: { querystring: listDefinitionsQuery, response: { 200: envelope(z.array(definitionSummarySchema)) } },
+    },
     async (req) => {
       const q = req.query;
+      if (q.project_id !== undefined) requireRole(req, q.project_id, "read");
+      const readable = req.principal.readable();
+      // A token limited to some projects sees theirs and the built-in templates.
+      const projectId = q.project_id ?? (readable === "*" ? undefined : readable);
       const defs = await store.definitions.list({
-        projectId: q.project_id,
-        includeSystem: q.project_id !== undefined ? true : undefined,
+        projectId,
+        includeSystem: projectId !== undefined ? true : undefined,
         category: q.category,
         search: q.search || undefined,
         sort: q.sort,
@@ -115,7 +121,10 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
 
   app.post(
     "/workflow-definitions/validate",
-    { schema: { body: validateDefinitionBody, response: { 200: envelope(validationResultSchema) } } },
+    {
+      config: { access: { role: "read", scope: "token" } },
+      schema: { body: validateDefinitionBody, response: { 200: envelope(validationResultSchema) } },
+    },
     async (req) => {
       const r = checkSource(req.body.source, req.body.format, ctx.stepTypes);
       return data({ valid: r.workflow !== undefined, issues: r.issues.map(issueView) });
@@ -124,17 +133,24 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
 
   app.get(
     "/workflow-definitions/:id",
-    { schema: { params: definitionParams, response: { 200: envelope(definitionDetailSchema) } } },
+    {
+      config: { access: { role: "read", scope: { definition: "id" } } },
+      schema: { params: definitionParams, response: { 200: envelope(definitionDetailSchema) } },
+    },
     async (req) => data(definitionDetailView(await mustGet(req.params.id))),
   );
 
   app.post(
     "/workflow-definitions",
-    { schema: { body: createDefinitionBody, response: { 201: envelope(definitionDetailSchema) } } },
+    {
+      config: { access: { role: "admin", scope: "token" } },
+      schema: { body: createDefinitionBody, response: { 201: envelope(definitionDetailSchema) } },
+    },
     async (req, reply) => {
       const body = req.body;
       const { workflow, format } = mustParse(body.source, body.format, ctx.stepTypes);
       const projectId = body.project_id ?? DEFAULT_PROJECT;
+      requireRole(req, projectId, "admin");
       if (await store.definitions.getByName(projectId, workflow.name)) throw nameTaken(projectId, workflow.name);
       const def = await store.definitions.create(
         userDefinition({
@@ -156,6 +172,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
   app.put(
     "/workflow-definitions/:id",
     {
+      config: { access: { role: "admin", scope: { definition: "id" } } },
       schema: {
         params: definitionParams,
         body: updateDefinitionBody,
@@ -214,6 +231,8 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
   app.post(
     "/workflow-definitions/:id/clone",
     {
+      // Reading the original is enough here; the handler checks admin in the project the copy goes to.
+      config: { access: { role: "read", scope: { definition: "id" } } },
       schema: {
         params: definitionParams,
         body: cloneDefinitionBody,
@@ -223,6 +242,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
     async (req, reply) => {
       const original = await mustGet(req.params.id);
       const projectId = req.body?.project_id ?? (original.system ? DEFAULT_PROJECT : original.projectId);
+      requireRole(req, projectId, "admin");
       let name = req.body?.name;
       if (name !== undefined) {
         if (await store.definitions.getByName(projectId, name)) throw nameTaken(projectId, name);
@@ -264,7 +284,10 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
 
   app.delete(
     "/workflow-definitions/:id",
-    { schema: { params: definitionParams, response: { 200: envelope(deletedSchema) } } },
+    {
+      config: { access: { role: "admin", scope: { definition: "id" } } },
+      schema: { params: definitionParams, response: { 200: envelope(deletedSchema) } },
+    },
     async (req) => {
       const def = await mustGet(req.params.id);
       if (def.system) {

@@ -6,14 +6,15 @@
  * changed meanwhile), so of two racing commands that exclude each other exactly one wins; the other sees
  * the new state and answers 409. Pause of a paused run and resume of a running run are no-ops (200).
  */
-import type { FastifyPluginAsync, RawServerDefault } from "fastify";
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyRequest, RawServerDefault } from "fastify";
 import { z } from "zod";
 import { ValidationError, WeftError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import type { RunRecord, Workflow } from "../../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas } from "../../definition/index.js";
-import { data, type RoutePluginOptions } from "../context.js";
+import { requireRole } from "../access.js";
+import { DEFAULT_PROJECT, data, type RoutePluginOptions } from "../context.js";
 import {
   byBody,
   checkpointSchema,
@@ -59,6 +60,8 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
   { ctx },
 ) => {
   const { engine, store, background } = ctx;
+  const read: FastifyContextConfig = { access: { role: "read", scope: { run: "id" } } };
+  const operate: FastifyContextConfig = { access: { role: "operate", scope: { run: "id" } } };
 
   const mustGet = async (id: string): Promise<RunRecord> => {
     const run = await engine.getRun(id);
@@ -76,6 +79,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
 
   /** The workflow of a launch, its project, and the definition it comes from (null for an inline workflow). */
   const workflowOf = async (
+    req: FastifyRequest,
     body: z.infer<typeof launchBody>,
   ): Promise<{ workflow: Workflow; projectId: string | undefined; definitionId: string | undefined }> => {
     if (body.workflow) {
@@ -87,8 +91,10 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
     }
     const id = body.workflow_definition_id as string;
     const def = await ctx.resolveDefinition(id);
-    // A project's definitions are launched in that project; built-in (system) ones in any.
-    if (!def || (body.project_id !== undefined && !def.system && def.projectId !== body.project_id)) {
+    // A project's definitions are launched in that project; built-in (system) ones in any. A definition of a
+    // project the token cannot read is as unknown as a missing one.
+    const visible = def !== undefined && (def.system || req.principal.can(def.projectId, "read"));
+    if (!def || !visible || (body.project_id !== undefined && !def.system && def.projectId !== body.project_id)) {
       const where = body.project_id === undefined ? "" : ` in project ${body.project_id}`;
       throw new WeftError("WEFT_NOT_FOUND", `no workflow definition has id ${id}${where}`);
     }
@@ -101,10 +107,14 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
 
   app.post(
     "/workflow-executions",
-    { schema: { body: launchBody, response: { 200: envelope(runSchema), 201: envelope(runSchema) } } },
+    {
+      config: { access: { role: "operate", scope: "token" } },
+      schema: { body: launchBody, response: { 200: envelope(runSchema), 201: envelope(runSchema) } },
+    },
     async (req, reply) => {
       const body = req.body;
-      const { workflow, projectId, definitionId } = await workflowOf(body);
+      const { workflow, projectId, definitionId } = await workflowOf(req, body);
+      requireRole(req, projectId ?? DEFAULT_PROJECT, "operate");
       const { run, created } = await engine.launch(workflow, {
         args: (body.args ?? {}) as JsonObject,
         name: body.name,
@@ -123,11 +133,16 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
 
   app.get(
     "/workflow-executions",
-    { schema: { querystring: listRunsQuery, response: { 200: envelope(z.array(runListItemSchema)) } } },
+    {
+      config: { access: { role: "read", scope: "token" } },
+      schema: { querystring: listRunsQuery, response: { 200: envelope(z.array(runListItemSchema)) } },
+    },
     async (req) => {
       const q = req.query;
+      if (q.project_id !== undefined) requireRole(req, q.project_id, "read");
+      const readable = req.principal.readable();
       const runs = await store.runs.list({
-        projectId: q.project_id,
+        projectId: q.project_id ?? (readable === "*" ? undefined : readable),
         definitionId: q.workflow_definition_id,
         status: q.status,
         limit: q.offset + q.limit,
@@ -143,30 +158,39 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
 
   app.get(
     "/workflow-executions/:id",
-    { schema: { params: runParams, response: { 200: envelope(runDetailSchema) } } },
+    { config: read, schema: { params: runParams, response: { 200: envelope(runDetailSchema) } } },
     async (req) => data(await detail(await mustGet(req.params.id))),
   );
 
   const control = { params: runParams, response: { 200: envelope(controlResultSchema) } };
 
-  app.post("/workflow-executions/:id/pause", { schema: { ...control, body: emptyBody } }, async (req) =>
-    data(controlView(await engine.pause(req.params.id))),
+  app.post(
+    "/workflow-executions/:id/pause",
+    { config: operate, schema: { ...control, body: emptyBody } },
+    async (req) => data(controlView(await engine.pause(req.params.id))),
   );
 
-  app.post("/workflow-executions/:id/resume", { schema: { ...control, body: emptyBody } }, async (req) => {
-    const run = await engine.resume(req.params.id);
-    carryOn(run);
-    return data(controlView(run));
-  });
+  app.post(
+    "/workflow-executions/:id/resume",
+    { config: operate, schema: { ...control, body: emptyBody } },
+    async (req) => {
+      const run = await engine.resume(req.params.id);
+      carryOn(run);
+      return data(controlView(run));
+    },
+  );
 
-  app.post("/workflow-executions/:id/cancel", { schema: { ...control, body: byBody } }, async (req) =>
+  app.post("/workflow-executions/:id/cancel", { config: operate, schema: { ...control, body: byBody } }, async (req) =>
     data(controlView(await engine.cancel(req.params.id, req.body?.by ?? "api"))),
   );
 
   for (const verb of ["approve", "reject"] as const) {
     app.post(
       `/workflow-executions/:id/steps/:step/${verb}`,
-      { schema: { params: runStepParams, body: decisionBody, response: { 200: envelope(runDetailSchema) } } },
+      {
+        config: operate,
+        schema: { params: runStepParams, body: decisionBody, response: { 200: envelope(runDetailSchema) } },
+      },
       async (req) => {
         const { id, step } = req.params;
         const run = await engine[verb](id, stepKeyOf(id, step), {
@@ -181,7 +205,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
 
   app.post(
     "/workflow-executions/:id/steps/:step/retry",
-    { schema: { params: runStepParams, body: byBody, response: { 200: envelope(runDetailSchema) } } },
+    { config: operate, schema: { params: runStepParams, body: byBody, response: { 200: envelope(runDetailSchema) } } },
     async (req) => {
       const { id, step } = req.params;
       const run = await engine.retryStep(id, stepKeyOf(id, step), req.body?.by ?? "api");
@@ -193,6 +217,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
   app.get(
     "/workflow-executions/:id/checkpoints",
     {
+      config: read,
       schema: {
         params: runParams,
         querystring: checkpointsQuery,
@@ -207,7 +232,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
 
   app.post(
     "/workflow-executions/:id/rewind",
-    { schema: { params: runParams, body: rewindBody, response: { 201: envelope(runSchema) } } },
+    { config: operate, schema: { params: runParams, body: rewindBody, response: { 201: envelope(runSchema) } } },
     async (req, reply) => {
       const run = await engine.rewind(req.params.id, req.body.checkpoint, { triggeredBy: req.body.triggered_by });
       background.drive(run.id);

@@ -80,7 +80,10 @@ export const stepRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault
 
   app.get(
     "/workflow-steps/:id",
-    { schema: { params: stepParams, response: { 200: envelope(stepDetailSchema) } } },
+    {
+      config: { access: { role: "read", scope: { step: "id" } } },
+      schema: { params: stepParams, response: { 200: envelope(stepDetailSchema) } },
+    },
     async (req) => {
       const { run, step } = await stepOf(ctx, req.params.id);
       const attempts = await ctx.store.steps.attempts(run.id, step.key);
@@ -91,7 +94,11 @@ export const stepRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault
 
   app.get(
     "/workflow-steps/:id/logs/:type",
-    { schema: { params: stepLogParams, querystring: stepLogQuery, response: { 200: envelope(stepLogSchema) } } },
+    {
+      // EventSource (the browser's SSE client) cannot send headers: the token may come as ?access_token=.
+      config: { access: { role: "read", scope: { step: "id" }, queryToken: true } },
+      schema: { params: stepLogParams, querystring: stepLogQuery, response: { 200: envelope(stepLogSchema) } },
+    },
     async (req, reply) => {
       const { id, type } = req.params;
       const { run, step } = await stepOf(ctx, id);

@@ -128,13 +128,16 @@ export function createDefinitions(db: Database.Database) {
   const listStatements = new Map<string, Database.Statement>();
   function listStatement(f: DefinitionFilter): Database.Statement {
     const sort = f.sort ?? "usage";
-    const shape = [f.projectId !== undefined, f.includeSystem === true, f.system, f.category !== undefined];
+    const many = f.projectId !== undefined && typeof f.projectId !== "string";
+    const shape = [f.projectId !== undefined, many, f.includeSystem === true, f.system, f.category !== undefined];
     const key = `${shape.join("|")}|${Boolean(f.search)}|${sort}`;
     let stmt = listStatements.get(key);
     if (stmt === undefined) {
       const where: string[] = [];
-      if (f.projectId !== undefined)
-        where.push(f.includeSystem ? "(d.project_id = ? OR d.system = 1)" : "d.project_id = ?");
+      if (f.projectId !== undefined) {
+        const project = many ? "d.project_id IN (SELECT value FROM json_each(?))" : "d.project_id = ?";
+        where.push(f.includeSystem ? `(${project} OR d.system = 1)` : project);
+      }
       if (f.system !== undefined) where.push("d.system = ?");
       if (f.category !== undefined) where.push("d.category = ?");
       if (f.search) {
@@ -223,7 +226,8 @@ export function createDefinitions(db: Database.Database) {
 
     list(f: DefinitionFilter = {}): DefinitionRecord[] {
       const params: unknown[] = [];
-      if (f.projectId !== undefined) params.push(f.projectId);
+      if (f.projectId !== undefined)
+        params.push(typeof f.projectId === "string" ? f.projectId : JSON.stringify(f.projectId));
       if (f.system !== undefined) params.push(f.system ? 1 : 0);
       if (f.category !== undefined) params.push(f.category);
       if (f.search) {

@@ -28,7 +28,7 @@ export function createReads(db: Database.Database, st: Statements) {
 
   function listStatement(
     statuses: number,
-    project: boolean,
+    project: "one" | "many" | undefined,
     definition: boolean,
     order: "newest" | "oldest",
   ): Database.Statement {
@@ -37,7 +37,8 @@ export function createReads(db: Database.Database, st: Statements) {
     if (stmt === undefined) {
       const where: string[] = [];
       if (statuses > 0) where.push(`status IN (${Array.from({ length: statuses }, () => "?").join(", ")})`);
-      if (project) where.push("project_id = ?");
+      if (project === "one") where.push("project_id = ?");
+      if (project === "many") where.push("project_id IN (SELECT value FROM json_each(?))");
       if (definition) where.push("definition_id = ?");
       const dir = order === "newest" ? "DESC" : "ASC";
       stmt = db.prepare(
@@ -59,10 +60,11 @@ export function createReads(db: Database.Database, st: Statements) {
     runs(filter: RunFilter = {}): RunRecord[] {
       const statuses = filter.status ?? [];
       const params: unknown[] = [...statuses];
-      if (filter.projectId !== undefined) params.push(filter.projectId);
+      const p = filter.projectId;
+      if (p !== undefined) params.push(typeof p === "string" ? p : JSON.stringify(p));
       if (filter.definitionId !== undefined) params.push(filter.definitionId);
       params.push(filter.limit ?? ALL);
-      const project = filter.projectId !== undefined;
+      const project = p === undefined ? undefined : typeof p === "string" ? "one" : "many";
       const stmt = listStatement(statuses.length, project, filter.definitionId !== undefined, filter.order ?? "newest");
       return (stmt.all(params) as RunRow[]).map(runFromRow);
     },

@@ -75,6 +75,8 @@ export function definitionsConformance(ctx: ServerConformanceContext): void {
       expect(await names({ projectId: "p1" })).toEqual([blog, ads]);
       expect(await names({ projectId: "p1", includeSystem: true })).toEqual([blog, builtIn, ads]);
       expect(await names({ projectId: "p1", includeSystem: true, system: true })).toEqual([builtIn]);
+      expect(await names({ projectId: ["p1", "nope"] })).toEqual([blog, ads]);
+      expect(await names({ projectId: [], includeSystem: true })).toEqual([builtIn]);
       expect(await names({ system: false })).toEqual([blog, ads, other]);
       expect(await names({ category: "ads" })).toEqual([ads]);
       expect(await names({ category: "content", projectId: "p2" })).toEqual([]);

@@ -1,0 +1,312 @@
+/**
+ * Access control: who is asking (authentication, in `onRequest`) and whether they may (authorisation, in
+ * `preHandler`, after the request is validated). Deny by default: every route declares an `AccessRule` in its
+ * `config.access`, and registering a route without one throws, so the server cannot start with an unguarded
+ * route.
+ *
+ * Who: with no API tokens anywhere (none in `WEFT_API_TOKENS`, none created with `weft token create`) and a
+ * loopback bind, every request is the local user, who may do everything. Once any token exists, every request
+ * needs one: `Authorization: Bearer <token>`, or `?access_token=` on the streaming routes browsers open without
+ * headers (WebSocket, Server-Sent Events). Tokens from `WEFT_API_TOKENS` are admin in every project; tokens in
+ * the store carry their own scopes (a role per project, or `*`).
+ *
+ * What: a role per project — `read` (see runs, steps, logs, artifacts, comments, events, definitions),
+ * `operate` (also launch and control runs, comment, upload), `admin` (also change workflow definitions).
+ * A resource of a project the token has no role in is answered exactly like an unknown id (404), so a token
+ * never learns what other projects hold; a role too low for the operation is a 403 (`WEFT_FORBIDDEN`).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
+import { WeftError } from "../core/errors.js";
+import type { Store, TokenRecord, TokenRole, TokenScope } from "../store/store.js";
+import { isLoopback } from "./loopback.js";
+import { parseStepRunId } from "./views.js";
+
+export type Role = TokenRole;
+
+const RANK: Record<Role, number> = { read: 1, operate: 2, admin: 3 };
+
+/**
+ * Which project a route's resource belongs to:
+ * - `public`: no token needed (the OpenAPI document, health);
+ * - `token`: any valid token whose role reaches `role` in some project — the handler narrows by project
+ *   (lists, launches, creating definitions, the WebSocket);
+ * - `{ run | step | artifact | definition: "<param>" }`: the project of the resource whose id is that path
+ *   parameter. An unknown id passes on to the handler, which answers 404.
+ */
+export type AccessScope =
+  | "public"
+  | "token"
+  | { run: string }
+  | { step: string }
+  | { artifact: string }
+  | { definition: string };
+
+export interface AccessRule {
+  role: Role;
+  scope: AccessScope;
+  /** Also accept the token as `?access_token=` (routes browsers open without headers: WebSocket, SSE). */
+  queryToken?: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: AccessRule;
+  }
+  interface FastifyRequest {
+    /** Who is asking; set by the access hooks before any handler runs. */
+    principal: Principal;
+  }
+}
+
+/** An authenticated caller: a token (or the local user) and its roles per project. */
+export class Principal {
+  /** No tokens configured, loopback only: the person at this machine. */
+  static readonly local = new Principal("local user", null, [{ projectId: "*", role: "admin" }]);
+
+  constructor(
+    readonly name: string,
+    /** The stored token's id; null for the local user and `WEFT_API_TOKENS` tokens. */
+    readonly tokenId: string | null,
+    readonly scopes: readonly TokenScope[],
+  ) {}
+
+  /** The highest role in the project, or undefined when it has none there. */
+  roleIn(projectId: string): Role | undefined {
+    let best: Role | undefined;
+    for (const s of this.scopes) {
+      if (s.projectId !== "*" && s.projectId !== projectId) continue;
+      if (best === undefined || RANK[s.role] > RANK[best]) best = s.role;
+    }
+    return best;
+  }
+
+  can(projectId: string, role: Role): boolean {
+    const r = this.roleIn(projectId);
+    return r !== undefined && RANK[r] >= RANK[role];
+  }
+
+  /** Whether it has at least `role` in some project. */
+  canSomewhere(role: Role): boolean {
+    return this.scopes.some((s) => RANK[s.role] >= RANK[role]);
+  }
+
+  /** The projects it may read: every one (`"*"`), or these. */
+  readable(): "*" | string[] {
+    if (this.scopes.some((s) => s.projectId === "*")) return "*";
+    return [...new Set(this.scopes.map((s) => s.projectId))];
+  }
+}
+
+/** The hex sha256 of a token: what the store keeps, never the token itself. */
+export function tokenHash(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export function forbidden(message: string): WeftError {
+  return new WeftError("WEFT_FORBIDDEN", message);
+}
+
+/**
+ * Throws unless the caller has `role` in `projectId`: a 404 (`notFound`) when it has no role there at all and
+ * the resource must stay invisible, else a 403 naming the role it has and the one needed.
+ */
+export function requireRole(req: FastifyRequest, projectId: string, role: Role, notFound?: () => WeftError): void {
+  const p = req.principal;
+  const has = p.roleIn(projectId);
+  if (has !== undefined && RANK[has] >= RANK[role]) return;
+  if (has === undefined && notFound) throw notFound();
+  throw forbidden(
+    has === undefined
+      ? `this token has no access to project "${projectId}"; ${req.method} ${req.routeOptions.url ?? req.url} needs the ${role} role there`
+      : `this token's role in project "${projectId}" is ${has}; ${req.method} ${req.routeOptions.url ?? req.url} needs ${role}`,
+  );
+}
+
+export interface AccessOptions {
+  store: Store;
+  /** Tokens from `WEFT_API_TOKENS` / `--api-tokens`: admin in every project. */
+  envTokens?: readonly string[] | undefined;
+  /**
+   * Never admit a request without a token, even when no token is configured (a server bound to anything
+   * but loopback). Default false.
+   */
+  requireToken?: boolean | undefined;
+  /** Origins besides the server's own that may send requests (the WebSocket Origin check uses them too). */
+  allowedOrigins?: readonly string[] | undefined;
+  now?: () => number;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+function unauthorized(message: string): WeftError {
+  return new WeftError("WEFT_UNAUTHORIZED", message);
+}
+
+/** A request's token: the Bearer header, or (on routes that allow it) `?access_token=`. */
+function tokenOf(req: FastifyRequest, rule: AccessRule | undefined): string | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m?.[1]) throw unauthorized("malformed Authorization header: send `Authorization: Bearer <token>`");
+    return m[1];
+  }
+  if (rule?.queryToken) {
+    const q = req.query as Record<string, unknown> | undefined;
+    const t = q?.access_token;
+    if (typeof t === "string" && t !== "") return t;
+  }
+  return undefined;
+}
+
+/** Whether a Host header names this machine (a no-token server answers only those: DNS rebinding). */
+function loopbackHost(host: string | undefined): boolean {
+  if (!host) return true;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : (host.split(":")[0] ?? "");
+  return isLoopback(name);
+}
+
+/**
+ * Installs authentication, authorisation and the deny-by-default registration check on `app`. Call before
+ * any route is registered.
+ */
+export function installAccess(app: FastifyInstance, o: AccessOptions): void {
+  const now = o.now ?? Date.now;
+  const envDigests = (o.envTokens ?? []).map((t) => createHash("sha256").update(t).digest());
+  const envPrincipal = new Principal("WEFT_API_TOKENS token", null, [{ projectId: "*", role: "admin" }]);
+  const touched = new Map<string, number>();
+  // Asked on every request without a token, so the first `weft token create` (from any process) closes the
+  // open mode at once. Cheap where it matters: in the open mode the table is empty.
+  const anyStoredToken = async (): Promise<boolean> => (await o.store.tokens.list()).some((x) => x.revokedAt === null);
+
+  const fromStore = (record: TokenRecord): Principal => {
+    const t = now();
+    if (t - (touched.get(record.id) ?? 0) >= TOUCH_EVERY_MS) {
+      touched.set(record.id, t);
+      o.store.tokens.touch(record.id, t).catch(() => undefined);
+    }
+    return new Principal(`token ${record.name}`, record.id, record.scopes);
+  };
+
+  app.decorateRequest("principal", {
+    getter(this: FastifyRequest & { _principal?: Principal }) {
+      return this._principal ?? Principal.local;
+    },
+    setter(this: FastifyRequest & { _principal?: Principal }, value: Principal) {
+      this._principal = value;
+    },
+  } as unknown as Principal);
+
+  // Deny by default: a route without an access rule is a bug caught when the server starts.
+  app.addHook("onRoute", (route: RouteOptions) => {
+    const rule = route.config?.access;
+    if (!rule) {
+      const methods = Array.isArray(route.method) ? route.method.join(",") : route.method;
+      throw new Error(`route ${methods} ${route.url} declares no access rule (config.access); every route must`);
+    }
+  });
+
+  app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
+    const rule = req.routeOptions.config?.access;
+    if (rule?.scope === "public") return;
+    const token = tokenOf(req, rule);
+    if (token !== undefined) {
+      const digest = createHash("sha256").update(token).digest();
+      if (envDigests.some((d) => timingSafeEqual(d, digest))) {
+        req.principal = envPrincipal;
+        return;
+      }
+      const record = await o.store.tokens.findByHash(digest.toString("hex"));
+      if (!record) throw unauthorized("unknown or revoked API token");
+      req.principal = fromStore(record);
+      return;
+    }
+    if (o.requireToken || envDigests.length > 0 || (await anyStoredToken())) {
+      throw unauthorized(
+        "this server requires an API token: send `Authorization: Bearer <token>` (create one with `weft token create`)",
+      );
+    }
+    // No tokens anywhere: the local user — but only through a name of this machine (a page on another site
+    // that resolves its name to 127.0.0.1 must not reach the API), and no cross-site writes.
+    if (!loopbackHost(req.headers.host)) {
+      throw forbidden(
+        `this server has no API tokens and answers only requests addressed to this machine (Host ${req.headers.host}); use http://127.0.0.1:<port>`,
+      );
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && req.method !== "GET" && req.method !== "HEAD" && !sameOrAllowed(origin, req, o)) {
+      throw forbidden(`requests from origin ${origin} are not allowed; add it to allowedOrigins`);
+    }
+    void reply;
+  });
+
+  app.addHook("preHandler", async (req: FastifyRequest) => {
+    const rule = req.routeOptions.config?.access;
+    if (!rule || rule.scope === "public") return;
+    const p = req.principal;
+    if (rule.scope === "token") {
+      if (!p.canSomewhere(rule.role)) {
+        throw forbidden(
+          `this token's roles do not include ${rule.role}; ${req.method} ${req.routeOptions.url} needs it`,
+        );
+      }
+      return;
+    }
+    const params = req.params as Record<string, string | undefined>;
+    const resolved = await projectOf(o.store, rule.scope, params);
+    if (resolved === undefined) return; // unknown id: the handler answers 404
+    if (resolved.projectId === null) {
+      // A built-in template: every token may read it; changing it needs the role somewhere (and is refused anyway).
+      if (!p.canSomewhere(rule.role)) {
+        throw forbidden(
+          `this token's roles do not include ${rule.role}; ${req.method} ${req.routeOptions.url} needs it`,
+        );
+      }
+      return;
+    }
+    requireRole(req, resolved.projectId, rule.role, () => new WeftError("WEFT_NOT_FOUND", resolved.notFound));
+  });
+}
+
+function sameOrAllowed(origin: string, req: FastifyRequest, o: AccessOptions): boolean {
+  const norm = (s: string) => s.trim().toLowerCase().replace(/\/+$/, "");
+  const given = norm(origin);
+  const host = req.headers.host?.toLowerCase();
+  if (host && (given === `http://${host}` || given === `https://${host}`)) return true;
+  return (o.allowedOrigins ?? []).some((a) => a === "*" || norm(a) === given);
+}
+
+/** The project of a route's resource (null: a built-in template, in no project); undefined for an unknown id. */
+async function projectOf(
+  store: Store,
+  scope: Exclude<AccessScope, "public" | "token">,
+  params: Record<string, string | undefined>,
+): Promise<{ projectId: string | null; notFound: string } | undefined> {
+  const runProject = async (runId: string) => (await store.runs.get(runId))?.projectId;
+  if ("run" in scope) {
+    const id = params[scope.run] ?? "";
+    const projectId = await runProject(id);
+    return projectId === undefined ? undefined : { projectId, notFound: `no workflow execution has id ${id}` };
+  }
+  if ("step" in scope) {
+    const id = params[scope.step] ?? "";
+    let runId: string;
+    try {
+      runId = parseStepRunId(id).runId;
+    } catch {
+      return undefined;
+    }
+    const projectId = await runProject(runId);
+    return projectId === undefined ? undefined : { projectId, notFound: `no step run has id ${id}` };
+  }
+  if ("artifact" in scope) {
+    const id = params[scope.artifact] ?? "";
+    const artifact = await store.artifacts.get(id);
+    const projectId = artifact ? await runProject(artifact.runId) : undefined;
+    return projectId === undefined ? undefined : { projectId, notFound: `no artifact has id ${id}` };
+  }
+  const id = params[scope.definition] ?? "";
+  const def = await store.definitions.get(id);
+  if (!def) return undefined;
+  return { projectId: def.system ? null : def.projectId, notFound: `no workflow definition has id ${id}` };
+}
