@@ -7,8 +7,15 @@
  * 400 malformed request, 401 no/unknown token, 404 unknown id or route, 409 state conflict, 413 too large,
  * 415 not JSON, 422 invalid workflow or args (with `issues`) — and a 500 only for a bug of ours.
  */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { ValidationError, WeftError } from "../core/errors.js";
+import type { StepTypeSchemas } from "../definition/index.js";
+import { loadTypeScriptWorkflow } from "../definition/typescript/load.js";
+import { sourceHashOf } from "../engine/ts-code.js";
 import { builtinStepTypes } from "../steps/builtin.js";
 import { installAccess } from "./access.js";
 import { createBackground } from "./background.js";
@@ -109,18 +116,30 @@ function jsonProblem(text: string): RequestError {
   }
 }
 
-/** Launch by `workflow_definition_id` from the store's definitions. */
-function storedDefinitions(store: ServerDeps["store"]): DefinitionResolver {
+/**
+ * Launch by `workflow_definition_id` from the store's definitions. A TypeScript one is written to
+ * `<data dir>/definitions/ts/<sha256 of its text>.ts` (content-addressed: a run started from it, and any
+ * process that takes the run over, reloads the same text) and loaded like `weft run file.ts`.
+ */
+function storedDefinitions(
+  store: ServerDeps["store"],
+  dataDir: string,
+  stepTypes: StepTypeSchemas,
+): DefinitionResolver {
   return async (id) => {
     const def = await store.definitions.get(id);
     if (!def) return undefined;
-    if (def.format === "ts") {
-      throw new WeftError(
-        "WEFT_SCHEMA",
-        `workflow definition ${id} is a TypeScript workflow; launching one through the API is not available yet (use \`weft run\`)`,
-      );
+    if (def.format !== "ts") return { workflow: def.workflow, projectId: def.projectId, system: def.system };
+    const dir = join(dataDir, "definitions", "ts");
+    const file = join(dir, `${sourceHashOf(def.source)}.ts`);
+    if (!existsSync(file)) {
+      await mkdir(dir, { recursive: true });
+      const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+      await writeFile(tmp, def.source);
+      await rename(tmp, file);
     }
-    return { workflow: def.workflow, projectId: def.projectId, system: def.system };
+    const { definition, workflow } = await loadTypeScriptWorkflow(file, { stepTypes });
+    return { workflow, code: definition, projectId: def.projectId, system: def.system };
   };
 }
 
@@ -190,14 +209,15 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     pollMs: 100,
     warn: (m) => app.log.warn(m),
   });
+  const stepTypes = deps.stepTypes ?? new Map(builtinStepTypes().map((t) => [t.type, t]));
   const ctx: RouteContext = {
     feed,
     engine: deps.engine,
     store: deps.store,
     dataDir: deps.dataDir,
     background,
-    stepTypes: deps.stepTypes ?? new Map(builtinStepTypes().map((t) => [t.type, t])),
-    resolveDefinition: deps.resolveDefinition ?? storedDefinitions(deps.store),
+    stepTypes,
+    resolveDefinition: deps.resolveDefinition ?? storedDefinitions(deps.store, deps.dataDir, stepTypes),
   };
   // Every route below is collected as it is registered, for the OpenAPI document (openapi.ts).
   const routes = new RouteCollector();

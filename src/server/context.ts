@@ -5,6 +5,7 @@ import type { EventRecord } from "../core/events.js";
  */
 import type { Workflow } from "../core/model.js";
 import type { StepTypeSchemas } from "../definition/index.js";
+import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
 import type { Engine } from "../engine/engine.js";
 import type { Store } from "../store/store.js";
 import type { Background } from "./background.js";
@@ -57,7 +58,9 @@ export interface RouteContext {
 /** A stored definition as a launch needs it; `system` ones (built-in templates) may be launched in any project. */
 export type DefinitionResolver = (
   id: string,
-) => Promise<{ workflow: Workflow; projectId: string; system: boolean } | undefined>;
+) => Promise<
+  { workflow: Workflow; code?: TsWorkflowDefinition | undefined; projectId: string; system: boolean } | undefined
+>;
 
 export interface RoutePluginOptions {
   ctx: RouteContext;

@@ -1,8 +1,10 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { workflowHash } from "../../src/definition/index.js";
+import { loadTypeScriptWorkflow } from "../../src/definition/typescript/load.js";
 import { runDetailSchema, runListItemSchema, runSchema } from "../../src/server/schemas.js";
+import { repoRoot } from "../cli/helpers.js";
 import { until, wf } from "../helpers/engine.js";
 import {
   APPROVAL,
@@ -556,10 +558,51 @@ describe("a launch by workflow_definition_id", () => {
     await waitStatus(s.app, body(res).data.id, "completed");
   });
 
-  it("a TypeScript definition cannot be launched through the API yet (422)", async () => {
-    await storeDefinition("ts1", "default", "ts");
-    const e = expectError(await byId({ workflow_definition_id: "ts1" }), 422);
-    expect(e.message).toMatch(/TypeScript/);
+  it("launches a stored TypeScript definition (durable replay from a content-addressed copy of its text)", async () => {
+    const source = readFileSync(join(repoRoot, "test/fixtures/ts/cli/approval.ts"), "utf8");
+    const dir = join(s.env.dir, "authoring");
+    mkdirSync(dir);
+    const file = join(dir, "approval.ts");
+    writeFileSync(file, source);
+    const { workflow } = await loadTypeScriptWorkflow(file);
+    await s.env.store.definitions.create({
+      id: "ts1",
+      projectId: "default",
+      name: workflow.name,
+      description: null,
+      category: null,
+      tags: [],
+      format: "ts",
+      source,
+      workflow,
+      workflowHash: workflowHash(workflow),
+      system: false,
+      now: Date.now(),
+    });
+    const res = await byId({ workflow_definition_id: "ts1", args: { version: "2.0.0" } });
+    expect(res.statusCode, res.body).toBe(201);
+    const id = body(res).data.id as string;
+    const waiting = await waitStatus(s.app, id, "waiting");
+    expect(waiting.steps.map((x: Json) => x.key)).toContain("build");
+    const approve = await s.app.inject({
+      method: "POST",
+      url: `/api/workflow-executions/${id}/steps/sign-off/approve`,
+    });
+    expect(approve.statusCode, approve.body).toBe(200);
+    const done = await waitStatus(s.app, id, "completed");
+    expect(JSON.stringify(done.output)).toContain("released 2.0.0");
+    // Its args are checked by the code's zod schema: a wrong type is a 422 naming the field.
+    const bad = expectError(await byId({ workflow_definition_id: "ts1", args: { version: 3 } }), 422);
+    expect(bad.message).toMatch(/version/);
+    // A definition whose text does not load is a 422 with its position, not a 500.
+    await s.env.store.definitions.create({
+      ...(await s.env.store.definitions.get("ts1"))!,
+      id: "ts2",
+      name: "broken",
+      source: "export default 42;\n",
+      now: Date.now(),
+    });
+    expect(expectError(await byId({ workflow_definition_id: "ts2" }), 422).message).toMatch(/default export/i);
   });
 
   it("a custom resolveDefinition is used when given", async () => {

@@ -13,6 +13,7 @@ import type { JsonObject } from "../../core/json.js";
 import type { RunRecord, Workflow } from "../../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas } from "../../definition/index.js";
+import type { TsWorkflowDefinition } from "../../definition/typescript/define.js";
 import { requireRole } from "../access.js";
 import { DEFAULT_PROJECT, data, type RoutePluginOptions } from "../context.js";
 import {
@@ -81,7 +82,12 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
   const workflowOf = async (
     req: FastifyRequest,
     body: z.infer<typeof launchBody>,
-  ): Promise<{ workflow: Workflow; projectId: string | undefined; definitionId: string | undefined }> => {
+  ): Promise<{
+    workflow: Workflow;
+    code?: TsWorkflowDefinition | undefined;
+    projectId: string | undefined;
+    definitionId: string | undefined;
+  }> => {
     if (body.workflow) {
       return {
         workflow: parseInlineWorkflow(body.workflow, ctx.stepTypes),
@@ -100,6 +106,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
     }
     return {
       workflow: def.workflow,
+      code: def.code,
       projectId: body.project_id ?? (def.system ? undefined : def.projectId),
       definitionId: id,
     };
@@ -113,7 +120,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
     },
     async (req, reply) => {
       const body = req.body;
-      const { workflow, projectId, definitionId } = await workflowOf(req, body);
+      const { workflow, code, projectId, definitionId } = await workflowOf(req, body);
       requireRole(req, projectId ?? DEFAULT_PROJECT, "operate");
       const { run, created } = await engine.launch(workflow, {
         args: (body.args ?? {}) as JsonObject,
@@ -123,6 +130,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
         priority: body.priority,
         triggeredBy: body.triggered_by ?? "api",
         idempotencyKey: body.idempotency_key,
+        code,
       });
       // A repeated idempotency key answers the existing run with 200; the sweep drives it if nobody does.
       if (created) background.drive(run.id);
