@@ -190,6 +190,15 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     const h = req.raw.headers;
     if (h.upgrade !== undefined && /\bupgrade\b/i.test(h.connection ?? "")) req.raw.socket?.destroy();
   });
+  // close() closes idle keep-alive connections once, when it starts; a response still finishing then (the last
+  // bytes of a download) leaves its connection open until the keep-alive timeout. Keep closing them until done.
+  app.addHook("preClose", async () => {
+    const server = app.server;
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
+    server.once("close", () => clearInterval(sweep));
+    if (!server.listening) clearInterval(sweep);
+  });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: "WEFT_NOT_FOUND", message: `no route ${req.method} ${req.url}` } });
   });

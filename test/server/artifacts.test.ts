@@ -324,8 +324,7 @@ describe("artifacts (100 MB default limit)", () => {
     expect(res.status).toBe(201);
     const a = ((await res.json()) as Json).data;
     expect(a.size_bytes).toBe(bytes.length);
-    // Keep-alive after a streamed response holds app.close() until the keep-alive timeout (see the report).
-    const dl = await fetch(`${base}/api/artifacts/${a.id}`, { headers: { connection: "close" } });
+    const dl = await fetch(`${base}/api/artifacts/${a.id}`);
     expect(dl.status).toBe(200);
     expect(Buffer.compare(Buffer.from(await dl.arrayBuffer()), bytes)).toBe(0);
     expect(decodeFilenameStar(dl.headers.get("content-disposition") ?? "")).toBe('real "client".bin');
