@@ -10,7 +10,22 @@ export type {
   ProviderResponse,
   Usage,
 } from "./agents/index.js";
-export { createMockProvider, createProviderRegistry, type MockFixture } from "./agents/index.js";
+export {
+  type AgentRuntime,
+  type AgentsConfig,
+  createAgentRuntime,
+  createAnthropicProvider,
+  createClaudeCodeProvider,
+  createCodexProvider,
+  createGeminiCliProvider,
+  createGeminiProvider,
+  createMockProvider,
+  createOpenAIProvider,
+  createProviderRegistry,
+  loadAgentsConfig,
+  type MockFixture,
+  type ResolvedAgent,
+} from "./agents/index.js";
 export { formatDuration, parseDuration } from "./core/duration.js";
 export {
   ERROR_CODES,
@@ -18,6 +33,7 @@ export {
   type ErrorInfo,
   formatIssue,
   type Issue,
+  ProviderError,
   RetryableError,
   type SourceLocation,
   TerminalError,

@@ -21,6 +21,8 @@ export interface AgentConfig {
   baseUrl?: string | undefined;
   /** Provider-specific settings. */
   options?: JsonObject | undefined;
+  /** Models tried in turn when the model fails with a rate limit, overload or server error. */
+  fallback?: readonly string[] | undefined;
 }
 
 export interface ProviderRequest {
@@ -65,13 +67,74 @@ export interface ProviderResponse {
   transcript: JsonObject[];
 }
 
+/**
+ * An image generation request (seed 000's "generate image" node): the agent's provider calls its image API.
+ * The model is `agent.model` (an image model: `gpt-image-1`, `gemini-2.5-flash-image`, …).
+ */
+export interface ImageRequest {
+  agent: AgentConfig;
+  /** The rendered prompt. */
+  prompt: string;
+  /** How many images, 1–10. */
+  count: number;
+  /**
+   * `WIDTHxHEIGHT` (`1024x1024`), an aspect ratio (`16:9`), a Gemini size class (`1K`, `2K`, `4K`) or `auto`;
+   * each provider maps it to what its API takes. Default: the API's.
+   */
+  size?: string | undefined;
+  /** A style, in words ("watercolor", "flat vector"): added to the prompt; OpenAI's dall-e-3 takes `vivid`/`natural`. */
+  style?: string | undefined;
+  /** The provider's quality setting (OpenAI: `low` | `medium` | `high` | `auto`, dall-e-3 `standard` | `hd`). */
+  quality?: string | undefined;
+  /** Stable per step run. */
+  idempotencyKey: string;
+  attempt: number;
+  signal: AbortSignal;
+  /** Progress lines ("image 2 of 3"). */
+  onProgress?: ((text: string) => void) | undefined;
+}
+
+export interface GeneratedImage {
+  data: Buffer;
+  /** `image/png`, `image/jpeg`, `image/webp`. */
+  mimeType: string;
+  /** The prompt the model actually used, when it rewrote it (dall-e-3). */
+  revisedPrompt?: string | undefined;
+}
+
+export interface ImageResponse {
+  /** The images, at most `count`; fewer when the API filtered some out. */
+  images: GeneratedImage[];
+  /** Token usage and cost, when the API reports them. */
+  usage?: Usage | undefined;
+  /** The model the API reports (else the one asked for). */
+  model: string;
+  /** The exchange for the step's session log: the request body and the response, images as size + hash only. */
+  transcript: JsonObject[];
+}
+
 export interface Provider {
   readonly name: string;
   generate(req: ProviderRequest): Promise<ProviderResponse>;
+  /** The provider's image API, when it has one (openai, gemini, mock). */
+  generateImages?(req: ImageRequest): Promise<ImageResponse>;
+}
+
+/** What `resolve(agentName)` returns. */
+export interface ResolvedAgent {
+  config: AgentConfig;
+  provider: Provider;
+  /** False when the mock answers because the agent has no configuration, or its key is missing. */
+  configured: boolean;
+  /**
+   * One line for the run's log when the agent is not answered as configured, e.g. "agent security:
+   * ANTHROPIC_API_KEY is not set; answered by the offline mock provider". Unset otherwise.
+   */
+  notice?: string | undefined;
 }
 
 /** Resolves agent names to their configuration and provider. */
 export interface ProviderRegistry {
   /** Returns the agent's config; an agent with no configuration resolves to the `mock` provider with `configured: false`. */
-  resolve(agentName: string): { config: AgentConfig; provider: Provider; configured: boolean };
+  resolve(agentName: string): ResolvedAgent;
 }

@@ -8,20 +8,9 @@
  */
 import { WeftError } from "../core/errors.js";
 import { createMockProvider } from "./mock/index.js";
-import type { AgentConfig, Provider, ProviderRegistry } from "./provider.js";
+import type { AgentConfig, Provider, ProviderRegistry, ResolvedAgent } from "./provider.js";
 
-/** What `resolve(agentName)` returns. */
-export interface ResolvedAgent {
-  config: AgentConfig;
-  provider: Provider;
-  /** False when the mock answers because the agent has no configuration, or its key is missing. */
-  configured: boolean;
-  /**
-   * One line for the run's log when the agent is not answered as configured, e.g. "agent security:
-   * ANTHROPIC_API_KEY is not set; answered by the offline mock provider". Unset otherwise.
-   */
-  notice?: string | undefined;
-}
+export type { ResolvedAgent } from "./provider.js";
 
 /** A `ProviderRegistry` whose answers may carry a notice. */
 export interface AgentRegistry extends ProviderRegistry {

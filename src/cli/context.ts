@@ -4,9 +4,10 @@
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { createMockProvider } from "../agents/mock/index.js";
-import { createProviderRegistry } from "../agents/registry.js";
-import { WeftError } from "../core/errors.js";
+import { createClaudeCodeProvider, createCodexProvider, createGeminiCliProvider } from "../agents/cli/index.js";
+import { type AgentRuntime, createAgentRuntime } from "../agents/config/index.js";
+import { createAnthropicProvider, createGeminiProvider, createOpenAIProvider } from "../agents/providers/index.js";
+import { formatIssue, WeftError } from "../core/errors.js";
 import type { Engine } from "../engine/engine.js";
 import { createEngine } from "../engine/engine.js";
 import { faultsFromSpec } from "../engine/faults.js";
@@ -18,6 +19,8 @@ export interface GlobalOptions {
   dataDir?: string;
   durability?: string;
   mockFixtures?: string;
+  /** The agents config file (`--config`); default `weft.config.yaml` in the working directory, if any. */
+  config?: string;
 }
 
 export function dataDirOf(opts: GlobalOptions): string {
@@ -36,12 +39,36 @@ export function openStore(opts: GlobalOptions): Store {
   return createSqliteStore({ path: join(dataDirOf(opts), "weft.db"), durability: durabilityOf(opts) });
 }
 
+/**
+ * The agents: `weft.config.yaml` (or `--config`), API keys from the environment or its secrets file, the SDK
+ * providers, the CLI coding agents and the mock. Its warnings go to stderr; its errors throw (exit 2).
+ */
+export function agentRuntime(opts: GlobalOptions): AgentRuntime {
+  const dataDir = dataDirOf(opts);
+  const env = process.env;
+  const runtime = createAgentRuntime({
+    config: opts.config ?? env.WEFT_CONFIG,
+    env,
+    cwd: process.cwd(),
+    mockFixtures: opts.mockFixtures ?? env.WEFT_MOCK_FIXTURES,
+    providers: [
+      (d) => createAnthropicProvider({ apiKey: d.apiKey, keyHint: d.keyHint }),
+      (d) => createOpenAIProvider({ apiKey: d.apiKey, keyHint: d.keyHint }),
+      (d) => createGeminiProvider({ apiKey: d.apiKey, keyHint: d.keyHint }),
+      createClaudeCodeProvider({ env, dataDir }),
+      createCodexProvider({ env, dataDir }),
+      createGeminiCliProvider({ env, dataDir }),
+    ],
+  });
+  for (const w of runtime.warnings) process.stderr.write(`${formatIssue(w)}\n`);
+  return runtime;
+}
+
 export function openEngine(opts: GlobalOptions, store = openStore(opts)): Engine {
-  const fixtures = opts.mockFixtures ?? process.env.WEFT_MOCK_FIXTURES;
   return createEngine({
     store,
     dataDir: dataDirOf(opts),
-    providers: createProviderRegistry({ mock: createMockProvider(fixtures ? { fixtures } : {}) }),
+    providers: agentRuntime(opts),
     faults: faultsFromSpec(process.env.WEFT_FAULT),
   });
 }

@@ -133,6 +133,33 @@ export class ProviderError extends RetryableError {
   }
 }
 
+/**
+ * A run or step went over its budget. With `pause`, the driver pauses the run and puts the step back (its
+ * attempt not spent) until a person raises the budget and resumes; otherwise the step fails.
+ */
+export class BudgetExceededError extends TerminalError {
+  readonly scope: "run" | "step";
+  readonly pause: boolean;
+  readonly limit: { tokens: number | null; costUsd: number | null };
+  readonly spent: { tokens: number; costUsd: number };
+  constructor(
+    message: string,
+    opts: {
+      scope: "run" | "step";
+      pause: boolean;
+      limit: { tokens: number | null; costUsd: number | null };
+      spent: { tokens: number; costUsd: number };
+    },
+  ) {
+    super(message, "WEFT_BUDGET");
+    this.name = "BudgetExceededError";
+    this.scope = opts.scope;
+    this.pause = opts.pause;
+    this.limit = opts.limit;
+    this.spent = opts.spent;
+  }
+}
+
 /** Turn anything thrown into an ErrorInfo. Unknown errors are retryable: a step handler's bug or a flaky dependency. */
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof WeftError) return err.toInfo();

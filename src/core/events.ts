@@ -6,6 +6,12 @@ import type { ErrorInfo } from "./errors.js";
 import type { Json } from "./json.js";
 import type { RunStatus, StepStatus } from "./model.js";
 
+/** Budget limits as events carry them: null where there is none. */
+export interface BudgetEvent {
+  tokens: number | null;
+  cost_usd: number | null;
+}
+
 export interface EventMap {
   "workflow.execution.created": {
     workflow_name: string;
@@ -43,6 +49,31 @@ export interface EventMap {
     reason?: string | undefined;
   };
   "workflow.step.reset": { step_id: string; key: string; by: string };
+  /** One provider call's tokens and cost (an agent or image step). */
+  "workflow.step.usage": {
+    step_id: string;
+    key: string;
+    attempt: number;
+    provider: string;
+    model: string;
+    input_tokens: number;
+    output_tokens: number;
+    cost_usd: number | null;
+  };
+  /** A run or step went over its budget; `policy: pause` paused the run (raise the budget, then resume). */
+  "workflow.execution.budget_exceeded": {
+    scope: "run" | "step";
+    step_id: string;
+    key: string;
+    policy: "fail" | "pause";
+    limit: BudgetEvent;
+    spent: { tokens: number; cost_usd: number };
+  };
+  /**
+   * A person raised (or lowered) a budget: the run's (`key` null; it replaces the workflow's `budget`) or a
+   * step run's (it replaces the step's `budget`).
+   */
+  "workflow.execution.budget_changed": BudgetEvent & { key: string | null; by: string };
   "workflow.approval.decided": {
     step_id: string;
     key: string;

@@ -96,6 +96,14 @@ export interface WorkflowStep {
 
 export type Dialect = "canonical" | "seed-001" | "seed-002" | "seed-003" | "typescript";
 
+/** A spending limit of a run or step. Past it: fail the step, or pause the run until a person raises it. */
+export interface Budget {
+  tokens?: number | undefined;
+  costUsd?: number | undefined;
+  /** Default `pause` for a run, `fail` for a step. */
+  onExceed?: "fail" | "pause" | undefined;
+}
+
 export interface Workflow {
   name: string;
   description?: string | undefined;
@@ -110,6 +118,8 @@ export interface Workflow {
   parallelism?: number | undefined;
   /** Whole-run timeout in ms. */
   timeoutMs?: number | undefined;
+  /** Most tokens (in + out) and USD the run's agent calls may spend, and what happens past it. */
+  budget?: Budget | undefined;
   steps: WorkflowStep[];
   source?:
     | {

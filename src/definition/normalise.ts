@@ -1,6 +1,7 @@
 /** Reads the top level of a definition (any dialect) into a draft; steps are read by steps.ts. */
 import type { JsonObject } from "../core/json.js";
-import type { Dialect } from "../core/model.js";
+import type { Budget, Dialect } from "../core/model.js";
+import { readBudget } from "./budget.js";
 import { detectDialect } from "./dialects/detect.js";
 import { DEFAULTS_KEYS, TOP_KEYS } from "./dialects/keys.js";
 import { readSeed003Config } from "./dialects/seed003.js";
@@ -35,6 +36,7 @@ export interface WorkflowDraft {
   argsSchema?: JsonObject | undefined;
   argsSchemaPath?: Path | undefined;
   parallelism?: number | undefined;
+  budget?: Budget | undefined;
   timeoutMs?: number | undefined;
   mode?: "dag" | "sequential" | undefined;
   defaults: { retry?: RetryPatch | undefined; timeoutMs?: number | undefined; optional?: boolean | undefined };
@@ -96,6 +98,8 @@ export function readWorkflow(
   if (parallelism) draft.parallelism = readInteger(parallelism, iss, 1);
   const timeout = get("timeout");
   if (timeout) draft.timeoutMs = readDuration(timeout, iss);
+  const budget = get("budget");
+  if (budget) draft.budget = readBudget(budget, iss);
   const mode = get("mode");
   if (mode) {
     if (mode.value === "dag" || mode.value === "sequential") draft.mode = mode.value;

@@ -114,6 +114,7 @@ export function resolveWorkflow(draft: WorkflowDraft, iss: Issues, source: Workf
     argsSchema: draft.argsSchema,
     parallelism: draft.parallelism,
     timeoutMs: draft.timeoutMs,
+    budget: draft.budget,
     steps,
     source,
   };

@@ -28,6 +28,23 @@ export function resume(st: RunState, now: number): void {
     throw conflict(`run ${st.run.id} is ${s}; to run it again use \`weft retry ${st.run.id} <step>\` or rewind it`);
 }
 
+export function setBudget(
+  st: RunState,
+  budget: { tokens: number | null; costUsd: number | null; step?: string | undefined },
+  by: string,
+): void {
+  if (TERMINAL_RUN_STATUSES.has(st.run.status)) throw conflict(`run ${st.run.id} is ${st.run.status}`);
+  if (budget.step !== undefined && !st.step(budget.step)) {
+    throw new WeftError("WEFT_NOT_FOUND", `run ${st.run.id} has no step \`${budget.step}\``);
+  }
+  st.emit("workflow.execution.budget_changed", {
+    key: budget.step ?? null,
+    tokens: budget.tokens,
+    cost_usd: budget.costUsd,
+    by,
+  });
+}
+
 export function cancel(st: RunState, now: number, by: string): void {
   const s = st.run.status;
   if (TERMINAL_RUN_STATUSES.has(s)) throw conflict(`run ${st.run.id} is already ${s}`);

@@ -8,8 +8,8 @@
  * `running`, resets it and runs the same attempt again with the same idempotency key (at-least-once).
  */
 import type { ErrorInfo } from "../core/errors.js";
-import { RetryableError, TerminalError, toErrorInfo, WeftError } from "../core/errors.js";
-import type { EventRecord } from "../core/events.js";
+import { BudgetExceededError, RetryableError, TerminalError, toErrorInfo, WeftError } from "../core/errors.js";
+import type { EventMap, EventRecord } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import { isJsonObject } from "../core/json.js";
 import type { Lease, RunRecord } from "../core/model.js";
@@ -23,6 +23,7 @@ import { StepLog, stepLogDir } from "./logs.js";
 import type { Planner } from "./planner.js";
 import { RunState } from "./state.js";
 import { createStepContext, defaultSummary, parseConfig, toJson } from "./step-context.js";
+import { UsageLedger, type UsageMeter } from "./usage.js";
 
 interface Result {
   key: string;
@@ -30,6 +31,8 @@ interface Result {
   outcome?: StepOutcome;
   error?: ErrorInfo;
   retryAfterMs?: number | undefined;
+  /** Over budget with the policy `pause`: the run pauses and the step waits, its attempt unspent. */
+  budgetPause?: BudgetExceededError | undefined;
 }
 
 interface Handler {
@@ -56,6 +59,9 @@ export class RunDriver {
   private wakeTimer: NodeJS.Timeout | undefined;
   private progressCount = new Map<string, number>();
   private progressTimer: NodeJS.Timeout | undefined;
+  private usage!: UsageLedger;
+  /** Usage events emitted but not yet committed: emitted again into a reloaded state, so no call goes uncounted. */
+  private pendingUsage: EventMap["workflow.step.usage"][] = [];
   readonly done: Promise<RunRecord>;
   private resolveDone!: (run: RunRecord) => void;
   private rejectDone!: (err: unknown) => void;
@@ -135,12 +141,25 @@ export class RunDriver {
   }
 
   private async reload(): Promise<void> {
-    const [run, steps] = await Promise.all([
+    const [run, steps, events] = await Promise.all([
       this.core.store.runs.get(this.runId),
       this.core.store.steps.list(this.runId),
+      this.core.store.events.list(this.runId),
     ]);
     if (!run) throw new WeftError("WEFT_NOT_FOUND", `run ${this.runId} does not exist`);
     this.state = new RunState(run, steps);
+    // What the run spent before (another process, an earlier attempt) counts against its budget.
+    this.usage = UsageLedger.from(run.definition.budget, events);
+    for (const u of this.pendingUsage) {
+      this.state.emit("workflow.step.usage", u);
+      this.usage.record(u.key, {
+        provider: u.provider,
+        model: u.model,
+        inputTokens: u.input_tokens,
+        outputTokens: u.output_tokens,
+        costUsd: u.cost_usd ?? undefined,
+      });
+    }
     this.planner.attach(this.state);
     // Handlers whose step was cancelled or reset by another process stop now.
     for (const [key, h] of this.handlers) {
@@ -229,6 +248,7 @@ export class RunDriver {
       }
       this.core.faults.hit("before-commit");
       const t = this.state.take(now, this.lease.epoch);
+      const usageFlushed = this.pendingUsage.length;
       let seqs: number[];
       try {
         const res = await this.core.commit(t);
@@ -249,6 +269,7 @@ export class RunDriver {
         throw err;
       }
       this.results.splice(0, consumed);
+      this.pendingUsage.splice(0, usageFlushed);
       this.tookOver = true;
       this.planner.committed(this.state);
       this.core.faults.hit("after-commit");
@@ -348,6 +369,21 @@ export class RunDriver {
     const rec = st.step(r.key);
     if (rec?.status !== "running" || rec.attempt !== r.attempt) return; // stale: cancelled or reset meanwhile
     const o = r.outcome;
+    if (r.budgetPause) {
+      const b = r.budgetPause;
+      st.updateStep(r.key, { status: "pending", attempt: rec.attempt - 1, notBefore: null }, now);
+      st.emit("workflow.execution.budget_exceeded", {
+        step_id: rec.stepId,
+        key: r.key,
+        scope: b.scope,
+        policy: "pause",
+        limit: { tokens: b.limit.tokens, cost_usd: b.limit.costUsd },
+        spent: { tokens: b.spent.tokens, cost_usd: b.spent.costUsd },
+      });
+      st.emit("workflow.step.progress", { step_id: rec.stepId, key: r.key, output: b.message, stream: "info" });
+      if (st.run.status !== "paused") st.setStatus("paused", now);
+      return;
+    }
     if (o?.kind === "completed") {
       st.endStep(r.key, "completed", now, { output: o.output });
     } else if (o?.kind === "approval") {
@@ -466,6 +502,7 @@ export class RunDriver {
       log,
       item,
       onLog: (stream, text) => this.progress(step.id, s.key, stream, text),
+      usage: this.meter(step.id, s.key, rec.attempt),
     });
     const started = this.core.clock.now();
     const result: Result = { key: s.key, attempt: rec.attempt };
@@ -500,6 +537,7 @@ export class RunDriver {
         const error = abort.signal.aborted && reason instanceof WeftError ? reason.toInfo() : toErrorInfo(err);
         result.error = error;
         if (err instanceof RetryableError) result.retryAfterMs = err.retryAfterMs;
+        if (err instanceof BudgetExceededError && err.pause && !abort.signal.aborted) result.budgetPause = err;
         log.event({ type: "error", at: this.core.clock.now(), error: error as unknown as JsonObject });
         log.summary(`# ${step.name}\n\nFailed (attempt ${rec.attempt}): ${error.message}\n`);
       })
@@ -511,6 +549,32 @@ export class RunDriver {
         this.tick();
         this.core.slots.release(1);
       });
+  }
+
+  /** A step run's view of the usage ledger: a report counts at once and is committed with the next pass. */
+  private meter(stepId: string, key: string, attempt: number): UsageMeter {
+    return {
+      report: (u) => {
+        if (this.state.step(key)?.attempt !== attempt) return; // a stale handler's late report
+        this.usage.record(key, u);
+        const event: EventMap["workflow.step.usage"] = {
+          step_id: stepId,
+          key,
+          attempt,
+          provider: u.provider,
+          model: u.model,
+          input_tokens: u.inputTokens,
+          output_tokens: u.outputTokens,
+          cost_usd: u.costUsd ?? null,
+        };
+        this.pendingUsage.push(event);
+        this.state.emit("workflow.step.usage", event);
+        this.tick();
+      },
+      spent: () => ({ run: { ...this.usage.run }, step: { ...this.usage.step(key) } }),
+      runBudget: () => this.usage.budget(),
+      stepBudget: (declared) => this.usage.stepBudget(key, declared),
+    };
   }
 
   private progress(stepId: string, key: string, stream: "stdout" | "stderr" | "info", text: string): void {

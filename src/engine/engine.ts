@@ -101,6 +101,15 @@ export interface Engine {
   execute(runId: string, opts?: ExecuteOptions): Promise<RunRecord>;
   pause(runId: string): Promise<RunRecord>;
   resume(runId: string): Promise<RunRecord>;
+  /**
+   * Sets the run's budget (or, with `step`, that step run's), replacing the workflow's or step's limits: null
+   * for no limit. A run paused over its budget stays paused: resume it after.
+   */
+  setBudget(
+    runId: string,
+    budget: { tokens: number | null; costUsd: number | null; step?: string | undefined },
+    by?: string,
+  ): Promise<RunRecord>;
   cancel(runId: string, by?: string): Promise<RunRecord>;
   approve(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
   reject(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
@@ -351,6 +360,7 @@ export function createEngine(opts: EngineOptions): Engine {
     pause: (runId) => command(runId, (st, now) => control.pause(st, now)),
 
     resume: (runId) => command(runId, (st, now) => control.resume(st, now)),
+    setBudget: (runId, budget, by = "user") => command(runId, (st) => control.setBudget(st, budget, by)),
     cancel: (runId, by = "user") => command(runId, (st, now) => control.cancel(st, now, by)),
     approve: (runId, step, o = {}) =>
       command(runId, (st, now) => control.decide(st, now, step, true, o.by ?? "user", o.comment)),

@@ -10,6 +10,8 @@ import type { EngineCore } from "./core.js";
 import type { StepLog } from "./logs.js";
 import { runScope } from "./scope.js";
 import type { RunState } from "./state.js";
+import { createStepArtifacts } from "./step-artifacts.js";
+import type { UsageMeter } from "./usage.js";
 
 export interface StepContextArgs {
   core: EngineCore;
@@ -22,6 +24,8 @@ export interface StepContextArgs {
   item: { item: Json; index: number } | undefined;
   /** A line of output: the driver publishes it as `workflow.step.progress`. */
   onLog: (stream: "stdout" | "stderr" | "info", text: string) => void;
+  /** The run's usage ledger as this step run sees it. */
+  usage: UsageMeter;
 }
 
 export function createStepContext(a: StepContextArgs): StepContext {
@@ -41,6 +45,16 @@ export function createStepContext(a: StepContextArgs): StepContext {
     index: item?.index,
     timeoutMs: step.timeoutMs,
     providers: core.providers,
+    usage: a.usage,
+    artifacts: createStepArtifacts({
+      store: core.store,
+      dataDir: core.dataDir,
+      runId,
+      stepKey: a.key,
+      idempotencyKey: idempotencyKey(runId, step.id, a.iteration),
+      now: () => core.clock.now(),
+      publish: (events) => core.publish(events),
+    }),
     render: (value) => renderDeep(value, (s) => renderValue(s, scope)),
     renderString: (t) => renderString(t, scope),
     evaluate: (expr) => evaluate(parseExpression(expr), scope),

@@ -108,6 +108,19 @@ export const rewindBody = z.strictObject({
   triggered_by: label(500).optional(),
 });
 
+/** `POST …/:id/budget`: the run's (or a step run's) new limits; null removes one. */
+export const budgetBody = z
+  .strictObject({
+    tokens: z.number().int().min(1).nullable().optional(),
+    cost_usd: z.number().positive().nullable().optional(),
+    /** A step of the run (key or step run id): set its budget instead of the run's. */
+    step_id: label(300).optional(),
+    by: label(200).optional(),
+  })
+  .refine((b) => b.tokens !== undefined || b.cost_usd !== undefined, {
+    message: "give tokens, cost_usd or both (null removes a limit)",
+  });
+
 // ── responses ─────────────────────────────────────────────────────────────────────────────────────────────
 
 export const stepSummarySchema = z.object({

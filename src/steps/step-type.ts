@@ -5,6 +5,8 @@
 import type { z } from "zod";
 import type { ProviderRegistry } from "../agents/provider.js";
 import type { Json, JsonObject } from "../core/json.js";
+import type { UsageMeter } from "../engine/usage.js";
+import type { ArtifactFileType } from "../store/store.js";
 
 /** What a handler may ask of the engine while it runs. */
 export interface StepContext {
@@ -29,6 +31,13 @@ export interface StepContext {
   /** Step timeout in ms, if any (the engine also aborts `signal` when it passes). */
   readonly timeoutMs: number | undefined;
   readonly providers: ProviderRegistry;
+  /** Token usage and cost: report each provider call; read what the run and this step run spent, and the budget. */
+  readonly usage: UsageMeter;
+  /**
+   * Files this step run makes (documents, images), stored as the run's artifacts, and images attached to
+   * documents. Idempotent across attempts and crashes: see `StepArtifacts`.
+   */
+  readonly artifacts: StepArtifacts;
   /** Renders every `{{ … }}` in strings of `value`, deeply. A string that is exactly one `{{ expr }}` keeps the value's type. */
   render(value: Json): Json;
   /** Renders a template to a string (objects as JSON, null as ""). */
@@ -73,4 +82,81 @@ export type StepFunction = (input: Json, ctx: StepContext, signal: AbortSignal) 
  */
 export function defineStepType<C>(stepType: StepType<C>): StepType {
   return stepType as unknown as StepType;
+}
+
+/** A file for `ctx.artifacts.create`. */
+export interface NewStepArtifact {
+  /** The file name people see (`hero-1.png`): display only, never a path. Its extension (else `mimeType`) gives the stored file's. */
+  name: string;
+  /** The bytes; a string is stored as UTF-8. At most 100 MiB. */
+  data: Uint8Array | string;
+  /** seed 002's file type. Default: from `mimeType`, then the name's extension (`image/*` → image, `.md` → document). */
+  fileType?: ArtifactFileType | undefined;
+  /** Default: from the name's extension (`application/octet-stream` when unknown). */
+  mimeType?: string | undefined;
+  /**
+   * What identifies the artifact across the step run's attempts. Default: `name`. The n-th `create` with a
+   * key in one attempt is the same artifact as the n-th `create` with that key in any other attempt, so keep
+   * keys independent of anything that varies between attempts (a model's answer, the time).
+   */
+  key?: string | undefined;
+}
+
+/** An artifact of the run, as a step sees it. */
+export interface StepArtifact {
+  id: string;
+  name: string;
+  fileType: ArtifactFileType;
+  mimeType: string;
+  sizeBytes: number;
+  /** Hex SHA-256 of the bytes. */
+  sha256: string;
+  /** The step run that made it; null for a file uploaded to the run. */
+  stepKey: string | null;
+  /** Where the bytes are, relative to the data dir (`runs/<run>/artifacts/<step>/<id>.<ext>`). */
+  storageKey: string;
+  /** The file's absolute path. */
+  path: string;
+  createdAt: number;
+}
+
+/** An image attached to a document (seed 000). */
+export interface StepAttachment {
+  documentId: string;
+  imageId: string;
+  /** Exactly one attachment of a document that has any is primary. */
+  primary: boolean;
+  /** Order of attachment, ascending. */
+  position: number;
+}
+
+/**
+ * The run's artifacts, for a step run. Ids are derived from the step run's idempotency key and the
+ * artifact's key, so every attempt — also one after a crash — finds what an earlier attempt stored.
+ */
+export interface StepArtifacts {
+  /**
+   * Stores a file as an artifact of this step run and appends `workflow.artifact.created`. When an earlier
+   * attempt stored the same artifact (same key, same occurrence) that record is returned with `created: false`
+   * and nothing is written. A crash between writing the file and creating the record leaves no orphan: the
+   * next attempt writes the same path again.
+   */
+  create(artifact: NewStepArtifact): Promise<StepArtifact & { created: boolean }>;
+  /** The artifact the `occurrence`-th (0-based) `create` with `key` made in this step run, by any attempt. */
+  find(key: string, occurrence?: number): Promise<StepArtifact | undefined>;
+  /** An artifact of this run (any step's, or uploaded); undefined for an unknown id or another run's artifact. */
+  get(id: string): Promise<StepArtifact | undefined>;
+  /**
+   * Attaches images of this run to a document of this run (in order; already attached ones are left as they
+   * are, so a retry is a no-op) and makes `primaryId` its primary image when given. The first image attached
+   * to a document without any becomes its primary. Refused, writing nothing, when an artifact is unknown or
+   * of the wrong type, or the document would have more than 20 images (`WEFT_CONFLICT`).
+   */
+  attach(
+    documentId: string,
+    imageIds: readonly string[],
+    opts?: { primaryId?: string | undefined },
+  ): Promise<StepAttachment[]>;
+  /** A document's attachments, in order. */
+  attachments(documentId: string): Promise<StepAttachment[]>;
 }

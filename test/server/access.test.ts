@@ -105,6 +105,11 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: 403,
     otherProject: 404,
   },
+  "POST /api/workflow-executions/{id}/budget": {
+    call: (f) => ({ url: `/api/workflow-executions/${f.run}/budget`, payload: { tokens: 1000 } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
   "GET /api/workflow-executions/{id}/checkpoints": {
     call: (f) => ({ url: `/api/workflow-executions/${f.run}/checkpoints` }),
     readOnly: "ok",

@@ -9,12 +9,16 @@ import { join } from "node:path";
 import type { ProviderRegistry } from "../../src/agents/provider.js";
 import { createProviderRegistry } from "../../src/agents/registry.js";
 import { isJsonObject, type Json, type JsonObject } from "../../src/core/json.js";
-import type { StepContext } from "../../src/steps/step-type.js";
+import type { Budget } from "../../src/core/model.js";
+import { UsageLedger, type UsageReport } from "../../src/engine/usage.js";
+import type { StepArtifacts, StepContext } from "../../src/steps/step-type.js";
 
 export interface FakeContext extends StepContext {
   logs: Array<{ stream: "stdout" | "stderr" | "info"; text: string }>;
   notices: string[];
   inputs: Json[];
+  /** Usage the step reported, in order. */
+  reported: UsageReport[];
 }
 
 export interface FakeContextOptions {
@@ -27,7 +31,22 @@ export interface FakeContextOptions {
   now?: number;
   attempt?: number;
   stepId?: string;
+  /** The run's budget; with `spent`, what was spent before this step run. */
+  budget?: Budget;
+  spent?: number;
+  /** The run's artifacts (e.g. `createStepArtifacts` over a real store); default: every call fails. */
+  artifacts?: StepArtifacts;
 }
+
+const noArtifacts = () => Promise.reject(new Error("fake context: no artifacts; pass `artifacts`"));
+/** `ctx.artifacts` of a fake context that was given none. */
+const NO_ARTIFACTS: StepArtifacts = {
+  create: noArtifacts,
+  find: noArtifacts,
+  get: noArtifacts,
+  attach: noArtifacts,
+  attachments: noArtifacts,
+};
 
 const EXPR = /\{\{\s*(.*?)\s*\}\}/g;
 const EXACT = /^\{\{\s*(.*?)\s*\}\}$/;
@@ -62,6 +81,8 @@ export function fakeContext(opts: FakeContextOptions = {}): FakeContext {
     return value;
   };
 
+  const ledger = new UsageLedger(opts.budget);
+  if (opts.spent) ledger.record("earlier", { provider: "mock", model: "m", inputTokens: opts.spent, outputTokens: 0 });
   const ctx: FakeContext = {
     runId: "run-1",
     stepId,
@@ -75,6 +96,16 @@ export function fakeContext(opts: FakeContextOptions = {}): FakeContext {
     index: opts.index,
     timeoutMs: undefined,
     providers: opts.providers ?? createProviderRegistry({}),
+    usage: {
+      report: (u) => {
+        ctx.reported.push(u);
+        ledger.record(stepId, u);
+      },
+      spent: () => ({ run: { ...ledger.run }, step: { ...ledger.step(stepId) } }),
+      runBudget: () => ledger.budget(),
+      stepBudget: (declared) => ledger.stepBudget(stepId, declared),
+    },
+    artifacts: opts.artifacts ?? NO_ARTIFACTS,
     render,
     renderString,
     evaluate,
@@ -91,6 +122,7 @@ export function fakeContext(opts: FakeContextOptions = {}): FakeContext {
     logs: [],
     notices: [],
     inputs: [],
+    reported: [],
   };
   return ctx;
 }

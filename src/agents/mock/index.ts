@@ -12,6 +12,7 @@
  *   `TerminalError`, the old `rate_limit` a plain `RetryableError`.
  * - Latency honours `signal`: an abort rejects at once with `signal.reason`.
  * Usage: ~4 characters per token, cost 0, model `mock-1`.
+ * Images (`generateImages`): tiny solid-colour PNGs whose colours come from the request's hash (images.ts).
  */
 import {
   ProviderError,
@@ -25,12 +26,14 @@ import { compileSchema } from "../json-schema.js";
 import type { Provider, ProviderRequest, ProviderResponse } from "../provider.js";
 import { mockAnswer, subjectOf } from "./answer.js";
 import { checkFixture, loadFixtureFile, type MockFixture, type MockResponse } from "./fixtures.js";
+import { mockImages } from "./images.js";
 import { hashOf, rngFrom } from "./rng.js";
 import { generateFromSchema, UnsatisfiableSchema } from "./schema-gen.js";
 
 export { type MockFailure, type MockFixture, type MockResponse, mockFixtureSchema } from "./fixtures.js";
 
 export const MOCK_MODEL = "mock-1";
+export { MOCK_IMAGE_MODEL } from "./images.js";
 
 export interface MockProviderOptions {
   /** Scripted responses, or the path of a YAML/JSON file holding them (read once, now). */
@@ -172,6 +175,7 @@ export function createMockProvider(opts: MockProviderOptions = {}): Provider {
 
   return {
     name: "mock",
+    generateImages: mockImages({ seed, latencyMs: opts.latencyMs ?? 0, wait: delay }),
     async generate(req: ProviderRequest): Promise<ProviderResponse> {
       const agent = req.agent.name;
       const found = find(agent, req.prompt);

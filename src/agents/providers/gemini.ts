@@ -16,12 +16,14 @@
  * The client is always the Gemini API (`vertexai: false`) and the SDK does not retry (no `retryOptions`).
  * Gemini's errors carry no headers in the SDK, so each request's fetch is wrapped to keep the response
  * headers (`Retry-After`); the body's `google.rpc.RetryInfo.retryDelay` is used when there is none.
+ * Images (`generateImages`, Gemini image models through generateContent) are in gemini-images.ts.
  */
 import { ApiError, type GenerateContentConfig, type GenerateContentResponse, GoogleGenAI } from "@google/genai";
 import { TerminalError } from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
 import { isJsonObject } from "../../core/json.js";
 import type { Provider, ProviderRequest, ProviderResponse } from "../provider.js";
+import { geminiImages } from "./gemini-images.js";
 import {
   type CallContext,
   consumeStream,
@@ -55,13 +57,22 @@ export function createGeminiProvider(opts: GeminiProviderOptions): Provider {
         ...(baseUrl === undefined ? {} : { httpOptions: { baseUrl } }),
       }),
   );
-  const apiVersionOf = (req: ProviderRequest) => {
+  const apiVersionOf = (req: { agent: ProviderRequest["agent"] }) => {
     const version = req.agent.options?.apiVersion;
     return typeof version === "string" && version !== "" ? { apiVersion: version } : {};
   };
 
   return {
     name,
+    generateImages: geminiImages({
+      name,
+      opts,
+      client,
+      describe,
+      apiVersionOf,
+      keyHint: GEMINI_KEY_ENV,
+      host: GEMINI_HOST,
+    }),
     async generate(req: ProviderRequest): Promise<ProviderResponse> {
       const keyHint = opts.keyHint?.(req.agent) ?? GEMINI_KEY_ENV;
       const model = requireModel(name, req.agent);

@@ -17,6 +17,7 @@
  * `strict: true` only when the schema qualifies (every object has `additionalProperties: false` and requires
  * all its properties); a schema whose root is not an object is wrapped as `{ result: … }` and unwrapped.
  * The SDK's own retries are off (`maxRetries: 0`); organization and project headers are not sent.
+ * Images (`generateImages`, the Images API) are in openai-images.ts.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import type {
@@ -26,6 +27,7 @@ import type {
 } from "openai/resources/chat/completions";
 import type { Json, JsonObject } from "../../core/json.js";
 import type { Provider, ProviderRequest, ProviderResponse } from "../provider.js";
+import { openAIImages } from "./openai-images.js";
 import {
   type CallContext,
   consumeStream,
@@ -69,6 +71,7 @@ export function createOpenAIProvider(opts: OpenAIProviderOptions): Provider {
 
   return {
     name,
+    generateImages: openAIImages({ name, opts, client, describe, keyHint: OPENAI_KEY_ENV, host: OPENAI_HOST }),
     async generate(req: ProviderRequest): Promise<ProviderResponse> {
       const keyHint = opts.keyHint?.(req.agent) ?? OPENAI_KEY_ENV;
       const model = requireModel(name, req.agent);

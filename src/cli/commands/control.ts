@@ -96,6 +96,47 @@ export function registerControl(program: Command): void {
     );
 
   program
+    .command("budget <run-id>")
+    .description(
+      "set a run's budget (or a step's, with --step); a run paused over its budget then resumes with `weft resume`",
+    )
+    .option("--tokens <n>", 'most tokens (in + out), or "none"')
+    .option("--cost <usd>", 'most US dollars, or "none"')
+    .option("--step <key>", "set this step run's budget instead of the run's")
+    .option("--format <format>", "table | json", "table")
+    .action((id: string, _o, cmd: Command) =>
+      withEngine(cmd, async (engine, o, out) => {
+        const opts = cmd.opts<{ tokens?: string; cost?: string; step?: string }>();
+        if (opts.tokens === undefined && opts.cost === undefined) {
+          throw new WeftError("WEFT_ARGS", 'give --tokens <n>, --cost <usd>, or both ("none" removes a limit)');
+        }
+        const limit = (text: string | undefined, name: string, integer: boolean): number | null => {
+          if (text === undefined || text === "none") return null;
+          const n = Number(text);
+          if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+            throw new WeftError(
+              "WEFT_ARGS",
+              `${name} must be a positive ${integer ? "integer" : "number"} or "none", not "${text}"`,
+            );
+          }
+          return n;
+        };
+        const tokens = limit(opts.tokens, "--tokens", true);
+        const costUsd = limit(opts.cost, "--cost", false);
+        const run = await engine.setBudget(id, { tokens, costUsd, step: opts.step }, "cli");
+        const what = opts.step === undefined ? "run" : `step ${opts.step}`;
+        const next = run.status === "paused" ? `\nUse "weft resume ${id}" to continue execution` : "";
+        report(
+          out,
+          o,
+          run,
+          `Budget of ${what} set: ${tokens ?? "no"} token limit, ${costUsd === null ? "no cost limit" : `$${costUsd}`}${next}`,
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  program
     .command("cancel <run-id>")
     .description("cancel a run: running steps are stopped (scripts' process groups killed), the rest cancelled")
     .option("--format <format>", "table | json", "table")

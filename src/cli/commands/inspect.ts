@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { WeftError } from "../../core/errors.js";
 import type { EventRecord } from "../../core/events.js";
-import type { RunRecord, RunStatus } from "../../core/model.js";
+import type { Budget, RunRecord, RunStatus } from "../../core/model.js";
 import { isJournalValue, RUN_STATUSES } from "../../core/model.js";
+import { type UsageTotals, usageOf } from "../../engine/usage.js";
 import type { Store } from "../../store/store.js";
 import type { GlobalOptions } from "../context.js";
 import { openStore } from "../context.js";
@@ -40,6 +41,37 @@ async function mustGet(store: Store, id: string): Promise<RunRecord> {
 function duration(run: RunRecord): number | null {
   if (run.startedAt === null) return null;
   return (run.endedAt ?? Date.now()) - run.startedAt;
+}
+
+function usageText(t: UsageTotals): string {
+  const cost = t.costUsd > 0 ? `, $${t.costUsd.toFixed(4)}` : "";
+  return `${t.inputTokens.toLocaleString("en-US")} tokens in, ${t.outputTokens.toLocaleString("en-US")} out${cost} (${t.calls} call${t.calls === 1 ? "" : "s"})`;
+}
+
+function usageCells(t: UsageTotals | undefined): string[] {
+  if (!t) return ["", ""];
+  return [`${t.inputTokens}/${t.outputTokens}`, t.costUsd > 0 ? `$${t.costUsd.toFixed(4)}` : "—"];
+}
+
+function budgetText(b: Budget): string {
+  const parts = [];
+  if (b.tokens !== undefined) parts.push(`${b.tokens.toLocaleString("en-US")} tokens`);
+  if (b.costUsd !== undefined) parts.push(`$${b.costUsd}`);
+  return `${parts.join(", ")} (on exceed: ${b.onExceed ?? "pause"})`;
+}
+
+function usageJson(u: ReturnType<typeof usageOf>) {
+  const one = (t: UsageTotals) => ({
+    input_tokens: t.inputTokens,
+    output_tokens: t.outputTokens,
+    cost_usd: t.costUsd,
+    calls: t.calls,
+  });
+  return { ...one(u.run), steps: Object.fromEntries([...u.steps].map(([k, t]) => [k, one(t)])) };
+}
+
+function stepIdOf(e: EventRecord): string | undefined {
+  return "step_id" in e.data ? (e.data.step_id ?? undefined) : undefined;
 }
 
 export function registerInspect(program: Command): void {
@@ -138,8 +170,9 @@ export function registerInspect(program: Command): void {
       withStore(cmd, async (store, o, out) => {
         const run = await mustGet(store, id);
         const steps = await store.steps.list(id);
+        const usage = usageOf(await store.events.list(id));
         if (formatOf(o.format) === "json") {
-          out.line(JSON.stringify(runJson(run, steps), null, 2));
+          out.line(JSON.stringify({ ...runJson(run, steps), usage: usageJson(usage) }, null, 2));
           return EXIT.ok;
         }
         const visible = steps.filter((s) => !isJournalValue(s.key));
@@ -156,15 +189,20 @@ export function registerInspect(program: Command): void {
         out.line(`Duration: ${ms(duration(run))}`);
         if (run.forkedFrom) out.line(`Forked from: ${run.forkedFrom.runId} at checkpoint ${run.forkedFrom.checkpoint}`);
         if (run.error) out.line(paint(out, "red", `Error: ${run.error.message}`));
+        if (usage.run.calls > 0) out.line(`Usage: ${usageText(usage.run)}`);
+        const budget = run.definition.budget;
+        if (budget) out.line(`Budget: ${budgetText(budget)}`);
         out.line("");
+        const withUsage = usage.run.calls > 0;
         out.line(
           table(
-            ["STEP", "STATUS", "ATTEMPT", "DURATION", "NOTE"],
+            ["STEP", "STATUS", "ATTEMPT", "DURATION", ...(withUsage ? ["TOKENS IN/OUT", "COST"] : []), "NOTE"],
             visible.map((s) => [
               s.key,
               paint(out, statusColour(s.status), `${STATUS_ICON[s.status]} ${s.status}`),
               String(s.attempt),
               ms(s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null),
+              ...(withUsage ? usageCells(usage.steps.get(s.key)) : []),
               s.error?.message ?? (s.waitingFor === "approval" ? `weft approve ${run.id} ${s.key}` : ""),
             ]),
           ),
@@ -224,7 +262,7 @@ export function registerInspect(program: Command): void {
         const format = formatOf(o.format);
         await mustGet(store, id);
         const print = (e: EventRecord) => {
-          if (o.step && (!("key" in e.data) || (e.data.key !== o.step && e.data.step_id !== o.step))) return;
+          if (o.step && (!("key" in e.data) || (e.data.key !== o.step && stepIdOf(e) !== o.step))) return;
           if (format === "table")
             out.line(`${paint(out, "gray", new Date(e.at).toISOString().slice(11, 23))} ${describe(e)}`);
           else printEvent(out, e, { output: true, format });
@@ -261,6 +299,12 @@ function describe(e: EventRecord): string {
       return `run ${e.data.status}${e.data.error ? `: ${e.data.error.message}` : ""}`;
     case "workflow.execution.phase_changed":
       return `phase ${e.data.current_phase}`;
+    case "workflow.step.usage":
+      return `${e.data.key} used ${e.data.input_tokens}/${e.data.output_tokens} tokens (${e.data.model})${e.data.cost_usd === null ? "" : `, $${e.data.cost_usd.toFixed(4)}`}`;
+    case "workflow.execution.budget_exceeded":
+      return `${e.data.key}: ${e.data.scope} budget used up (${e.data.spent.tokens} tokens, $${e.data.spent.cost_usd.toFixed(4)}); ${e.data.policy === "pause" ? "run paused" : "step failed"}`;
+    case "workflow.execution.budget_changed":
+      return `${e.data.key === null ? "run" : e.data.key} budget set to ${e.data.tokens ?? "∞"} tokens, ${e.data.cost_usd === null ? "no cost limit" : `$${e.data.cost_usd}`} by ${e.data.by}`;
     default:
       return `${e.type} ${JSON.stringify(e.data)}`;
   }

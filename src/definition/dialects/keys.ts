@@ -17,6 +17,7 @@ export const TOP_KEYS = [
   "args",
   "parallelism",
   "timeout",
+  "budget",
   "mode",
   "defaults",
   "steps",

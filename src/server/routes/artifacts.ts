@@ -21,7 +21,8 @@ import multipart from "@fastify/multipart";
 import type { FastifyContextConfig, FastifyPluginAsync, RawServerDefault } from "fastify";
 import { z } from "zod";
 import { WeftError } from "../../core/errors.js";
-import type { ArtifactFileType, ArtifactRecord, Store } from "../../store/store.js";
+import { artifactStorageKey, displayName, extensionOf, fileTypeOf, mimeOf } from "../../engine/artifact-files.js";
+import type { ArtifactRecord, Store } from "../../store/store.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import {
   artifactParams,
@@ -55,66 +56,8 @@ export function uploadLimitOf(deps: object): number | undefined {
 
 // ── names, types, headers ─────────────────────────────────────────────────────────────────────────────────
 
-const EXT_MIME: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  svg: "image/svg+xml",
-  bmp: "image/bmp",
-  mp4: "video/mp4",
-  webm: "video/webm",
-  mov: "video/quicktime",
-  pdf: "application/pdf",
-  doc: "application/msword",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  md: "text/markdown",
-  txt: "text/plain",
-  json: "application/json",
-  ts: "text/x-typescript",
-  js: "text/javascript",
-  py: "text/x-python",
-  sh: "text/x-shellscript",
-  yaml: "application/yaml",
-  yml: "application/yaml",
-  html: "text/html",
-  css: "text/css",
-};
-const CODE_EXT = new Set(["ts", "tsx", "js", "jsx", "mjs", "cjs", "py", "go", "rs", "java", "c", "h", "cpp", "sh"]);
-const CODE_EXT2 = new Set(["rb", "php", "cs", "kt", "swift", "sql", "css", "html", "json", "yaml", "yml", "toml"]);
-const DOC_EXT = new Set(["pdf", "doc", "docx", "odt", "rtf", "md", "txt", "ppt", "pptx", "xls", "xlsx", "csv"]);
-
-/** The name's extension, lowercased, when it is short and plain (`[a-z0-9]{1,10}`); else "". */
-export function extensionOf(name: string): string {
-  const m = /\.([A-Za-z0-9]{1,10})$/.exec(name);
-  return m?.[1] ? m[1].toLowerCase() : "";
-}
-
-/** A client's MIME type without parameters when it is well-formed; else one guessed from the extension. */
-export function mimeOf(given: string | undefined, name: string): string {
-  const m = given ? /^\s*([A-Za-z0-9][\w.+-]*\/[A-Za-z0-9][\w.+-]*)\s*(;.*)?$/.exec(given) : null;
-  const clean = m?.[1]?.toLowerCase();
-  if (clean && clean !== "application/octet-stream") return clean;
-  return EXT_MIME[extensionOf(name)] ?? "application/octet-stream";
-}
-
-/** seed 002's `file_type` from the MIME type, then the extension. */
-export function fileTypeOf(mime: string, name: string): ArtifactFileType {
-  const ext = extensionOf(name);
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (CODE_EXT.has(ext) || CODE_EXT2.has(ext)) return "code";
-  if (DOC_EXT.has(ext) || mime === "application/pdf" || mime.startsWith("text/")) return "document";
-  return "other";
-}
-
-/** The stored display name: control characters (NUL, newlines, …) become `_`; at most 1000 characters. */
-export function displayName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point.
-  const clean = name.replace(/[\u0000-\u001f\u007f]/g, "_").slice(0, 1000);
-  return clean.trim() === "" ? "file" : clean;
-}
+// Naming and typing moved to engine/artifact-files.ts (steps' artifacts use them too); re-exported here.
+export { displayName, extensionOf, fileTypeOf, mimeOf };
 
 /**
  * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded UTF-8>` (RFC 6266 / 8187): any
@@ -124,12 +67,6 @@ export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
-
-/** A storage key segment from a step key: `[A-Za-z0-9._-]` only, never `.` or `..`. */
-function keySegment(stepKey: string): string {
-  const s = stepKey.replace(/[^A-Za-z0-9._-]/g, "_");
-  return s === "." || s === ".." || s === "" ? "_step" : s;
 }
 
 // ── the plugin ────────────────────────────────────────────────────────────────────────────────────────────
@@ -249,7 +186,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
         const mimeType = mimeOf(file.mimetype, name);
         const ext = extensionOf(name);
         const id = randomUUID();
-        const storageKey = `runs/${runId}/artifacts/${stepKey === null ? "_run" : keySegment(stepKey)}/${randomUUID()}${ext ? `.${ext}` : ""}`;
+        const storageKey = artifactStorageKey(runId, stepKey, randomUUID(), ext);
         const path = join(dataDir, storageKey);
         await mkdir(dirname(path), { recursive: true });
         await rename(tmp, path);

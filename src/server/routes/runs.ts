@@ -17,6 +17,7 @@ import type { TsWorkflowDefinition } from "../../definition/typescript/define.js
 import { requireRole } from "../access.js";
 import { DEFAULT_PROJECT, data, type RoutePluginOptions } from "../context.js";
 import {
+  budgetBody,
   byBody,
   checkpointSchema,
   checkpointsQuery,
@@ -219,6 +220,25 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       const run = await engine.retryStep(id, stepKeyOf(id, step), req.body?.by ?? "api");
       carryOn(run);
       return data(await detail(run));
+    },
+  );
+
+  app.post(
+    "/workflow-executions/:id/budget",
+    { config: operate, schema: { ...control, body: budgetBody } },
+    async (req) => {
+      const { id } = req.params;
+      const b = req.body;
+      const run = await engine.setBudget(
+        id,
+        {
+          tokens: b.tokens ?? null,
+          costUsd: b.cost_usd ?? null,
+          step: b.step_id === undefined ? undefined : stepKeyOf(id, b.step_id),
+        },
+        b.by ?? "api",
+      );
+      return data(controlView(run));
     },
   );
 

@@ -16,10 +16,11 @@ import { join } from "node:path";
 import { z } from "zod";
 import { compileSchema, schemaProblem } from "../../agents/json-schema.js";
 import type { ProviderResponse } from "../../agents/provider.js";
-import { RetryableError, WeftError } from "../../core/errors.js";
+import { ProviderError, type ProviderFailureKind, RetryableError, WeftError } from "../../core/errors.js";
 import { isJsonObject, type Json, type JsonObject } from "../../core/json.js";
 import { jsonObject } from "../config.js";
 import { defineStepType, type StepContext } from "../step-type.js";
+import { checkBudget, lastSessionId, modelChain, toBudget } from "./budget.js";
 import { buildPrompt } from "./prompt.js";
 import { answerSummary } from "./summary.js";
 
@@ -39,6 +40,21 @@ export const agentConfigSchema = z
     permission: z.enum(["default", "plan", "acceptEdits", "bypassPermissions"]).optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).optional(),
+    /** Models tried in turn when the model fails with a rate limit, an overload or a server error. */
+    fallback: z.array(z.string().min(1)).min(1).max(10).optional(),
+    /** This step run's limit (all its attempts); default policy `fail`. */
+    budget: z
+      .strictObject({
+        tokens: z.number().int().min(1).optional(),
+        cost_usd: z.number().positive().optional(),
+        costUsd: z.number().positive().optional(),
+        on_exceed: z.enum(["fail", "pause"]).optional(),
+        onExceed: z.enum(["fail", "pause"]).optional(),
+      })
+      .refine((b) => b.tokens !== undefined || b.cost_usd !== undefined || b.costUsd !== undefined, {
+        message: "a budget needs tokens, cost_usd or both",
+      })
+      .optional(),
   })
   .refine((c) => c.prompt !== undefined || c.inputs !== undefined, {
     message: "an agent step needs a prompt or inputs",
@@ -46,6 +62,9 @@ export const agentConfigSchema = z
   });
 
 export type AgentStepConfig = z.infer<typeof agentConfigSchema>;
+
+/** The failures `fallback` switches models on; others (a bad request, a bad key) would fail on any model. */
+const FALLBACK_ON: ReadonlySet<ProviderFailureKind> = new Set(["rate_limited", "overloaded", "server"]);
 
 function parseAnswer(response: ProviderResponse): Json | undefined {
   if (response.json !== undefined) return response.json;
@@ -83,8 +102,9 @@ export const agentStepType = defineStepType<AgentStepConfig>({
   type: "agent",
   configSchema: agentConfigSchema,
   async run(ctx, config, signal) {
-    const { config: agentConfig, provider, configured } = ctx.providers.resolve(config.agent);
-    if (!configured) {
+    const { config: agentConfig, provider, configured, notice } = ctx.providers.resolve(config.agent);
+    if (notice) ctx.notice(notice);
+    else if (!configured) {
       ctx.notice(`agent "${config.agent}" has no configuration; answered by the offline mock provider`);
     }
     const inputs = config.inputs === undefined ? undefined : ctx.render(config.inputs);
@@ -113,19 +133,46 @@ export const agentStepType = defineStepType<AgentStepConfig>({
         ? signal.reason
         : new WeftError("WEFT_CANCELLED", "the agent step was cancelled");
     }
-    const response = await provider.generate({
-      agent,
-      prompt,
-      outputSchema: config.outputSchema,
-      permission: config.permission,
-      cwd: ctx.projectPath,
-      idempotencyKey: ctx.idempotencyKey,
-      attempt: ctx.attempt,
-      signal,
-      onProgress: (text) => ctx.log("stdout", text),
-    });
+    const stepBudget = toBudget(config.budget);
+    const models = modelChain(agent.model, config.fallback ?? agentConfig.fallback);
+    // A retry continues the CLI agent's session of the attempt before, where there was one.
+    const resumeSessionId = ctx.attempt > 1 ? await lastSessionId(ctx.logDir) : undefined;
+    let response: ProviderResponse | undefined;
+    for (let i = 0; response === undefined; i++) {
+      const model = models[i];
+      checkBudget(ctx, stepBudget);
+      try {
+        response = await provider.generate({
+          agent: { ...agent, model },
+          prompt,
+          outputSchema: config.outputSchema,
+          permission: config.permission,
+          cwd: ctx.projectPath,
+          resumeSessionId,
+          idempotencyKey: ctx.idempotencyKey,
+          attempt: ctx.attempt,
+          signal,
+          onProgress: (text) => ctx.log("stdout", text),
+        });
+      } catch (err) {
+        const sessionId = (err as { sessionId?: unknown }).sessionId;
+        if (typeof sessionId === "string") {
+          await writeSession(ctx, { type: "session", attempt: ctx.attempt, failed: true, sessionId }, []);
+        }
+        const next = models[i + 1];
+        if (!(err instanceof ProviderError) || !FALLBACK_ON.has(err.kind) || next === undefined || signal.aborted) {
+          throw err;
+        }
+        const status = err.status === undefined ? "" : ` ${err.status}`;
+        ctx.log(
+          "info",
+          `model ${model ?? "(default)"} failed (${err.kind}${status}): ${err.message}; falling back to ${next}`,
+        );
+      }
+    }
 
     const { inputTokens, outputTokens, costUsd } = response.usage;
+    ctx.usage.report({ provider: provider.name, model: response.model, inputTokens, outputTokens, costUsd });
     const cost = costUsd === undefined ? "" : `, cost $${costUsd.toFixed(4)}`;
     ctx.log("info", `tokens in/out ${inputTokens}/${outputTokens}, model ${response.model}${cost}`);
     const header: JsonObject = {
