@@ -45,7 +45,8 @@ export function openStore(opts: GlobalOptions): Store {
  */
 export function agentRuntime(opts: GlobalOptions): AgentRuntime {
   const dataDir = dataDirOf(opts);
-  const env = process.env;
+  // A plain copy: process.env is an exotic object that schema checks refuse as a record.
+  const env: NodeJS.ProcessEnv = { ...process.env };
   const runtime = createAgentRuntime({
     config: opts.config ?? env.WEFT_CONFIG,
     env,

@@ -3,7 +3,7 @@
  * over `ctx.artifacts`. Like it, they are idempotent across attempts: the same call in a retry, or after a
  * crash, returns the artifact the first attempt stored instead of storing another.
  */
-import type { StepContext } from "./step-type.js";
+import type { StepArtifact, StepContext } from "./step-type.js";
 
 /** A stored artifact, as step outputs name it. */
 export interface ArtifactRef {
@@ -62,15 +62,8 @@ const IMAGE_EXT: Record<string, string> = {
 };
 
 /** Stores an image as an `image` artifact of the step run, or returns the one an earlier attempt stored. */
-export async function writeImage(ctx: StepContext, image: ImageOptions): Promise<ArtifactRef & { mimeType: string }> {
+export async function writeImage(ctx: StepContext, image: ImageOptions): Promise<StepArtifact & { created: boolean }> {
   const ext = IMAGE_EXT[image.mimeType.toLowerCase()];
   const name = ext && !/\.[A-Za-z0-9]{1,10}$/.test(image.name) ? `${image.name}.${ext}` : image.name;
-  const stored = await ctx.artifacts.create({
-    name,
-    data: image.data,
-    fileType: "image",
-    mimeType: image.mimeType,
-    key: image.key,
-  });
-  return { id: stored.id, name: stored.name, created: stored.created, mimeType: stored.mimeType };
+  return ctx.artifacts.create({ name, data: image.data, fileType: "image", mimeType: image.mimeType, key: image.key });
 }

@@ -2,7 +2,9 @@
 import { WeftError } from "../core/errors.js";
 import { agentStepType } from "./agent/index.js";
 import { approvalStepType } from "./approval/index.js";
+import { attachStepType } from "./attach/index.js";
 import { createFunctionStepType } from "./function/index.js";
+import { imageStepType } from "./image/index.js";
 import { noopStepType } from "./noop/index.js";
 import { scriptStepType } from "./script/index.js";
 import { sleepStepType } from "./sleep/index.js";
@@ -13,7 +15,7 @@ export interface BuiltinStepTypesOptions {
   functions?: ReadonlyMap<string, StepFunction> | undefined;
 }
 
-/** script, agent, approval, sleep, noop, function. */
+/** script, agent, approval, sleep, noop, function, image, attach. */
 export function builtinStepTypes(opts: BuiltinStepTypesOptions = {}): StepType[] {
   return [
     scriptStepType,
@@ -22,6 +24,8 @@ export function builtinStepTypes(opts: BuiltinStepTypesOptions = {}): StepType[]
     sleepStepType,
     noopStepType,
     createFunctionStepType(opts.functions ?? new Map()),
+    imageStepType,
+    attachStepType,
   ];
 }
 

@@ -1,0 +1,168 @@
+/**
+ * End to end through the real CLI: `weft run --config weft.config.yaml` with an agent on the `openai`
+ * provider pointed at a local server that speaks Chat Completions. The API key is a planted canary: it must
+ * reach the server, and appear nowhere weft wrote — not in the database, the run folders, the logs, the
+ * session transcripts, stdout or stderr — neither raw nor base64-encoded.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanUpAfterTests, type Loose, tempDir, weft } from "../cli/helpers.js";
+import { completion } from "./providers/openai-wire.js";
+import { startServer, type TestServer } from "./providers/server.js";
+
+cleanUpAfterTests();
+
+const CANARY = "sk-canary-7f3a9c1e5b2d4f608a1c3e5f7092b4d6";
+
+/** Every base64 form the canary can take inside a longer base64 text (three alignments). */
+function base64Forms(secret: string): string[] {
+  return ["", "x", "xy"].map((pad) => {
+    const b = Buffer.from(pad + secret).toString("base64");
+    // Drop the characters that depend on the padding prefix and on what follows.
+    const skip = Math.ceil((pad.length * 4) / 3);
+    return b.slice(skip + 1, b.length - 4);
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+describe("agents end to end: config file, SDK provider, fallback, usage, and the key canary", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer((req) => {
+      const model = (req.body as Loose)?.model as string;
+      // The primary model is overloaded; the fallback answers.
+      if (model === "big-model") {
+        return {
+          kind: "json",
+          status: 503,
+          body: { error: { message: "The server is overloaded", type: "server_error", code: null } },
+        };
+      }
+      const wantsJson = (req.body as Loose)?.response_format !== undefined;
+      const text = wantsJson ? '{"severity":"high","summary":"disk full"}' : "Triaged as high: page the on-call.";
+      return { kind: "sse", events: completion(text, { model, promptTokens: 1000, completionTokens: 200 }) };
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("runs, falls back, accounts tokens and cost, and never writes the key", async () => {
+    const dir = tempDir();
+    const data = join(dir, "data");
+    writeFileSync(
+      join(dir, "weft.config.yaml"),
+      `agents:
+  triage:
+    provider: openai
+    baseUrl: ${server.origin}/v1
+    model: big-model
+    fallback: [gpt-4o-mini]
+    apiKey: { env: WEFT_TEST_OPENAI_KEY }
+    system: You triage incidents.
+`,
+    );
+    writeFileSync(
+      join(dir, "wf.yaml"),
+      `name: incident
+steps:
+  - id: classify
+    type: agent
+    agent: triage
+    prompt: "Disk usage is 100% on db-1"
+    outputSchema:
+      type: object
+      required: [severity, summary]
+      properties:
+        severity: { enum: [low, medium, high] }
+        summary: { type: string }
+  - id: advise
+    type: agent
+    agent: triage
+    prompt: "Severity {{ steps.classify.output.severity }}: what now?"
+`,
+    );
+    const run = await weft(["--data-dir", data, "run", "wf.yaml", "--format", "json"], {
+      cwd: dir,
+      env: { WEFT_TEST_OPENAI_KEY: CANARY },
+      timeoutMs: 40_000,
+    });
+    expect(run.code, run.stderr).toBe(0);
+
+    // The key reached the server, as the SDK sends it.
+    expect(server.requests.length).toBe(4);
+    for (const r of server.requests) expect(r.headers.authorization).toBe(`Bearer ${CANARY}`);
+    expect(server.requests.map((r) => (r.body as Loose).model)).toEqual([
+      "big-model",
+      "gpt-4o-mini",
+      "big-model",
+      "gpt-4o-mini",
+    ]);
+    // The second prompt read the first step's field.
+    expect(JSON.stringify(server.requests[3]?.body)).toContain("Severity high: what now?");
+
+    const id = JSON.parse(run.stdout.trim().split("\n").at(-1) as string).id as string;
+    const status = await weft(["--data-dir", data, "status", id, "--format", "json"], { cwd: dir });
+    const usage = JSON.parse(status.stdout).usage;
+    expect(usage).toMatchObject({ input_tokens: 2000, output_tokens: 400, calls: 2 });
+    // gpt-4o-mini's price from the built-in table: a positive cost for 2 × (1000 in + 200 out).
+    expect(usage.cost_usd).toBeGreaterThan(0);
+    expect(usage.cost_usd).toBeLessThan(0.01);
+    const table = await weft(["--data-dir", data, "status", id], { cwd: dir });
+    expect(table.stdout).toMatch(/Usage: 2,000 tokens in, 400 out, \$0\.\d{4} \(2 calls\)/);
+    const logs = await weft(["--data-dir", data, "logs", id], { cwd: dir });
+    expect(logs.stdout).toMatch(/model big-model failed \((server|overloaded) 503\).*falling back to gpt-4o-mini/);
+
+    // The canary scan: every byte weft wrote.
+    const files = filesUnder(data);
+    expect(files.some((f) => f.endsWith("session.jsonl"))).toBe(true);
+    const forms = [CANARY, ...base64Forms(CANARY)];
+    const outputs = [run.stdout, run.stderr, status.stdout, table.stdout, logs.stdout, logs.stderr];
+    for (const f of files) {
+      if (statSync(f).size === 0) continue;
+      const bytes = readFileSync(f);
+      for (const form of forms) expect(bytes.includes(form), `${f} contains ${form}`).toBe(false);
+      // UTF-16 (a SQLite text encoding) too.
+      expect(bytes.includes(Buffer.from(CANARY, "utf16le")), f).toBe(false);
+    }
+    for (const text of outputs) for (const form of forms) expect(text.includes(form)).toBe(false);
+  });
+
+  it("a missing key falls back to the mock with a one-line notice, and the run completes", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "weft.config.yaml"),
+      "agents:\n  writer: { provider: anthropic, model: claude-sonnet-4-5 }\n",
+    );
+    writeFileSync(
+      join(dir, "wf.yaml"),
+      "name: offline\nsteps:\n  - id: draft\n    type: agent\n    agent: writer\n    prompt: hello\n",
+    );
+    const r = await weft(["--data-dir", join(dir, "data"), "run", "wf.yaml"], {
+      cwd: dir,
+      env: { ANTHROPIC_API_KEY: undefined },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/writer.*ANTHROPIC_API_KEY is not set; answered by the offline mock provider/);
+  });
+
+  it("a config with errors stops the run before anything starts, with file:line:col", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "bad.yaml"), "agents:\n  writer:\n    provider: anthropic\n    modle: x\n");
+    writeFileSync(join(dir, "wf.yaml"), "name: x\nsteps:\n  - id: a\n    type: noop\n");
+    const r = await weft(["--data-dir", join(dir, "data"), "--config", "bad.yaml", "run", "wf.yaml"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:4:5/);
+    expect(r.stderr).toMatch(/model/);
+  });
+});
