@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { createClaudeCodeProvider, createCodexProvider, createGeminiCliProvider } from "../agents/cli/index.js";
 import { type AgentRuntime, createAgentRuntime } from "../agents/config/index.js";
-import { createAnthropicProvider, createGeminiProvider, createOpenAIProvider } from "../agents/providers/index.js";
+import { lazyProvider } from "../agents/lazy.js";
 import { formatIssue, WeftError } from "../core/errors.js";
 import type { Engine } from "../engine/engine.js";
 import { createEngine } from "../engine/engine.js";
@@ -53,9 +53,21 @@ export function agentRuntime(opts: GlobalOptions): AgentRuntime {
     cwd: process.cwd(),
     mockFixtures: opts.mockFixtures ?? env.WEFT_MOCK_FIXTURES,
     providers: [
-      (d) => createAnthropicProvider({ apiKey: d.apiKey, keyHint: d.keyHint }),
-      (d) => createOpenAIProvider({ apiKey: d.apiKey, keyHint: d.keyHint }),
-      (d) => createGeminiProvider({ apiKey: d.apiKey, keyHint: d.keyHint }),
+      // The SDKs load on the first call (they would slow every command's start).
+      (d) =>
+        lazyProvider(
+          "anthropic",
+          async () => (await import("../agents/providers/anthropic.js")).createAnthropicProvider(d),
+          { images: false },
+        ),
+      (d) =>
+        lazyProvider("openai", async () => (await import("../agents/providers/openai.js")).createOpenAIProvider(d), {
+          images: true,
+        }),
+      (d) =>
+        lazyProvider("gemini", async () => (await import("../agents/providers/gemini.js")).createGeminiProvider(d), {
+          images: true,
+        }),
       createClaudeCodeProvider({ env, dataDir }),
       createCodexProvider({ env, dataDir }),
       createGeminiCliProvider({ env, dataDir }),

@@ -188,12 +188,17 @@ export class RunDriver {
    */
   async onVersion(version: number): Promise<void> {
     if (this.ended || this.busy || version === this.state.run.version) return;
+    // The reload holds the pass lock: a pass started meanwhile would work on the state the reload replaces.
+    this.busy = true;
     try {
       await this.reload();
-      this.tick();
     } catch (err) {
       this.core.logger.warn(`run ${this.runId}: reload failed: ${(err as Error).message}`);
+    } finally {
+      this.busy = false;
     }
+    this.again = false;
+    this.tick();
   }
 
   /** Schedules a pass; passes never overlap, and a request during one runs another right after. */

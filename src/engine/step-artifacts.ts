@@ -9,7 +9,9 @@
  * `<dataDir>/runs/<run>/artifacts/<step key segment>/<id>.<ext>` (temp file, fsync, rename) and then the
  * record is created, appending `workflow.artifact.created`. A crash between the two leaves the file without
  * a record; the next attempt writes the same path again, so no orphan is left behind. Two processes running
- * one step run at once (a stale owner not yet aborted) both end with the one record that won.
+ * one step run at once (a stale owner whose handler lease fencing has not aborted yet) both end with the one
+ * record that won; the file then holds whichever bytes were renamed into place last, which for a model's
+ * output may differ from the record's hash.
  */
 import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";

@@ -167,9 +167,18 @@ describe("function", () => {
 });
 
 describe("builtin step types", () => {
-  it("registers script, agent, approval, sleep, noop and function", () => {
+  it("registers script, agent, approval, sleep, noop, function, image and attach", () => {
     const registry = stepTypeRegistry(builtinStepTypes());
-    expect([...registry.keys()].sort()).toEqual(["agent", "approval", "function", "noop", "script", "sleep"]);
+    expect([...registry.keys()].sort()).toEqual([
+      "agent",
+      "approval",
+      "attach",
+      "function",
+      "image",
+      "noop",
+      "script",
+      "sleep",
+    ]);
   });
 
   it("passes the functions to the function step type", async () => {

@@ -94,6 +94,7 @@ function withPermission(provider: Provider, permission: Permission): Provider {
   return {
     name: provider.name,
     generate: (req) => provider.generate(req.permission === undefined ? { ...req, permission } : req),
+    ...(provider.generateImages ? { generateImages: provider.generateImages.bind(provider) } : {}),
   };
 }
 

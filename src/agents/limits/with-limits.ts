@@ -19,7 +19,7 @@
 import { ProviderError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import { createPriceTable, type PriceTable } from "../pricing.js";
-import type { Provider, ProviderRequest, ProviderResponse } from "../provider.js";
+import type { ImageRequest, ImageResponse, Provider, ProviderRequest, ProviderResponse } from "../provider.js";
 import { abortReason, type KeyLimiter, type Permit } from "./limiter.js";
 import type { RateLimits } from "./rate-limits.js";
 
@@ -77,8 +77,28 @@ export function withLimits(provider: Provider, opts: WithLimitsOptions): Provide
     return permits;
   };
 
+  /** Images wait at the same limiters (the prompt as the token estimate) and get their cost priced. */
+  const images = (generateImages: NonNullable<Provider["generateImages"]>) => async (req: ImageRequest) => {
+    const chain = limits.limitersFor(provider.name, req.agent.model);
+    const estimate = chars(req.prompt);
+    const permits = await acquireAll(chain, estimate, req, false, true);
+    let response: ImageResponse;
+    try {
+      response = await generateImages(req);
+    } catch (err) {
+      for (const permit of permits) permit.settle(estimate);
+      throw err;
+    }
+    const usage = response.usage;
+    for (const permit of permits) permit.settle(usage ? usage.inputTokens + usage.outputTokens : estimate);
+    if (!usage || usage.costUsd !== undefined) return response;
+    const costUsd = prices.costOf(response.model || (req.agent.model ?? ""), usage);
+    return costUsd === undefined ? response : { ...response, usage: { ...usage, costUsd } };
+  };
+
   return {
     name: provider.name,
+    ...(provider.generateImages ? { generateImages: images(provider.generateImages.bind(provider)) } : {}),
     async generate(req) {
       const chain = limits.limitersFor(provider.name, req.agent.model);
       const estimate = estimateTokens(req);

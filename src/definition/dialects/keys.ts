@@ -84,9 +84,20 @@ export const KNOWN_CONFIG_KEYS = [
   "onTimeout",
   "approvers",
   "output",
+  // image
+  "count",
+  "size",
+  "style",
+  "quality",
+  "filename",
+  // attach
+  "documents",
+  "images",
+  "strategy",
+  "primary",
 ];
 
-export const BUILTIN_STEP_TYPES = ["agent", "script", "approval", "sleep", "noop", "function"];
+export const BUILTIN_STEP_TYPES = ["agent", "script", "approval", "sleep", "noop", "function", "image", "attach"];
 
 /** Names an expression may start with besides step ids and argument names. */
 export const EXPRESSION_ROOTS = ["args", "input", "context", "steps", "run", "workflow", "item", "index"];

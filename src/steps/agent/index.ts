@@ -18,6 +18,7 @@ import { compileSchema, schemaProblem } from "../../agents/json-schema.js";
 import type { ProviderResponse } from "../../agents/provider.js";
 import { ProviderError, type ProviderFailureKind, RetryableError, WeftError } from "../../core/errors.js";
 import { isJsonObject, type Json, type JsonObject } from "../../core/json.js";
+import { writeDocument } from "../artifacts.js";
 import { jsonObject } from "../config.js";
 import { defineStepType, type StepContext } from "../step-type.js";
 import { checkBudget, lastSessionId, modelChain, toBudget } from "./budget.js";
@@ -40,6 +41,8 @@ export const agentConfigSchema = z
     permission: z.enum(["default", "plan", "acceptEdits", "bypassPermissions"]).optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).optional(),
+    /** Also keep the answer as a markdown document artifact with this name (templated); output gets `document_id`. */
+    document: z.string().min(1).max(300).optional(),
     /** Models tried in turn when the model fails with a rate limit, an overload or a server error. */
     fallback: z.array(z.string().min(1)).min(1).max(10).optional(),
     /** This step run's limit (all its attempts); default policy `fail`. */
@@ -186,7 +189,16 @@ export const agentStepType = defineStepType<AgentStepConfig>({
     if (response.sessionId !== undefined) header.sessionId = response.sessionId;
     await writeSession(ctx, header, response.transcript);
 
-    const output = toOutput(ctx, config, config.agent, response);
+    let output = toOutput(ctx, config, config.agent, response);
+    if (config.document !== undefined) {
+      // A fixed key: the same artifact on every attempt, even if the rendered name differs.
+      const doc = await writeDocument(ctx, {
+        name: ctx.renderString(config.document),
+        text: response.text,
+        key: "document",
+      });
+      output = isJsonObject(output) ? { ...output, document_id: doc.id } : { result: output, document_id: doc.id };
+    }
     const summary = answerSummary({ agent: config.agent, provider: provider.name, configured, response });
     return { kind: "completed", output, summary };
   },
