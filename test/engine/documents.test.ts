@@ -41,7 +41,7 @@ steps:
     const done = await env.engine.execute(run.id);
     expect(done.status, JSON.stringify(done.error)).toBe("completed");
     const post = await env.store.steps.get(run.id, "post");
-    const docId = (post?.output as { document_id: string }).document_id;
+    const docId = String((post?.output as { document_id?: string } | undefined)?.document_id);
     const doc = await env.store.artifacts.get(docId);
     expect(doc).toMatchObject({ fileType: "document", mimeType: "text/markdown", stepKey: "post" });
     expect(doc?.name).toBe(`post-${run.id}.md`);
