@@ -217,4 +217,51 @@ steps:
     expect((await env.engine.execute(run.id)).status).toBe("completed");
     expect(notices).toEqual(["agent writer: ANTHROPIC_API_KEY is not set; answered by the offline mock provider"]);
   });
+
+  it("an answer outside the outputSchema is sent back to be repaired, within the attempt and bounded", async () => {
+    const calls: ProviderRequest[] = [];
+    const answers = ["Sure! Severity is high.", '{"severity":"urgent"}', '{"severity":"high"}'];
+    const provider: Provider = {
+      name: "sloppy",
+      async generate(req) {
+        calls.push(req);
+        const text = answers[Math.min(calls.length - 1, answers.length - 1)] as string;
+        return { text, usage: { inputTokens: 10, outputTokens: 5 }, model: "m", transcript: [] };
+      },
+    };
+    env = testEnv({
+      providers: createProviderRegistry({
+        agents: { triage: { name: "triage", provider: "sloppy", model: "m" } },
+        providers: [provider],
+      }),
+    });
+    const yaml = (repairs: number) => `name: repair
+steps:
+  - id: t
+    type: agent
+    agent: triage
+    prompt: classify the outage
+    repairs: ${repairs}
+    retry: { maxAttempts: 1 }
+    outputSchema: { type: object, required: [severity], properties: { severity: { enum: [low, high] } } }
+`;
+    const { run } = await env.engine.launch(wf(yaml(2)));
+    expect((await env.engine.execute(run.id)).status).toBe("completed");
+    expect((await env.store.steps.get(run.id, "t"))?.output).toEqual({ severity: "high" });
+    expect(calls).toHaveLength(3);
+    expect(calls[1]?.messages).toEqual([
+      { role: "user", content: "classify the outage" },
+      { role: "assistant", content: "Sure! Severity is high." },
+    ]);
+    expect(calls[1]?.prompt).toMatch(/does not match the required JSON Schema: the answer is not JSON/);
+    expect(calls[2]?.prompt).toMatch(/severity/);
+    expect(calls[2]?.messages).toHaveLength(4);
+
+    calls.length = 0;
+    const { run: strict } = await env.engine.launch(wf(yaml(1)));
+    const failed = await env.engine.execute(strict.id);
+    expect(failed.status).toBe("failed");
+    expect(calls).toHaveLength(2);
+    expect((await env.store.steps.get(strict.id, "t"))?.error?.message).toMatch(/did not answer JSON matching/);
+  });
 });

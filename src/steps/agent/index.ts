@@ -15,7 +15,7 @@ import { appendFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { compileSchema, schemaProblem } from "../../agents/json-schema.js";
-import type { ProviderResponse } from "../../agents/provider.js";
+import type { AgentMessage, ProviderResponse } from "../../agents/provider.js";
 import { ProviderError, type ProviderFailureKind, RetryableError, WeftError } from "../../core/errors.js";
 import { isJsonObject, type Json, type JsonObject } from "../../core/json.js";
 import { writeDocument } from "../artifacts.js";
@@ -43,6 +43,8 @@ export const agentConfigSchema = z
     maxTokens: z.number().int().min(1).optional(),
     /** Also keep the answer as a markdown document artifact with this name (templated); output gets `document_id`. */
     document: z.string().min(1).max(300).optional(),
+    /** Times an answer outside `outputSchema` is sent back to the model to repair, within one attempt. Default 2. */
+    repairs: z.number().int().min(0).max(5).optional(),
     /** Models tried in turn when the model fails with a rate limit, an overload or a server error. */
     fallback: z.array(z.string().min(1)).min(1).max(10).optional(),
     /** This step run's limit (all its attempts); default policy `fail`. */
@@ -81,17 +83,30 @@ function parseAnswer(response: ProviderResponse): Json | undefined {
   }
 }
 
-function toOutput(ctx: StepContext, config: AgentStepConfig, agent: string, response: ProviderResponse): Json {
-  if (!config.outputSchema) return { result: response.text };
+/** Why an answer does not satisfy the schema, or undefined when it does. */
+function schemaMismatch(schema: JsonObject, response: ProviderResponse): string | undefined {
   const answer = parseAnswer(response);
-  const validate = compileSchema(config.outputSchema);
-  if (answer === undefined || !validate(answer)) {
-    const why = answer === undefined ? "the answer is not JSON" : validate.errors;
-    ctx.log("info", `agent "${agent}" answered outside its outputSchema: ${why}`);
-    throw new RetryableError(`agent "${agent}" did not answer JSON matching the step's outputSchema: ${why}`, {
+  if (answer === undefined) return "the answer is not JSON";
+  const validate = compileSchema(schema);
+  return validate(answer) ? undefined : (validate.errors ?? "it does not match");
+}
+
+function repairPrompt(problem: string): string {
+  return (
+    `Your previous answer does not match the required JSON Schema: ${problem}. ` +
+    "Answer again with only the corrected JSON value — no prose, no code fence."
+  );
+}
+
+function toOutput(config: AgentStepConfig, agent: string, response: ProviderResponse): Json {
+  if (!config.outputSchema) return { result: response.text };
+  const problem = schemaMismatch(config.outputSchema, response);
+  if (problem !== undefined) {
+    throw new RetryableError(`agent "${agent}" did not answer JSON matching the step's outputSchema: ${problem}`, {
       code: "WEFT_PROVIDER",
     });
   }
+  const answer = parseAnswer(response) as Json;
   return isJsonObject(answer) ? answer : { result: response.text, json: answer };
 }
 
@@ -139,57 +154,82 @@ export const agentStepType = defineStepType<AgentStepConfig>({
     const stepBudget = toBudget(config.budget);
     const models = modelChain(agent.model, config.fallback ?? agentConfig.fallback);
     // A retry continues the CLI agent's session of the attempt before, where there was one.
-    const resumeSessionId = ctx.attempt > 1 ? await lastSessionId(ctx.logDir) : undefined;
-    let response: ProviderResponse | undefined;
-    for (let i = 0; response === undefined; i++) {
-      const model = models[i];
-      checkBudget(ctx, stepBudget);
-      try {
-        response = await provider.generate({
-          agent: { ...agent, model },
-          prompt,
-          outputSchema: config.outputSchema,
-          permission: config.permission,
-          cwd: ctx.projectPath,
-          resumeSessionId,
-          idempotencyKey: ctx.idempotencyKey,
+    let resumeSessionId = ctx.attempt > 1 ? await lastSessionId(ctx.logDir) : undefined;
+
+    /** One exchange: the model chain tried in turn (fallback), its usage reported, its transcript logged. */
+    const exchange = async (text: string, messages: AgentMessage[]): Promise<ProviderResponse> => {
+      for (let i = 0; ; i++) {
+        const model = models[i];
+        checkBudget(ctx, stepBudget);
+        let response: ProviderResponse;
+        try {
+          response = await provider.generate({
+            agent: { ...agent, model },
+            prompt: text,
+            messages: messages.length ? [...messages] : undefined,
+            outputSchema: config.outputSchema,
+            permission: config.permission,
+            cwd: ctx.projectPath,
+            resumeSessionId,
+            idempotencyKey: ctx.idempotencyKey,
+            attempt: ctx.attempt,
+            signal,
+            onProgress: (t) => ctx.log("stdout", t),
+          });
+        } catch (err) {
+          const sessionId = (err as { sessionId?: unknown }).sessionId;
+          if (typeof sessionId === "string") {
+            await writeSession(ctx, { type: "session", attempt: ctx.attempt, failed: true, sessionId }, []);
+          }
+          const next = models[i + 1];
+          if (!(err instanceof ProviderError) || !FALLBACK_ON.has(err.kind) || next === undefined || signal.aborted) {
+            throw err;
+          }
+          const status = err.status === undefined ? "" : ` ${err.status}`;
+          ctx.log(
+            "info",
+            `model ${model ?? "(default)"} failed (${err.kind}${status}): ${err.message}; falling back to ${next}`,
+          );
+          continue;
+        }
+        const { inputTokens, outputTokens, costUsd } = response.usage;
+        ctx.usage.report({ provider: provider.name, model: response.model, inputTokens, outputTokens, costUsd });
+        const cost = costUsd === undefined ? "" : `, cost $${costUsd.toFixed(4)}`;
+        ctx.log("info", `tokens in/out ${inputTokens}/${outputTokens}, model ${response.model}${cost}`);
+        const header: JsonObject = {
+          type: "session",
           attempt: ctx.attempt,
-          signal,
-          onProgress: (text) => ctx.log("stdout", text),
-        });
-      } catch (err) {
-        const sessionId = (err as { sessionId?: unknown }).sessionId;
-        if (typeof sessionId === "string") {
-          await writeSession(ctx, { type: "session", attempt: ctx.attempt, failed: true, sessionId }, []);
-        }
-        const next = models[i + 1];
-        if (!(err instanceof ProviderError) || !FALLBACK_ON.has(err.kind) || next === undefined || signal.aborted) {
-          throw err;
-        }
-        const status = err.status === undefined ? "" : ` ${err.status}`;
-        ctx.log(
-          "info",
-          `model ${model ?? "(default)"} failed (${err.kind}${status}): ${err.message}; falling back to ${next}`,
-        );
+          agent: config.agent,
+          provider: provider.name,
+          model: response.model,
+          at: new Date(ctx.now()).toISOString(),
+        };
+        if (response.sessionId !== undefined) header.sessionId = response.sessionId;
+        await writeSession(ctx, header, response.transcript);
+        return response;
       }
+    };
+
+    let response = await exchange(prompt, []);
+    // An answer outside the outputSchema: the model is shown what is wrong and asked again, a bounded number
+    // of times within the attempt; then the attempt fails (and the step's retry policy decides).
+    const repairs = config.repairs ?? 2;
+    const history: AgentMessage[] = [];
+    let asked = prompt;
+    let problem = config.outputSchema ? schemaMismatch(config.outputSchema, response) : undefined;
+    for (let r = 1; problem !== undefined && r <= repairs; r++) {
+      ctx.log(
+        "info",
+        `agent "${config.agent}" answered outside its outputSchema (${problem}); asking it to repair the answer (${r}/${repairs})`,
+      );
+      history.push({ role: "user", content: asked }, { role: "assistant", content: response.text });
+      resumeSessionId = response.sessionId ?? resumeSessionId;
+      asked = repairPrompt(problem);
+      response = await exchange(asked, history);
+      problem = config.outputSchema ? schemaMismatch(config.outputSchema, response) : undefined;
     }
 
-    const { inputTokens, outputTokens, costUsd } = response.usage;
-    ctx.usage.report({ provider: provider.name, model: response.model, inputTokens, outputTokens, costUsd });
-    const cost = costUsd === undefined ? "" : `, cost $${costUsd.toFixed(4)}`;
-    ctx.log("info", `tokens in/out ${inputTokens}/${outputTokens}, model ${response.model}${cost}`);
-    const header: JsonObject = {
-      type: "session",
-      attempt: ctx.attempt,
-      agent: config.agent,
-      provider: provider.name,
-      model: response.model,
-      at: new Date(ctx.now()).toISOString(),
-    };
-    if (response.sessionId !== undefined) header.sessionId = response.sessionId;
-    await writeSession(ctx, header, response.transcript);
-
-    let output = toOutput(ctx, config, config.agent, response);
+    let output = toOutput(config, config.agent, response);
     if (config.document !== undefined) {
       // A fixed key: the same artifact on every attempt, even if the rendered name differs.
       const doc = await writeDocument(ctx, {
