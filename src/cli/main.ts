@@ -8,6 +8,7 @@ import { registerDefinition } from "./commands/definition.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
 import { registerServe } from "./commands/serve.js";
+import { registerTemplates } from "./commands/templates.js";
 import { registerToken } from "./commands/token.js";
 import { EXIT } from "./drive.js";
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDefinition(program);
   registerServe(program);
   registerToken(program);
+  registerTemplates(program);
   return program;
 }
 

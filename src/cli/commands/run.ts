@@ -1,12 +1,14 @@
 import type { Command } from "commander";
-import { WeftError } from "../../core/errors.js";
+import { ValidationError, WeftError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import { isJsonObject } from "../../core/json.js";
+import { findTemplate, templateFile } from "../../templates/library.js";
 import type { GlobalOptions } from "../context.js";
-import { dataDirOf, openEngine } from "../context.js";
+import { dataDirOf, openEngine, openStore } from "../context.js";
 import { driveInForeground, EXIT, spawnDetached } from "../drive.js";
 import { stdoutOut } from "../output.js";
 import { formatOf, loadWorkflow } from "./shared.js";
+import { ensureTemplates } from "./templates.js";
 
 interface RunOptions extends GlobalOptions {
   context?: string;
@@ -65,6 +67,39 @@ function parsePriority(text: string | undefined): number {
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
+/**
+ * A workflow file (or a name in the definitions folders) — else a built-in template by slug or name, installed
+ * into the store first and launched linked to it (its usage counts).
+ */
+async function loadWorkflowOrTemplate(file: string, o: GlobalOptions) {
+  try {
+    return { ...(await loadWorkflow(file, dataDirOf(o))), definitionId: undefined };
+  } catch (err) {
+    const missing =
+      err instanceof ValidationError && err.issues.length === 1 && err.issues[0]?.code === "WEFT_NOT_FOUND";
+    if (!missing || /[\\/]/.test(file) || /\.(ya?ml|json|m?[jt]s)$/i.test(file)) throw err;
+    const store = openStore(o);
+    try {
+      await ensureTemplates(store);
+      const def = await findTemplate(store, file);
+      if (!def) {
+        const issue = (err as ValidationError).issues[0];
+        if (issue) issue.hint = `${issue.hint ?? ""}; nor is it a built-in template (\`weft templates\` lists them)`;
+        throw err;
+      }
+      if (def.format === "ts") {
+        const slug = def.id.replace(/^weft-template-/, "");
+        const t = templateFile(slug);
+        if (!t) throw err;
+        return { ...(await loadWorkflow(t.file)), definitionId: def.id };
+      }
+      return { workflow: def.workflow, warnings: [], code: undefined, definitionId: def.id };
+    } finally {
+      await store.close();
+    }
+  }
+}
+
 export function registerRun(program: Command): void {
   program
     .command("run <file>")
@@ -85,12 +120,13 @@ export function registerRun(program: Command): void {
       const out = stdoutOut();
       const args = parseArgs(o);
       const priority = parsePriority(o.priority);
-      const { workflow, warnings, code } = await loadWorkflow(file, dataDirOf(o));
+      const { workflow, warnings, code, definitionId } = await loadWorkflowOrTemplate(file, o);
       for (const w of warnings) out.err(`warning: ${w.message} (${w.location.file}:${w.location.line})`);
       const engine = openEngine(o);
       try {
         const { run, created } = await engine.launch(workflow, {
           code,
+          definitionId,
           args,
           priority,
           name: o.name,

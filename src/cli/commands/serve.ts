@@ -7,6 +7,7 @@ import type { GlobalOptions } from "../context.js";
 import { dataDirOf, openEngine, openStore } from "../context.js";
 import { EXIT } from "../drive.js";
 import { stdoutOut } from "../output.js";
+import { ensureTemplates } from "./templates.js";
 
 interface ServeCommandOptions extends GlobalOptions {
   host: string;
@@ -49,6 +50,8 @@ export function registerServe(program: Command): void {
         await store.close();
         throw err;
       }
+      // The built-in templates, installed (or updated) in the store before the API serves them.
+      await ensureTemplates(store);
       const engine = openEngine(o, store);
       let server: Awaited<ReturnType<typeof serve>>;
       try {
