@@ -26,6 +26,7 @@ export function weftBin(): string {
     cpSync(join(repoRoot, "bin"), join(dir, "bin"), { recursive: true });
     cpSync(join(repoRoot, "dist"), join(dir, "dist"), { recursive: true });
     cpSync(join(repoRoot, "package.json"), join(dir, "package.json"));
+    cpSync(join(repoRoot, "templates"), join(dir, "templates"), { recursive: true });
     symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
     const check = spawnSync(process.execPath, [join(dir, "bin", "weft.js"), "--version"], { encoding: "utf8" });
     if (check.status === 0) {

@@ -81,6 +81,14 @@ export type TsAgentStepConfig<
   permission?: AgentPermission;
   temperature?: number;
   maxTokens?: number;
+  /** Models tried in turn when the model fails with a rate limit, an overload or a server error. */
+  fallback?: string[];
+  /** Times an answer outside `outputSchema` is sent back to the model to repair (default 2). */
+  repairs?: number;
+  /** Also keep the answer as a Markdown document artifact with this name; the data gains `document_id`. */
+  document?: string;
+  /** This step run's spending limit (default policy `fail`). */
+  budget?: { tokens?: number; cost_usd?: number; on_exceed?: "fail" | "pause" };
 };
 
 export type TsScriptStepConfig<P extends string = string> = StepCommonKeys<P> & {
