@@ -97,7 +97,7 @@ describe.each(TEMPLATES)("%s", (slug) => {
   it("validates with no errors or warnings and has the gallery metadata", async () => {
     const { workflow, issues } = await loadTemplate(file(slug));
     expect(issues.map((i) => `${i.severity} ${i.location.line}:${i.location.column} ${i.message}`)).toEqual([]);
-    expect(workflow.name).toBe(slug);
+    expect(workflow.name).toMatch(/^[A-Z]/);
     expect(workflow.category).toBe("sdlc");
     expect(workflow.version).toBe("1.0");
     expect(workflow.description).toBeTruthy();
