@@ -69,7 +69,9 @@ describe("kill -9 and resume", () => {
 describe("pause, resume and cancel from other processes", () => {
   it("pause stops new steps after the current one; resume in a third process; the first `run` exits 0", async () => {
     const dir = tempDir();
-    const { p, id, out } = await startSlowRun(dir);
+    // Each step sleeps 1.5 s: the `weft pause` process (≈ 0.3 s to start, more on a loaded machine) lands
+    // while s2 runs.
+    const { p, id, out } = await startSlowRun(dir, "1.5");
     // A while after the current step ended nothing new has started; the run goes on in the process that drives
     // it, and the third one follows it to the end.
     const resumed = await pauseThenResume(p, dir, id, out, 700);

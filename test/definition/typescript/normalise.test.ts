@@ -61,7 +61,7 @@ describe("tsStepToWorkflowStep", () => {
     const inline = ok("d", { fn: () => 1, name: "Compute", phase: "build" });
     expect(inline).toMatchObject({ type: "function", name: "Compute", phase: "build", config: {} });
     expect(error("e", { phase: "x" })).toBe(
-      "step `e` has no `type`, and none can be inferred (add `type: agent|script|approval|sleep|noop|function` (a step with `command` is a script, with `agent` or `prompt` an agent))",
+      "step `e` has no `type`, and none can be inferred (add `type: agent|script|approval|sleep|noop|function|image|attach` (a step with `command` is a script, with `agent` or `prompt` an agent))",
     );
   });
 
