@@ -170,14 +170,26 @@ function loopbackHost(host: string | undefined): boolean {
  * Installs authentication, authorisation and the deny-by-default registration check on `app`. Call before
  * any route is registered.
  */
-export function installAccess(app: FastifyInstance, o: AccessOptions): void {
+export function installAccess(
+  app: FastifyInstance,
+  o: AccessOptions,
+): {
+  /** For the not-found handler: an unknown route answers 401 before 404 when a token is needed. */
+  notFound: (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void;
+} {
   const now = o.now ?? Date.now;
   const envDigests = (o.envTokens ?? []).map((t) => createHash("sha256").update(t).digest());
   const envPrincipal = new Principal("WEFT_API_TOKENS token", null, [{ projectId: "*", role: "admin" }]);
   const touched = new Map<string, number>();
-  // Asked on every request without a token, so the first `weft token create` (from any process) closes the
-  // open mode at once. Cheap where it matters: in the open mode the table is empty.
-  const anyStoredToken = async (): Promise<boolean> => (await o.store.tokens.list()).some((x) => x.revokedAt === null);
+  // "No token exists" is remembered for at most 200 ms: the first `weft token create` (from any process)
+  // closes the open mode within that, without a query on every request. "Some exist" is not remembered.
+  let noTokensUntil = 0;
+  const anyStoredToken = async (): Promise<boolean> => {
+    if (now() < noTokensUntil) return false;
+    const any = (await o.store.tokens.list()).some((x) => x.revokedAt === null);
+    if (!any) noTokensUntil = now() + 200;
+    return any;
+  };
 
   const fromStore = (record: TokenRecord): Principal => {
     const t = now();
@@ -188,28 +200,10 @@ export function installAccess(app: FastifyInstance, o: AccessOptions): void {
     return new Principal(`token ${record.name}`, record.id, record.scopes);
   };
 
-  app.decorateRequest("principal", {
-    getter(this: FastifyRequest & { _principal?: Principal }) {
-      return this._principal ?? Principal.local;
-    },
-    setter(this: FastifyRequest & { _principal?: Principal }, value: Principal) {
-      this._principal = value;
-    },
-  } as unknown as Principal);
+  // A plain decoration (part of every request's shape from the start); each non-public route's hook sets it.
+  app.decorateRequest("principal", null as unknown as Principal);
 
-  // Deny by default: a route without an access rule is a bug caught when the server starts.
-  app.addHook("onRoute", (route: RouteOptions) => {
-    const rule = route.config?.access;
-    if (!rule) {
-      const methods = Array.isArray(route.method) ? route.method.join(",") : route.method;
-      throw new Error(`route ${methods} ${route.url} declares no access rule (config.access); every route must`);
-    }
-  });
-
-  app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
-    const rule = req.routeOptions.config?.access;
-    if (rule?.scope === "public") return;
-    const token = tokenOf(req, rule);
+  const authenticate = async (req: FastifyRequest, token: string | undefined): Promise<void> => {
     if (token !== undefined) {
       const digest = createHash("sha256").update(token).digest();
       if (envDigests.some((d) => timingSafeEqual(d, digest))) {
@@ -226,23 +220,73 @@ export function installAccess(app: FastifyInstance, o: AccessOptions): void {
         "this server requires an API token: send `Authorization: Bearer <token>` (create one with `weft token create`)",
       );
     }
-    // No tokens anywhere: the local user — but only through a name of this machine (a page on another site
-    // that resolves its name to 127.0.0.1 must not reach the API), and no cross-site writes.
+    const refused = openModeRefusal(req);
+    if (refused) throw refused;
+    req.principal = Principal.local;
+  };
+
+  /**
+   * No tokens anywhere: the local user — but only through a name of this machine (a page on another site that
+   * resolves its name to 127.0.0.1 must not reach the API), and no cross-site writes.
+   */
+  const openModeRefusal = (req: FastifyRequest): WeftError | undefined => {
     if (!loopbackHost(req.headers.host)) {
-      throw forbidden(
+      return forbidden(
         `this server has no API tokens and answers only requests addressed to this machine (Host ${req.headers.host}); use http://127.0.0.1:<port>`,
       );
     }
     const origin = req.headers.origin;
     if (origin !== undefined && req.method !== "GET" && req.method !== "HEAD" && !sameOrAllowed(origin, req, o)) {
-      throw forbidden(`requests from origin ${origin} are not allowed; add it to allowedOrigins`);
+      return forbidden(`requests from origin ${origin} are not allowed; add it to allowedOrigins`);
     }
-    void reply;
+    return undefined;
+  };
+
+  // Callback-style hooks with a synchronous fast path (the open mode, admin tokens): no promise per request.
+  // They are attached to each route as it is registered (below), with its rule: nothing is looked up per request.
+  const onRequestFor =
+    (rule: AccessRule | undefined) =>
+    (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+      let token: string | undefined;
+      try {
+        token = tokenOf(req, rule);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      if (token === undefined && !o.requireToken && envDigests.length === 0 && now() < noTokensUntil) {
+        req.principal = Principal.local;
+        done(openModeRefusal(req));
+        return;
+      }
+      authenticate(req, token).then(() => done(), done);
+    };
+
+  const preHandlerFor =
+    (rule: AccessRule) =>
+    (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+      if (req.principal.can("*", rule.role)) {
+        done();
+        return;
+      }
+      authorize(req, rule).then(() => done(), done);
+    };
+
+  // Deny by default: a route without an access rule is a bug caught when the server starts.
+  app.addHook("onRoute", (route: RouteOptions) => {
+    const rule = route.config?.access;
+    if (!rule) {
+      const methods = Array.isArray(route.method) ? route.method.join(",") : route.method;
+      throw new Error(`route ${methods} ${route.url} declares no access rule (config.access); every route must`);
+    }
+    if (rule.scope === "public") return;
+    const list = <T>(h: T | T[] | undefined): T[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
+    route.onRequest = [onRequestFor(rule), ...list(route.onRequest)] as RouteOptions["onRequest"];
+    route.preHandler = [...list(route.preHandler), preHandlerFor(rule)] as RouteOptions["preHandler"];
   });
 
-  app.addHook("preHandler", async (req: FastifyRequest) => {
-    const rule = req.routeOptions.config?.access;
-    if (!rule || rule.scope === "public") return;
+  const authorize = async (req: FastifyRequest, rule: AccessRule): Promise<void> => {
+    if (rule.scope === "public") return;
     const p = req.principal;
     if (rule.scope === "token") {
       if (!p.canSomewhere(rule.role)) {
@@ -267,7 +311,9 @@ export function installAccess(app: FastifyInstance, o: AccessOptions): void {
       return;
     }
     requireRole(req, resolved.projectId, rule.role, () => new WeftError("WEFT_NOT_FOUND", resolved.notFound));
-  });
+  };
+
+  return { notFound: onRequestFor(undefined) };
 }
 
 function sameOrAllowed(origin: string, req: FastifyRequest, o: AccessOptions): boolean {

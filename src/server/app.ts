@@ -172,6 +172,12 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     });
   });
 
+  const access = installAccess(app, {
+    store: deps.store,
+    envTokens: deps.apiTokens,
+    requireToken: deps.requireToken,
+    allowedOrigins: deps.allowedOrigins,
+  });
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = errorReply(err, req, bodyLimit);
     if (status === 500) {
@@ -186,9 +192,10 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   });
   // An upgrade request refused before the WebSocket plugin saw it (401 from the access hook, 404): its socket
   // left Node's HTTP server when the upgrade began, so nothing would close it — and `close()` would wait on it.
-  app.addHook("onResponse", async (req) => {
+  app.addHook("onResponse", (req, _reply, done) => {
     const h = req.raw.headers;
     if (h.upgrade !== undefined && /\bupgrade\b/i.test(h.connection ?? "")) req.raw.socket?.destroy();
+    done();
   });
   // close() closes idle keep-alive connections once, when it starts; a response still finishing then (the last
   // bytes of a download) leaves its connection open until the keep-alive timeout. Keep closing them until done.
@@ -199,14 +206,8 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     server.once("close", () => clearInterval(sweep));
     if (!server.listening) clearInterval(sweep);
   });
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler({ preHandler: access.notFound }, (req, reply) => {
     void reply.status(404).send({ error: { code: "WEFT_NOT_FOUND", message: `no route ${req.method} ${req.url}` } });
-  });
-  installAccess(app, {
-    store: deps.store,
-    envTokens: deps.apiTokens,
-    requireToken: deps.requireToken,
-    allowedOrigins: deps.allowedOrigins,
   });
 
   const background = deps.background ?? createBackground({ engine: deps.engine });
