@@ -1,6 +1,7 @@
 /**
- * Access control: who is asking (authentication, in `onRequest`) and whether they may (authorisation, in
- * `preHandler`, after the request is validated). Deny by default: every route declares an `AccessRule` in its
+ * Access control: who is asking (authentication) and whether they may (authorisation), both in one
+ * `onRequest` hook attached to each route when it is registered — before the body is read or validated, from
+ * the token and the path parameters. Deny by default: every route declares an `AccessRule` in its
  * `config.access`, and registering a route without one throws, so the server cannot start with an unguarded
  * route.
  *
@@ -254,22 +255,19 @@ export function installAccess(
         done(err as Error);
         return;
       }
+      // Path parameters are known here (routing is done): authorisation needs no body, so it comes first too.
+      const authorized = (): void => {
+        if (!rule || req.principal.can("*", rule.role)) done();
+        else authorize(req, rule).then(() => done(), done);
+      };
       if (token === undefined && !o.requireToken && envDigests.length === 0 && now() < noTokensUntil) {
         req.principal = Principal.local;
-        done(openModeRefusal(req));
+        const refused = openModeRefusal(req);
+        if (refused) done(refused);
+        else authorized();
         return;
       }
-      authenticate(req, token).then(() => done(), done);
-    };
-
-  const preHandlerFor =
-    (rule: AccessRule) =>
-    (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
-      if (req.principal.can("*", rule.role)) {
-        done();
-        return;
-      }
-      authorize(req, rule).then(() => done(), done);
+      authenticate(req, token).then(authorized, done);
     };
 
   // Deny by default: a route without an access rule is a bug caught when the server starts.
@@ -282,7 +280,6 @@ export function installAccess(
     if (rule.scope === "public") return;
     const list = <T>(h: T | T[] | undefined): T[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
     route.onRequest = [onRequestFor(rule), ...list(route.onRequest)] as RouteOptions["onRequest"];
-    route.preHandler = [...list(route.preHandler), preHandlerFor(rule)] as RouteOptions["preHandler"];
   });
 
   const authorize = async (req: FastifyRequest, rule: AccessRule): Promise<void> => {
