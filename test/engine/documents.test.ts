@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { defineWorkflow } from "../../src/definition/typescript/define.js";
 import { type TestEnv, testEnv, wf } from "../helpers/engine.js";
 
 let env: TestEnv | undefined;
@@ -51,5 +52,28 @@ steps:
     const attached = await env.store.attachments.list(docId);
     expect(attached.map((a) => a.imageId)).toEqual(images.map((i) => i.id));
     expect(attached.filter((a) => a.primary).map((a) => a.imageId)).toEqual([images[0]?.id]);
+  });
+
+  it("the same from a TypeScript workflow (typed image and attach steps)", async () => {
+    env = testEnv();
+    const def = defineWorkflow({
+      name: "ts-blog",
+      async execute(ctx) {
+        const post = await ctx.step("post", { agent: "writer", prompt: "a post", document: "post.md" });
+        const art = await ctx.step("art", { type: "image", agent: "illustrator", prompt: "a loom", count: 2 });
+        const ids: string[] = art.data?.image_ids ?? [];
+        await ctx.step("link", {
+          type: "attach",
+          documents: String((post.data as { document_id?: string } | undefined)?.document_id),
+          images: ids,
+          primary: "first",
+        });
+        return { images: ids.length };
+      },
+    });
+    const { run } = await env.engine.launch(def);
+    const done = await env.engine.execute(run.id);
+    expect(done.status, JSON.stringify(done.error)).toBe("completed");
+    expect(done.output).toEqual({ images: 2 });
   });
 });

@@ -14,6 +14,7 @@ import type {
   ApprovalResult,
   Duration,
   ExecResult,
+  ImageStepOutput,
   OutputSchema,
   ScriptStepOutput,
   SleepStepOutput,
@@ -21,7 +22,9 @@ import type {
   StepFunctionContext,
   TsAgentStepConfig,
   TsApprovalStepConfig,
+  TsAttachStepConfig,
   TsBuiltinStepConfig,
+  TsImageStepConfig,
   TsInlineFunctionStepConfig,
   TsNamedFunctionStepConfig,
   TsNoopStepConfig,
@@ -94,6 +97,8 @@ export interface WorkflowContext<A = JsonObject, P extends string = string> {
   step<T = ApprovalResult>(id: string, config: TsApprovalStepConfig<P>): Promise<StepResult<T>>;
   step<T = SleepStepOutput>(id: string, config: TsSleepStepConfig<P>): Promise<StepResult<T>>;
   step<T = Json>(id: string, config: TsNoopStepConfig<P>): Promise<StepResult<T>>;
+  step<T = ImageStepOutput>(id: string, config: TsImageStepConfig<P>): Promise<StepResult<T>>;
+  step<T = Json>(id: string, config: TsAttachStepConfig<P>): Promise<StepResult<T>>;
   step<T = Json>(id: string, config: TsNamedFunctionStepConfig<P>): Promise<StepResult<T>>;
   step<T = Json, K extends string = string>(id: string, config: TsPluginStepConfig<K, P>): Promise<StepResult<T>>;
   // Matches nothing the overloads above do not; it is last so a wrong config is reported against the

@@ -115,6 +115,39 @@ export type TsSleepStepConfig<P extends string = string> = StepCommonKeys<P> & {
 
 export type TsNoopStepConfig<P extends string = string> = StepCommonKeys<P> & { type: "noop"; output?: Json };
 
+/** Images from a provider's image API, stored as image artifacts (docs/workflow-syntax.md, "Documents and images"). */
+export type TsImageStepConfig<P extends string = string> = StepCommonKeys<P> & {
+  type: "image";
+  agent: string;
+  prompt: string;
+  /** 1–10 (default 1), or a `{{ … }}` template. */
+  count?: number | string;
+  /** `1024x1024`, an aspect ratio such as `16:9`, or a template. */
+  size?: string;
+  style?: string;
+  quality?: string;
+  /** The images' file name (numbered when several). */
+  filename?: string;
+  model?: string;
+};
+
+/** An image step's data. */
+export interface ImageStepOutput {
+  images: Array<{ id: string; name: string; mime_type: string }>;
+  image_ids: string[];
+}
+
+/** Links images to documents: one-to-one, one-to-many, many-to-one (inferred from the counts when absent). */
+export type TsAttachStepConfig<P extends string = string> = StepCommonKeys<P> & {
+  type: "attach";
+  /** An artifact id, a list of ids, or a template giving them. */
+  documents: string | string[];
+  images: string | string[];
+  strategy?: "one-to-one" | "one-to-many" | "many-to-one";
+  /** `first`, or an image id. */
+  primary?: string;
+};
+
 /** A function step that runs `fn` inline. Its return value is journaled as JSON (a Date becomes a string). */
 export type TsInlineFunctionStepConfig<T, P extends string = string> = StepCommonKeys<P> & {
   type?: "function";
@@ -141,6 +174,8 @@ export type TsBuiltinStepConfig<P extends string = string> =
   | TsApprovalStepConfig<P>
   | TsSleepStepConfig<P>
   | TsNoopStepConfig<P>
+  | TsImageStepConfig<P>
+  | TsAttachStepConfig<P>
   | TsInlineFunctionStepConfig<unknown, P>
   | TsNamedFunctionStepConfig<P>;
 
