@@ -2,10 +2,8 @@
  * Runs one CLI agent process: argv without a shell, the prompt on stdin, stdout split into lines as it arrives,
  * the tail of stderr kept. The process leads its own group, so cancelling reaches everything it started.
  */
-import { spawn } from "node:child_process";
 import { OutputStream } from "../../steps/script/output.js";
-import { groupAlive, terminateGroup } from "../../steps/script/process-group.js";
-import { ProcessAborted } from "../../steps/script/run-process.js";
+import { ProcessAborted, runInGroup } from "../../steps/script/run-process.js";
 
 export { ProcessAborted };
 
@@ -53,63 +51,20 @@ const DRAIN_MS = 500;
  * `SpawnFailed` when the executable cannot be started.
  */
 export async function spawnCli(opts: SpawnCliOptions): Promise<CliExit> {
-  if (opts.signal.aborted) throw new ProcessAborted(opts.signal.reason);
-  const child = spawn(opts.command, opts.args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    detached: true,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  // EPIPE when the CLI exits without reading its input; the exit status tells what happened.
-  child.stdin.on("error", () => {});
-  child.stdin.end(opts.stdin);
   const stdout = new OutputStream(STDOUT_TAIL_BYTES, opts.onStdoutLine);
   const stderr = new OutputStream(STDERR_TAIL_BYTES, () => {});
-  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-    child.once("error", (error) => resolve({ error }));
+  const exit = await runInGroup({
+    command: opts.command,
+    args: opts.args,
+    cwd: opts.cwd,
+    env: opts.env,
+    stdin: opts.stdin,
+    signal: opts.signal,
+    stdout,
+    stderr,
+    killGraceMs: opts.killGraceMs,
+    drainMs: DRAIN_MS,
+    spawnError: (err) => new SpawnFailed(err),
   });
-  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
-
-  const pgid = child.pid;
-  let termination: Promise<boolean> | undefined;
-  const terminate = () => {
-    if (pgid !== undefined) termination ??= terminateGroup(pgid, opts.killGraceMs);
-    return termination ?? Promise.resolve(false);
-  };
-  const onAbort = () => void terminate();
-  opts.signal.addEventListener("abort", onAbort, { once: true });
-
-  try {
-    const exit = await exited;
-    if ("error" in exit) throw new SpawnFailed(exit.error as NodeJS.ErrnoException);
-    if (opts.signal.aborted) {
-      await terminate();
-      throw new ProcessAborted(opts.signal.reason);
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      closed.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), DRAIN_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    const leftovers = pgid !== undefined && groupAlive(pgid);
-    if (leftovers || opts.signal.aborted) await terminate();
-    if (opts.signal.aborted) throw new ProcessAborted(opts.signal.reason);
-    if (!drained) {
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 100))]);
-      child.stdout.destroy();
-      child.stderr.destroy();
-    }
-    stdout.end();
-    stderr.end();
-    return { code: exit.code, signal: exit.signal, stderr: stderr.captured().text, leftovers };
-  } finally {
-    opts.signal.removeEventListener("abort", onAbort);
-  }
+  return { code: exit.code, signal: exit.signal, stderr: stderr.captured().text, leftovers: exit.leftovers };
 }

@@ -34,23 +34,58 @@ export class ProcessAborted extends Error {
   }
 }
 
+/** How a child started in its own group ended (`runInGroup`). */
+export interface GroupExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Whether processes it started were still running after it exited (they were terminated). */
+  leftovers: boolean;
+}
+
+export interface RunInGroupOptions {
+  command: string;
+  args: string[];
+  cwd: string | undefined;
+  env: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed; absent: no stdin. */
+  stdin?: string | undefined;
+  signal: AbortSignal;
+  stdout: OutputStream;
+  stderr: OutputStream;
+  /** Between SIGTERM and SIGKILL, in ms. */
+  killGraceMs: number;
+  /** How long to wait for output after the child exited while processes it left hold its pipes, in ms. */
+  drainMs: number;
+  /** The error to throw when the executable cannot be started. */
+  spawnError(err: NodeJS.ErrnoException): Error;
+  /** Called (before they are terminated) when processes the child started outlive it. */
+  onLeftovers?: (() => void) | undefined;
+}
+
 /**
- * Resolves when the shell has exited and no process of its group is left (leftovers are terminated).
- * Rejects with `ProcessAborted` when `signal` aborts — after the whole group is gone — and with a
- * `TerminalError` when the shell cannot be started.
+ * Runs `command args` (no shell) as the leader of its own process group, feeding both output streams.
+ * Resolves when it has exited and no process of its group is left (leftovers are terminated). Rejects with
+ * `ProcessAborted` when `signal` aborts — after the whole group is gone (SIGTERM, then SIGKILL after
+ * `killGraceMs`) — and with `spawnError(…)` when it cannot be started.
  */
-export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
+export async function runInGroup(opts: RunInGroupOptions): Promise<GroupExit> {
   if (opts.signal.aborted) throw new ProcessAborted(opts.signal.reason);
-  const child = spawn(opts.shell, ["-c", opts.script], {
+  const withStdin = opts.stdin !== undefined;
+  const child = spawn(opts.command, opts.args, {
     cwd: opts.cwd,
     env: opts.env,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
-  const stdout = new OutputStream(opts.maxCaptureBytes, (line) => opts.onLine("stdout", line));
-  const stderr = new OutputStream(opts.maxCaptureBytes, (line) => opts.onLine("stderr", line));
-  child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+  if (withStdin && child.stdin) {
+    // EPIPE when the child exits without reading its input; the exit status tells what happened.
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.stdin);
+  }
+  const { stdout: out, stderr: err } = child;
+  if (!out || !err) throw new Error("spawn gave no output pipes"); // cannot happen with stdio "pipe"
+  out.on("data", (chunk: Buffer) => opts.stdout.push(chunk));
+  err.on("data", (chunk: Buffer) => opts.stderr.push(chunk));
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
@@ -69,11 +104,7 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
 
   try {
     const exit = await exited;
-    if ("error" in exit) {
-      throw new TerminalError(`cannot start the shell "${opts.shell}": ${exit.error.message}`, "WEFT_STEP_CONFIG", {
-        cause: exit.error,
-      });
-    }
+    if ("error" in exit) throw opts.spawnError(exit.error as NodeJS.ErrnoException);
     if (opts.signal.aborted) {
       await terminate();
       throw new ProcessAborted(opts.signal.reason);
@@ -87,23 +118,48 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
       }),
     ]);
     clearTimeout(timer);
-    if (!opts.signal.aborted && pgid !== undefined && groupAlive(pgid)) {
-      opts.onInfo(
-        "processes the script started in the background were still running after it exited; terminating them",
-      );
-    }
-    if (opts.signal.aborted || (pgid !== undefined && groupAlive(pgid))) await terminate();
+    const leftovers = pgid !== undefined && groupAlive(pgid);
+    if (leftovers && !opts.signal.aborted) opts.onLeftovers?.();
+    if (opts.signal.aborted || leftovers) await terminate();
     if (opts.signal.aborted) throw new ProcessAborted(opts.signal.reason);
     if (!drained) {
       // The pipes' last writers are gone now; take what is buffered, then let go of them.
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 100))]);
-      child.stdout.destroy();
-      child.stderr.destroy();
+      out.destroy();
+      err.destroy();
     }
-    stdout.end();
-    stderr.end();
-    return { exitCode: exit.code, signal: exit.signal, stdout: stdout.captured(), stderr: stderr.captured() };
+    opts.stdout.end();
+    opts.stderr.end();
+    return { code: exit.code, signal: exit.signal, leftovers };
   } finally {
     opts.signal.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * Resolves when the shell has exited and no process of its group is left (leftovers are terminated).
+ * Rejects with `ProcessAborted` when `signal` aborts — after the whole group is gone — and with a
+ * `TerminalError` when the shell cannot be started.
+ */
+export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
+  const stdout = new OutputStream(opts.maxCaptureBytes, (line) => opts.onLine("stdout", line));
+  const stderr = new OutputStream(opts.maxCaptureBytes, (line) => opts.onLine("stderr", line));
+  const exit = await runInGroup({
+    command: opts.shell,
+    args: ["-c", opts.script],
+    cwd: opts.cwd,
+    env: opts.env,
+    signal: opts.signal,
+    stdout,
+    stderr,
+    killGraceMs: opts.killGraceMs,
+    drainMs: opts.drainMs,
+    spawnError: (err) =>
+      new TerminalError(`cannot start the shell "${opts.shell}": ${err.message}`, "WEFT_STEP_CONFIG", { cause: err }),
+    onLeftovers: () =>
+      opts.onInfo(
+        "processes the script started in the background were still running after it exited; terminating them",
+      ),
+  });
+  return { exitCode: exit.code, signal: exit.signal, stdout: stdout.captured(), stderr: stderr.captured() };
 }
