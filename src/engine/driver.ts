@@ -60,6 +60,8 @@ export class RunDriver {
   private progressCount = new Map<string, number>();
   private progressTimer: NodeJS.Timeout | undefined;
   private usage!: UsageLedger;
+  /** The last event seq the ledger has seen; -1 before the first load. */
+  private usageSeq = -1;
   /** Usage events emitted but not yet committed: emitted again into a reloaded state, so no call goes uncounted. */
   private pendingUsage: EventMap["workflow.step.usage"][] = [];
   readonly done: Promise<RunRecord>;
@@ -141,25 +143,24 @@ export class RunDriver {
   }
 
   private async reload(): Promise<void> {
+    const loaded = this.usageSeq >= 0;
     const [run, steps, events] = await Promise.all([
       this.core.store.runs.get(this.runId),
       this.core.store.steps.list(this.runId),
-      this.core.store.events.list(this.runId),
+      // The whole log once (what was spent before: another process, an earlier attempt); then only what is new.
+      this.core.store.events.list(this.runId, Math.max(0, this.usageSeq)),
     ]);
     if (!run) throw new WeftError("WEFT_NOT_FOUND", `run ${this.runId} does not exist`);
     this.state = new RunState(run, steps);
-    // What the run spent before (another process, an earlier attempt) counts against its budget.
-    this.usage = UsageLedger.from(run.definition.budget, events);
-    for (const u of this.pendingUsage) {
-      this.state.emit("workflow.step.usage", u);
-      this.usage.record(u.key, {
-        provider: u.provider,
-        model: u.model,
-        inputTokens: u.input_tokens,
-        outputTokens: u.output_tokens,
-        costUsd: u.cost_usd ?? undefined,
-      });
+    if (!loaded) this.usage = UsageLedger.from(run.definition.budget, events);
+    else {
+      // While this process holds the lease only it writes usage (already counted when reported); others
+      // may change the budget.
+      for (const e of events) if (e.type === "workflow.execution.budget_changed") this.usage.apply(e);
     }
+    this.usageSeq = events.at(-1)?.seq ?? Math.max(0, this.usageSeq);
+    // Reported calls whose events the replaced state had not committed yet.
+    for (const u of this.pendingUsage) this.state.emit("workflow.step.usage", u);
     this.planner.attach(this.state);
     // Handlers whose step was cancelled or reset by another process stop now.
     for (const [key, h] of this.handlers) {
