@@ -104,6 +104,11 @@ export function tokenHash(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** Whether the store holds a token that is not revoked. */
+export async function hasActiveToken(store: Pick<Store, "tokens">): Promise<boolean> {
+  return (await store.tokens.list()).some((t) => t.revokedAt === null);
+}
+
 export function forbidden(message: string): WeftError {
   return new WeftError("WEFT_FORBIDDEN", message);
 }
@@ -187,7 +192,7 @@ export function installAccess(
   let noTokensUntil = 0;
   const anyStoredToken = async (): Promise<boolean> => {
     if (now() < noTokensUntil) return false;
-    const any = (await o.store.tokens.list()).some((x) => x.revokedAt === null);
+    const any = await hasActiveToken(o.store);
     if (!any) noTokensUntil = now() + 200;
     return any;
   };

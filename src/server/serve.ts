@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { WeftError } from "../core/errors.js";
 import type { Store } from "../store/store.js";
+import { hasActiveToken } from "./access.js";
 import { buildApp, type ServerDeps } from "./app.js";
 import { createBackground } from "./background.js";
 import { isLoopback } from "./loopback.js";
@@ -47,7 +48,7 @@ export async function checkBind(
   store: Pick<Store, "tokens"> | undefined,
 ): Promise<void> {
   if (isLoopback(host) || (apiTokens?.length ?? 0) > 0) return;
-  if (store && (await store.tokens.list()).some((t) => t.revokedAt === null)) return;
+  if (store && (await hasActiveToken(store))) return;
   throw new WeftError(
     "WEFT_UNAUTHORIZED",
     `refusing to listen on ${host} without API tokens: anyone who can reach it could run commands on this machine. ` +
