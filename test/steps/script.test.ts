@@ -1,10 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell text, where ${…} is shell syntax
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RetryableError, TerminalError, WeftError } from "../../src/core/errors.js";
 import type { JsonObject } from "../../src/core/json.js";
-import { compileShellTemplate, scriptStepType } from "../../src/steps/script/index.js";
+import { compileShellTemplate, ShellTemplateError, scriptStepType } from "../../src/steps/script/index.js";
 import { liveGroupMembers } from "../../src/steps/script/process-group.js";
 import { type FakeContext, fakeContext, lines, tempDir } from "./helpers.js";
 
@@ -86,7 +86,7 @@ describe("compileShellTemplate", () => {
   it.each([
     ["echo \\{{ x }}", /follows a backslash/],
     ['echo "\\{{ x }}"', /follows a backslash/],
-    ["echo $(( {{ x }} + 1 ))", /arithmetic/],
+    ["[[ -v {{ x }} ]]", /variable name/],
     ["cat <<'EOF'\n{{ x }}\nEOF", /quoted here-document/],
     ['cat <<"EOF"\n{{ x }}\nEOF', /quoted here-document/],
     ["cat <<EOF{{ x }}\nEOF", /here-document delimiter/],
@@ -95,13 +95,48 @@ describe("compileShellTemplate", () => {
     expect(() => compileShellTemplate(command)).toThrow(TerminalError);
   });
 
-  it("says where the refused placeholder is", () => {
-    expect(() => compileShellTemplate("true\necho $(( {{ x }} ))")).toThrow(/line 2, column 10/);
+  it("says where the refused placeholder is, for every one", () => {
+    expect(() => compileShellTemplate("true\nunset {{ x }}")).toThrow(/line 2, column 7/);
+    try {
+      compileShellTemplate("read {{ a }}\necho \\{{ b }} {{ c }}\nunset {{ d }}");
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ShellTemplateError);
+      expect((err as ShellTemplateError).problems).toEqual([
+        expect.stringMatching(/^\{\{ a \}\} at line 1, column 6 .*variable name \(read\)/),
+        expect.stringMatching(/^\{\{ b \}\} at line 2, column 7 .*backslash/),
+        expect.stringMatching(/^\{\{ d \}\} at line 3, column 7 .*variable name \(unset\)/),
+      ]);
+    }
   });
 
-  it("rejects a refused command when the workflow is loaded", () => {
-    const parsed = scriptStepType.configSchema.safeParse({ command: "echo $(( {{ args.n }} ))" });
-    expect(parsed.success).toBe(false);
+  it("rejects a refused command when the workflow is loaded, with one issue per placement", () => {
+    const parsed = scriptStepType.configSchema.safeParse({ command: "read {{ args.a }} {{ args.b }}" });
+    expect(parsed.error?.issues.map((i) => [i.path, i.message.slice(0, 13)])).toEqual([
+      [["command"], "{{ args.a }} "],
+      [["command"], "{{ args.b }} "],
+    ]);
+  });
+
+  it.each<[string, RegExp | undefined]>([
+    ["echo $(( {{ x }} + 1 ))", /^\{\{ x \}\} at line 1, column 10 of the command is inside \$\(\( … \)\)/],
+    ["true\n(( {{ x }} ))", /line 2, column 4 .* inside \(\( … \)\)/],
+    ["[[ {{ x }} -ge 2 ]]", /operand of -ge in \[\[ … \]\]/],
+    ["[[ {{ x }} == 2 ]]", undefined],
+    ["[ {{ x }} -eq 2 ]", undefined],
+    ["let v={{ x }}+1", /argument of let/],
+    ["echo ${a[{{ x }}]} ${#a[{{ x }}]}", /array subscript/],
+    ["echo ${V:-{{ x }}} ${V#{{ x }}} ${V/{{ x }}/y}", undefined],
+    ["echo ${V: -{{ x }}}", /substring offset/],
+    ["declare -i n; n={{ x }}", /assigned to n, an integer variable/],
+    ["n={{ x }}; m=1; declare -i m", undefined],
+    ["echo '(( {{ x }} ))' \"[[ {{ x }} -eq 1 ]]\" a[{{ x }}]", undefined],
+    ["cat <<EOF\n(( {{ x }} )) let {{ x }}\nEOF", undefined],
+    ["echo $(echo {{ x }}) # (( {{ x }} ))", undefined],
+  ])("marks %j as arithmetic: %s", (command, where) => {
+    const [expr] = compileShellTemplate(command, { ansiCQuoting: true }).expressions;
+    if (where) expect(expr?.integer).toMatch(where);
+    else expect(expr?.integer).toBeUndefined();
   });
 });
 
@@ -155,8 +190,7 @@ describe("script injection", () => {
     });
   }
 
-  it("keeps values literal in bash $'…' strings", async () => {
-    if (!existsSync("/bin/bash")) return;
+  it.skipIf(!HAS_BASH)("keeps values literal in bash $'…' strings (skipped: no /bin/bash)", async () => {
     for (const v of payloads) {
       const { output } = await run("printf '[%s]' $'pre\\t{{ args.v }}'", { args: { v }, cfg: { shell: "/bin/bash" } });
       expect(output.stdout, JSON.stringify(v)).toBe(`[pre\t${v}]`);
@@ -186,6 +220,83 @@ describe("script injection", () => {
     const err = await failure("printf %s {{ args.v }}", { args: { v: "a\u0000b" } });
     expect(err).toBeInstanceOf(TerminalError);
     expect(String(err)).toMatch(/NUL/);
+  });
+});
+
+const HAS_BASH = existsSync("/bin/bash");
+
+describe.skipIf(!HAS_BASH)("bash arithmetic contexts (skipped: no /bin/bash)", () => {
+  const dir = tempDir("weft-arith-");
+  const mark = join(dir, "pwned");
+  const payload = `a[$(touch ${mark})]`;
+  // Each command but $(( )) (refused before) was accepted and ran the payload before arithmetic contexts were
+  // guarded.
+  const commands = [
+    "[[ {{ args.v }} -eq 1 ]]",
+    "[[ 1 -ne {{ args.v }} ]]",
+    "(( {{ args.v }} > 1 ))",
+    "for (( i = {{ args.v }}; i < 1; i++ )); do :; done",
+    'let "v={{ args.v }}"',
+    "a=(1 2); echo ${a[{{ args.v }}]}",
+    'a=(1 2); echo "${a[{{ args.v }}]}"',
+    "a=(1 2); a[{{ args.v }}]=3",
+    "a=(1 2); unset 'a[{{ args.v }}]'",
+    "a=(1 2); a=([{{ args.v }}]=3)",
+    "V=abc; echo ${V:{{ args.v }}}",
+    "V=abc; echo ${V:1:{{ args.v }}}",
+    "a=(1 2); echo ${a[@]:{{ args.v }}}",
+    "set -- 1 2; echo ${@:{{ args.v }}}",
+    "declare -i n; n={{ args.v }}",
+    "declare -i n={{ args.v }}",
+    "typeset -i n; n+={{ args.v }}",
+    "f() { local -i n={{ args.v }}; }; f",
+    "for k in 1 2; do n={{ args.v }}; declare -i n; done",
+    "declare -i n; for n in {{ args.v }}; do :; done",
+    "declare -ai a; a=({{ args.v }})",
+    "OPTIND={{ args.v }}",
+    "RANDOM={{ args.v }}",
+    "echo $[ {{ args.v }} ]",
+    "echo $(( {{ args.v }} + 1 ))",
+    "a=(1); [[ -v a[{{ args.v }}] ]]",
+  ];
+  for (const command of commands) {
+    it(`never runs a value: ${command}`, async () => {
+      const err = await run(command, { args: { v: payload }, cfg: { shell: "/bin/bash" } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const pwned = existsSync(mark);
+      rmSync(mark, { force: true });
+      expect(pwned, "the payload ran").toBe(false);
+      expect(err).toBeInstanceOf(TerminalError);
+      expect(String(err)).toMatch(/not an integer/);
+    });
+  }
+
+  it("still runs them with integer values", async () => {
+    const { output } = await run(
+      '(( {{ args.n }} > 1 )) && echo big; a=(x y z); echo "${a[{{ args.n }}]}" $(( {{ args.n }} * 2 )); [[ {{ args.n }} -eq 2 ]] && echo two',
+      { args: { n: 2 }, cfg: { shell: "/bin/bash" } },
+    );
+    expect(output.stdout).toBe("big\nz 4\ntwo\n");
+  });
+
+  // A placement that becomes (part of) a variable name cannot be guarded as an integer: refused when loaded.
+  it.each([
+    "[[ -v {{ args.v }} ]]",
+    "test -v {{ args.v }}",
+    "[ -v {{ args.v }} ]",
+    "echo ${!{{ args.v }}}",
+    "declare {{ args.v }}=1",
+    "f() { local {{ args.v }}=1; }; f",
+    "unset {{ args.v }}",
+    "read {{ args.v }} < /dev/null",
+    "printf -v {{ args.v }} %s x",
+    "declare -n r={{ args.v }}",
+  ])("refuses %j when the workflow is loaded", (command) => {
+    const parsed = scriptStepType.configSchema.safeParse({ command, shell: "/bin/bash" });
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toMatch(/variable name|nameref/);
   });
 });
 

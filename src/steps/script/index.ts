@@ -21,9 +21,14 @@ import { defineStepType, type StepContext } from "../step-type.js";
 import { prepareExpressionEnv } from "./expression-env.js";
 import { lastLines } from "./output.js";
 import { ProcessAborted, type ProcessResult, runProcess } from "./run-process.js";
-import { compileShellTemplate, EXPR_VAR_PREFIX } from "./shell-template.js";
+import { checkIntegerValue, compileShellTemplate, EXPR_VAR_PREFIX, ShellTemplateError } from "./shell-template.js";
 
-export { compileShellTemplate, type ShellTemplate, type ShellTemplateOptions } from "./shell-template.js";
+export {
+  compileShellTemplate,
+  type ShellTemplate,
+  ShellTemplateError,
+  type ShellTemplateOptions,
+} from "./shell-template.js";
 
 /** Bytes of stdout and of stderr kept in the output. */
 export const MAX_CAPTURE_BYTES = 1024 * 1024;
@@ -52,7 +57,9 @@ export const scriptConfigSchema = z
     try {
       compileShellTemplate(config.command, { ansiCQuoting: ansiCQuoting(config.shell ?? "/bin/sh") });
     } catch (err) {
-      ctx.addIssue({ code: "custom", path: ["command"], message: err instanceof Error ? err.message : String(err) });
+      const problems =
+        err instanceof ShellTemplateError ? err.problems : [err instanceof Error ? err.message : String(err)];
+      for (const message of problems) ctx.addIssue({ code: "custom", path: ["command"], message });
     }
   });
 
@@ -113,7 +120,11 @@ export const scriptStepType = defineStepType<ScriptConfig>({
   async run(ctx, config, signal) {
     const shell = config.shell ?? "/bin/sh";
     const { script, expressions } = compileShellTemplate(config.command, { ansiCQuoting: ansiCQuoting(shell) });
-    const values = expressions.map((e) => ({ ...e, value: toTemplateString(ctx.evaluate(e.source)) }));
+    const values = expressions.map((e) => {
+      const value = toTemplateString(ctx.evaluate(e.source));
+      checkIntegerValue(e, value);
+      return { ...e, value };
+    });
     const cwd = await resolveCwd(ctx, config.cwd);
     const configEnv: Record<string, string> = {};
     for (const [name, value] of Object.entries(config.env ?? {})) configEnv[name] = ctx.renderString(value);

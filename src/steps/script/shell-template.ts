@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: messages quote shell syntax, where ${…} is shell text
 /**
  * Injection-proof templating of script commands (the GitHub Actions `${{ }}`-in-`run:` lesson).
  *
@@ -21,12 +22,27 @@
  */
 import { TerminalError } from "../../core/errors.js";
 import { parseTemplate } from "../../core/expressions/index.js";
+import {
+  analyseCommand,
+  analyseCompound,
+  analyseCondition,
+  BUILTIN_INTEGER_NAMES,
+  type Placement,
+  resolveAssignments,
+  type ScriptFacts,
+  SUBSCRIPT,
+  type Word,
+} from "./shell-commands.js";
 
 export interface ShellTemplate {
   /** The shell text to run: the command with every placeholder replaced by a quoted variable reference. */
   script: string;
-  /** One entry per distinct expression source, in order of first appearance. */
-  expressions: Array<{ name: string; source: string }>;
+  /**
+   * One entry per distinct expression source, in order of first appearance. `integer` is set when a placement
+   * of it sits where bash evaluates arithmetic: the value must then be an integer (see `checkIntegerValue`); it
+   * says where, for the error message.
+   */
+  expressions: Array<{ name: string; source: string; integer?: string }>;
 }
 
 export interface ShellTemplateOptions {
@@ -37,14 +53,37 @@ export interface ShellTemplateOptions {
 /** The prefix of the variables that carry expression values; a step's own `env` may not use it. */
 export const EXPR_VAR_PREFIX = "WEFT_EXPR_";
 
+/** What a value in an arithmetic context must look like: an optional sign and decimal digits, nothing else. */
+export const INTEGER_VALUE = /^[+-]?[0-9]+$/;
+
+/** Every refused placement of a command, one message each (`weft validate` reports them all). */
+export class ShellTemplateError extends TerminalError {
+  constructor(readonly problems: string[]) {
+    super(problems.join("; "), "WEFT_STEP_CONFIG");
+  }
+}
+
+interface Command {
+  words: Word[];
+  cur: Word | null;
+  /** Index in `words` where the words of an open `[[ … ]]` start, or -1. */
+  cond: number;
+  /** An open `name=( … )`: its elements, and the assignment word it belongs to. */
+  compound: { name: string; word: Word; words: Word[] } | null;
+  redirectNext?: "file" | "herestring";
+}
+
+/** In `${ … }`: the name, a subscript `[…]`, after it, a substring offset/length `:…`, or an operator's word. */
+type ParamRegion = "name" | "subscript" | "after" | "offset" | "word";
+
 type Frame =
-  | { kind: "code"; close: ")" | "`" | null; depth: number }
+  | { kind: "code"; close: ")" | "`" | null; depth: number; cmd: Command }
   | { kind: "comment" }
   | { kind: "single" }
   | { kind: "double" }
   | { kind: "ansi" }
-  | { kind: "param"; inDouble: boolean; depth: number }
-  | { kind: "arith"; depth: number }
+  | { kind: "param"; inDouble: boolean; depth: number; text: string; region: ParamRegion; bracket: number }
+  | { kind: "arith"; depth: number; close: "))" | "]"; what: string }
   | { kind: "heredoc"; delimiter: string; quoted: boolean; stripTabs: boolean; line: string };
 
 interface PendingHeredoc {
@@ -54,16 +93,21 @@ interface PendingHeredoc {
 }
 
 const WORD_END = new Set([" ", "\t", "\n", ";", "&", "|", "<", ">", "(", ")"]);
-const WORD_START_AFTER = new Set([undefined, " ", "\t", "\n", ";", "&", "|", "(", ")", "<", ">"]);
 /** Characters a backslash escapes inside double quotes and unquoted here-documents. */
 const DQ_ESCAPABLE = new Set(["$", "`", '"', "\\", "\n"]);
+const COMPOUND_START = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=$/;
+const PARAM_NAME = /^[#!]?([A-Za-z_][A-Za-z0-9_]*)$/;
+const OFFSET = "a substring offset or length (${V:…}), which bash evaluates as arithmetic";
 
-/** Tracks where in the shell's grammar the text seen so far ends. */
+const newCommand = (): Command => ({ words: [], cur: null, cond: -1, compound: null });
+const codeFrame = (close: ")" | "`" | null): Frame => ({ kind: "code", close, depth: 0, cmd: newCommand() });
+
+/** Tracks where in the shell's grammar the text seen so far ends, and the words of each command. */
 class ShellLexer {
-  readonly stack: Frame[] = [{ kind: "code", close: null, depth: 0 }];
+  readonly stack: Frame[] = [codeFrame(null)];
   /** A backslash was the last character and escapes whatever comes next. */
   escaped = false;
-  private prev: string | undefined;
+  readonly facts: ScriptFacts = { integerNames: new Set(BUILTIN_INTEGER_NAMES), assigned: [] };
   private readonly pending: PendingHeredoc[] = [];
 
   constructor(private readonly ansiC: boolean) {}
@@ -76,15 +120,107 @@ class ShellLexer {
   feed(text: string, moreFollows: boolean): void {
     let i = 0;
     while (i < text.length) {
-      i = this.step(text, i, moreFollows);
+      const owner = this.top.kind === "code" ? null : this.ownerWord();
+      const next = this.step(text, i, moreFollows);
+      if (owner) owner.raw += text.slice(i, next);
+      i = next;
     }
   }
 
-  /** Notes that a placeholder was emitted (it is a word character, never a delimiter line). */
-  placeholder(): void {
-    this.prev = "x";
+  /** Notes that a placeholder was emitted (a word character, never a delimiter line) and classifies it. */
+  placeholder(placement: Placement): void {
+    let innermost = true;
+    for (let k = this.stack.length - 1; k >= 0; k--) {
+      const frame = this.stack[k] as Frame;
+      if (frame.kind === "heredoc" || frame.kind === "comment") break;
+      if (frame.kind === "arith") placement.arithmetic ??= `${frame.what}, which bash evaluates as arithmetic`;
+      else if (frame.kind === "param") {
+        if (frame.region === "subscript") placement.arithmetic ??= SUBSCRIPT;
+        else if (frame.region === "offset") placement.arithmetic ??= OFFSET;
+        else if (frame.region === "name" && frame.text.startsWith("!") && innermost) {
+          placement.refused ??= "is used as a variable name (${!…}), where a value like a[$(cmd)] would run cmd";
+        }
+        if (innermost) frame.text += "\0";
+      } else if (frame.kind === "code") {
+        const word = this.ensureWord(frame.cmd);
+        word.placements.push({ placement, at: word.raw.length });
+        if (innermost) word.raw += "\0";
+      }
+      if (frame.kind === "code" || frame.kind === "param") innermost = false;
+    }
     const top = this.top;
     if (top.kind === "heredoc") top.line += "\0";
+  }
+
+  /** Ends every open command, then applies what was learned about integer variables. */
+  finish(): void {
+    for (let k = this.stack.length - 1; k >= 0; k--) {
+      const frame = this.stack[k] as Frame;
+      if (frame.kind === "code") this.endCommand(frame.cmd);
+    }
+    resolveAssignments(this.facts);
+  }
+
+  /** The word of the innermost command that the current character belongs to (none in a here-doc or comment). */
+  private ownerWord(): Word | null {
+    for (let k = this.stack.length - 1; k >= 0; k--) {
+      const frame = this.stack[k] as Frame;
+      if (frame.kind === "heredoc" || frame.kind === "comment") return null;
+      if (frame.kind === "code") return this.ensureWord(frame.cmd);
+    }
+    return null;
+  }
+
+  private ensureWord(cmd: Command): Word {
+    cmd.cur ??= { raw: "", placements: [] };
+    return cmd.cur;
+  }
+
+  private endWord(cmd: Command): void {
+    const word = cmd.cur;
+    if (!word) return;
+    cmd.cur = null;
+    if (cmd.compound) {
+      cmd.compound.words.push(word);
+      return;
+    }
+    if (cmd.redirectNext) word.redirect = cmd.redirectNext;
+    cmd.redirectNext = undefined;
+    cmd.words.push(word);
+    if (
+      cmd.cond < 0 &&
+      word.raw === "[[" &&
+      cmd.words.every((w) => w === word || /^(!|\{|if|elif|then|else|do|while|until|time)$/.test(w.raw))
+    ) {
+      cmd.cond = cmd.words.length;
+    } else if (cmd.cond >= 0 && word.raw === "]]") {
+      analyseCondition(cmd.words.slice(cmd.cond, -1));
+      cmd.cond = -1;
+    }
+  }
+
+  private endCommand(cmd: Command): void {
+    if (cmd.compound) this.endCompound(cmd);
+    this.endWord(cmd);
+    if (cmd.cond >= 0) analyseCondition(cmd.words.slice(cmd.cond));
+    analyseCommand(cmd.words, this.facts);
+    Object.assign(cmd, newCommand());
+  }
+
+  private endCompound(cmd: Command): void {
+    const compound = cmd.compound;
+    if (!compound) return;
+    this.endWord(cmd);
+    analyseCompound(compound.name, compound.words, this.facts);
+    cmd.compound = null;
+    cmd.cur = compound.word;
+    compound.word.raw += "()";
+  }
+
+  /** An operator of `[[ … ]]` (`(`, `&`, `<`, …): a word of its own. */
+  private operatorWord(cmd: Command, c: string): void {
+    this.endWord(cmd);
+    cmd.words.push({ raw: c, placements: [] });
   }
 
   private push(frame: Frame): void {
@@ -97,19 +233,23 @@ class ShellLexer {
     if (this.stack.length > 1) this.stack.pop();
   }
 
-  /** Opens `$(`, `$((`, `${` (and `$'`, `$"`) at `text[i] === "$"`; returns the index after it, or -1. */
+  /** Opens `$(`, `$((`, `$[`, `${` (and `$'`, `$"`) at `text[i] === "$"`; returns the index after it, or -1. */
   private dollar(text: string, i: number, inDouble: boolean): number {
     const next = text[i + 1];
     if (next === "(") {
       if (text[i + 2] === "(") {
-        this.push({ kind: "arith", depth: 0 });
+        this.push({ kind: "arith", depth: 0, close: "))", what: "inside $(( … ))" });
         return i + 3;
       }
-      this.push({ kind: "code", close: ")", depth: 0 });
+      this.push(codeFrame(")"));
+      return i + 2;
+    }
+    if (next === "[") {
+      this.push({ kind: "arith", depth: 0, close: "]", what: "inside $[ … ]" });
       return i + 2;
     }
     if (next === "{") {
-      this.push({ kind: "param", inDouble, depth: 0 });
+      this.push({ kind: "param", inDouble, depth: 0, text: "", region: "name", bracket: 0 });
       return i + 2;
     }
     if (!inDouble && next === "'" && this.ansiC) {
@@ -130,7 +270,7 @@ class ShellLexer {
     if (this.escaped && top.kind !== "single" && !(top.kind === "heredoc" && top.quoted)) {
       this.escaped = false;
       if (top.kind === "heredoc") top.line += c;
-      this.prev = c;
+      if (top.kind === "code") this.ensureWord(top.cmd).raw += c;
       return i + 1;
     }
     switch (top.kind) {
@@ -156,12 +296,10 @@ class ShellLexer {
         }
         if (c === '"') {
           this.pop();
-          this.prev = c;
           return i + 1;
         }
         if (c === "`") {
-          this.push({ kind: "code", close: "`", depth: 0 });
-          this.prev = undefined;
+          this.push(codeFrame("`"));
           return i + 1;
         }
         if (c === "$") {
@@ -173,87 +311,190 @@ class ShellLexer {
       case "heredoc":
         return this.heredocStep(top, text, i, moreFollows);
       case "arith":
-        if (c === "(") top.depth++;
-        else if (c === ")") {
-          if (top.depth === 0 && text[i + 1] === ")") {
-            this.pop();
-            this.prev = ")";
-            return i + 2;
-          }
-          top.depth = Math.max(0, top.depth - 1);
-        } else if (c === "$") {
-          const after = this.dollar(text, i, false);
-          if (after >= 0) return after;
-        }
-        return i + 1;
+        return this.arithStep(top, text, i);
       case "param":
-        if (c === "\\") this.escaped = true;
-        else if (c === "}") {
-          if (top.depth === 0) this.pop();
-          else top.depth--;
-        } else if (c === "{") top.depth++;
-        else if (c === "'" && !top.inDouble) this.push({ kind: "single" });
-        else if (c === '"') this.push({ kind: "double" });
-        else if (c === "`") this.push({ kind: "code", close: "`", depth: 0 });
-        else if (c === "$") {
-          const after = this.dollar(text, i, top.inDouble);
-          if (after >= 0) return after;
-        }
-        return i + 1;
+        return this.paramStep(top, text, i, moreFollows);
       case "code":
         return this.codeStep(top, text, i);
     }
   }
 
+  private arithStep(top: Frame & { kind: "arith" }, text: string, i: number): number {
+    const c = text[i] as string;
+    const [open, close] = top.close === "]" ? ["[", "]"] : ["(", ")"];
+    if (c === open) top.depth++;
+    else if (c === close) {
+      if (top.depth === 0 && (top.close === "]" || text[i + 1] === ")")) {
+        this.pop();
+        return i + top.close.length;
+      }
+      top.depth = Math.max(0, top.depth - 1);
+    } else if (c === "$") {
+      const after = this.dollar(text, i, false);
+      if (after >= 0) return after;
+    }
+    return i + 1;
+  }
+
+  private paramStep(top: Frame & { kind: "param" }, text: string, i: number, moreFollows: boolean): number {
+    const c = text[i] as string;
+    if (top.depth === 0 && c !== "}") {
+      this.paramRegion(top, c, text[i + 1] ?? (moreFollows ? "\0" : ""));
+      top.text += c;
+    }
+    if (c === "\\") this.escaped = true;
+    else if (c === "}") {
+      if (top.depth === 0) this.pop();
+      else top.depth--;
+    } else if (c === "{") top.depth++;
+    else if (c === "'" && !top.inDouble) this.push({ kind: "single" });
+    else if (c === '"') this.push({ kind: "double" });
+    else if (c === "`") this.push(codeFrame("`"));
+    else if (c === "$") {
+      const after = this.dollar(text, i, top.inDouble);
+      if (after >= 0) return after;
+    }
+    return i + 1;
+  }
+
+  /** Follows `${name[subscript]:offset:length}` far enough to know which parts bash evaluates as arithmetic. */
+  private paramRegion(top: Frame & { kind: "param" }, c: string, next: string): void {
+    switch (top.region) {
+      case "name":
+        if (c === "[" && PARAM_NAME.test(top.text)) top.region = "subscript";
+        else if (c === ":") top.region = "-=?+".includes(next) && next !== "" ? "word" : "offset";
+        else if (!/[A-Za-z0-9_@*]/.test(c) && !(top.text === "" && (c === "#" || c === "!"))) top.region = "word";
+        return;
+      case "subscript":
+        if (c === "[") top.bracket++;
+        else if (c === "]") {
+          if (top.bracket === 0) top.region = "after";
+          else top.bracket--;
+        }
+        return;
+      case "after":
+        top.region = c === ":" && !("-=?+".includes(next) && next !== "") ? "offset" : "word";
+        return;
+      default:
+        return;
+    }
+  }
+
   private codeStep(top: Frame & { kind: "code" }, text: string, i: number): number {
     const c = text[i] as string;
-    const wordStart = WORD_START_AFTER.has(this.prev);
-    this.prev = c;
+    const cmd = top.cmd;
+    const word = () => this.ensureWord(cmd);
     switch (c) {
       case "\\":
         this.escaped = true;
+        word().raw += c;
         return i + 1;
       case "'":
+        word().raw += c;
         this.push({ kind: "single" });
         return i + 1;
       case '"':
+        word().raw += c;
         this.push({ kind: "double" });
         return i + 1;
       case "`":
-        if (top.close === "`") this.pop();
-        else this.push({ kind: "code", close: "`", depth: 0 });
-        this.prev = undefined;
-        return i + 1;
-      case "$": {
-        const after = this.dollar(text, i, false);
-        if (after >= 0) {
-          this.prev = undefined;
-          return after;
+        if (top.close === "`") {
+          this.endCommand(cmd);
+          this.pop();
+        } else {
+          word().raw += c;
+          this.push(codeFrame("`"));
         }
         return i + 1;
+      case "$": {
+        const w = word();
+        const after = this.dollar(text, i, false);
+        w.raw += text.slice(i, after >= 0 ? after : i + 1);
+        return after >= 0 ? after : i + 1;
       }
       case "(":
-        if (top.close === ")") top.depth++;
-        return i + 1;
+        return this.openParen(top, text, i);
       case ")":
-        if (top.close === ")") {
-          if (top.depth === 0) this.pop();
-          else top.depth--;
+        if (cmd.compound) this.endCompound(cmd);
+        else if (cmd.cond >= 0) this.operatorWord(cmd, c);
+        else if (top.close === ")" && top.depth === 0) {
+          this.endCommand(cmd);
+          this.pop();
+        } else {
+          if (top.close === ")") top.depth--;
+          this.endCommand(cmd);
         }
         return i + 1;
       case "#":
-        if (wordStart) this.push({ kind: "comment" });
+        if (cmd.cur === null) this.push({ kind: "comment" });
+        else word().raw += c;
         return i + 1;
       case "<":
-        if (text[i + 1] === "<" && text[i + 2] !== "<") return this.heredocOperator(text, i + 2);
-        if (text[i + 1] === "<") return i + 3; // bash here-string `<<<`
+      case ">":
+        return this.redirection(cmd, text, i);
+      case " ":
+      case "\t":
+        this.endWord(cmd);
         return i + 1;
       case "\n":
+        if (cmd.cond >= 0 || cmd.compound) this.endWord(cmd);
+        else this.endCommand(cmd);
         this.newline();
         return i + 1;
+      case ";":
+      case "&":
+      case "|":
+        if (c === "&" && text[i + 1] === ">") {
+          this.endWord(cmd);
+          cmd.redirectNext = "file";
+          return i + 2;
+        }
+        if (cmd.cond >= 0) this.operatorWord(cmd, c);
+        else if (cmd.compound) this.endWord(cmd);
+        else this.endCommand(cmd);
+        return i + 1;
       default:
+        word().raw += c;
         return i + 1;
     }
+  }
+
+  /** `(`: an operator in `[[ ]]`, a compound assignment `a=(…)`, an arithmetic command `((…))`, or a subshell. */
+  private openParen(top: Frame & { kind: "code" }, text: string, i: number): number {
+    const cmd = top.cmd;
+    if (cmd.cond >= 0) {
+      this.operatorWord(cmd, "(");
+      return i + 1;
+    }
+    const assignment = cmd.cur && !cmd.compound ? COMPOUND_START.exec(cmd.cur.raw) : null;
+    if (cmd.cur && assignment) {
+      cmd.compound = { name: assignment[1] as string, word: cmd.cur, words: [] };
+      cmd.cur = null;
+      return i + 1;
+    }
+    if (text[i + 1] === "(" && cmd.cur === null) {
+      this.push({ kind: "arith", depth: 0, close: "))", what: "inside (( … ))" });
+      return i + 2;
+    }
+    if (top.close === ")") top.depth++;
+    this.endCommand(cmd);
+    return i + 1;
+  }
+
+  private redirection(cmd: Command, text: string, i: number): number {
+    const c = text[i] as string;
+    if (cmd.cond >= 0) {
+      this.operatorWord(cmd, c);
+      return i + 1;
+    }
+    this.endWord(cmd);
+    if (c === "<" && text[i + 1] === "<" && text[i + 2] !== "<") return this.heredocOperator(text, i + 2);
+    if (c === "<" && text[i + 1] === "<") {
+      cmd.redirectNext = "herestring"; // bash here-string `<<<`
+      return i + 3;
+    }
+    cmd.redirectNext = "file";
+    return /[&>|]/.test(text[i + 1] ?? "") ? i + 2 : i + 1;
   }
 
   /** Reads the delimiter word after `<<` / `<<-`; quoting any part of it makes the body literal. */
@@ -283,7 +524,6 @@ class ShellLexer {
     }
     if (i >= text.length) throw new HeredocDelimiterAtEnd(delimiter);
     if (delimiter !== "") this.pending.push({ delimiter, quoted, stripTabs });
-    this.prev = "x";
     return i;
   }
 
@@ -310,7 +550,7 @@ class ShellLexer {
         return i + 1;
       }
       if (c === "`") {
-        this.push({ kind: "code", close: "`", depth: 0 });
+        this.push(codeFrame("`"));
         return i + 1;
       }
       if (c === "$") {
@@ -336,19 +576,25 @@ function lineColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
-/** `offset` is where the expression's source starts, just after its `{{`. */
-function refuse(command: string, offset: number, source: string, why: string): never {
-  const at = lineColumn(command, Math.max(0, offset - 2));
-  throw new TerminalError(`{{ ${source} }} at ${at} of the command ${why}`, "WEFT_STEP_CONFIG");
+/** `{{ source }} at line L, column C of the command` — `offset` is where the source starts, just after `{{`. */
+function where(command: string, placement: Placement): string {
+  return `{{ ${placement.source} }} at ${lineColumn(command, Math.max(0, placement.offset - 2))} of the command`;
 }
 
-/** Compiles a templated command into shell text plus the expressions whose values the variables carry. */
+const NAME_HINT =
+  "; a value cannot name a variable: write the name in the command itself (choose among several with `case`)";
+
+/**
+ * Compiles a templated command into shell text plus the expressions whose values the variables carry.
+ * Throws a `ShellTemplateError` listing every refused placement.
+ */
 export function compileShellTemplate(command: string, opts: ShellTemplateOptions = {}): ShellTemplate {
   const template = parseTemplate(command);
   const lexer = new ShellLexer(opts.ansiCQuoting ?? false);
   const names = new Map<string, string>();
-  const expressions: ShellTemplate["expressions"] = [];
+  const placements: Array<{ placement: Placement; name: string }> = [];
   let script = "";
+  let delimiterAtEnd = false;
   template.parts.forEach((part, index) => {
     if (part.kind === "text") {
       const moreFollows = index < template.parts.length - 1;
@@ -356,49 +602,60 @@ export function compileShellTemplate(command: string, opts: ShellTemplateOptions
         lexer.feed(part.text, moreFollows);
       } catch (err) {
         if (!(err instanceof HeredocDelimiterAtEnd)) throw err;
-        const next = template.parts[index + 1];
-        if (next?.kind === "expr")
-          refuse(command, next.offset, next.source.trim(), "is part of a here-document delimiter");
+        delimiterAtEnd = true;
       }
       script += part.text;
       return;
     }
-    const source = part.source.trim();
+    const placement: Placement = { source: part.source.trim(), offset: part.offset };
     const top = lexer.top;
+    if (delimiterAtEnd) placement.refused = "is part of a here-document delimiter";
+    delimiterAtEnd = false;
     if (lexer.escaped && top.kind !== "single" && !(top.kind === "heredoc" && top.quoted)) {
-      refuse(
-        command,
-        part.offset,
-        source,
-        "follows a backslash; remove the backslash (the value is inserted literally)",
-      );
-    }
-    if (top.kind === "arith") {
-      refuse(
-        command,
-        part.offset,
-        source,
-        "is inside $(( … )), where the shell would evaluate the value as arithmetic; compute the number in the expression instead",
-      );
+      placement.refused = "follows a backslash; remove the backslash (the value is inserted literally)";
+      lexer.escaped = false;
     }
     if (top.kind === "heredoc" && top.quoted) {
-      refuse(
-        command,
-        part.offset,
-        source,
-        `is inside a quoted here-document (<<'${top.delimiter}'), where nothing is expanded; quote no part of the delimiter (<<${top.delimiter}) to insert values`,
-      );
+      placement.refused = `is inside a quoted here-document (<<'${top.delimiter}'), where nothing is expanded; quote no part of the delimiter (<<${top.delimiter}) to insert values`;
     }
-    let name = names.get(source);
+    let name = names.get(placement.source);
     if (name === undefined) {
-      name = `${EXPR_VAR_PREFIX}${expressions.length}`;
-      names.set(source, name);
-      expressions.push({ name, source });
+      name = `${EXPR_VAR_PREFIX}${names.size}`;
+      names.set(placement.source, name);
     }
+    placements.push({ placement, name });
     script += reference(top, name);
-    lexer.placeholder();
+    lexer.placeholder(placement);
   });
-  return { script, expressions };
+  lexer.finish();
+  const problems = placements
+    .filter(({ placement }) => placement.refused !== undefined)
+    .map(({ placement }) => {
+      const hint =
+        placement.refused?.includes("variable name") || placement.refused?.includes("nameref") ? NAME_HINT : "";
+      return `${where(command, placement)} ${placement.refused}${hint}`;
+    });
+  if (problems.length > 0) throw new ShellTemplateError(problems);
+  const expressions = new Map<string, ShellTemplate["expressions"][number]>();
+  for (const { placement, name } of placements) {
+    const entry = expressions.get(name) ?? { name, source: placement.source };
+    expressions.set(name, entry);
+    if (placement.arithmetic !== undefined) entry.integer ??= `${where(command, placement)} is ${placement.arithmetic}`;
+  }
+  return { script, expressions: [...expressions.values()] };
+}
+
+/**
+ * Run-time half of the arithmetic rule: a value placed where bash evaluates arithmetic must be a plain integer,
+ * checked before the script starts. Throws a `TerminalError` naming the placement otherwise (the value itself is
+ * not repeated: it may be long, or secret).
+ */
+export function checkIntegerValue(expression: ShellTemplate["expressions"][number], value: string): void {
+  if (expression.integer === undefined || INTEGER_VALUE.test(value)) return;
+  throw new TerminalError(
+    `the value of {{ ${expression.source} }} is not an integer (digits with an optional sign, ${value.length} characters given), and ${expression.integer}, which could run commands hidden in the value (a[$(cmd)]); the script was not started. Make the value an integer (e.g. validate it in argsSchema), or use the value where it is not evaluated as arithmetic`,
+    "WEFT_STEP_FAILED",
+  );
 }
 
 function reference(frame: Frame, name: string): string {
@@ -412,6 +669,9 @@ function reference(frame: Frame, name: string): string {
       return `\${${name}}`;
     case "param":
       return frame.inDouble ? `\${${name}}` : `"$${name}"`;
+    // Guarded to be an integer, so unquoted is safe, and dash refuses quotes inside $(( )).
+    case "arith":
+      return `\${${name}}`;
     default:
       return `"$${name}"`;
   }
