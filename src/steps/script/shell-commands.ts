@@ -6,8 +6,8 @@
  * Bash evaluates as arithmetic the operands of `-eq -ne -lt -le -gt -ge` in `[[ ]]`, the arguments of `let`,
  * array subscripts (`a[…]=`, `unset 'a[…]'`, `[[ -v a[…] ]]`, `read a[…]`, `a=([…]=…)`) and every value assigned
  * to a variable with the integer attribute (`declare -i`, `typeset -i`, `local -i`, also `n=…` or
- * `for n in …` after, or before, such a declaration; OPTIND, RANDOM, SRANDOM and HISTCMD have it from the
- * start). Arithmetic expands subscripts, and a subscript may hold `$( )`: such placements get `arithmetic`, and
+ * `for n in …`, `${n:=…}`, `read n <<< …`, `mapfile`, `getopts` (OPTARG), after or before such a
+ * declaration; OPTIND, RANDOM, SRANDOM and HISTCMD have it from the start). Arithmetic expands subscripts, and a subscript may hold `$( )`: such placements get `arithmetic`, and
  * the step checks at run time that their value is an integer. Where a placement is (part of) a variable name —
  * `[[ -v {{x}} ]]`, `test -v`, `declare`/`local`/`export`/`readonly`/`typeset`/`unset`/`read`/`printf -v`
  * names, `declare -n` targets — the value `a[$(cmd)]` would be a subscripted name; no integer check applies, so
@@ -66,7 +66,8 @@ function plain(word: Word): { text: string; at: (rawIndex: number) => number } {
   for (let i = 0; i < word.raw.length; i++) {
     map.push(text.length);
     const c = word.raw[i] as string;
-    if (c !== "'" && c !== '"' && c !== "\\") text += c;
+    const quote = (k: number) => word.raw[k] === "'" || word.raw[k] === '"';
+    if (!quote(i) && c !== "\\" && !(c === "$" && quote(i + 1))) text += c;
   }
   return { text, at: (rawIndex) => map[rawIndex] ?? text.length };
 }
@@ -183,52 +184,85 @@ export function analyseCommand(words: readonly Word[], facts: ScriptFacts): void
     if (assignment.value === undefined || assignment.name === "" || !word.raw.startsWith(assignment.name)) break;
     assignedTo(facts, assignment.name, value);
   }
+  // `builtin let …`, `command declare …`: the builtin that follows is the one that runs.
+  while (args[n] && /^(builtin|command)$/.test(plain(args[n] as Word).text)) {
+    n++;
+    while (args[n] && option(args[n] as Word) !== undefined) n++;
+  }
   const command = args[n];
   if (!command) return;
   const rest = args.slice(n + 1);
-  switch (command.raw) {
+  // Quoting a builtin's name (`\let`, `"declare"`) does not stop bash from running it.
+  const name = plain(command).text;
+  switch (name) {
     case "let":
       for (const placement of all(rest)) arith(placement, "an argument of let, which bash evaluates as arithmetic");
       return;
     case "unset":
-      for (const word of rest) if (!word.raw.startsWith("-")) nameWord(word, "unset");
+      for (const word of rest) if (!option(word)) nameWord(word, "unset");
       return;
     case "test":
     case "[":
       rest.forEach((word, k) => {
         const operand = rest[k + 1];
-        if (NAME_TESTS.has(word.raw) && operand) nameWord(operand, `${command.raw} ${word.raw}`);
+        if (NAME_TESTS.has(plain(word).text) && operand) nameWord(operand, `${name} ${plain(word).text}`);
       });
       return;
     case "printf":
-      if (rest[0]?.raw === "-v" && rest[1]) {
+      if (rest[0] && plain(rest[0]).text === "-v" && rest[1]) {
         nameWord(rest[1], "printf -v");
         assignedTo(facts, assignmentParts(rest[1]).assignment.name, all(rest.slice(2)));
       }
       return;
     case "read":
-      readCommand(rest, words, facts);
+      readCommand(rest, words, facts, { name: "a", data: "dinNptu", default: "REPLY", refuse: true });
+      return;
+    case "mapfile":
+    case "readarray":
+      readCommand(rest, words, facts, { name: "", data: "dnOsuCc", default: "MAPFILE", refuse: false });
+      return;
+    case "getopts":
+      assignedTo(facts, "OPTARG", all(rest.slice(2)));
       return;
   }
-  if (DECLARE.has(command.raw)) declareCommand(command.raw, rest, facts);
+  if (DECLARE.has(name)) declareCommand(name, rest, facts);
 }
 
-function readCommand(rest: readonly Word[], words: readonly Word[], facts: ScriptFacts): void {
+/** An option word such as `-i` or `+x` (quoted or not), with no placement in it. */
+function option(word: Word): string | undefined {
+  const text = plain(word).text;
+  return /^[-+]/.test(text) && word.placements.length === 0 ? text : undefined;
+}
+
+/**
+ * `read`/`mapfile`: the words naming variables (refused for `read`, where bash accepts `a[$(cmd)]`), and what
+ * a here-string gives them (arithmetic when a variable is an integer). `opts.name`: the option whose argument is
+ * a variable name; `opts.data`: options whose argument is data.
+ */
+function readCommand(
+  rest: readonly Word[],
+  words: readonly Word[],
+  facts: ScriptFacts,
+  opts: { name: string; data: string; default: string; refuse: boolean },
+): void {
   const names: string[] = [];
+  const addName = (word: Word, where: string) => {
+    if (opts.refuse) nameWord(word, where);
+    names.push(assignmentParts(word).assignment.name);
+  };
   for (let k = 0; k < rest.length; k++) {
     const word = rest[k] as Word;
-    if (word.raw.startsWith("-") && word.placements.length === 0) {
-      const last = word.raw[word.raw.length - 1] as string;
-      if (last === "a" && rest[k + 1]) {
-        nameWord(rest[k + 1] as Word, "read -a");
-        names.push(assignmentParts(rest[k + 1] as Word).assignment.name);
-        k++;
-      } else if ("dinNptu".includes(last)) k++;
+    const flags = option(word);
+    if (flags !== undefined) {
+      const last = flags[flags.length - 1] as string;
+      const next = rest[k + 1];
+      if (last === opts.name && next) addName(next, `read ${flags}`);
+      if ((last === opts.name || opts.data.includes(last)) && next) k++;
       continue;
     }
-    nameWord(word, "read");
-    names.push(assignmentParts(word).assignment.name);
+    addName(word, "read");
   }
+  if (names.length === 0) names.push(opts.default);
   const input = all(words.filter((w) => w.redirect === "herestring"));
   for (const name of names) assignedTo(facts, name, input);
 }
@@ -236,9 +270,10 @@ function readCommand(rest: readonly Word[], words: readonly Word[], facts: Scrip
 function declareCommand(builtin: string, rest: readonly Word[], facts: ScriptFacts): void {
   let flags = "";
   for (const word of rest) {
-    if (/^[-+]/.test(word.raw) && word.placements.length === 0) {
+    const flag = option(word);
+    if (flag !== undefined) {
       // `+i` removes the attribute; it is kept as "integer somewhere", which errs on the safe side.
-      flags += word.raw.slice(1);
+      flags += flag.slice(1);
       continue;
     }
     const { assignment, name, value } = assignmentParts(word);

@@ -97,6 +97,8 @@ const WORD_END = new Set([" ", "\t", "\n", ";", "&", "|", "<", ">", "(", ")"]);
 const DQ_ESCAPABLE = new Set(["$", "`", '"', "\\", "\n"]);
 const COMPOUND_START = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=$/;
 const PARAM_NAME = /^[#!]?([A-Za-z_][A-Za-z0-9_]*)$/;
+/** `${n:=…}`, `${n=…}`: assigns the word to n when n is unset (or empty). */
+const PARAM_ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?:?=/;
 const OFFSET = "a substring offset or length (${V:…}), which bash evaluates as arithmetic";
 
 const newCommand = (): Command => ({ words: [], cur: null, cond: -1, compound: null });
@@ -135,6 +137,8 @@ class ShellLexer {
       if (frame.kind === "heredoc" || frame.kind === "comment") break;
       if (frame.kind === "arith") placement.arithmetic ??= `${frame.what}, which bash evaluates as arithmetic`;
       else if (frame.kind === "param") {
+        const assigns = frame.region === "word" && innermost ? PARAM_ASSIGN.exec(frame.text) : null;
+        if (assigns) this.facts.assigned.push({ name: assigns[1] as string, placements: [placement] });
         if (frame.region === "subscript") placement.arithmetic ??= SUBSCRIPT;
         else if (frame.region === "offset") placement.arithmetic ??= OFFSET;
         else if (frame.region === "name" && frame.text.startsWith("!") && innermost) {
