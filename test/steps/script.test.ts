@@ -129,6 +129,9 @@ describe("compileShellTemplate", () => {
     ["echo ${V:-{{ x }}} ${V#{{ x }}} ${V/{{ x }}/y}", undefined],
     ["echo ${V: -{{ x }}}", /substring offset/],
     ["declare -i n; n={{ x }}", /assigned to n, an integer variable/],
+    ["[[ 1 -eq 1 ]]\nOPTIND={{ x }}", /assigned to OPTIND/],
+    ["[[ 1 ]];OPTIND={{ x }}", /assigned to OPTIND/],
+    ["echo $([[ 1 ]]) $(( {{ x }} ))", /inside \$\(\( … \)\)/],
     ["n={{ x }}; m=1; declare -i m", undefined],
     ["echo '(( {{ x }} ))' \"[[ {{ x }} -eq 1 ]]\" a[{{ x }}]", undefined],
     ["cat <<EOF\n(( {{ x }} )) let {{ x }}\nEOF", undefined],
@@ -190,7 +193,7 @@ describe("script injection", () => {
     });
   }
 
-  it.skipIf(!HAS_BASH)("keeps values literal in bash $'…' strings (skipped: no /bin/bash)", async () => {
+  it.skipIf(!HAS_BASH)("keeps values literal in bash $'…' strings (needs /bin/bash)", async () => {
     for (const v of payloads) {
       const { output } = await run("printf '[%s]' $'pre\\t{{ args.v }}'", { args: { v }, cfg: { shell: "/bin/bash" } });
       expect(output.stdout, JSON.stringify(v)).toBe(`[pre\t${v}]`);
@@ -225,7 +228,7 @@ describe("script injection", () => {
 
 const HAS_BASH = existsSync("/bin/bash");
 
-describe.skipIf(!HAS_BASH)("bash arithmetic contexts (skipped: no /bin/bash)", () => {
+describe.skipIf(!HAS_BASH)("bash arithmetic contexts (needs /bin/bash)", () => {
   const dir = tempDir("weft-arith-");
   const mark = join(dir, "pwned");
   const payload = `a[$(touch ${mark})]`;

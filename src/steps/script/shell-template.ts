@@ -419,6 +419,7 @@ class ShellLexer {
       case "(":
         return this.openParen(top, text, i);
       case ")":
+        if (!cmd.compound) this.endWord(cmd); // first: it may be the `]]` that closes a condition
         if (cmd.compound) this.endCompound(cmd);
         else if (cmd.cond >= 0) this.operatorWord(cmd, c);
         else if (top.close === ")" && top.depth === 0) {
@@ -441,8 +442,8 @@ class ShellLexer {
         this.endWord(cmd);
         return i + 1;
       case "\n":
-        if (cmd.cond >= 0 || cmd.compound) this.endWord(cmd);
-        else this.endCommand(cmd);
+        this.endWord(cmd); // first: it may be the `]]` that closes a condition
+        if (cmd.cond < 0 && !cmd.compound) this.endCommand(cmd);
         this.newline();
         return i + 1;
       case ";":
@@ -453,9 +454,9 @@ class ShellLexer {
           cmd.redirectNext = "file";
           return i + 2;
         }
+        this.endWord(cmd);
         if (cmd.cond >= 0) this.operatorWord(cmd, c);
-        else if (cmd.compound) this.endWord(cmd);
-        else this.endCommand(cmd);
+        else if (!cmd.compound) this.endCommand(cmd);
         return i + 1;
       default:
         word().raw += c;
@@ -466,7 +467,7 @@ class ShellLexer {
   /** `(`: an operator in `[[ ]]`, a compound assignment `a=(…)`, an arithmetic command `((…))`, or a subshell. */
   private openParen(top: Frame & { kind: "code" }, text: string, i: number): number {
     const cmd = top.cmd;
-    if (cmd.cond >= 0) {
+    if (cmd.cond >= 0 && cmd.cur?.raw !== "]]") {
       this.operatorWord(cmd, "(");
       return i + 1;
     }
@@ -487,11 +488,11 @@ class ShellLexer {
 
   private redirection(cmd: Command, text: string, i: number): number {
     const c = text[i] as string;
+    this.endWord(cmd);
     if (cmd.cond >= 0) {
       this.operatorWord(cmd, c);
       return i + 1;
     }
-    this.endWord(cmd);
     if (c === "<" && text[i + 1] === "<" && text[i + 2] !== "<") return this.heredocOperator(text, i + 2);
     if (c === "<" && text[i + 1] === "<") {
       cmd.redirectNext = "herestring"; // bash here-string `<<<`
