@@ -110,6 +110,11 @@ describe("compileShellTemplate", () => {
     }
   });
 
+  it("refuses a command nested more than 32 levels deep (the analysis walks the nesting for each placement)", () => {
+    expect(() => compileShellTemplate(`echo ${"$(".repeat(20)}{{ x }}${")".repeat(20)}`)).not.toThrow();
+    expect(() => compileShellTemplate(`echo ${'"$('.repeat(20)}{{ x }}`)).toThrow(/more than 32 levels deep/);
+  });
+
   it("rejects a refused command when the workflow is loaded, with one issue per placement", () => {
     const parsed = scriptStepType.configSchema.safeParse({ command: "read {{ args.a }} {{ args.b }}" });
     expect(parsed.error?.issues.map((i) => [i.path, i.message.slice(0, 13)])).toEqual([
@@ -132,6 +137,9 @@ describe("compileShellTemplate", () => {
     ["[[ 1 -eq 1 ]]\nOPTIND={{ x }}", /assigned to OPTIND/],
     ["[[ 1 ]];OPTIND={{ x }}", /assigned to OPTIND/],
     ["echo $([[ 1 ]]) $(( {{ x }} ))", /inside \$\(\( … \)\)/],
+    ["(( $(echo {{ x }}) > 1 ))", /inside \(\( … \)\)/],
+    ["let v=$(echo `echo {{ x }}`)", /argument of let/],
+    ['echo ${a[$(echo "{{ x }}")]}', /array subscript/],
     ["n={{ x }}; m=1; declare -i m", undefined],
     ["echo '(( {{ x }} ))' \"[[ {{ x }} -eq 1 ]]\" a[{{ x }}]", undefined],
     ["cat <<EOF\n(( {{ x }} )) let {{ x }}\nEOF", undefined],

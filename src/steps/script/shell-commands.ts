@@ -29,6 +29,8 @@ export interface Placement {
 export interface Word {
   raw: string;
   placements: Array<{ placement: Placement; at: number }>;
+  /** The placements inside each `$( )` or backquoted command of the word, with where that starts. */
+  nested: Array<{ placements: Placement[]; at: number }>;
   /** The word is the target of a redirection (`> file`, `<<< text`), not an argument. */
   redirect?: "file" | "herestring";
 }
@@ -60,6 +62,12 @@ function refuse(placement: Placement, why: string): void {
 }
 
 /** The word without quote characters and backslashes, and where each placement lands in it. */
+/** Calls `fn` for each placement of the word, those inside its `$( )` and backquotes included (at their start). */
+function eachPlacement(word: Word, fn: (placement: Placement, at: number) => void): void {
+  for (const { placement, at } of word.placements) fn(placement, at);
+  for (const { placements, at } of word.nested) for (const placement of placements) fn(placement, at);
+}
+
 function plain(word: Word): { text: string; at: (rawIndex: number) => number } {
   let text = "";
   const map: number[] = [];
@@ -110,13 +118,13 @@ function assignmentParts(word: Word): { assignment: Assignment; name: Placement[
   const assignment = parseAssignment(text);
   const name: Placement[] = [];
   const value: Placement[] = [];
-  for (const { placement, at: rawAt } of word.placements) {
+  eachPlacement(word, (placement, rawAt) => {
     const p = at(rawAt);
     const sub = assignment.subscript;
     if (sub && p > sub[0] && p < sub[1]) arith(placement, SUBSCRIPT);
     else if (assignment.value !== undefined && p >= assignment.value) value.push(placement);
     else name.push(placement);
-  }
+  });
   return { assignment, name, value };
 }
 
@@ -132,7 +140,9 @@ function assignedTo(facts: ScriptFacts, name: string, placements: Placement[]): 
 }
 
 function all(words: readonly Word[]): Placement[] {
-  return words.flatMap((w) => w.placements.map((p) => p.placement));
+  const placements: Placement[] = [];
+  for (const word of words) eachPlacement(word, (placement) => placements.push(placement));
+  return placements;
 }
 
 /** The words of `[[ … ]]`, between the brackets. */
@@ -140,9 +150,10 @@ export function analyseCondition(words: readonly Word[]): void {
   words.forEach((word, i) => {
     if (ARITH_OPERATORS.has(word.raw)) {
       for (const operand of [words[i - 1], words[i + 1]]) {
-        for (const { placement } of operand?.placements ?? []) {
+        if (!operand) continue;
+        eachPlacement(operand, (placement) => {
           arith(placement, `an operand of ${word.raw} in [[ … ]], which bash evaluates as arithmetic`);
-        }
+        });
       }
     } else if (NAME_TESTS.has(word.raw)) {
       const operand = words[i + 1];
@@ -158,10 +169,10 @@ export function analyseCompound(name: string, words: readonly Word[], facts: Scr
     let close = -1;
     if (text.startsWith("[")) close = text.indexOf("]=");
     const values: Placement[] = [];
-    for (const { placement, at: rawAt } of word.placements) {
+    eachPlacement(word, (placement, rawAt) => {
       if (close > 0 && at(rawAt) < close) arith(placement, SUBSCRIPT);
       else values.push(placement);
-    }
+    });
     assignedTo(facts, name, values);
   }
 }
@@ -231,7 +242,8 @@ export function analyseCommand(words: readonly Word[], facts: ScriptFacts): void
 /** An option word such as `-i` or `+x` (quoted or not), with no placement in it. */
 function option(word: Word): string | undefined {
   const text = plain(word).text;
-  return /^[-+]/.test(text) && word.placements.length === 0 ? text : undefined;
+  const fixed = word.placements.length === 0 && word.nested.length === 0;
+  return /^[-+]/.test(text) && fixed ? text : undefined;
 }
 
 /**

@@ -13,9 +13,28 @@
  * | single quotes                   | `'a{{ x }}b'`         | `'a'"$WEFT_EXPR_0"'b'`           |
  * | bash `$'…'` (bash, zsh, ksh)    | `$'a{{ x }}b'`        | `$'a'"$WEFT_EXPR_0"$'b'`         |
  *
- * Refused, because no quoting makes them safe or meaningful: a placeholder right after a backslash, inside
- * `$(( … ))` (bash evaluates variables there as arithmetic, which can run commands), inside a quoted
- * here-document (`<<'EOF'`, where nothing expands) and as a here-document delimiter.
+ * | arithmetic (see below)         | `(( {{ x }} > 1 ))`   | `(( ${WEFT_EXPR_0} > 1 ))` + integer check |
+ *
+ * Refused, because no quoting makes them safe or meaningful: a placeholder right after a backslash, inside a
+ * quoted here-document (`<<'EOF'`, where nothing expands) and as a here-document delimiter.
+ *
+ * **Arithmetic.** Quoting does not help where bash evaluates a value as arithmetic: arithmetic expands array
+ * subscripts, and a subscript may hold a command substitution, so the value `a[$(cmd)]` runs `cmd` even from
+ * `"$WEFT_EXPR_0"`. The lexer therefore also follows the commands' words (with shell-commands.ts) and marks every
+ * placement bash evaluates as arithmetic, anywhere inside (even within a `$( )` there):
+ * `$(( ))`, `$[ ]`, `(( ))` and `for (( ; ; ))`; operands of `-eq -ne -lt -le -gt -ge` in `[[ ]]`; `let`;
+ * array subscripts (`${a[…]}`, `a[…]=`, `unset 'a[…]'`, `[[ -v a[…] ]]`, `a=([…]=…)`); substring offsets and
+ * lengths (`${V:…}`, `${V:1:…}`, `${a[@]:…}`); values assigned to integer variables (see shell-commands.ts).
+ * Such placements stay usable — `(( {{ args.n }} > 1 ))` is a natural thing to write — but the step checks,
+ * before the script starts, that the value is a plain integer (`INTEGER_VALUE`); otherwise it fails with a
+ * `TerminalError` naming the placement. An integer cannot name anything, so it cannot reach a subscript. Where
+ * no such check applies — a placement that is (part of) a variable name, as in `[[ -v {{ x }} ]]`,
+ * `unset {{ x }}`, `read {{ x }}`, `${!{{ x }}}` — it is refused when the workflow is loaded. The analysis is
+ * the same for every shell (dash evaluates no code in arithmetic, so there the check is merely strict).
+ *
+ * Not covered, and documented: a value that first lands in a shell variable (or a file, a pipe) and is then used
+ * in arithmetic (`n={{ x }}; echo $((n + 1))`) is evaluated by bash like `eval`; so is an integer variable
+ * declared where the lexer cannot see it (a sourced file, `eval`). Put the placement in the arithmetic itself.
  *
  * What a command then does with the value (`eval "$WEFT_EXPR_0"`, `sh -c "$WEFT_EXPR_0"`) is up to it.
  * Pure: no I/O.
@@ -77,7 +96,7 @@ interface Command {
 type ParamRegion = "name" | "subscript" | "after" | "offset" | "word";
 
 type Frame =
-  | { kind: "code"; close: ")" | "`" | null; depth: number; cmd: Command }
+  | { kind: "code"; close: ")" | "`" | null; depth: number; cmd: Command; inside: Placement[] }
   | { kind: "comment" }
   | { kind: "single" }
   | { kind: "double" }
@@ -101,8 +120,17 @@ const PARAM_NAME = /^[#!]?([A-Za-z_][A-Za-z0-9_]*)$/;
 const PARAM_ASSIGN = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?:?=/;
 const OFFSET = "a substring offset or length (${V:…}), which bash evaluates as arithmetic";
 
+/** Deepest nesting of quotes, substitutions and expansions analysed (each placement walks the whole stack). */
+const MAX_NESTING = 32;
+
 const newCommand = (): Command => ({ words: [], cur: null, cond: -1, compound: null });
-const codeFrame = (close: ")" | "`" | null): Frame => ({ kind: "code", close, depth: 0, cmd: newCommand() });
+const codeFrame = (close: ")" | "`" | null): Frame => ({
+  kind: "code",
+  close,
+  depth: 0,
+  cmd: newCommand(),
+  inside: [],
+});
 
 /** Tracks where in the shell's grammar the text seen so far ends, and the words of each command. */
 class ShellLexer {
@@ -131,37 +159,57 @@ class ShellLexer {
 
   /** Notes that a placeholder was emitted (a word character, never a delimiter line) and classifies it. */
   placeholder(placement: Placement): void {
-    let innermost = true;
-    for (let k = this.stack.length - 1; k >= 0; k--) {
-      const frame = this.stack[k] as Frame;
-      if (frame.kind === "heredoc" || frame.kind === "comment") break;
-      if (frame.kind === "arith") placement.arithmetic ??= `${frame.what}, which bash evaluates as arithmetic`;
-      else if (frame.kind === "param") {
-        const assigns = frame.region === "word" && innermost ? PARAM_ASSIGN.exec(frame.text) : null;
-        if (assigns) this.facts.assigned.push({ name: assigns[1] as string, placements: [placement] });
-        if (frame.region === "subscript") placement.arithmetic ??= SUBSCRIPT;
-        else if (frame.region === "offset") placement.arithmetic ??= OFFSET;
-        else if (frame.region === "name" && frame.text.startsWith("!") && innermost) {
-          placement.refused ??= "is used as a variable name (${!…}), where a value like a[$(cmd)] would run cmd";
-        }
-        if (innermost) frame.text += "\0";
-      } else if (frame.kind === "code") {
-        const word = this.ensureWord(frame.cmd);
-        word.placements.push({ placement, at: word.raw.length });
-        if (innermost) word.raw += "\0";
-      }
-      if (frame.kind === "code" || frame.kind === "param") innermost = false;
-    }
     const top = this.top;
     if (top.kind === "heredoc") top.line += "\0";
+    if (top.kind === "param") {
+      const assigns = top.region === "word" ? PARAM_ASSIGN.exec(top.text) : null;
+      if (assigns) this.facts.assigned.push({ name: assigns[1] as string, placements: [placement] });
+      if (top.region === "name" && top.text.startsWith("!")) {
+        placement.refused ??= "is used as a variable name (${!…}), where a value like a[$(cmd)] would run cmd";
+      }
+      top.text += "\0";
+    }
+    this.reach([placement], this.stack.length - 1, true);
+  }
+
+  /**
+   * Marks `placements`, found at `stack[from]` or above, with the arithmetic contexts down to the nearest command,
+   * and hands them to that command (its current word too, unless a here-document lies between). The words that
+   * contain a `$( )` get its placements when it closes (`pop`), which keeps this walk short.
+   */
+  private reach(placements: Placement[], from: number, direct: boolean): void {
+    let inWord = true;
+    for (let k = from; k >= 0; k--) {
+      const frame = this.stack[k] as Frame;
+      let what: string | undefined;
+      if (frame.kind === "comment") return;
+      if (frame.kind === "heredoc") inWord = false;
+      else if (frame.kind === "arith") what = `${frame.what}, which bash evaluates as arithmetic`;
+      else if (frame.kind === "param" && frame.region === "subscript") what = SUBSCRIPT;
+      else if (frame.kind === "param" && frame.region === "offset") what = OFFSET;
+      else if (frame.kind === "code") {
+        if (inWord) {
+          const word = this.ensureWord(frame.cmd);
+          if (direct) for (const placement of placements) word.placements.push({ placement, at: word.raw.length });
+          else word.nested.push({ placements, at: word.raw.length });
+          if (direct) word.raw += "\0";
+        }
+        for (const placement of placements) frame.inside.push(placement);
+        return;
+      }
+      if (what !== undefined) for (const placement of placements) placement.arithmetic ??= what;
+    }
   }
 
   /** Ends every open command, then applies what was learned about integer variables. */
   finish(): void {
-    for (let k = this.stack.length - 1; k >= 0; k--) {
-      const frame = this.stack[k] as Frame;
-      if (frame.kind === "code") this.endCommand(frame.cmd);
+    while (this.stack.length > 1) {
+      const top = this.top;
+      if (top.kind === "code") this.endCommand(top.cmd);
+      this.pop();
     }
+    const root = this.top;
+    if (root.kind === "code") this.endCommand(root.cmd);
     resolveAssignments(this.facts);
   }
 
@@ -176,7 +224,7 @@ class ShellLexer {
   }
 
   private ensureWord(cmd: Command): Word {
-    cmd.cur ??= { raw: "", placements: [] };
+    cmd.cur ??= { raw: "", placements: [], nested: [] };
     return cmd.cur;
   }
 
@@ -224,17 +272,23 @@ class ShellLexer {
   /** An operator of `[[ … ]]` (`(`, `&`, `<`, …): a word of its own. */
   private operatorWord(cmd: Command, c: string): void {
     this.endWord(cmd);
-    cmd.words.push({ raw: c, placements: [] });
+    cmd.words.push({ raw: c, placements: [], nested: [] });
   }
 
   private push(frame: Frame): void {
+    if (this.stack.length >= MAX_NESTING) {
+      throw new ShellTemplateError([`the command nests quotes and substitutions more than ${MAX_NESTING} levels deep`]);
+    }
     const top = this.top;
     if (top.kind === "heredoc") top.line += "\0";
     this.stack.push(frame);
   }
 
+  /** Closes the top frame; a closing `$( )` or backquote hands its placements to what contains it. */
   private pop(): void {
-    if (this.stack.length > 1) this.stack.pop();
+    if (this.stack.length <= 1) return;
+    const frame = this.stack.pop() as Frame;
+    if (frame.kind === "code" && frame.inside.length > 0) this.reach(frame.inside, this.stack.length - 1, false);
   }
 
   /** Opens `$(`, `$((`, `$[`, `${` (and `$'`, `$"`) at `text[i] === "$"`; returns the index after it, or -1. */
