@@ -72,6 +72,8 @@ const BASH = [
   `\\let "v=${X}"`,
   `"declare" "-i" q=${Y}`,
   `(( a[${X}] ))`,
+  `function f { let "v=${X}"; }; f`,
+  `declare -i n; declare -n r=n; r=${Y}`,
   `echo $(( $(echo ${X}) ))`,
   `[[ -v ${X} ]]`,
   `unset ${X}`,

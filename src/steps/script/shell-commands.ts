@@ -38,6 +38,8 @@ export interface Word {
 /** What the analysis of one command learns for the whole script (the integer attribute is script-wide). */
 export interface ScriptFacts {
   integerNames: Set<string>;
+  /** `declare -n ref=target`: an assignment to ref assigns to target. */
+  namerefs: Array<{ ref: string; target: string }>;
   /** Placements whose value is assigned to `name`: arithmetic if `name` turns out to be an integer. */
   assigned: Array<{ name: string; placements: Placement[] }>;
 }
@@ -180,7 +182,13 @@ export function analyseCompound(name: string, words: readonly Word[], facts: Scr
 /** A simple command, reserved words and redirections included. */
 export function analyseCommand(words: readonly Word[], facts: ScriptFacts): void {
   let i = 0;
-  while (i < words.length && RESERVED.has((words[i] as Word).raw)) i++;
+  for (;;) {
+    const raw = words[i]?.raw;
+    if (raw === "function")
+      i += 2; // `function name {`: the body's first command follows
+    else if (raw !== undefined && RESERVED.has(raw)) i++;
+    else break;
+  }
   const args = words.slice(i).filter((w) => w.redirect === undefined);
   const first = args[0];
   if (!first) return;
@@ -292,6 +300,10 @@ function declareCommand(builtin: string, rest: readonly Word[], facts: ScriptFac
     for (const placement of name) refuse(placement, `is used as a variable name (${builtin})`);
     if (flags.includes("i") && assignment.name !== "") facts.integerNames.add(assignment.name);
     if (flags.includes("n")) {
+      const target = plain(word).text.slice((assignment.value ?? 0) as number);
+      if (assignment.value !== undefined && NAME.test(target)) {
+        facts.namerefs.push({ ref: assignment.name, target: NAME.exec(target)?.[0] ?? "" });
+      }
       for (const placement of value) {
         refuse(placement, `is the target of a nameref (${builtin} -n), a variable name where a[$(cmd)] would run cmd`);
       }
@@ -301,6 +313,16 @@ function declareCommand(builtin: string, rest: readonly Word[], facts: ScriptFac
 
 /** Marks the placements assigned to variables that have the integer attribute somewhere in the script. */
 export function resolveAssignments(facts: ScriptFacts): void {
+  // A nameref to an integer variable assigns to it: `declare -n r=n; r=…` (followed to the end of a chain).
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const { ref, target } of facts.namerefs) {
+      if (facts.integerNames.has(target) && !facts.integerNames.has(ref)) {
+        facts.integerNames.add(ref);
+        changed = true;
+      }
+    }
+  }
   for (const { name, placements } of facts.assigned) {
     if (!facts.integerNames.has(name)) continue;
     for (const placement of placements) {

@@ -34,7 +34,8 @@
  *
  * Not covered, and documented: a value that first lands in a shell variable (or a file, a pipe) and is then used
  * in arithmetic (`n={{ x }}; echo $((n + 1))`) is evaluated by bash like `eval`; so is an integer variable
- * declared where the lexer cannot see it (a sourced file, `eval`). Put the placement in the arithmetic itself.
+ * declared where the lexer cannot see it (a sourced file, `eval`), or `let` reached through an alias or a
+ * function. Put the placement in the arithmetic itself.
  *
  * What a command then does with the value (`eval "$WEFT_EXPR_0"`, `sh -c "$WEFT_EXPR_0"`) is up to it.
  * Pure: no I/O.
@@ -137,7 +138,7 @@ class ShellLexer {
   readonly stack: Frame[] = [codeFrame(null)];
   /** A backslash was the last character and escapes whatever comes next. */
   escaped = false;
-  readonly facts: ScriptFacts = { integerNames: new Set(BUILTIN_INTEGER_NAMES), assigned: [] };
+  readonly facts: ScriptFacts = { integerNames: new Set(BUILTIN_INTEGER_NAMES), namerefs: [], assigned: [] };
   private readonly pending: PendingHeredoc[] = [];
 
   constructor(private readonly ansiC: boolean) {}
