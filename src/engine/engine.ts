@@ -11,7 +11,7 @@ import type { EventRecord } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import type { CheckpointRecord, Owner, RunRecord, StepRunRecord, Workflow } from "../core/model.js";
 import { newStepRecord, TERMINAL_RUN_STATUSES } from "../core/model.js";
-import { validateArgs, workflowHash } from "../definition/index.js";
+import { launchFingerprint, validateArgs, workflowHash } from "../definition/index.js";
 import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
 import { isTsWorkflow } from "../definition/typescript/define.js";
 import { builtinStepTypes } from "../steps/builtin.js";
@@ -74,7 +74,10 @@ export interface LaunchOptions {
   projectId?: string;
   priority?: number;
   triggeredBy?: string;
-  /** At most one run is ever created per key; a second launch returns the first run. */
+  /**
+   * At most one run is ever created per key in a project; a second launch with the same workflow and args
+   * returns the first run, one with another workflow or other args throws `WEFT_IDEMPOTENCY_MISMATCH`.
+   */
   idempotencyKey?: string;
   parentRunId?: string;
   /** The stored workflow definition (template) this run is launched from: its usage stats count the run. */
@@ -316,6 +319,7 @@ export function createEngine(opts: EngineOptions): Engine {
         priority: o.priority ?? 0,
         triggeredBy: o.triggeredBy ?? null,
         idempotencyKey: o.idempotencyKey ?? null,
+        idempotencyFingerprint: o.idempotencyKey === undefined ? null : launchFingerprint(hash, args),
         parentRunId: o.parentRunId ?? null,
         definitionId: o.definitionId ?? null,
         forkedFrom: null,
