@@ -86,6 +86,12 @@ export interface LaunchOptions {
   code?: TsWorkflowDefinition;
 }
 
+export interface DecisionOptions {
+  by?: string;
+  comment?: string | undefined;
+  claimedBy?: string | undefined;
+}
+
 export type EventListener = (event: EventRecord) => void;
 export type NoticeListener = (runId: string, message: string) => void;
 
@@ -114,8 +120,12 @@ export interface Engine {
     by?: string,
   ): Promise<RunRecord>;
   cancel(runId: string, by?: string): Promise<RunRecord>;
-  approve(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
-  reject(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
+  /**
+   * Decides a waiting approval. `by`: who decided (recorded as the decider); `claimedBy`: who a client said
+   * decided, kept beside it when it is not the same source (the API records the token as `by`).
+   */
+  approve(runId: string, step: string, opts?: DecisionOptions): Promise<RunRecord>;
+  reject(runId: string, step: string, opts?: DecisionOptions): Promise<RunRecord>;
   retryStep(runId: string, step: string, by?: string): Promise<RunRecord>;
   /** Forks a new run from a checkpoint of `runId`: steps completed at that checkpoint are reused, the rest run. */
   rewind(runId: string, checkpoint: number, opts?: { triggeredBy?: string }): Promise<RunRecord>;
@@ -367,9 +377,9 @@ export function createEngine(opts: EngineOptions): Engine {
     setBudget: (runId, budget, by = "user") => command(runId, (st) => control.setBudget(st, budget, by)),
     cancel: (runId, by = "user") => command(runId, (st, now) => control.cancel(st, now, by)),
     approve: (runId, step, o = {}) =>
-      command(runId, (st, now) => control.decide(st, now, step, true, o.by ?? "user", o.comment)),
+      command(runId, (st, now) => control.decide(st, now, step, true, o.by ?? "user", o.comment, o.claimedBy)),
     reject: (runId, step, o = {}) =>
-      command(runId, (st, now) => control.decide(st, now, step, false, o.by ?? "user", o.comment)),
+      command(runId, (st, now) => control.decide(st, now, step, false, o.by ?? "user", o.comment, o.claimedBy)),
     retryStep: (runId, step, by = "user") =>
       command(runId, (st, now) => {
         control.retryStep(st, now, step, by);

@@ -240,7 +240,10 @@ export interface NewComment {
   stepKey: string | null;
   text: string;
   commentType: CommentType;
+  /** Who wrote it: through the API, the token's name (`token ci`, `local user`). */
   createdBy: string | null;
+  /** Who the client said wrote it (the API's `created_by`), kept beside `createdBy`; null or absent: none. */
+  claimedBy?: string | null | undefined;
   now: number;
 }
 
@@ -251,6 +254,7 @@ export interface CommentRecord {
   text: string;
   commentType: CommentType;
   createdBy: string | null;
+  claimedBy: string | null;
   createdAt: number;
   updatedAt: number;
 }

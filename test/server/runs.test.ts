@@ -240,7 +240,8 @@ describe("approve, reject, retry", () => {
     const done = await waitStatus(s.app, id, "completed");
     expect(stepOf(done, "ship").status).toBe("completed");
     const detail = body(await s.app.inject({ url: `/api/workflow-steps/${encodeURIComponent(`${id}:review`)}` })).data;
-    expect(detail.output).toEqual({ approved: true, by: "ada", comment: "lgtm" });
+    // The decider recorded is the caller (no tokens: the local user); the client's `by` is kept as its claim.
+    expect(detail.output).toEqual({ approved: true, by: "local user", comment: "lgtm", claimed_by: "ada" });
   });
 
   it("reject fails the step and the run; the step can be addressed by its step run id too", async () => {

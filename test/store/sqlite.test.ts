@@ -84,7 +84,7 @@ describe("sqlite store", () => {
     expect(rows).toEqual([
       { version: 1, name: "initial" },
       { version: 2, name: "server" },
-      { version: 3, name: "idempotency_scope" },
+      { version: 3, name: "scoped_keys_and_actors" },
     ]);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([
