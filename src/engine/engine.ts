@@ -253,6 +253,8 @@ export function createEngine(opts: EngineOptions): Engine {
       try {
         const res = await store.commit(t);
         st.run.version = res.version;
+        // The store stamped the row with `now`: so is the record returned (a pause's `updated_at` ≥ `paused_at`).
+        st.run.updatedAt = now;
         core.publish(
           (t.events ?? []).map((e, j) => ({ ...e, runId, seq: res.eventSeqs[j] ?? 0, at: now }) as EventRecord),
         );

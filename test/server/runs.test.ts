@@ -139,6 +139,8 @@ describe("pause, resume, cancel", () => {
     expect(paused.statusCode).toBe(200);
     expect(body(paused).data).toMatchObject({ id, status: "paused", cancelled_at: null });
     expect(body(paused).data.paused_at).toMatch(/^\d{4}-/);
+    // The record answered was changed when it was paused, not before.
+    expect(Date.parse(body(paused).data.updated_at)).toBeGreaterThanOrEqual(Date.parse(body(paused).data.paused_at));
     const again = await s.app.inject({ method: "POST", url: `/api/workflow-executions/${id}/pause` });
     expect(again.statusCode).toBe(200);
     expect(body(again).data.status).toBe("paused");
