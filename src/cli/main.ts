@@ -37,7 +37,7 @@ export function buildProgram(): Command {
 
 function exitCodeOf(err: WeftError): number {
   if (err.code === "WEFT_NOT_FOUND") return EXIT.notFound;
-  if (err.code === "WEFT_CONFLICT") return EXIT.conflict;
+  if (err.code === "WEFT_CONFLICT" || err.code === "WEFT_IDEMPOTENCY_MISMATCH") return EXIT.conflict;
   return EXIT.usage;
 }
 

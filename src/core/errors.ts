@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   WEFT_NOT_FOUND: "No run, step or checkpoint has that id.",
   WEFT_CONFLICT: "The run is not in a state that allows this operation.",
   WEFT_FENCED: "Another process took over this run; this process's write was refused.",
+  WEFT_IDEMPOTENCY_MISMATCH:
+    "An idempotency key was reused with another workflow or other arguments than the run it already names.",
   WEFT_BAD_REQUEST:
     "An HTTP request is malformed: invalid JSON, an unsupported content type, or fields that do not match the route.",
   WEFT_UNAUTHORIZED: "An HTTP request to a server that requires API tokens carries none, or an unknown one.",

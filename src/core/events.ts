@@ -78,8 +78,11 @@ export interface EventMap {
     step_id: string;
     key: string;
     approved: boolean;
+    /** Who decided: through the API, the token's name (`token ci`, `local user`); else the CLI's `--by`. */
     by: string;
     comment?: string | undefined;
+    /** Through the API: who the client said decided (`by` of the request), kept beside the token's name. */
+    claimed_by?: string | undefined;
   };
   "workflow.checkpoint.created": { number: number; step_key: string | null; label: string };
   "workflow.execution.lease_acquired": {
@@ -96,6 +99,8 @@ export interface EventMap {
     /** Stored comments (the API's); absent on a TypeScript workflow's `ctx.comment`. */
     comment_type?: "user" | "system" | "agent" | undefined;
     created_by?: string | null | undefined;
+    /** Who the client said wrote it, when it said so (the API records the token as `created_by`). */
+    claimed_by?: string | undefined;
   };
   "workflow.artifact.created": {
     artifact_id: string;

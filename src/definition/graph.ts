@@ -98,7 +98,19 @@ function shortestCycle(start: string, members: ReadonlySet<string>, edges: Reado
   return [start, start];
 }
 
-export const formatCycle = (cycle: readonly string[]): string => cycle.join(" → ");
+/** A cycle longer than this many steps is shown as its first and last steps around "… (k more) …". */
+const CYCLE_SHOWN = 10;
+
+/**
+ * `a → b → a`. A long cycle keeps a bounded message: its first 6 and last 3 steps (the last being its first
+ * again) around "… (k more) …", so a 10,000-step cycle is not a 100 KB error.
+ */
+export function formatCycle(cycle: readonly string[]): string {
+  if (cycle.length <= CYCLE_SHOWN) return cycle.join(" → ");
+  const head = cycle.slice(0, 6);
+  const tail = cycle.slice(-3);
+  return [...head, `… (${cycle.length - head.length - tail.length} more) …`, ...tail].join(" → ");
+}
 
 /**
  * Steps grouped by depth: level 0 has no dependencies, level n depends on something at level n - 1. Within a

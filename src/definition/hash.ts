@@ -25,3 +25,13 @@ export function workflowHash(workflow: Workflow): string {
     .update(canonicalJson(hashableWorkflow(workflow)))
     .digest("hex");
 }
+
+/**
+ * What a repeated idempotency key must match: sha256 (hex) of the workflow hash and the run's validated args
+ * (defaults applied), so two requests that differ only in key order or in an arg left at its default match.
+ */
+export function launchFingerprint(workflowHash: string, args: unknown): string {
+  return createHash("sha256")
+    .update(canonicalJson({ workflow: workflowHash, args }))
+    .digest("hex");
+}

@@ -1,7 +1,7 @@
 /** Workflow definitions: YAML/JSON in any supported dialect → the normalised `Workflow`, validated. */
 export { validateArgs } from "./args.js";
 export { dependencyLevels, dynamicReason, findCycles, formatCycle, renderTerminalGraph, toMermaid } from "./graph.js";
-export { canonicalJson, workflowHash } from "./hash.js";
+export { canonicalJson, launchFingerprint, workflowHash } from "./hash.js";
 export { type LoadWorkflowOptions, loadWorkflowFile } from "./load.js";
 export { MAX_DEFINITION_BYTES } from "./parse.js";
 export {

@@ -71,12 +71,14 @@ export function decide(
   approved: boolean,
   by: string,
   comment: string | undefined,
+  claimedBy?: string,
 ): void {
   if (TERMINAL_RUN_STATUSES.has(st.run.status)) throw conflict(`run ${st.run.id} is ${st.run.status}`);
   const rec = findWaitingApproval(st, step);
-  st.emit("workflow.approval.decided", { step_id: rec.stepId, key: rec.key, approved, by, comment });
+  const claim: { claimed_by?: string } = claimedBy === undefined ? {} : { claimed_by: claimedBy };
+  st.emit("workflow.approval.decided", { step_id: rec.stepId, key: rec.key, approved, by, comment, ...claim });
   if (approved) {
-    st.endStep(rec.key, "completed", now, { output: { approved: true, by, comment: comment ?? null } });
+    st.endStep(rec.key, "completed", now, { output: { approved: true, by, comment: comment ?? null, ...claim } });
   } else {
     st.endStep(rec.key, "failed", now, {
       error: { code: "WEFT_REJECTED", message: `rejected by ${by}${comment ? `: ${comment}` : ""}`, retryable: false },

@@ -259,6 +259,7 @@ export class RunDriver {
       try {
         const res = await this.core.commit(t);
         this.state.run.version = res.version;
+        this.state.run.updatedAt = now;
         seqs = res.eventSeqs;
       } catch (err) {
         this.core.slots.release(starts.length);

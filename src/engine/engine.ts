@@ -11,7 +11,7 @@ import type { EventRecord } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import type { CheckpointRecord, Owner, RunRecord, StepRunRecord, Workflow } from "../core/model.js";
 import { newStepRecord, TERMINAL_RUN_STATUSES } from "../core/model.js";
-import { validateArgs, workflowHash } from "../definition/index.js";
+import { launchFingerprint, validateArgs, workflowHash } from "../definition/index.js";
 import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
 import { isTsWorkflow } from "../definition/typescript/define.js";
 import { builtinStepTypes } from "../steps/builtin.js";
@@ -74,13 +74,22 @@ export interface LaunchOptions {
   projectId?: string;
   priority?: number;
   triggeredBy?: string;
-  /** At most one run is ever created per key; a second launch returns the first run. */
+  /**
+   * At most one run is ever created per key in a project; a second launch with the same workflow and args
+   * returns the first run, one with another workflow or other args throws `WEFT_IDEMPOTENCY_MISMATCH`.
+   */
   idempotencyKey?: string;
   parentRunId?: string;
   /** The stored workflow definition (template) this run is launched from: its usage stats count the run. */
   definitionId?: string;
   /** The code of a TypeScript workflow loaded from a file (its `workflow` model comes from the same load). */
   code?: TsWorkflowDefinition;
+}
+
+export interface DecisionOptions {
+  by?: string;
+  comment?: string | undefined;
+  claimedBy?: string | undefined;
 }
 
 export type EventListener = (event: EventRecord) => void;
@@ -111,8 +120,12 @@ export interface Engine {
     by?: string,
   ): Promise<RunRecord>;
   cancel(runId: string, by?: string): Promise<RunRecord>;
-  approve(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
-  reject(runId: string, step: string, opts?: { by?: string; comment?: string }): Promise<RunRecord>;
+  /**
+   * Decides a waiting approval. `by`: who decided (recorded as the decider); `claimedBy`: who a client said
+   * decided, kept beside it when it is not the same source (the API records the token as `by`).
+   */
+  approve(runId: string, step: string, opts?: DecisionOptions): Promise<RunRecord>;
+  reject(runId: string, step: string, opts?: DecisionOptions): Promise<RunRecord>;
   retryStep(runId: string, step: string, by?: string): Promise<RunRecord>;
   /** Forks a new run from a checkpoint of `runId`: steps completed at that checkpoint are reused, the rest run. */
   rewind(runId: string, checkpoint: number, opts?: { triggeredBy?: string }): Promise<RunRecord>;
@@ -240,6 +253,8 @@ export function createEngine(opts: EngineOptions): Engine {
       try {
         const res = await store.commit(t);
         st.run.version = res.version;
+        // The store stamped the row with `now`: so is the record returned (a pause's `updated_at` ≥ `paused_at`).
+        st.run.updatedAt = now;
         core.publish(
           (t.events ?? []).map((e, j) => ({ ...e, runId, seq: res.eventSeqs[j] ?? 0, at: now }) as EventRecord),
         );
@@ -316,6 +331,7 @@ export function createEngine(opts: EngineOptions): Engine {
         priority: o.priority ?? 0,
         triggeredBy: o.triggeredBy ?? null,
         idempotencyKey: o.idempotencyKey ?? null,
+        idempotencyFingerprint: o.idempotencyKey === undefined ? null : launchFingerprint(hash, args),
         parentRunId: o.parentRunId ?? null,
         definitionId: o.definitionId ?? null,
         forkedFrom: null,
@@ -363,9 +379,9 @@ export function createEngine(opts: EngineOptions): Engine {
     setBudget: (runId, budget, by = "user") => command(runId, (st) => control.setBudget(st, budget, by)),
     cancel: (runId, by = "user") => command(runId, (st, now) => control.cancel(st, now, by)),
     approve: (runId, step, o = {}) =>
-      command(runId, (st, now) => control.decide(st, now, step, true, o.by ?? "user", o.comment)),
+      command(runId, (st, now) => control.decide(st, now, step, true, o.by ?? "user", o.comment, o.claimedBy)),
     reject: (runId, step, o = {}) =>
-      command(runId, (st, now) => control.decide(st, now, step, false, o.by ?? "user", o.comment)),
+      command(runId, (st, now) => control.decide(st, now, step, false, o.by ?? "user", o.comment, o.claimedBy)),
     retryStep: (runId, step, by = "user") =>
       command(runId, (st, now) => {
         control.retryStep(st, now, step, by);

@@ -48,6 +48,12 @@ export interface AccessRule {
   scope: AccessScope;
   /** Also accept the token as `?access_token=` (routes browsers open without headers: WebSocket, SSE). */
   queryToken?: boolean;
+  /**
+   * The role the handler then requires in the project the operation writes to, when that is more than `role`
+   * (clone: `read` of the original here, `admin` in the copy's project in the handler). Not checked by the
+   * hook; the OpenAPI document states it as the operation's `x-weft-role`, since a token needs it somewhere.
+   */
+  targetRole?: Role;
 }
 
 declare module "fastify" {

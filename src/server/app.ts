@@ -47,6 +47,7 @@ export function statusOf(err: unknown): number {
         return 404;
       case "WEFT_CONFLICT":
       case "WEFT_FENCED":
+      case "WEFT_IDEMPOTENCY_MISMATCH":
         return 409;
       case "WEFT_TOO_LARGE":
         return 413;

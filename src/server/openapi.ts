@@ -136,7 +136,7 @@ function accessOf(op: Json): AccessRule | undefined {
 function security(access: AccessRule | undefined): Json {
   if (!access || access.scope === "public") return { security: [] };
   const alt = access.queryToken ? [{ bearer: [] }, { queryToken: [] }] : [{ bearer: [] }];
-  return { security: alt, "x-weft-role": access.role };
+  return { security: alt, "x-weft-role": access.targetRole ?? access.role };
 }
 
 function operationId(method: string, url: string): string {

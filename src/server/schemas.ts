@@ -391,7 +391,11 @@ export const createCommentBody = z.strictObject({
   text: z.string().min(1, "must not be empty").max(10_000, "is longer than 10000 characters"),
   /** A step run id of the run (`<run id>:<key>`, as in `steps[].id`) or a step key (`build`, `draft[2]`). */
   step_id: label(500).nullable().optional(),
-  comment_type: z.enum(["user", "system", "agent"]).default("user"),
+  // `system` comments are weft's own: a client cannot write one.
+  comment_type: z
+    .enum(["user", "agent"], { error: 'must be "user" or "agent" ("system" comments are written by weft only)' })
+    .default("user"),
+  /** Who the client says wrote it: kept as `claimed_by`; `created_by` records the token. */
   created_by: label(200).optional(),
 });
 
@@ -409,7 +413,10 @@ export const commentSchema = z.object({
   step_key: z.string().nullable(),
   text: z.string(),
   comment_type: z.enum(["user", "system", "agent"]),
+  /** Who wrote it: the token's name (`token ci`; `local user` when the server has no tokens). */
   created_by: z.string().nullable(),
+  /** Who the client said wrote it (`created_by` of the request), null when it said nothing. */
+  claimed_by: z.string().nullable(),
   creator: z.null(),
   created_at: isoTime,
   updated_at: isoTime,

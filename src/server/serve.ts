@@ -38,6 +38,26 @@ export interface Server {
 
 export const DEFAULT_PORT = 4280;
 
+/** The shortest API token accepted in `apiTokens` (`WEFT_API_TOKENS`, `--api-tokens`): a short one is guessable. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Throws `WEFT_ARGS` (before anything listens) when an API token is shorter than `MIN_TOKEN_LENGTH`. The message
+ * says which one by its position, never the token itself.
+ */
+export function checkApiTokens(apiTokens: readonly string[] | undefined): void {
+  const tokens = apiTokens ?? [];
+  tokens.forEach((token, i) => {
+    if (token.length >= MIN_TOKEN_LENGTH) return;
+    const which = tokens.length === 1 ? "the API token" : `API token ${i + 1} of ${tokens.length}`;
+    throw new WeftError(
+      "WEFT_ARGS",
+      `${which} (WEFT_API_TOKENS or --api-tokens) is ${token.length} characters long; tokens must be at least ` +
+        `${MIN_TOKEN_LENGTH} characters: use a random one (\`openssl rand -base64 32\`), or \`weft token create\``,
+    );
+  });
+}
+
 /**
  * Throws (before anything listens) when `host` is not loopback and no API token is configured: none in
  * `apiTokens` and none active in the store.
@@ -59,6 +79,7 @@ export async function checkBind(
 
 export async function serve(opts: ServeOptions): Promise<Server> {
   const host = opts.host ?? "127.0.0.1";
+  checkApiTokens(opts.apiTokens);
   await checkBind(host, opts.apiTokens, opts.store);
   const background = createBackground({ engine: opts.engine, warn: opts.warn });
   // Bound beyond this machine: never fall back to the no-token mode, even if every token is revoked later.

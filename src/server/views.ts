@@ -288,6 +288,7 @@ export function commentView(c: CommentRecord, artifacts: readonly ArtifactRecord
     text: c.text,
     comment_type: c.commentType,
     created_by: c.createdBy,
+    claimed_by: c.claimedBy,
     creator: null,
     created_at: isoNow(c.createdAt),
     updated_at: isoNow(c.updatedAt),

@@ -38,7 +38,14 @@ export interface NewRun {
   args: JsonObject;
   priority: number;
   triggeredBy: string | null;
+  /** At most one run per (project, key); see `Store.runs.create`. */
   idempotencyKey: string | null;
+  /**
+   * A digest of the request (the engine's: its workflow hash and validated args), stored with the key: a later
+   * create with the same key must bring the same one. Null or absent: not known (only the workflow hash is
+   * compared then).
+   */
+  idempotencyFingerprint?: string | null | undefined;
   parentRunId: string | null;
   forkedFrom: { runId: string; checkpoint: number } | null;
   /**
@@ -233,7 +240,10 @@ export interface NewComment {
   stepKey: string | null;
   text: string;
   commentType: CommentType;
+  /** Who wrote it: through the API, the token's name (`token ci`, `local user`). */
   createdBy: string | null;
+  /** Who the client said wrote it (the API's `created_by`), kept beside `createdBy`; null or absent: none. */
+  claimedBy?: string | null | undefined;
   now: number;
 }
 
@@ -244,6 +254,7 @@ export interface CommentRecord {
   text: string;
   commentType: CommentType;
   createdBy: string | null;
+  claimedBy: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -334,8 +345,12 @@ export interface Store {
 
   runs: {
     /**
-     * Creates the run, its step runs and its first events in one transaction. With an idempotency key that
-     * an existing run already has, creates nothing and returns that run with `created: false`.
+     * Creates the run, its step runs and its first events in one transaction.
+     *
+     * Idempotency keys are scoped per project: the same key in two projects names two runs. With a key that a
+     * run of the same project already has, creates nothing and returns that run with `created: false` — when
+     * the request matches it: the same `workflowHash`, and the same `idempotencyFingerprint` when both are
+     * known. Otherwise throws `WeftError` `WEFT_IDEMPOTENCY_MISMATCH` and creates nothing.
      */
     create(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
     get(id: string): Promise<RunRecord | undefined>;

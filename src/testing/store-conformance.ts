@@ -166,6 +166,34 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect(await store.runs.list()).toHaveLength(1);
       });
 
+      it("scopes idempotency keys per project: the same key in two projects names two runs", async () => {
+        const a = await store.runs.create(newRun({ idempotencyKey: "shared", projectId: "p1", args: { who: "a" } }));
+        const b = await store.runs.create(newRun({ idempotencyKey: "shared", projectId: "p2", args: { who: "b" } }));
+        expect([a.created, b.created]).toEqual([true, true]);
+        expect(b.run.id).not.toBe(a.run.id);
+        expect(b.run).toMatchObject({ projectId: "p2", args: { who: "b" }, idempotencyKey: "shared" });
+        const again = await store.runs.create(
+          newRun({ idempotencyKey: "shared", projectId: "p2", args: { who: "b" } }),
+        );
+        expect(again).toMatchObject({ created: false, run: { id: b.run.id } });
+        expect(await store.runs.list()).toHaveLength(2);
+      });
+
+      it("refuses a key reused with another workflow or another fingerprint, and creates nothing", async () => {
+        const keyed = (patch: Partial<NewRun>) =>
+          newRun({ idempotencyKey: "k", idempotencyFingerprint: "f1", ...patch });
+        const first = await store.runs.create(keyed({}));
+        const mismatch = expect.objectContaining({ code: "WEFT_IDEMPOTENCY_MISMATCH" });
+        await expect(store.runs.create(keyed({ workflowHash: "other-hash" }))).rejects.toThrow(mismatch);
+        await expect(store.runs.create(keyed({ idempotencyFingerprint: "f2" }))).rejects.toThrow(mismatch);
+        await expect(store.runs.create(keyed({ idempotencyFingerprint: "f2" }))).rejects.toThrow(first.run.id);
+        expect(await store.runs.list()).toHaveLength(1);
+        // The same request again, or one whose fingerprint is unknown, is the same run.
+        expect(await store.runs.create(keyed({}))).toMatchObject({ created: false, run: { id: first.run.id } });
+        const unknown = await store.runs.create(keyed({ idempotencyFingerprint: null }));
+        expect(unknown).toMatchObject({ created: false, run: { id: first.run.id } });
+      });
+
       it("creates once per idempotency key when two instances race", async () => {
         const other = await another();
         const results = await Promise.all([

@@ -301,6 +301,24 @@ describe("weft run options", () => {
     expect(JSON.parse(json.lines[0] ?? "")).toMatchObject({ type: "run", id: first.lines[0], created: false });
   });
 
+  it("--idempotency-key reused with other arguments or another workflow: exit 4, a clear message, nothing runs", async () => {
+    const dir = tempDir();
+    const out = join(dir, "side-effects");
+    const args = (pause: string) => ["run", fixture("side-effects.yaml"), "--context", JSON.stringify({ out, pause })];
+    const first = await weftIn(dir, [...args("0"), "--idempotency-key", "k"]);
+    expect(first.code, first.stderr).toBe(0);
+    const other = await weftIn(dir, [...args("1"), "--idempotency-key", "k"]);
+    expect(other.code).toBe(4);
+    expect(other.stderr).toContain(
+      `weft: idempotency key "k" of project default already names run ${first.lines[0]}, launched with other arguments`,
+    );
+    const workflow = await weftIn(dir, ["run", fixture("quick.yaml"), "--idempotency-key", "k"]);
+    expect(workflow.code).toBe(4);
+    expect(workflow.stderr).toMatch(/launched with another workflow/);
+    expect(fileLines(out)).toHaveLength(4);
+    expect(await listJson(dir)).toHaveLength(1);
+  });
+
   it("records --triggered-by, --priority and --name", async () => {
     const dir = tempDir();
     const r = await weftIn(dir, [

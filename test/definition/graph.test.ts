@@ -1,6 +1,13 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { dependencyLevels, findCycles, renderTerminalGraph, toMermaid } from "../../src/definition/index.js";
+import {
+  dependencyLevels,
+  findCycles,
+  formatCycle,
+  parseWorkflow,
+  renderTerminalGraph,
+  toMermaid,
+} from "../../src/definition/index.js";
 import { fixtureDir, mustParse, parseFile, seedDir } from "./helpers.js";
 
 const steps = (spec: Record<string, string[]>) =>
@@ -27,6 +34,25 @@ describe("findCycles", () => {
     const cycles = findCycles(steps(spec));
     expect(cycles).toHaveLength(1);
     expect(cycles[0]).toHaveLength(10_001);
+  });
+
+  it("shows a long cycle as a bounded path: its first and last steps around the count left out", () => {
+    expect(formatCycle(["a", "b", "a"])).toBe("a → b → a");
+    const ten = Array.from({ length: 10 }, (_, i) => `s${i}`);
+    expect(formatCycle(ten)).toBe(ten.join(" → "));
+    const long = [...Array.from({ length: 10_000 }, (_, i) => `s${i}`), "s0"];
+    expect(formatCycle(long)).toBe("s0 → s1 → s2 → s3 → s4 → s5 → … (9992 more) … → s9998 → s9999 → s0");
+  });
+
+  it("a 10,000-step cycle is one WEFT_CYCLE issue with a short message", () => {
+    const lines = ["name: ring", "steps:"];
+    for (let i = 0; i < 10_000; i++)
+      lines.push(`  - id: s${i}`, "    type: noop", `    needs: s${(i + 9_999) % 10_000}`);
+    const { issues } = parseWorkflow(lines.join("\n"), { file: "ring.yaml", format: "yaml" });
+    const cycles = issues.filter((i) => i.code === "WEFT_CYCLE");
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.message.length).toBeLessThan(200);
+    expect(cycles[0]?.message).toMatch(/^dependency cycle: s0 → s9999 → .* … \(9992 more\) … .* → s0$/);
   });
 });
 

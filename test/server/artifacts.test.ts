@@ -118,6 +118,21 @@ describe("artifacts (100 MB default limit)", () => {
     expect(res.headers["content-disposition"]).toBe(`attachment; filename="shot.png"; filename*=UTF-8''shot.png`);
   });
 
+  it("serves active content (HTML, SVG) sandboxed: Content-Security-Policy: sandbox, nosniff, as an attachment", async () => {
+    const page = Buffer.from("<html><script>fetch('/api/workflow-executions')</script></html>");
+    for (const [name, type] of [
+      ["page.html", "text/html"],
+      ["logo.svg", "image/svg+xml"],
+    ] as const) {
+      const a = await uploaded(s, runId, [file(page, name, type)]);
+      const res = await s.app.inject({ url: `/api/artifacts/${a.id}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["content-security-policy"], name).toBe("sandbox");
+      expect(res.headers["x-content-type-options"], name).toBe("nosniff");
+      expect(res.headers["content-disposition"], name).toMatch(/^attachment;/);
+    }
+  });
+
   it("guesses file_type and MIME type; `name` overrides the file name; step ids may be full step run ids", async () => {
     const doc = await uploaded(s, runId, [
       file(Buffer.from("%PDF-1.4"), "report.pdf"),

@@ -34,13 +34,15 @@ describe("comments (inject)", () => {
       step_key: null,
       text: "looks good",
       comment_type: "user",
-      created_by: null,
+      created_by: "local user",
+      claimed_by: null,
       artifacts: [],
     });
     const c2 = body(await post(id, { text: "hello step", step_id: `${id}:hello`, comment_type: "agent" })).data;
     expect(c2).toMatchObject({ workflow_run_step_id: `${id}:hello`, step_key: "hello", comment_type: "agent" });
-    const c3 = body(await post(id, { text: "by key", step_id: "bye", comment_type: "system", created_by: "bot" })).data;
-    expect(c3).toMatchObject({ workflow_run_step_id: `${id}:bye`, step_key: "bye", created_by: "bot" });
+    const c3 = body(await post(id, { text: "by key", step_id: "bye", created_by: "bot" })).data;
+    expect(c3).toMatchObject({ workflow_run_step_id: `${id}:bye`, step_key: "bye", created_by: "local user" });
+    expect(c3.claimed_by).toBe("bot");
 
     const all = body(await s.app.inject({ url: url(id) })).data;
     expect(all.map((c: Json) => c.id)).toEqual([c1.id, c2.id, c3.id]);
@@ -86,6 +88,10 @@ describe("comments (inject)", () => {
     expectError(await post(id, { text: "" }), 400);
     expectError(await post(id, { text: "x".repeat(10_001) }), 400);
     expectError(await post(id, { text: "x", comment_type: "robot" }), 400);
+    const system = expectError(await post(id, { text: "x", comment_type: "system" }), 400, "WEFT_BAD_REQUEST");
+    expect(system.message).toContain(
+      'comment_type: must be "user" or "agent" ("system" comments are written by weft only)',
+    );
     expectError(await post(id, { text: "x", extra: true }), 400);
     expectError(await post(id, { text: 5 }), 400);
     expectError(await s.app.inject({ url: `${url(id)}?step_id=hello&x=1` }), 400);

@@ -1,17 +1,19 @@
 /** `GET /api/openapi.json`: the OpenAPI 3.1 document generated from the routes' zod schemas. */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { AccessRule } from "../../src/server/access.js";
+import { tokenHash } from "../../src/server/access.js";
 import { launchBody } from "../../src/server/schemas.js";
 import { type Json, type ServerEnv, serverEnv } from "./helpers.js";
 
 // Every route the app registers, seen by an `onRoute` hook of our own on each Fastify instance made —
 // independent of the collector the document is built from.
-const seen = vi.hoisted(() => [] as { method: string; url: string }[]);
+const seen = vi.hoisted(() => [] as { method: string; url: string; access?: AccessRule | undefined }[]);
 vi.mock("fastify", async (importOriginal) => {
   const mod = await importOriginal<typeof import("fastify")>();
   const wrapped = ((opts?: Parameters<typeof mod.default>[0]) => {
     const app = mod.default(opts);
     app.addHook("onRoute", (r) => {
-      for (const method of [r.method].flat()) seen.push({ method, url: r.url });
+      for (const method of [r.method].flat()) seen.push({ method, url: r.url, access: r.config?.access });
     });
     return app;
   }) as typeof mod.default;
@@ -23,7 +25,7 @@ afterEach(async () => {
   await Promise.all(envs.splice(0).map((e) => e.close()));
 });
 
-async function documentOf(): Promise<{ text: string; doc: Json; routes: { method: string; url: string }[] }> {
+async function documentOf(): Promise<{ text: string; doc: Json; routes: typeof seen }> {
   seen.length = 0;
   const s = await serverEnv();
   envs.push(s);
@@ -89,6 +91,52 @@ describe("GET /api/openapi.json", () => {
       Object.values(ops).map((op) => op.operationId),
     );
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("states every route's access rule as registered: security and x-weft-role agree with config.access", async () => {
+    const { doc, routes } = await documentOf();
+    const api = routes.filter((r) => r.url.startsWith("/api/") && r.method !== "HEAD");
+    expect(api.length).toBeGreaterThan(20);
+    for (const r of api) {
+      const key = `${r.method} ${r.url}`;
+      const op = doc.paths[r.url.replace(/:(\w+)/g, "{$1}")][r.method.toLowerCase()];
+      const rule = r.access as AccessRule;
+      expect(rule, key).toBeDefined();
+      if (rule.scope === "public") {
+        expect(op.security, key).toEqual([]);
+        expect(op["x-weft-role"], key).toBeUndefined();
+        continue;
+      }
+      // The role a token needs for the whole operation: a handler's check in the target project included.
+      expect(op["x-weft-role"], key).toBe(rule.targetRole ?? rule.role);
+      expect(op.security, key).toEqual(rule.queryToken ? [{ bearer: [] }, { queryToken: [] }] : [{ bearer: [] }]);
+    }
+    expect(doc.paths["/api/workflow-definitions/{id}/clone"].post["x-weft-role"]).toBe("admin");
+  });
+
+  it("clone needs what its x-weft-role says: admin (in the copy's project), not only read of the original", async () => {
+    const s = await serverEnv();
+    envs.push(s);
+    const token = async (role: "operate" | "admin") => {
+      const secret = `weft_${crypto.randomUUID()}`;
+      const scopes = [{ projectId: "p", role }];
+      await s.env.store.tokens.create({ id: crypto.randomUUID(), name: role, hash: tokenHash(secret), scopes, now: 0 });
+      return { authorization: `Bearer ${secret}` };
+    };
+    const operate = await token("operate");
+    const admin = await token("admin");
+    const created = await s.app.inject({
+      method: "POST",
+      url: "/api/workflow-definitions",
+      headers: admin,
+      payload: { source: "name: d\nsteps:\n  - id: a\n    type: noop\n", project_id: "p" },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const url = `/api/workflow-definitions/${created.json().data.id}/clone`;
+    const byOperate = await s.app.inject({ method: "POST", url, headers: operate, payload: {} });
+    expect(byOperate.statusCode).toBe(403);
+    const byAdmin = await s.app.inject({ method: "POST", url, headers: admin, payload: {} });
+    expect(byAdmin.statusCode, byAdmin.body).toBe(201);
   });
 
   it("is the same across two builds of the app", async () => {

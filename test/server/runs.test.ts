@@ -139,6 +139,8 @@ describe("pause, resume, cancel", () => {
     expect(paused.statusCode).toBe(200);
     expect(body(paused).data).toMatchObject({ id, status: "paused", cancelled_at: null });
     expect(body(paused).data.paused_at).toMatch(/^\d{4}-/);
+    // The record answered was changed when it was paused, not before.
+    expect(Date.parse(body(paused).data.updated_at)).toBeGreaterThanOrEqual(Date.parse(body(paused).data.paused_at));
     const again = await s.app.inject({ method: "POST", url: `/api/workflow-executions/${id}/pause` });
     expect(again.statusCode).toBe(200);
     expect(body(again).data.status).toBe("paused");
@@ -240,7 +242,8 @@ describe("approve, reject, retry", () => {
     const done = await waitStatus(s.app, id, "completed");
     expect(stepOf(done, "ship").status).toBe("completed");
     const detail = body(await s.app.inject({ url: `/api/workflow-steps/${encodeURIComponent(`${id}:review`)}` })).data;
-    expect(detail.output).toEqual({ approved: true, by: "ada", comment: "lgtm" });
+    // The decider recorded is the caller (no tokens: the local user); the client's `by` is kept as its claim.
+    expect(detail.output).toEqual({ approved: true, by: "local user", comment: "lgtm", claimed_by: "ada" });
   });
 
   it("reject fails the step and the run; the step can be addressed by its step run id too", async () => {

@@ -88,14 +88,30 @@ describe("weft serve", () => {
     expect(refused.stderr).toMatch(/0\.0\.0\.0/);
     expect(existsSync(join(dir, "weft.db"))).toBe(false);
 
-    const { p, url } = await startServe(dir, ["--host", "0.0.0.0"], { WEFT_API_TOKENS: "tok-1, tok-2" });
+    const tokens = { WEFT_API_TOKENS: "tok-1-0123456789ab, tok-2-0123456789ab" };
+    const { p, url } = await startServe(dir, ["--host", "0.0.0.0"], tokens);
     const port = new URL(url).port;
     const local = `http://127.0.0.1:${port}`;
     expect((await api(local, "/workflow-executions")).status).toBe(401);
-    const ok = await api(local, "/workflow-executions", { headers: { authorization: "Bearer tok-2" } });
+    const ok = await api(local, "/workflow-executions", { headers: { authorization: "Bearer tok-2-0123456789ab" } });
     expect(ok.status).toBe(200);
     p.kill("SIGTERM");
     expect((await p.done()).code).toBe(0);
+  });
+
+  it("refuses API tokens shorter than 16 characters at start-up, naming which, never printing it", async () => {
+    const dir = tempDir();
+    const env = { WEFT_API_TOKENS: "a-long-enough-token-1, s3cret" };
+    const short = await weft(["--data-dir", dir, "serve", "--port", "0"], { env });
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain(
+      "weft: API token 2 of 2 (WEFT_API_TOKENS or --api-tokens) is 6 characters long; tokens must be at least 16 characters",
+    );
+    expect(short.stderr).not.toContain("s3cret");
+    const flag = await weft(["--data-dir", dir, "serve", "--port", "0", "--api-tokens", "fifteen-chars-x"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/the API token .* is 15 characters long/);
+    expect(existsSync(join(dir, "weft.db"))).toBe(false);
   });
 
   it("weft token create/list/revoke: a stored token opens a non-loopback bind and scopes what it sees", async () => {

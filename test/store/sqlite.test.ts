@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqliteStore, LATEST_SCHEMA_VERSION } from "../../src/store/sqlite/index.js";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.js";
 import type { NewRun, Store } from "../../src/store/store.js";
 import { storeConformanceSuite } from "../../src/testing/store-conformance.js";
 import { bundleStore, runChild } from "./child.js";
@@ -83,6 +84,7 @@ describe("sqlite store", () => {
     expect(rows).toEqual([
       { version: 1, name: "initial" },
       { version: 2, name: "server" },
+      { version: 3, name: "scoped_keys_and_actors" },
     ]);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([
@@ -99,6 +101,44 @@ describe("sqlite store", () => {
       "workflow_definitions",
     ]);
     db.close();
+  });
+
+  it("migration 3 keeps the keys of existing runs, now unique per project", async () => {
+    const path = join(tempDir(), "v2.db");
+    const db = new Database(path);
+    db.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    );
+    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    const insert = db.prepare(
+      `INSERT INTO runs (id, version, status, created_at, updated_at, project_id, name, workflow_name, workflow_hash,
+       idempotency_key, args, definition) VALUES (?, 1, 'pending', 1, 1, 'p', 'r', 'w', 'h', ?, '{"x":1}', ?)`,
+    );
+    const definition = JSON.stringify(newRun("x").definition);
+    insert.run("old-keyed", "nightly", definition);
+    insert.run("old-plain", null, definition);
+    db.close();
+
+    const store = createSqliteStore({ path });
+    expect(store.inspect().schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(await store.runs.get("old-keyed")).toMatchObject({ idempotencyKey: "nightly", args: { x: 1 } });
+    expect(await store.runs.get("old-plain")).toMatchObject({ idempotencyKey: null });
+    // The old run keeps its key in its project (no fingerprint stored: the workflow hash alone is compared) …
+    const repeat = await store.runs.create({
+      ...newRun("new-1"),
+      idempotencyKey: "nightly",
+      idempotencyFingerprint: "f",
+    });
+    expect(repeat).toMatchObject({ created: false, run: { id: "old-keyed" } });
+    const other = store.runs.create({ ...newRun("new-2"), idempotencyKey: "nightly", workflowHash: "h2" });
+    await expect(other).rejects.toThrow(expect.objectContaining({ code: "WEFT_IDEMPOTENCY_MISMATCH" }));
+    // … and another project may use the same key.
+    const elsewhere = await store.runs.create({ ...newRun("new-3"), projectId: "q", idempotencyKey: "nightly" });
+    expect(elsewhere).toMatchObject({ created: true, run: { id: "new-3", projectId: "q" } });
+    await store.close();
   });
 
   it("refuses a database written by a newer weftflow", async () => {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { WeftError } from "../../core/errors.js";
-import { checkBind, DEFAULT_PORT, serve } from "../../server/serve.js";
+import { checkApiTokens, checkBind, DEFAULT_PORT, serve } from "../../server/serve.js";
 import type { GlobalOptions } from "../context.js";
 import { dataDirOf, openEngine, openStore } from "../context.js";
 import { EXIT } from "../drive.js";
@@ -40,6 +40,7 @@ export function registerServe(program: Command): void {
       const out = stdoutOut();
       const port = portOf(o.port);
       const apiTokens = tokensOf(o.apiTokens ?? process.env.WEFT_API_TOKENS);
+      checkApiTokens(apiTokens);
       // Refused before anything listens or runs — and before a data directory is created: with no database
       // yet there are no stored tokens.
       if (!existsSync(join(dataDirOf(o), "weft.db"))) await checkBind(o.host, apiTokens, undefined);

@@ -10,6 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
+import { z } from "zod";
 import { WeftError } from "../../core/errors.js";
 import type { Store } from "../../store/store.js";
 import type { EventFeed } from "./feed.js";
@@ -39,6 +40,15 @@ export const REFUSALS: Partial<Record<string, number>> = {
   WEFT_UNAUTHORIZED: 401,
   WEFT_NOT_FOUND: 404,
 };
+
+const idOrIds = z.union([z.string(), z.array(z.string())]).optional();
+/** The connect query's keys; their values are checked (with clearer messages) in `preValidation`. */
+const wsQuery = z.strictObject({
+  run_id: idOrIds,
+  project_id: idOrIds,
+  after_seq: z.string().optional(),
+  access_token: z.string().optional(),
+});
 
 interface ConnectQuery {
   filter: Filter;
@@ -125,6 +135,9 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
     // Browsers cannot set headers on a WebSocket: the token may come as ?access_token=. Each event is then
     // filtered by the projects the token may read (`access`).
     config: { access: { role: "read", scope: "token", queryToken: true } },
+    // Unknown parameters are refused as on every REST route (400, `query: Unrecognized key`), after the checks
+    // below; still before the upgrade.
+    schema: { querystring: wsQuery },
     // Runs before the upgrade: a refusal is a plain HTTP response, the socket is never upgraded.
     preValidation: async (req, reply) => {
       if (!req.ws) return;

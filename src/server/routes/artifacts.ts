@@ -228,6 +228,9 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
       .header("content-length", size)
       .header("content-disposition", contentDisposition(a.name))
       .header("x-content-type-options", "nosniff")
+      // Opened in a browser anyway (a link, "open in new tab"), an HTML or SVG artifact runs as a unique origin
+      // with no scripts: it cannot call this API with the user's session or read other responses.
+      .header("content-security-policy", "sandbox")
       .header("cache-control", "private, no-cache");
     return reply.send(createReadStream(path));
   });

@@ -71,7 +71,9 @@ export const commentRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
         stepKey,
         text: body.text,
         commentType: body.comment_type,
-        createdBy: body.created_by ?? null,
+        // The writer recorded is the token; what the client says in `created_by` is kept as `claimed_by`.
+        createdBy: req.principal.name,
+        claimedBy: body.created_by ?? null,
         now: Date.now(),
       });
       ctx.feed?.publish(event);

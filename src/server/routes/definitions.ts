@@ -232,7 +232,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
     "/workflow-definitions/:id/clone",
     {
       // Reading the original is enough here; the handler checks admin in the project the copy goes to.
-      config: { access: { role: "read", scope: { definition: "id" } } },
+      config: { access: { role: "read", scope: { definition: "id" }, targetRole: "admin" } },
       schema: {
         params: definitionParams,
         body: cloneDefinitionBody,

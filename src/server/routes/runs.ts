@@ -202,9 +202,11 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       },
       async (req) => {
         const { id, step } = req.params;
+        // The decider recorded is the token; what the client says in `by` is kept as `claimed_by`.
         const run = await engine[verb](id, stepKeyOf(id, step), {
-          by: req.body?.by ?? "api",
+          by: req.principal.name,
           comment: req.body?.comment,
+          claimedBy: req.body?.by,
         });
         carryOn(run);
         return data(await detail(run));

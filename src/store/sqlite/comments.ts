@@ -11,6 +11,7 @@ export interface CommentRow {
   step_key: string | null;
   comment_type: string;
   created_by: string | null;
+  claimed_by: string | null;
   created_at: number;
   updated_at: number;
   text: string;
@@ -24,6 +25,7 @@ function commentFromRow(r: CommentRow): CommentRecord {
     text: r.text,
     commentType: r.comment_type as CommentType,
     createdBy: r.created_by,
+    claimedBy: r.claimed_by,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -32,8 +34,8 @@ function commentFromRow(r: CommentRow): CommentRecord {
 export function createComments(db: Database.Database, runs: Statements, noteVersion: NoteVersion) {
   const st = {
     insert: db.prepare(
-      `INSERT INTO comments (id, run_id, step_key, comment_type, created_by, created_at, updated_at, text)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO comments (id, run_id, step_key, comment_type, created_by, claimed_by, created_at, updated_at, text)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     get: db.prepare("SELECT * FROM comments WHERE id = ?"),
     byRun: db.prepare("SELECT * FROM comments WHERE run_id = ? ORDER BY created_at, rowid"),
@@ -53,13 +55,14 @@ export function createComments(db: Database.Database, runs: Statements, noteVers
             text: c.text,
             comment_type: c.commentType,
             created_by: c.createdBy,
+            ...(c.claimedBy ? { claimed_by: c.claimedBy } : {}),
           },
         },
       ],
       c.now,
     );
     uniquely(`comment ${c.id} exists already`, () =>
-      st.insert.run(c.id, c.runId, c.stepKey, c.commentType, c.createdBy, c.now, c.now, c.text),
+      st.insert.run(c.id, c.runId, c.stepKey, c.commentType, c.createdBy, c.claimedBy ?? null, c.now, c.now, c.text),
     );
     return appended;
   });
@@ -75,6 +78,7 @@ export function createComments(db: Database.Database, runs: Statements, noteVers
         text: c.text,
         commentType: c.commentType,
         createdBy: c.createdBy,
+        claimedBy: c.claimedBy ?? null,
         createdAt: c.now,
         updatedAt: c.now,
       };

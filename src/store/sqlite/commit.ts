@@ -9,6 +9,7 @@ import type Database from "better-sqlite3";
 import { WeftError } from "../../core/errors.js";
 import type { NewEvent } from "../../core/events.js";
 import type { CheckpointRecord, RunRecord } from "../../core/model.js";
+import { checkIdempotentRepeat } from "../idempotency.js";
 import {
   type CommitResult,
   ConflictError,
@@ -133,11 +134,21 @@ export function createWritePath(db: Database.Database, st: Statements) {
       }),
   );
 
+  /** The run of the same project that has `run`'s idempotency key, if any; throws when `run` does not match it. */
+  const keyedRun = (run: NewRun): RunRecord | undefined => {
+    if (run.idempotencyKey === null) return undefined;
+    const row = st.runByKey.get(run.projectId, run.idempotencyKey) as RunRow | undefined;
+    if (row === undefined) return undefined;
+    checkIdempotentRepeat(
+      { id: row.id, workflowHash: row.workflow_hash, fingerprint: row.idempotency_fingerprint },
+      run,
+    );
+    return runFromRow(row);
+  };
+
   const createTx = db.transaction((run: NewRun): { run: RunRecord; created: boolean } => {
-    if (run.idempotencyKey !== null) {
-      const existing = st.runByKey.get(run.idempotencyKey) as RunRow | undefined;
-      if (existing !== undefined) return { run: runFromRow(existing), created: false };
-    }
+    const existing = keyedRun(run);
+    if (existing !== undefined) return { run: existing, created: false };
     const definitionId = run.definitionId ?? null;
     if (definitionId !== null && st.definitionExists.get(definitionId) === undefined) {
       throw new WeftError("WEFT_NOT_FOUND", `workflow definition ${definitionId} does not exist`);
@@ -155,6 +166,7 @@ export function createWritePath(db: Database.Database, st: Statements) {
       run.workflowHash,
       run.triggeredBy,
       run.idempotencyKey,
+      run.idempotencyKey === null ? null : (run.idempotencyFingerprint ?? null),
       run.parentRunId,
       run.forkedFrom?.runId ?? null,
       run.forkedFrom?.checkpoint ?? null,
@@ -197,8 +209,8 @@ export function createWritePath(db: Database.Database, st: Statements) {
         return createTx.immediate(run);
       } catch (err) {
         if (run.idempotencyKey !== null && (err as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE") {
-          const winner = st.runByKey.get(run.idempotencyKey) as RunRow | undefined;
-          if (winner !== undefined) return { run: runFromRow(winner), created: false };
+          const winner = keyedRun(run);
+          if (winner !== undefined) return { run: winner, created: false };
         }
         throw err;
       }

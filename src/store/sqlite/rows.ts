@@ -39,6 +39,7 @@ export interface RunRow {
   workflow_hash: string;
   triggered_by: string | null;
   idempotency_key: string | null;
+  idempotency_fingerprint: string | null;
   parent_run_id: string | null;
   forked_from_run_id: string | null;
   forked_from_checkpoint: number | null;

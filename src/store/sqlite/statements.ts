@@ -50,6 +50,7 @@ const RUN_INSERT_COLUMNS = [
   "workflow_hash",
   "triggered_by",
   "idempotency_key",
+  "idempotency_fingerprint",
   "parent_run_id",
   "forked_from_run_id",
   "forked_from_checkpoint",
@@ -68,7 +69,7 @@ export function prepareStatements(db: Database.Database): Statements {
 
     runHead: db.prepare("SELECT version, lease_epoch, last_seq, last_checkpoint FROM runs WHERE id = ?").raw(),
     runById: db.prepare("SELECT * FROM runs WHERE id = ?"),
-    runByKey: db.prepare("SELECT * FROM runs WHERE idempotency_key = ?"),
+    runByKey: db.prepare("SELECT * FROM runs WHERE project_id = ? AND idempotency_key = ?"),
     runVersion: db.prepare("SELECT version FROM runs WHERE id = ?").pluck(),
     runInsert: db.prepare(
       `INSERT INTO runs (${RUN_INSERT_COLUMNS.join(", ")}) VALUES (${placeholders(RUN_INSERT_COLUMNS.length)})`,

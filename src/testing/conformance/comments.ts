@@ -19,6 +19,7 @@ export function commentsConformance(ctx: ServerConformanceContext): void {
         text: "looks good",
         commentType: "user",
         createdBy: "u1",
+        claimedBy: null,
         createdAt: T0 + 1,
         updatedAt: T0 + 1,
       };
@@ -35,6 +36,16 @@ export function commentsConformance(ctx: ServerConformanceContext): void {
       expect((await s().events.list(run.id))[1]).toEqual(expectedEvent);
       expect(await version(run.id)).toBe(2);
       expect((await (await ctx.another()).runs.versions([run.id])).get(run.id)).toBe(2);
+    });
+
+    it("keeps who the writer claimed to be beside who wrote it, in the record and the event", async () => {
+      const run = await ctx.make();
+      const input = comment(run.id, { createdBy: "token ci", claimedBy: "alice" });
+      const { comment: c, event } = await s().comments.create(input);
+      expect(c).toMatchObject({ createdBy: "token ci", claimedBy: "alice" });
+      expect(await s().comments.get(input.id)).toMatchObject({ createdBy: "token ci", claimedBy: "alice" });
+      expect(event.data).toMatchObject({ created_by: "token ci", claimed_by: "alice" });
+      expect((await s().events.list(run.id))[1]?.data).toMatchObject({ created_by: "token ci", claimed_by: "alice" });
     });
 
     it("lists a run's comments oldest first, or one step's", async () => {

@@ -4,6 +4,7 @@
  */
 import { sql as initial } from "./001_initial.js";
 import { sql as server } from "./002_server.js";
+import { sql as scopedKeysAndActors } from "./003_scoped_keys_and_actors.js";
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; recorded in `schema_migrations.version`. */
@@ -15,6 +16,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "server", sql: server },
+  { version: 3, name: "scoped_keys_and_actors", sql: scopedKeysAndActors },
 ];
 
 /** The schema version this code writes and understands. */
