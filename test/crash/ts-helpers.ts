@@ -45,7 +45,7 @@ export const TS_POSITIONS: Readonly<Record<string, number>> = {
   values: 11,
 };
 
-function workflowTs(dir: string): string {
+export function workflowTs(dir: string): string {
   return `import { defineWorkflow } from "weftflow";
 
 const sh = (seconds: number, extra = "") => \`sh ${dir}/step.sh "$PPID" \${seconds}\${extra}\`;
