@@ -6,6 +6,7 @@
  *
  *   --seed <n>          WEFT_CHAOS_SEED             repeat a run's random choices and delays (printed at start)
  *   --kills <n>         WEFT_CHAOS_KILLS            kill -9s to deal (default 1000)
+ *   --minutes <n>       WEFT_CHAOS_MINUTES          stop dealing kills after n minutes (figures say how many)
  *   --concurrency <n>   WEFT_CHAOS_CONCURRENCY      data dirs attacked at once, two processes each (default 3)
  *   --seconds <n>       WEFT_CHAOS_STRESS_SECONDS   how long the SQLite stress sends commands (default 180)
  *   --processes <n>     WEFT_CHAOS_PROCESSES        weft processes at once in the stress (default 8)
@@ -17,6 +18,7 @@ import { fileURLToPath } from "node:url";
 const FLAGS = {
   "--seed": "WEFT_CHAOS_SEED",
   "--kills": "WEFT_CHAOS_KILLS",
+  "--minutes": "WEFT_CHAOS_MINUTES",
   "--concurrency": "WEFT_CHAOS_CONCURRENCY",
   "--seconds": "WEFT_CHAOS_STRESS_SECONDS",
   "--processes": "WEFT_CHAOS_PROCESSES",
@@ -37,7 +39,7 @@ for (let i = 0; i < argv.length; i += 2) {
   else if (flag in FLAGS && value !== undefined && /^\d+$/.test(value)) env[FLAGS[flag]] = value;
   else {
     console.error(`npm run chaos: unknown option or bad value: ${flag} ${value ?? ""}`);
-    console.error("options: --seed <n> --kills <n> --concurrency <n> --seconds <n> --processes <n> --only kills|stress");
+    console.error("options: --seed <n> --kills <n> --minutes <n> --concurrency <n> --seconds <n> --processes <n> --only kills|stress");
     process.exit(2);
   }
 }
