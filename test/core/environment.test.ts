@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { checkPassedNames, pickEnv, stepBaseEnv } from "../../src/core/environment.js";
 
-const SOURCE = {
+/** The allow-listed variables of SOURCE. */
+const ALLOWED = {
   PATH: "/usr/bin",
   HOME: "/home/u",
   USER: "u",
@@ -11,6 +12,10 @@ const SOURCE = {
   TZ: "UTC",
   TMPDIR: "/tmp",
   TERM: "xterm",
+};
+
+const SOURCE = {
+  ...ALLOWED,
   WEFT_API_TOKENS: "operator-token",
   WEFT_DATA_DIR: "/data",
   weft_lowercase: "also weft's",
@@ -21,55 +26,21 @@ const SOURCE = {
 
 describe("stepBaseEnv", () => {
   it.each([
-    [
-      "clean: the allow-list only",
-      { mode: "clean" as const },
-      {
-        PATH: "/usr/bin",
-        HOME: "/home/u",
-        USER: "u",
-        LANG: "C.UTF-8",
-        LC_ALL: "C",
-        TZ: "UTC",
-        TMPDIR: "/tmp",
-        TERM: "xterm",
-      },
-    ],
+    ["clean: the allow-list only", { mode: "clean" as const }, ALLOWED],
     [
       "clean with a passed name",
       { mode: "clean" as const, pass: ["GITHUB_TOKEN", "NOT_SET"] },
-      {
-        PATH: "/usr/bin",
-        HOME: "/home/u",
-        USER: "u",
-        LANG: "C.UTF-8",
-        LC_ALL: "C",
-        TZ: "UTC",
-        TMPDIR: "/tmp",
-        TERM: "xterm",
-        GITHUB_TOKEN: "ghp",
-      },
+      { ...ALLOWED, GITHUB_TOKEN: "ghp" },
     ],
     [
       "inherit: everything but weft's own",
       { mode: "inherit" as const },
-      {
-        PATH: "/usr/bin",
-        HOME: "/home/u",
-        USER: "u",
-        LANG: "C.UTF-8",
-        LC_ALL: "C",
-        TZ: "UTC",
-        TMPDIR: "/tmp",
-        TERM: "xterm",
-        OPENAI_API_KEY: "sk-1",
-        GITHUB_TOKEN: "ghp",
-      },
+      { ...ALLOWED, OPENAI_API_KEY: "sk-1", GITHUB_TOKEN: "ghp" },
     ],
-    ["weft's own never pass, even when named", { mode: "clean" as const, pass: ["WEFT_API_TOKENS"] }, undefined],
+    ["weft's own never pass, even when named", { mode: "clean" as const, pass: ["WEFT_API_TOKENS"] }, ALLOWED],
   ])("%s", (_name, opts, expected) => {
     const got = stepBaseEnv(SOURCE, opts);
-    if (expected) expect(got).toEqual(expected);
+    expect(got).toEqual(expected);
     expect(got.WEFT_API_TOKENS).toBeUndefined();
     expect(got.WEFT_DATA_DIR).toBeUndefined();
     expect(got.weft_lowercase).toBeUndefined();
