@@ -27,6 +27,7 @@ export {
   type ResolvedAgent,
 } from "./agents/index.js";
 export { formatDuration, parseDuration } from "./core/duration.js";
+export { ALLOWED_ENV, pickEnv, type StepEnvOptions, stepBaseEnv } from "./core/environment.js";
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -125,6 +126,7 @@ export {
   type StepOutcome,
   type StepType,
 } from "./steps/index.js";
+export { type BwrapOptions, createBwrapSandbox, type Sandbox } from "./steps/script/sandbox.js";
 export {
   ConflictError,
   type Durability,

@@ -7,11 +7,13 @@ import { join, resolve } from "node:path";
 import { createClaudeCodeProvider, createCodexProvider, createGeminiCliProvider } from "../agents/cli/index.js";
 import { type AgentRuntime, createAgentRuntime } from "../agents/config/index.js";
 import { lazyProvider } from "../agents/lazy.js";
+import { stepBaseEnv } from "../core/environment.js";
 import { formatIssue, WeftError } from "../core/errors.js";
 import type { Engine } from "../engine/engine.js";
 import { createEngine } from "../engine/engine.js";
 import { faultsFromSpec } from "../engine/faults.js";
 import { builtinStepTypes } from "../steps/builtin.js";
+import { createBwrapSandbox, type Sandbox } from "../steps/script/sandbox.js";
 import { createSqliteStore } from "../store/sqlite/index.js";
 import type { Durability, Store } from "../store/store.js";
 
@@ -21,6 +23,30 @@ export interface GlobalOptions {
   mockFixtures?: string;
   /** The agents config file (`--config`); default `weft.config.yaml` in the working directory, if any. */
   config?: string;
+  /** `--sandbox none | bwrap` (env WEFT_SANDBOX): confine script steps. */
+  sandbox?: string;
+}
+
+/**
+ * Whose steps a command drives: `terminal` (`weft run`, `resume`…: the person's own, who get their whole
+ * environment but weft's variables) or `server` (`weft serve`: anyone's with a token, who get the clean
+ * allow-list plus what the operator passes on with `--pass-env`). core/environment.ts.
+ */
+export type StepEnvPolicy = { mode: "terminal" } | { mode: "server"; pass: readonly string[] };
+
+/** The base environment of steps under `policy`, read from this process's environment. */
+export function stepEnvOf(policy: StepEnvPolicy): Record<string, string> {
+  return policy.mode === "terminal"
+    ? stepBaseEnv(process.env, { mode: "inherit" })
+    : stepBaseEnv(process.env, { mode: "clean", pass: policy.pass });
+}
+
+/** The sandbox `--sandbox` / WEFT_SANDBOX asks for (checked now: exit 2 when bwrap is missing or broken). */
+function sandboxOf(opts: GlobalOptions, hide: readonly string[]): Sandbox | undefined {
+  const mode = opts.sandbox ?? process.env.WEFT_SANDBOX ?? "none";
+  if (mode === "none" || mode === "") return undefined;
+  if (mode !== "bwrap") throw new WeftError("WEFT_ARGS", `--sandbox must be "none" or "bwrap", not "${mode}"`);
+  return createBwrapSandbox({ hide });
 }
 
 export function dataDirOf(opts: GlobalOptions): string {
@@ -43,10 +69,12 @@ export function openStore(opts: GlobalOptions): Store {
  * The agents: `weft.config.yaml` (or `--config`), API keys from the environment or its secrets file, the SDK
  * providers, the CLI coding agents and the mock. Its warnings go to stderr; its errors throw (exit 2).
  */
-export function agentRuntime(opts: GlobalOptions): AgentRuntime {
+export function agentRuntime(opts: GlobalOptions, policy: StepEnvPolicy = { mode: "terminal" }): AgentRuntime {
   const dataDir = dataDirOf(opts);
   // A plain copy: process.env is an exotic object that schema checks refuse as a record.
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // What CLI agents' processes get: the steps' base environment; `options.passEnv` names more from `env`.
+  const cli = { env: stepEnvOf(policy), passEnvFrom: env, dataDir };
   const runtime = createAgentRuntime({
     config: opts.config ?? env.WEFT_CONFIG,
     env,
@@ -68,20 +96,33 @@ export function agentRuntime(opts: GlobalOptions): AgentRuntime {
         lazyProvider("gemini", async () => (await import("../agents/providers/gemini.js")).createGeminiProvider(d), {
           images: true,
         }),
-      createClaudeCodeProvider({ env, dataDir }),
-      createCodexProvider({ env, dataDir }),
-      createGeminiCliProvider({ env, dataDir }),
+      createClaudeCodeProvider(cli),
+      createCodexProvider(cli),
+      createGeminiCliProvider(cli),
     ],
   });
   for (const w of runtime.warnings) process.stderr.write(`${formatIssue(w)}\n`);
   return runtime;
 }
 
-export function openEngine(opts: GlobalOptions, store = openStore(opts)): Engine {
+/**
+ * The engine of a command. `policy`: whose steps it drives (default: the person's at this terminal).
+ * @throws WeftError `WEFT_ARGS` when `--sandbox bwrap` is asked for and bubblewrap is missing or broken.
+ */
+export function openEngine(
+  opts: GlobalOptions,
+  store = openStore(opts),
+  policy: StepEnvPolicy = { mode: "terminal" },
+): Engine {
+  const dataDir = dataDirOf(opts);
+  const providers = agentRuntime(opts, policy);
+  const hide = [dataDir, ...(providers.secretsFile === undefined ? [] : [providers.secretsFile])];
   return createEngine({
     store,
-    dataDir: dataDirOf(opts),
-    providers: agentRuntime(opts),
+    dataDir,
+    providers,
+    stepEnv: stepEnvOf(policy),
+    sandbox: sandboxOf(opts, hide),
     faults: faultsFromSpec(process.env.WEFT_FAULT),
   });
 }

@@ -139,10 +139,12 @@ export async function driveInForeground(
   return run.status === "completed" ? EXIT.ok : EXIT.runFailed;
 }
 
-/** Starts `weft resume <id>` as a detached background process that outlives this one. */
-export function spawnDetached(runId: string, dataDir: string): number | undefined {
+/** Starts `weft resume <id>` as a detached background process that outlives this one (`--sandbox` kept). */
+export function spawnDetached(runId: string, dataDir: string, sandbox?: string): number | undefined {
   const bin = fileURLToPath(new URL("./main.js", import.meta.url));
-  const child = spawn(process.execPath, [bin, "resume", runId, "--data-dir", dataDir], {
+  // The sandbox asked for on the command line holds for the process that drives the run too.
+  const flags = sandbox === undefined ? [] : ["--sandbox", sandbox];
+  const child = spawn(process.execPath, [bin, ...flags, "resume", runId, "--data-dir", dataDir], {
     detached: true,
     stdio: "ignore",
     env: process.env,

@@ -22,6 +22,7 @@ export function buildProgram(): Command {
     .option("--durability <mode>", "full (fsync every commit, default) | normal (env WEFT_DURABILITY)")
     .option("--mock-fixtures <file>", "a fixture file scripting the mock provider's answers (env WEFT_MOCK_FIXTURES)")
     .option("--config <file>", "the agents config (env WEFT_CONFIG; default ./weft.config.yaml when there is one)")
+    .option("--sandbox <mode>", "none (default) | bwrap: run script steps in a bubblewrap sandbox (env WEFT_SANDBOX)")
     .showHelpAfterError("(run `weft --help` for usage)")
     // Before the commands are added, so that each inherits it: a usage error in any command exits 2, not 1.
     .exitOverride();

@@ -1,6 +1,7 @@
 import type { ProviderRegistry } from "../agents/provider.js";
 import type { EventRecord } from "../core/events.js";
 import type { Owner } from "../core/model.js";
+import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepType } from "../steps/step-type.js";
 import type { CommitResult, Store, Transition } from "../store/store.js";
 import type { RunDriver } from "./driver.js";
@@ -44,6 +45,9 @@ export interface EngineCore {
   pollMs: number;
   dataDir: string;
   projectPath: string;
+  /** The base environment of the processes steps start. */
+  stepEnv: Readonly<Record<string, string>>;
+  sandbox: Sandbox | undefined;
   stepTypes: ReadonlyMap<string, StepType<unknown>>;
   providers: ProviderRegistry;
   faults: Faults;

@@ -15,6 +15,7 @@ import { launchFingerprint, validateArgs, workflowHash } from "../definition/ind
 import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
 import { isTsWorkflow } from "../definition/typescript/define.js";
 import { builtinStepTypes } from "../steps/builtin.js";
+import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
 import { ConflictError } from "../store/store.js";
@@ -40,6 +41,14 @@ export interface EngineOptions {
   dataDir: string;
   /** Default working directory of scripts and CLI agents. Default: process.cwd(). */
   projectPath?: string;
+  /**
+   * The environment the processes of steps (scripts) begin with, before what each step names (`env:`) and the
+   * `WEFT_RUN_ID`… weft sets. Default: none — a library reads no `process.env`; build it with `stepBaseEnv`
+   * (core/environment.ts) from the environment you choose to hand on. The CLI and the server do.
+   */
+  stepEnv?: Readonly<Record<string, string>>;
+  /** Confines script steps (`createBwrapSandbox`). Default: none. */
+  sandbox?: Sandbox;
   /** Extra step types (plugins), registered next to the built-ins. */
   stepTypes?: StepType<unknown>[];
   /** Functions callable by `type: function` steps, by name. */
@@ -185,6 +194,8 @@ export function createEngine(opts: EngineOptions): Engine {
     pollMs: opts.pollMs ?? 100,
     dataDir: opts.dataDir,
     projectPath: opts.projectPath ?? process.cwd(),
+    stepEnv: opts.stepEnv ?? {},
+    sandbox: opts.sandbox,
     stepTypes,
     providers: opts.providers ?? createProviderRegistry({ mock: createMockProvider() }),
     faults: opts.faults ?? noFaults,

@@ -40,6 +40,8 @@ export function createStepContext(a: StepContextArgs): StepContext {
     attempt: a.attempt,
     idempotencyKey: idempotencyKey(runId, step.id, a.iteration),
     projectPath: core.projectPath,
+    env: core.stepEnv,
+    sandbox: core.sandbox,
     logDir: log.dir,
     item: item?.item,
     index: item?.index,

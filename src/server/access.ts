@@ -15,6 +15,8 @@
  * `operate` (also launch and control runs, comment, upload), `admin` (also change workflow definitions).
  * A resource of a project the token has no role in is answered exactly like an unknown id (404), so a token
  * never learns what other projects hold; a role too low for the operation is a 403 (`WEFT_FORBIDDEN`).
+ * Sending code — a workflow with script steps, inline or as a definition — is a permission of its own,
+ * `scripts`, on top of the role (scripts.ts): it runs as the server's user.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
@@ -54,6 +56,10 @@ export interface AccessRule {
    * hook; the OpenAPI document states it as the operation's `x-weft-role`, since a token needs it somewhere.
    */
   targetRole?: Role;
+   * The body may carry code (a workflow with script steps): then the handler also requires the `scripts`
+   * permission in the target project (scripts.ts). Stated in the OpenAPI document as `x-weft-scripts`.
+   */
+  scripts?: boolean;
 }
 
 declare module "fastify" {
@@ -68,8 +74,8 @@ declare module "fastify" {
 
 /** An authenticated caller: a token (or the local user) and its roles per project. */
 export class Principal {
-  /** No tokens configured, loopback only: the person at this machine. */
-  static readonly local = new Principal("local user", null, [{ projectId: "*", role: "admin" }]);
+  /** No tokens configured, loopback only: the person at this machine (who may run code here anyway). */
+  static readonly local = new Principal("local user", null, [{ projectId: "*", role: "admin", scripts: true }]);
 
   constructor(
     readonly name: string,
@@ -91,6 +97,11 @@ export class Principal {
   can(projectId: string, role: Role): boolean {
     const r = this.roleIn(projectId);
     return r !== undefined && RANK[r] >= RANK[role];
+  }
+
+  /** Whether it holds the `scripts` permission (send code to run) in the project. */
+  mayRunCode(projectId: string): boolean {
+    return this.scopes.some((s) => (s.projectId === "*" || s.projectId === projectId) && s.scripts === true);
   }
 
   /** Whether it has at least `role` in some project. */
@@ -191,7 +202,8 @@ export function installAccess(
 } {
   const now = o.now ?? Date.now;
   const envDigests = (o.envTokens ?? []).map((t) => createHash("sha256").update(t).digest());
-  const envPrincipal = new Principal("WEFT_API_TOKENS token", null, [{ projectId: "*", role: "admin" }]);
+  // The operator's own tokens: admin everywhere, and may run code (they configure the server that runs it).
+  const envPrincipal = new Principal("WEFT_API_TOKENS token", null, [{ projectId: "*", role: "admin", scripts: true }]);
   const touched = new Map<string, number>();
   // "No token exists" is remembered for at most 200 ms: the first `weft token create` (from any process)
   // closes the open mode within that, without a query on every request. "Some exist" is not remembered.

@@ -129,14 +129,21 @@ function operation(route: CollectedRoute): Json {
 function accessOf(op: Json): AccessRule | undefined {
   if (!op?.["x-weft-role"]) return undefined;
   const query = (op.security as Json[]).some((s) => "queryToken" in s);
-  return { role: op["x-weft-role"], scope: "token", queryToken: query };
+  return { role: op["x-weft-role"], scope: "token", queryToken: query, scripts: op["x-weft-scripts"] === true };
 }
 
-/** `security` and the role (`x-weft-role`) an operation needs: none for public ones. */
+/**
+ * `security`, the role (`x-weft-role`) an operation needs, and `x-weft-scripts: true` when a body holding code
+ * also needs the scripts permission: none for public ones.
+ */
 function security(access: AccessRule | undefined): Json {
   if (!access || access.scope === "public") return { security: [] };
   const alt = access.queryToken ? [{ bearer: [] }, { queryToken: [] }] : [{ bearer: [] }];
-  return { security: alt, "x-weft-role": access.targetRole ?? access.role };
+  return {
+    security: alt,
+    "x-weft-role": access.targetRole ?? access.role,
+    ...(access.scripts ? { "x-weft-scripts": true } : {}),
+  };
 }
 
 function operationId(method: string, url: string): string {
@@ -275,7 +282,7 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Json {
           type: "http",
           scheme: "bearer",
           description:
-            "An API token (docs/api.md, Access). Needed once any token exists; `x-weft-role` is the role the operation needs in the project of its resource.",
+            "An API token (docs/api.md, Access). Needed once any token exists; `x-weft-role` is the role the operation needs in the project of its resource; `x-weft-scripts: true` marks operations whose body, when it holds code (script steps), also needs the scripts permission (it can run code as the server's user).",
         },
         queryToken: {
           type: "apiKey",

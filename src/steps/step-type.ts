@@ -7,6 +7,7 @@ import type { ProviderRegistry } from "../agents/provider.js";
 import type { Json, JsonObject } from "../core/json.js";
 import type { UsageMeter } from "../engine/usage.js";
 import type { ArtifactFileType } from "../store/store.js";
+import type { Sandbox } from "./script/sandbox.js";
 
 /** What a handler may ask of the engine while it runs. */
 export interface StepContext {
@@ -20,6 +21,13 @@ export interface StepContext {
   readonly idempotencyKey: string;
   /** The run's project directory: the default working directory of scripts and CLI agents. */
   readonly projectPath: string;
+  /**
+   * The environment processes the step starts begin with (before what the step names itself): a server's clean
+   * allow-list, or a person's own environment under `weft run` — never weft's own variables (core/environment.ts).
+   */
+  readonly env: Readonly<Record<string, string>>;
+  /** Confines the processes of script steps, when the engine was given one (script/sandbox.ts). */
+  readonly sandbox: Sandbox | undefined;
   /**
    * This step run's log directory (`…/logs/<key>/`). The engine creates it asynchronously, off the hot
    * path: a handler that writes files of its own there creates it first (`mkdir(logDir, { recursive: true })`).

@@ -318,6 +318,11 @@ export type TokenRole = "read" | "operate" | "admin";
 export interface TokenScope {
   projectId: string;
   role: TokenRole;
+  /**
+   * Also the `scripts` permission there: may send code to the server — inline workflows with script steps,
+   * definitions with them (docs/api.md, "Running code"). Absent: false. Stored with the scopes (JSON).
+   */
+  scripts?: boolean;
 }
 
 export interface NewToken {

@@ -293,7 +293,7 @@ describe("access control: every route, deny by default", () => {
     });
     f = { run, betaRun, doc, image, comment, def: alphaDef, betaDef, system };
 
-    alphaAdmin = (await makeToken(s, "alpha admin", [{ projectId: "alpha", role: "admin" }])).secret;
+    alphaAdmin = (await makeToken(s, "alpha admin", [{ projectId: "alpha", role: "admin", scripts: true }])).secret;
     alphaRead = (await makeToken(s, "alpha read", [{ projectId: "alpha", role: "read" }])).secret;
     betaAdmin = (await makeToken(s, "beta admin", [{ projectId: "beta", role: "admin" }])).secret;
     // The server remembers "no token exists" for up to 200 ms.
@@ -452,7 +452,7 @@ describe("access control: tokens over real HTTP, WebSocket and SSE", () => {
 
   it("a WebSocket token (?access_token=) sees only its projects' events; no token, no socket", async () => {
     const read = await makeToken(s, "alpha reader", [{ projectId: "alpha", role: "read" }]);
-    const admin = await makeToken(s, "admin", [{ projectId: "*", role: "admin" }]);
+    const admin = await makeToken(s, "admin", [{ projectId: "*", role: "admin", scripts: true }]);
     const refused = await ws("");
     expect(refused).toEqual({ status: 401 });
 
@@ -497,7 +497,7 @@ describe("access control: tokens over real HTTP, WebSocket and SSE", () => {
 
   it("SSE takes the token as ?access_token=; a revoked token is refused at once", async () => {
     const t = await makeToken(s, "sse", [{ projectId: "alpha", role: "read" }]);
-    const admin = await makeToken(s, "admin2", [{ projectId: "*", role: "admin" }]);
+    const admin = await makeToken(s, "admin2", [{ projectId: "*", role: "admin", scripts: true }]);
     const res = await fetch(`${base}/api/workflow-executions`, {
       method: "POST",
       headers: { "content-type": "application/json", ...auth(admin.secret) },

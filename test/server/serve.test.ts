@@ -130,7 +130,7 @@ describe("weft serve", () => {
     const listed = await weft(["--data-dir", dir, "token", "list", "--format", "json"]);
     const tokens = JSON.parse(listed.stdout) as Json[];
     expect(tokens).toHaveLength(1);
-    expect(tokens[0].scopes).toEqual([{ project_id: "web", role: "read" }]);
+    expect(tokens[0].scopes).toEqual([{ project_id: "web", role: "read", scripts: false }]);
     expect(listed.stdout).not.toContain(secret);
 
     const { p, url } = await startServe(dir, ["--host", "0.0.0.0"]);

@@ -8,9 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProviderRegistry } from "../../src/agents/provider.js";
 import { createProviderRegistry } from "../../src/agents/registry.js";
+import { stepBaseEnv } from "../../src/core/environment.js";
 import { isJsonObject, type Json, type JsonObject } from "../../src/core/json.js";
 import type { Budget } from "../../src/core/model.js";
 import { UsageLedger, type UsageReport } from "../../src/engine/usage.js";
+import type { Sandbox } from "../../src/steps/script/sandbox.js";
 import type { StepArtifacts, StepContext } from "../../src/steps/step-type.js";
 
 export interface FakeContext extends StepContext {
@@ -36,6 +38,9 @@ export interface FakeContextOptions {
   spent?: number;
   /** The run's artifacts (e.g. `createStepArtifacts` over a real store); default: every call fails. */
   artifacts?: StepArtifacts;
+  /** The base environment of processes (`ctx.env`). Default: the clean allow-list of this process's. */
+  env?: Record<string, string>;
+  sandbox?: Sandbox;
 }
 
 const noArtifacts = () => Promise.reject(new Error("fake context: no artifacts; pass `artifacts`"));
@@ -91,6 +96,8 @@ export function fakeContext(opts: FakeContextOptions = {}): FakeContext {
     attempt: opts.attempt ?? 1,
     idempotencyKey: `run-1:${stepId}:0`,
     projectPath: opts.projectPath ?? tempDir("weft-project-"),
+    env: opts.env ?? stepBaseEnv(process.env, { mode: "clean" }),
+    sandbox: opts.sandbox,
     logDir: opts.logDir ?? tempDir("weft-logs-"),
     item: opts.item,
     index: opts.index,

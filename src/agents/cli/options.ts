@@ -1,5 +1,6 @@
 /** The options of a CLI agent provider (given once, to its factory) and of each agent using it (`agent.options`). */
 import { z } from "zod";
+import { isWeftVariable } from "../../core/environment.js";
 import { TerminalError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 
@@ -7,8 +8,16 @@ import type { JsonObject } from "../../core/json.js";
 export interface CliProviderOptions {
   /** The executable, a name looked up on PATH or a path. Default: `claude`, `codex` or `gemini`. */
   command?: string | undefined;
-  /** The children's environment. Default: `process.env` as it is when the factory runs. */
+  /**
+   * The children's base environment (weft's own `WEFT_*` variables are dropped from it). Default: empty — the
+   * CLI and the server pass the allow-listed variables (core/environment.ts), a library reads no `process.env`.
+   */
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * Where the names of an agent's `options.passEnv` are read from (the whole environment of the process, e.g.
+   * for a CLI agent's API key). Default: empty — nothing can be passed.
+   */
+  passEnvFrom?: NodeJS.ProcessEnv | undefined;
   /** Between SIGTERM and SIGKILL when a call is cancelled or times out, in ms. Default 5000. */
   killGraceMs?: number | undefined;
   /**
@@ -21,6 +30,7 @@ export interface CliProviderOptions {
 export const cliProviderOptionsSchema = z.strictObject({
   command: z.string().min(1, "must not be empty").optional(),
   env: z.record(z.string(), z.string().optional()).optional(),
+  passEnvFrom: z.record(z.string(), z.string().optional()).optional(),
   killGraceMs: z.number().int().min(0).optional(),
   dataDir: z.string().min(1, "must not be empty").optional(),
 });
@@ -42,6 +52,18 @@ export const cliAgentOptionsSchema = z.strictObject({
    * `--output-schema`) when true (the default), or only ask for JSON in the prompt when false (older CLIs).
    */
   nativeOutputSchema: z.boolean().optional(),
+  /**
+   * Variables of weft's environment this agent's CLI gets besides the clean allow-list, e.g. its API key
+   * (`[ANTHROPIC_API_KEY]`). weft's own (`WEFT_*`) never pass.
+   */
+  passEnv: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name")
+        .refine((name) => !isWeftVariable(name), "weft's own variables (WEFT_*) are never passed to agents"),
+    )
+    .optional(),
 });
 
 export type CliAgentOptions = z.infer<typeof cliAgentOptionsSchema>;

@@ -15,6 +15,7 @@
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isWeftVariable, pickEnv } from "../../core/environment.js";
 import { TerminalError, WeftError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import { lastLines } from "../../steps/script/output.js";
@@ -61,6 +62,7 @@ const DEFAULT_KILL_GRACE_MS = 5000;
 interface Settings {
   command: string | undefined;
   env: NodeJS.ProcessEnv;
+  passEnvFrom: NodeJS.ProcessEnv;
   killGraceMs: number;
   dataDir: string | undefined;
 }
@@ -69,11 +71,17 @@ export function createCliProvider(spec: CliAgentSpec, opts: CliProviderOptions =
   checkProviderOptions(spec.name, opts);
   const settings: Settings = {
     command: opts.command,
-    env: opts.env ?? process.env,
+    env: withoutWeftVariables(opts.env ?? {}),
+    passEnvFrom: opts.passEnvFrom ?? {},
     killGraceMs: opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
     dataDir: opts.dataDir,
   };
   return { name: spec.name, generate: (req) => generate(spec, settings, req) };
+}
+
+/** The base environment without weft's own variables (its API tokens among them). */
+function withoutWeftVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isWeftVariable(name)));
 }
 
 function abortError(reason: unknown): Error {
@@ -101,7 +109,7 @@ async function generate(spec: CliAgentSpec, settings: Settings, req: ProviderReq
   const options = parseAgentOptions(spec.name, agent, req.agent.options);
   const command = options.command ?? settings.command ?? spec.defaultCommand;
   const who = `${command} (agent "${agent}")`;
-  const env = options.env ? { ...settings.env, ...options.env } : settings.env;
+  const env = { ...settings.env, ...pickEnv(settings.passEnvFrom, options.passEnv ?? []), ...(options.env ?? {}) };
   const progress = (line: string) => {
     if (line.trim() !== "") req.onProgress?.(line);
   };

@@ -72,6 +72,8 @@ export interface AgentRuntimeOptions {
 export interface AgentRuntime extends AgentRegistry {
   /** The config file read, if any. */
   readonly configFile: string | undefined;
+  /** The secrets file it names, if any (a sandbox hides it from scripts). */
+  readonly secretsFile: string | undefined;
   /** The config's warnings (errors throw at creation). */
   readonly warnings: readonly Issue[];
   readonly prices: PriceTable;
@@ -176,6 +178,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
 
   return {
     configFile: config.file,
+    secretsFile: config.secrets,
     warnings,
     prices,
     limits,

@@ -56,7 +56,7 @@ async function continueRun(
   }
   if (o.wait === false) return EXIT.ok;
   if (o.detach) {
-    const pid = spawnDetached(run.id, dataDirOf(o));
+    const pid = spawnDetached(run.id, dataDirOf(o), o.sandbox);
     out.err(`continuing in the background (pid ${pid}); \`weft status ${run.id}\` shows it`);
     return EXIT.ok;
   }

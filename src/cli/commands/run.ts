@@ -138,7 +138,7 @@ export function registerRun(program: Command): void {
         else out.line(run.id);
         if (!created) out.err(`a run with idempotency key "${o.idempotencyKey}" exists already: ${run.id}`);
         if (o.detach) {
-          const pid = spawnDetached(run.id, dataDirOf(o));
+          const pid = spawnDetached(run.id, dataDirOf(o), o.sandbox);
           if (format === "table") out.err(`running in the background (pid ${pid}); \`weft status ${run.id}\` shows it`);
           process.exitCode = EXIT.ok;
           return;

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { checkPassedNames } from "../../core/environment.js";
 import { WeftError } from "../../core/errors.js";
 import { checkApiTokens, checkBind, DEFAULT_PORT, serve } from "../../server/serve.js";
 import type { GlobalOptions } from "../context.js";
@@ -13,6 +14,7 @@ interface ServeCommandOptions extends GlobalOptions {
   host: string;
   port: string;
   apiTokens?: string;
+  passEnv?: string;
 }
 
 function portOf(text: string): number {
@@ -35,12 +37,19 @@ export function registerServe(program: Command): void {
     .option("--host <host>", "address to bind; anything but loopback needs API tokens", "127.0.0.1")
     .option("--port <port>", `port to listen on (0: any free port)`, String(DEFAULT_PORT))
     .option("--api-tokens <tokens>", "comma-separated API tokens clients must send as Bearer (env WEFT_API_TOKENS)")
+    .option(
+      "--pass-env <names>",
+      "comma-separated variables steps get besides the clean allow-list, e.g. GITHUB_TOKEN (env WEFT_PASS_ENV)",
+    )
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ServeCommandOptions>();
       const out = stdoutOut();
       const port = portOf(o.port);
       const apiTokens = tokensOf(o.apiTokens ?? process.env.WEFT_API_TOKENS);
       checkApiTokens(apiTokens);
+      // Steps launched through the API get a clean environment: the allow-list and these names only.
+      const pass = tokensOf(o.passEnv ?? process.env.WEFT_PASS_ENV);
+      checkPassedNames(pass, "--pass-env");
       // Refused before anything listens or runs — and before a data directory is created: with no database
       // yet there are no stored tokens.
       if (!existsSync(join(dataDirOf(o), "weft.db"))) await checkBind(o.host, apiTokens, undefined);
@@ -53,7 +62,13 @@ export function registerServe(program: Command): void {
       }
       // The built-in templates, installed (or updated) in the store before the API serves them.
       await ensureTemplates(store);
-      const engine = openEngine(o, store);
+      let engine: ReturnType<typeof openEngine>;
+      try {
+        engine = openEngine(o, store, { mode: "server", pass });
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
       let server: Awaited<ReturnType<typeof serve>>;
       try {
         server = await serve({ engine, store, dataDir: dataDirOf(o), host: o.host, port, apiTokens });

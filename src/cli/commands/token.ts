@@ -32,14 +32,14 @@ export function parseScope(text: string): TokenScope {
 }
 
 function scopesText(scopes: readonly TokenScope[]): string {
-  return scopes.map((s) => `${s.projectId}:${s.role}`).join(", ");
+  return scopes.map((s) => `${s.projectId}:${s.role}${s.scripts ? "+scripts" : ""}`).join(", ");
 }
 
 function view(t: TokenRecord) {
   return {
     id: t.id,
     name: t.name,
-    scopes: t.scopes.map((s) => ({ project_id: s.projectId, role: s.role })),
+    scopes: t.scopes.map((s) => ({ project_id: s.projectId, role: s.role, scripts: s.scripts === true })),
     created_at: iso(t.createdAt),
     last_used_at: t.lastUsedAt === null ? null : iso(t.lastUsedAt),
     revoked_at: t.revokedAt === null ? null : iso(t.revokedAt),
@@ -59,9 +59,15 @@ export function registerToken(program: Command): void {
       (value: string, prev: string[]) => [...prev, value],
       [] as string[],
     )
+    .option(
+      "--scripts",
+      "also the scripts permission in these projects: send workflows with script steps (this permission can run code as the server's user)",
+    )
     .option("--format <format>", "table | json", "table")
     .action(async (_o, cmd: Command) => {
-      const o = cmd.optsWithGlobals<GlobalOptions & { name: string; project: string[]; format?: string }>();
+      const o = cmd.optsWithGlobals<
+        GlobalOptions & { name: string; project: string[]; scripts?: boolean; format?: string }
+      >();
       const format = formatOf(o.format);
       const name = o.name.trim();
       if (!name || name.length > 200) throw new WeftError("WEFT_ARGS", "--name must be 1–200 characters");
@@ -69,6 +75,16 @@ export function registerToken(program: Command): void {
         throw new WeftError("WEFT_ARGS", "give at least one --project <project>:<role> (e.g. --project default:read)");
       }
       const scopes = o.project.map(parseScope);
+      if (o.scripts) {
+        const read = scopes.find((s) => s.role === "read");
+        if (read) {
+          throw new WeftError(
+            "WEFT_ARGS",
+            `--scripts needs the operate or admin role (a read token launches nothing), not ${read.projectId}:read`,
+          );
+        }
+        for (const s of scopes) s.scripts = true;
+      }
       const secret = `weft_${randomBytes(32).toString("base64url")}`;
       const store = openStore(o);
       try {

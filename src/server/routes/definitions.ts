@@ -30,6 +30,7 @@ import {
   validateDefinitionBody,
   validationResultSchema,
 } from "../schemas.js";
+import { requireScripts } from "../scripts.js";
 import type { ZodTypeProvider } from "../validation.js";
 import { definitionDetailView, definitionSummaryView, issueView } from "../views.js";
 
@@ -143,7 +144,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
   app.post(
     "/workflow-definitions",
     {
-      config: { access: { role: "admin", scope: "token" } },
+      config: { access: { role: "admin", scope: "token", scripts: true } },
       schema: { body: createDefinitionBody, response: { 201: envelope(definitionDetailSchema) } },
     },
     async (req, reply) => {
@@ -151,6 +152,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
       const { workflow, format } = mustParse(body.source, body.format, ctx.stepTypes);
       const projectId = body.project_id ?? DEFAULT_PROJECT;
       requireRole(req, projectId, "admin");
+      requireScripts(req, projectId, workflow, "creating a workflow definition");
       if (await store.definitions.getByName(projectId, workflow.name)) throw nameTaken(projectId, workflow.name);
       const def = await store.definitions.create(
         userDefinition({
@@ -172,7 +174,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
   app.put(
     "/workflow-definitions/:id",
     {
-      config: { access: { role: "admin", scope: { definition: "id" } } },
+      config: { access: { role: "admin", scope: { definition: "id" }, scripts: true } },
       schema: {
         params: definitionParams,
         body: updateDefinitionBody,
@@ -195,6 +197,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
         );
       }
       const { workflow, format } = mustParse(body.source, body.format, ctx.stepTypes);
+      requireScripts(req, current.projectId, workflow, "updating a workflow definition");
       if (workflow.name !== current.name) {
         const other = await store.definitions.getByName(current.projectId, workflow.name);
         if (other && other.id !== current.id) throw nameTaken(current.projectId, workflow.name);

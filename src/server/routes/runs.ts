@@ -35,6 +35,7 @@ import {
   runSchema,
   runStepParams,
 } from "../schemas.js";
+import { requireScripts } from "../scripts.js";
 import type { ZodTypeProvider } from "../validation.js";
 import {
   checkpointView,
@@ -116,13 +117,17 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
   app.post(
     "/workflow-executions",
     {
-      config: { access: { role: "operate", scope: "token" } },
+      config: { access: { role: "operate", scope: "token", scripts: true } },
       schema: { body: launchBody, response: { 200: envelope(runSchema), 201: envelope(runSchema) } },
     },
     async (req, reply) => {
       const body = req.body;
       const { workflow, code, projectId, definitionId } = await workflowOf(req, body);
       requireRole(req, projectId ?? DEFAULT_PROJECT, "operate");
+      // An inline workflow is code sent now; a stored definition's code was allowed when it was stored.
+      if (definitionId === undefined) {
+        requireScripts(req, projectId ?? DEFAULT_PROJECT, workflow, "launching an inline workflow");
+      }
       const { run, created } = await engine.launch(workflow, {
         args: (body.args ?? {}) as JsonObject,
         name: body.name,

@@ -18,6 +18,8 @@ export interface ExpressionEnv {
   env: Record<string, string>;
   /** Shell text to run before the script ("" when every value fits in the environment). */
   prelude: string;
+  /** The private directory of the values written to files, if any (a sandbox must let the shell read it). */
+  dir?: string | undefined;
   cleanup(): Promise<void>;
 }
 
@@ -51,5 +53,5 @@ export async function prepareExpressionEnv(
     // `printf x` protects trailing newlines from the command substitution; `%x` removes it again.
     lines.push(`${name}=$(cat -- "$${name}_FILE"; printf x); ${name}=\${${name}%x}`);
   }
-  return { env, prelude: `${lines.join("; ")}\n`, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { env, prelude: `${lines.join("; ")}\n`, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

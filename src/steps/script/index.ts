@@ -2,6 +2,9 @@
  * `type: script` — runs a shell command in the project directory.
  *
  * Values from `{{ … }}` reach the shell as environment variables, never as shell text (see shell-template.ts).
+ * The shell's environment is `ctx.env` (the engine's base: a server's clean allow-list, never weft's own
+ * variables — core/environment.ts), then the step's `WEFT_*` variables, then its `env:`. With the engine's
+ * sandbox (sandbox.ts) the shell runs confined; `network: true` keeps the network reachable there.
  * The shell leads its own process group; a timeout or cancel kills the whole group (SIGTERM, then SIGKILL after
  * 2 s), and so does a normal exit that leaves background processes behind.
  *
@@ -52,6 +55,8 @@ export const scriptConfigSchema = z
         }
       }),
     shell: z.string().min(1).optional(),
+    /** In the sandbox: keep the network reachable. Default false. Without a sandbox the network is always there. */
+    network: z.boolean().optional(),
   })
   .superRefine((config, ctx) => {
     try {
@@ -141,16 +146,26 @@ export const scriptStepType = defineStepType<ScriptConfig>({
       cwd,
       shell,
       env: [...Object.keys(weftEnv), ...Object.keys(configEnv)],
+      ...(ctx.sandbox ? { sandbox: ctx.sandbox.kind, network: config.network ?? false } : {}),
       expressions: expressions.map((e) => ({ name: e.name, source: e.source })),
     });
 
     const exprEnv = await prepareExpressionEnv(values);
     try {
+      const argv = ["-c", exprEnv.prelude + script];
       const result = await runProcess({
         shell,
-        script: exprEnv.prelude + script,
+        command: ctx.sandbox
+          ? ctx.sandbox.wrap({
+              command: shell,
+              args: argv,
+              cwd,
+              network: config.network ?? false,
+              readable: exprEnv.dir === undefined ? [] : [exprEnv.dir],
+            })
+          : { command: shell, args: argv },
         cwd,
-        env: { ...process.env, ...weftEnv, ...configEnv, ...exprEnv.env },
+        env: { ...ctx.env, ...weftEnv, ...configEnv, ...exprEnv.env },
         signal,
         onLine: (stream, line) => ctx.log(stream, line),
         onInfo: (text) => ctx.log("info", text),

@@ -5,8 +5,10 @@ import { type Captured, OutputStream } from "./output.js";
 import { groupAlive, terminateGroup } from "./process-group.js";
 
 export interface RunProcessOptions {
+  /** The shell, for messages. */
   shell: string;
-  script: string;
+  /** What is started: `shell -c script`, or that wrapped by a sandbox. */
+  command: { command: string; args: string[] };
   cwd: string;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
@@ -145,8 +147,8 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
   const stdout = new OutputStream(opts.maxCaptureBytes, (line) => opts.onLine("stdout", line));
   const stderr = new OutputStream(opts.maxCaptureBytes, (line) => opts.onLine("stderr", line));
   const exit = await runInGroup({
-    command: opts.shell,
-    args: ["-c", opts.script],
+    command: opts.command.command,
+    args: opts.command.args,
     cwd: opts.cwd,
     env: opts.env,
     signal: opts.signal,
@@ -155,7 +157,11 @@ export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult
     killGraceMs: opts.killGraceMs,
     drainMs: opts.drainMs,
     spawnError: (err) =>
-      new TerminalError(`cannot start the shell "${opts.shell}": ${err.message}`, "WEFT_STEP_CONFIG", { cause: err }),
+      new TerminalError(
+        `cannot start the shell "${opts.shell}"${opts.command.command === opts.shell ? "" : ` (in ${opts.command.command})`}: ${err.message}`,
+        "WEFT_STEP_CONFIG",
+        { cause: err },
+      ),
     onLeftovers: () =>
       opts.onInfo(
         "processes the script started in the background were still running after it exited; terminating them",

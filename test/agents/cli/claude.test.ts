@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CliAgentError, createClaudeCodeProvider, sessionUuid } from "../../../src/agents/cli/index.js";
@@ -194,12 +194,30 @@ describe("claude provider", () => {
     [{ args: "--verbose" }, /args: .*array/i],
     [{ command: "" }, /command: must not be empty/],
     [{ worktre: true }, /known options: command, args, env, worktree, nativeOutputSchema/],
+    [{ passEnv: ["WEFT_API_TOKENS"] }, /passEnv\.0: weft's own variables \(WEFT_\*\) are never passed/],
   ])("rejects invalid agent options %j", async (options, message) => {
     const err = await failure(createClaudeCodeProvider({ env: stub().env }).generate(request({ agent: { options } })));
     expect(err).toBeInstanceOf(TerminalError);
     expect((err as TerminalError).code).toBe("WEFT_PROVIDER");
     expect(err.message).toMatch(/agent "coder" \(provider claude\) has invalid options/);
     expect(err.message).toMatch(message);
+  });
+
+  it("drops weft's own variables from its base environment; passEnv adds only the names it lists", async () => {
+    const s = stub();
+    const envFile = join(s.dir, "env.json");
+    const provider = createClaudeCodeProvider({
+      env: { ...s.env, WEFT_API_TOKENS: "operator-token" },
+      passEnvFrom: { ANTHROPIC_API_KEY: "named-key", OPENAI_API_KEY: "other-key", WEFT_DATA_DIR: "/d" },
+    });
+    await provider.generate(
+      request({ agent: { options: { passEnv: ["ANTHROPIC_API_KEY"], env: { STUB_ENV_FILE: envFile } } } }),
+    );
+    const env = JSON.parse(readFileSync(envFile, "utf8")) as Record<string, string>;
+    expect(env.ANTHROPIC_API_KEY).toBe("named-key");
+    expect(env.OPENAI_API_KEY).toBeUndefined();
+    expect(env.WEFT_API_TOKENS).toBeUndefined();
+    expect(env.WEFT_DATA_DIR).toBeUndefined();
   });
 
   it("rejects invalid factory options", () => {
