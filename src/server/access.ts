@@ -56,6 +56,7 @@ export interface AccessRule {
    * hook; the OpenAPI document states it as the operation's `x-weft-role`, since a token needs it somewhere.
    */
   targetRole?: Role;
+  /**
    * The body may carry code (a workflow with script steps): then the handler also requires the `scripts`
    * permission in the target project (scripts.ts). Stated in the OpenAPI document as `x-weft-scripts`.
    */
