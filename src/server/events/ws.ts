@@ -13,6 +13,7 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import { WeftError } from "../../core/errors.js";
 import type { Store } from "../../store/store.js";
+import { type FieldProblem, RequestError, zodValidatorCompiler } from "../validation.js";
 import type { EventFeed } from "./feed.js";
 import { originAllowed } from "./origin.js";
 import { badRequest, listParam, parseSubscribe, seqParam } from "./query.js";
@@ -41,13 +42,21 @@ export const REFUSALS: Partial<Record<string, number>> = {
   WEFT_NOT_FOUND: 404,
 };
 
-const idOrIds = z.union([z.string(), z.array(z.string())]).optional();
-/** The connect query's keys; their values are checked (with clearer messages) in `preValidation`. */
-const wsQuery = z.strictObject({
-  run_id: idOrIds,
-  project_id: idOrIds,
-  after_seq: z.string().optional(),
-  access_token: z.string().optional(),
+const anyValue = z.unknown().optional();
+/**
+ * The connect query's keys, checked by the REST routes' own validator so that an unknown one gets their answer
+ * (400, `invalid request: query: Unrecognized key: "x"`, with `fields`). Values are checked below.
+ */
+const checkQueryKeys = zodValidatorCompiler({
+  schema: z.strictObject({
+    run_id: anyValue,
+    project_id: anyValue,
+    after_seq: anyValue,
+    access_token: anyValue,
+  }),
+  method: "GET",
+  url: "/api/ws",
+  httpPart: "querystring",
 });
 
 interface ConnectQuery {
@@ -126,8 +135,8 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
   }, o.heartbeatMs);
   heartbeat.unref();
 
-  const refuse = (reply: FastifyReply, status: number, code: string, message: string) =>
-    reply.status(status).send({ error: { code, message } });
+  const refuse = (reply: FastifyReply, status: number, code: string, message: string, fields?: FieldProblem[]) =>
+    reply.status(status).send({ error: { code, message, ...(fields?.length ? { fields } : {}) } });
 
   app.route({
     method: "GET",
@@ -135,9 +144,6 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
     // Browsers cannot set headers on a WebSocket: the token may come as ?access_token=. Each event is then
     // filtered by the projects the token may read (`access`).
     config: { access: { role: "read", scope: "token", queryToken: true } },
-    // Unknown parameters are refused as on every REST route (400, `query: Unrecognized key`), after the checks
-    // below; still before the upgrade.
-    schema: { querystring: wsQuery },
     // Runs before the upgrade: a refusal is a plain HTTP response, the socket is never upgraded.
     preValidation: async (req, reply) => {
       if (!req.ws) return;
@@ -152,6 +158,9 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
       }
       try {
         const q = req.query as Record<string, unknown>;
+        // Synchronous, and its error is a RequestError (zodValidatorCompiler).
+        const keys = checkQueryKeys(q) as { error?: Error };
+        if (keys.error) throw keys.error;
         const runs = listParam(q.run_id, "run_id");
         const projects = listParam(q.project_id, "project_id");
         const afterSeq = seqParam(q.after_seq, "after_seq");
@@ -170,7 +179,7 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
       } catch (err) {
         const status = err instanceof WeftError ? REFUSALS[err.code] : undefined;
         if (status === undefined || !(err instanceof WeftError)) throw err;
-        return refuse(reply, status, err.code, err.message);
+        return refuse(reply, status, err.code, err.message, err instanceof RequestError ? err.fields : undefined);
       }
     },
     handler: (_req, reply) =>
