@@ -21,6 +21,7 @@ import { installAccess } from "./access.js";
 import { createBackground } from "./background.js";
 import { type DefinitionResolver, data, type RouteContext, type ServerDeps } from "./context.js";
 import { EventFeed, eventsPlugin } from "./events/index.js";
+import { clientErrorHandler, frameworkErrors, lingerAfterResponse } from "./http-errors.js";
 import { packageVersion, RouteCollector } from "./openapi.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
@@ -143,6 +144,9 @@ function storedDefinitions(
   };
 }
 
+/** The longest path parameter, characters (a step run id is `<run id>:<key>`); longer is 414. */
+const MAX_PARAM_LENGTH = 600;
+
 export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
@@ -152,7 +156,10 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     // Step run ids (`<run id>:<key>`) are longer than find-my-way's default of 100 characters.
-    routerOptions: { maxParamLength: 600 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before any route runs answer in the envelope too (http-errors.ts).
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+    clientErrorHandler: clientErrorHandler(),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler(deps.validateResponses ?? false));
@@ -188,6 +195,8 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
           `weft serve: internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`,
         );
     }
+    // A body refused before it was read (413): the client must still be able to read this answer.
+    lingerAfterResponse(req.raw);
     void reply.status(status).send(body);
   });
   // An upgrade request refused before the WebSocket plugin saw it (401 from the access hook, 404): its socket
