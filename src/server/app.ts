@@ -23,6 +23,7 @@ import { type DefinitionResolver, data, type RouteContext, type ServerDeps } fro
 import { EventFeed, eventsPlugin } from "./events/index.js";
 import { clientErrorHandler, frameworkErrors, lingerAfterResponse } from "./http-errors.js";
 import { packageVersion, RouteCollector } from "./openapi.js";
+import { createRevocationWatch } from "./revocation.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
@@ -228,6 +229,9 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     pollMs: 100,
     warn: (m) => app.log.warn(m),
   });
+  // Streams end when their token is revoked (revocation.ts); stopped before the store closes.
+  const revocations = createRevocationWatch(deps.store, { warn: (m) => app.log.warn(m) });
+  app.addHook("preClose", async () => revocations.stop());
   const stepTypes = deps.stepTypes ?? new Map(builtinStepTypes().map((t) => [t.type, t]));
   const ctx: RouteContext = {
     feed,
@@ -237,6 +241,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     background,
     stepTypes,
     resolveDefinition: deps.resolveDefinition ?? storedDefinitions(deps.store, deps.dataDir, stepTypes),
+    revocations,
   };
   // Every route below is collected as it is registered, for the OpenAPI document (openapi.ts).
   const routes = new RouteCollector();
@@ -254,6 +259,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(eventsPlugin, {
     deps,
     feed,
+    revocations,
     access: (req) => {
       const p = req.principal;
       return (projectId) => p.can(projectId, "read");

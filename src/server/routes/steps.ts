@@ -127,7 +127,13 @@ export const stepRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault
         }
         const lastId = Number(req.headers["last-event-id"]);
         const offset = req.query.offset ?? (Number.isSafeInteger(lastId) && lastId >= 0 ? lastId : 0);
-        followEvents(ctx, reply, followers, { runId: run.id, key: step.key, file, offset });
+        followEvents(ctx, reply, followers, {
+          runId: run.id,
+          key: step.key,
+          file,
+          offset,
+          tokenId: req.principal?.tokenId ?? null,
+        });
         return reply;
       }
       const tail = await readTail(file);
@@ -154,7 +160,7 @@ function followEvents(
   ctx: RouteContext,
   reply: FastifyReply,
   followers: Set<() => void>,
-  at: { runId: string; key: string; file: string; offset: number },
+  at: { runId: string; key: string; file: string; offset: number; tokenId: string | null },
 ): void {
   reply.hijack();
   const res = reply.raw;
@@ -174,6 +180,8 @@ function followEvents(
   };
   followers.add(stop);
   res.on("close", stop);
+  // A revoked token's stream ends at once (no `event: end`: the step did not end).
+  const unwatch = ctx.revocations?.watch(at.tokenId, stop);
 
   const send = (event: string, payload: string, id?: number) => {
     if (closed) return;
@@ -248,6 +256,7 @@ function followEvents(
       // The store closed under a shutting-down server, or the file became unreadable: end the stream.
       send("error", JSON.stringify({ message: err instanceof Error ? err.message : String(err) }));
     } finally {
+      unwatch?.();
       followers.delete(stop);
       res.off("close", stop);
       res.end();
