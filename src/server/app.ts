@@ -13,6 +13,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { ValidationError, WeftError } from "../core/errors.js";
+import { MAX_NESTING, tooDeep } from "../core/json.js";
 import type { StepTypeSchemas } from "../definition/index.js";
 import { loadTypeScriptWorkflow } from "../definition/typescript/load.js";
 import { sourceHashOf } from "../engine/ts-code.js";
@@ -175,8 +176,17 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
       return;
     }
     void json(req, text, (err, value) => {
-      if (err) done(jsonProblem(text), undefined);
-      else done(null, value);
+      if (err) {
+        done(jsonProblem(text), undefined);
+        return;
+      }
+      // Refused before a route, a schema or the engine walks it recursively (which would overflow the stack).
+      const deep = tooDeep(value, "body");
+      if (deep !== undefined) {
+        done(new RequestError(`the JSON body is nested deeper than ${MAX_NESTING} levels (at ${deep})`), undefined);
+        return;
+      }
+      done(null, value);
     });
   });
 
