@@ -13,7 +13,7 @@ const stepTypes = new Map(builtinStepTypes().map((t) => [t.type, t]));
 const LEVELS = [2_000, 100_000];
 
 /** `{"a":{"a":…0…}}`, `levels` objects deep. */
-export function nestedObject(levels: number): unknown {
+function nestedObject(levels: number): unknown {
   let v: unknown = 0;
   for (let i = 0; i < levels; i++) v = { a: v };
   return v;
