@@ -8,7 +8,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { Issue } from "../core/errors.js";
-import { isJsonObject, type Json, type JsonObject } from "../core/json.js";
+import { isJsonObject, type Json, type JsonObject, MAX_NESTING, tooDeep } from "../core/json.js";
 import type { Workflow } from "../core/model.js";
 import { describe, type Issues } from "./issues.js";
 import type { Path } from "./positions.js";
@@ -169,6 +169,22 @@ export function validateArgs(workflow: Workflow, args: unknown, file?: string): 
           severity: "error",
           message: `args must be an object of named values, got ${describe(args)}`,
           hint: 'pass args as a JSON object, e.g. {"environment": "dev"}',
+          location,
+        },
+      ],
+    };
+  }
+  // Before anything walks them recursively (structuredClone, ajv): deeper args would overflow the stack.
+  const deep = tooDeep(args, "args");
+  if (deep !== undefined) {
+    return {
+      args: {},
+      issues: [
+        {
+          code: "WEFT_ARGS",
+          severity: "error",
+          message: `args are nested deeper than ${MAX_NESTING} levels (at ${deep})`,
+          hint: `nest objects and arrays at most ${MAX_NESTING} levels deep`,
           location,
         },
       ],

@@ -5,6 +5,8 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 import type { Issue } from "../core/errors.js";
+import { MAX_NESTING } from "../core/json.js";
+import { nestingProblem } from "./nesting.js";
 import { type Path, SourceMap } from "./positions.js";
 
 /** Largest definition weft reads: 2 MiB. */
@@ -50,6 +52,11 @@ export function parseSource(text: string, file: string, format: Format): ParsedS
   const lines = new LineCounter();
   const map = new SourceMap(file, text, lines);
   const issues: Issue[] = [];
+  // Lines for positions reported before the yaml parser (which counts them) has run.
+  const countLines = () => {
+    lines.addNewLine(0);
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+  };
   const fail = (offset: number, code: Issue["code"], message: string, hint: string): ParsedSource => {
     issues.push({ code, severity: "error", message, hint, location: map.at(offset) });
     return { value: undefined, map, issues };
@@ -62,10 +69,21 @@ export function parseSource(text: string, file: string, format: Format): ParsedS
   if (format === "json") {
     const jsonError = checkJson(text);
     if (jsonError) {
-      lines.addNewLine(0);
-      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines.addNewLine(i + 1);
+      countLines();
       return fail(jsonError.offset, "WEFT_PARSE", `invalid JSON: ${jsonError.message}`, "fix the JSON syntax");
     }
+  }
+
+  // Before the yaml parser, whose recursion a deep enough document overflows.
+  const deep = nestingProblem(text, MAX_NESTING);
+  if (deep) {
+    countLines();
+    return fail(
+      deep.offset,
+      "WEFT_TOO_LARGE",
+      `the definition is nested deeper than ${MAX_NESTING} levels here`,
+      `nest mappings and lists at most ${MAX_NESTING} levels deep`,
+    );
   }
 
   const docs = parseAllDocuments(text, {

@@ -48,8 +48,12 @@ export type AccessScope =
 export interface AccessRule {
   role: Role;
   scope: AccessScope;
-  /** Also accept the token as `?access_token=` (routes browsers open without headers: WebSocket, SSE). */
-  queryToken?: boolean;
+  /**
+   * Also accept the token as `?access_token=` (routes browsers open without headers: WebSocket, SSE) — always,
+   * or only for the requests the function picks (a route that streams only some of its answers). Every other
+   * request ignores the parameter, so a token in a URL works only where docs/api.md says it does.
+   */
+  queryToken?: boolean | ((req: FastifyRequest) => boolean);
   /**
    * The role the handler then requires in the project the operation writes to, when that is more than `role`
    * (clone: `read` of the original here, `admin` in the copy's project in the handler). Not checked by the
@@ -175,7 +179,8 @@ function tokenOf(req: FastifyRequest, rule: AccessRule | undefined): string | un
     if (!m?.[1]) throw unauthorized("malformed Authorization header: send `Authorization: Bearer <token>`");
     return m[1];
   }
-  if (rule?.queryToken) {
+  const inQuery = rule?.queryToken;
+  if (inQuery === true || (typeof inQuery === "function" && inQuery(req))) {
     const q = req.query as Record<string, unknown> | undefined;
     const t = q?.access_token;
     if (typeof t === "string" && t !== "") return t;

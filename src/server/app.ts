@@ -13,6 +13,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { ValidationError, WeftError } from "../core/errors.js";
+import { MAX_NESTING, tooDeep } from "../core/json.js";
 import type { StepTypeSchemas } from "../definition/index.js";
 import { loadTypeScriptWorkflow } from "../definition/typescript/load.js";
 import { sourceHashOf } from "../engine/ts-code.js";
@@ -21,7 +22,9 @@ import { installAccess } from "./access.js";
 import { createBackground } from "./background.js";
 import { type DefinitionResolver, data, type RouteContext, type ServerDeps } from "./context.js";
 import { EventFeed, eventsPlugin } from "./events/index.js";
+import { clientErrorHandler, frameworkErrors, lingerAfterResponse } from "./http-errors.js";
 import { packageVersion, RouteCollector } from "./openapi.js";
+import { createRevocationWatch } from "./revocation.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
@@ -144,6 +147,9 @@ function storedDefinitions(
   };
 }
 
+/** The longest path parameter, characters (a step run id is `<run id>:<key>`); longer is 414. */
+const MAX_PARAM_LENGTH = 600;
+
 export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
@@ -153,7 +159,10 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     // Step run ids (`<run id>:<key>`) are longer than find-my-way's default of 100 characters.
-    routerOptions: { maxParamLength: 600 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before any route runs answer in the envelope too (http-errors.ts).
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+    clientErrorHandler: clientErrorHandler(),
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler(deps.validateResponses ?? false));
@@ -168,8 +177,17 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
       return;
     }
     void json(req, text, (err, value) => {
-      if (err) done(jsonProblem(text), undefined);
-      else done(null, value);
+      if (err) {
+        done(jsonProblem(text), undefined);
+        return;
+      }
+      // Refused before a route, a schema or the engine walks it recursively (which would overflow the stack).
+      const deep = tooDeep(value, "body");
+      if (deep !== undefined) {
+        done(new RequestError(`the JSON body is nested deeper than ${MAX_NESTING} levels (at ${deep})`), undefined);
+        return;
+      }
+      done(null, value);
     });
   });
 
@@ -189,6 +207,8 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
           `weft serve: internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`,
         );
     }
+    // A body refused before it was read (413): the client must still be able to read this answer.
+    lingerAfterResponse(req.raw);
     void reply.status(status).send(body);
   });
   // An upgrade request refused before the WebSocket plugin saw it (401 from the access hook, 404): its socket
@@ -220,6 +240,9 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     pollMs: 100,
     warn: (m) => app.log.warn(m),
   });
+  // Streams end when their token is revoked (revocation.ts); stopped before the store closes.
+  const revocations = createRevocationWatch(deps.store, { warn: (m) => app.log.warn(m) });
+  app.addHook("preClose", async () => revocations.stop());
   const stepTypes = deps.stepTypes ?? new Map(builtinStepTypes().map((t) => [t.type, t]));
   const ctx: RouteContext = {
     feed,
@@ -229,6 +252,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     background,
     stepTypes,
     resolveDefinition: deps.resolveDefinition ?? storedDefinitions(deps.store, deps.dataDir, stepTypes),
+    revocations,
   };
   // Every route below is collected as it is registered, for the OpenAPI document (openapi.ts).
   const routes = new RouteCollector();
@@ -246,6 +270,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(eventsPlugin, {
     deps,
     feed,
+    revocations,
     access: (req) => {
       const p = req.principal;
       return (projectId) => p.can(projectId, "read");

@@ -9,6 +9,7 @@ import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
 import type { Engine } from "../engine/engine.js";
 import type { Store } from "../store/store.js";
 import type { Background } from "./background.js";
+import type { RevocationWatch } from "./revocation.js";
 
 /** The dependencies of buildApp (`weft serve` builds them from its flags; tests from a temp data dir). */
 export interface ServerDeps {
@@ -53,6 +54,8 @@ export interface RouteContext {
   resolveDefinition: DefinitionResolver;
   /** Pushes events that routes wrote through the store (comments, artifacts) to live clients at once. */
   feed?: { publish(event: EventRecord): void } | undefined;
+  /** Ends a stream (a followed log) when the token that opened it is revoked. */
+  revocations?: RevocationWatch | undefined;
 }
 
 /** A stored definition as a launch needs it; `system` ones (built-in templates) may be launched in any project. */

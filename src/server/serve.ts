@@ -14,6 +14,7 @@ import { hasActiveToken } from "./access.js";
 import { buildApp, type ServerDeps } from "./app.js";
 import { createBackground } from "./background.js";
 import { isLoopback } from "./loopback.js";
+import { sweepOrphanUploads } from "./uploads.js";
 
 export { isLoopback } from "./loopback.js";
 
@@ -81,6 +82,8 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   const host = opts.host ?? "127.0.0.1";
   checkApiTokens(opts.apiTokens);
   await checkBind(host, opts.apiTokens, opts.store);
+  // Upload temp files a killed process left behind (none of ours can be in flight: nothing listens yet).
+  await sweepOrphanUploads(opts.dataDir);
   const background = createBackground({ engine: opts.engine, warn: opts.warn });
   // Bound beyond this machine: never fall back to the no-token mode, even if every token is revoked later.
   const app = await buildApp({ ...opts, background, requireToken: opts.requireToken || !isLoopback(host) });

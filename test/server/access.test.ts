@@ -402,6 +402,33 @@ describe("access control: every route, deny by default", () => {
     }
   });
 
+  it("?access_token= only where documented (WebSocket, SSE, logs/events?follow=1): 401 on every other route", async () => {
+    const inQuery = (url: string) => `${url}${url.includes("?") ? "&" : "?"}access_token=${alphaAdmin}`;
+    const streams = ["GET /api/ws", "GET /api/workflow-executions/{id}/events"];
+    for (const [key, c] of Object.entries(ROUTES)) {
+      if (c.public) continue;
+      const { url, payload } = c.call(f);
+      const res = await s.app.inject({ method: METHOD_OF(key), url: inQuery(url), ...(payload ? { payload } : {}) });
+      if (key === "GET /api/ws") expect(res.statusCode, key).toBe(426);
+      else if (streams.includes(key)) expect(res.body, key).toContain("event: end");
+      else expectError(res, 401, "WEFT_UNAUTHORIZED");
+    }
+    // The step log route: every plain read is refused, the events stream is not.
+    const log = (type: string, query = "") => `/api/workflow-steps/${f.run}:hello/logs/${type}${query}`;
+    for (const type of ["input", "output", "events", "summary"]) {
+      expectError(await s.app.inject({ url: inQuery(log(type)) }), 401, "WEFT_UNAUTHORIZED");
+      expectError(await s.app.inject({ url: inQuery(log(type, "?follow=0")) }), 401, "WEFT_UNAUTHORIZED");
+    }
+    expectError(await s.app.inject({ url: inQuery(log("output", "?follow=1")) }), 401, "WEFT_UNAUTHORIZED");
+    for (const query of ["?follow=1", "?follow=true", "?follow"]) {
+      const res = await s.app.inject({ url: inQuery(log("events", query)) });
+      expect(res.statusCode, query).toBe(200);
+      expect(res.body, query).toContain("event: end");
+    }
+    const accept = await s.app.inject({ url: inQuery(log("events")), headers: { accept: "text/event-stream" } });
+    expect(accept.body).toContain("event: end");
+  });
+
   it("a system template is readable and cloneable into one's own project by any token", async () => {
     const get = await s.app.inject({ url: `/api/workflow-definitions/${f.system}`, headers: auth(betaAdmin) });
     expect(get.statusCode).toBe(200);

@@ -604,10 +604,37 @@ describe("WebSocket /api/ws", () => {
     expect(await refusedStatus(url, { origin: "null" })).toBe(403);
     expect(await refusedStatus(url, { origin: "http://127.0.0.1:1" })).toBe(403);
     expect(await refusedStatus(url, { origin: "https://localhost:5173" })).toBe(403);
-    const res = await fetch(`${s.base}/api/ws`, {
-      headers: { connection: "Upgrade", upgrade: "websocket", origin: "http://evil.example" },
-    }).catch(() => undefined);
-    if (res) expect(res.status).not.toBe(101);
+    // A complete upgrade request from a plain HTTP client (fetch refuses a `connection` header): refused with the
+    // envelope, never switched to a WebSocket.
+    const raw = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${s.base}/api/ws`, {
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+          origin: "http://evil.example",
+        },
+      });
+      req.on("upgrade", (_res, socket) => {
+        socket.destroy();
+        reject(new Error("switched protocols (101) for a foreign origin"));
+      });
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(raw.status).toBe(403);
+    expect(JSON.parse(raw.body).error).toMatchObject({
+      code: "WEFT_UNAUTHORIZED",
+      message: expect.stringMatching(/origin/),
+    });
 
     const none = await s.ws();
     const same = await s.ws("", { origin: s.base });

@@ -2,6 +2,7 @@
  * A server over a fresh data directory and engine: `app.inject()` for route tests, `listen()` for a real
  * client. Responses are checked against their documented schemas (`validateResponses`).
  */
+import { connect } from "node:net";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import type { ServerDeps } from "../../src/server/app.js";
 import { buildApp } from "../../src/server/app.js";
@@ -148,3 +149,60 @@ steps:
     needs: review
     command: echo shipped
 `;
+
+/**
+ * One request over a raw TCP socket: `head` (request line and headers, `\r\n\r\n` included), then `bodyBytes`
+ * bytes of body written as fast as the socket takes them. With `holdReads`, nothing is read until the whole
+ * body is written (or writing failed): the answer waits in the kernel, as it does for a client busy sending.
+ * Resolves with what came back, parsed (the body as JSON when it is), once the server closed the connection.
+ */
+export function rawExchange(
+  base: string,
+  head: string,
+  opts: { bodyBytes?: number; holdReads?: boolean } = {},
+): Promise<{ status: number; headers: string; text: string; json: Json; writeError?: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    let writeError: string | undefined;
+    if (opts.holdReads) socket.pause();
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      writeError ??= err.code ?? err.message;
+      socket.resume();
+    });
+    socket.on("close", () => {
+      const all = Buffer.concat(chunks).toString("utf8");
+      const end = all.indexOf("\r\n\r\n");
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(all);
+      if (!m || end === -1) {
+        reject(new Error(`no HTTP response (${writeError ?? "closed"}): ${JSON.stringify(all.slice(0, 200))}`));
+        return;
+      }
+      const text = all.slice(end + 4);
+      let json: Json;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: Number(m[1]), headers: all.slice(0, end), text, json, ...(writeError ? { writeError } : {}) });
+    });
+    socket.write(head);
+    let left = opts.bodyBytes ?? 0;
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = (): void => {
+      while (left > 0 && !socket.destroyed) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!socket.write(chunk.subarray(0, n))) {
+          socket.once("drain", pump);
+          return;
+        }
+      }
+      socket.end(() => socket.resume());
+    };
+    pump();
+  });
+}

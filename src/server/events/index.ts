@@ -10,6 +10,7 @@ import websocket from "@fastify/websocket";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
 import type { Store } from "../../store/store.js";
+import type { RevocationWatch } from "../revocation.js";
 import { EventFeed } from "./feed.js";
 import { registerSse } from "./sse.js";
 import type { ProjectAccess } from "./subscription.js";
@@ -21,7 +22,7 @@ export { originAllowed } from "./origin.js";
 export { Sequencer } from "./sequencer.js";
 export { type Filter, type ProjectAccess, type Sink, Subscription } from "./subscription.js";
 export { encodeEvent, toWire, type WireEvent } from "./wire.js";
-export { CLOSE_GOING_AWAY, CLOSE_SLOW_CONSUMER, WsSink } from "./ws.js";
+export { CLOSE_GOING_AWAY, CLOSE_SLOW_CONSUMER, CLOSE_TOKEN_REVOKED, WsSink } from "./ws.js";
 
 /** What the plugin uses of buildApp's `ServerDeps` (a `ServerDeps` is one). */
 export interface EventsDeps {
@@ -51,6 +52,8 @@ export interface EventsPluginOptions {
    * connection, after the app's auth hooks. May throw a WeftError (`WEFT_UNAUTHORIZED` → 401). Default: all.
    */
   access?: (req: FastifyRequest) => ProjectAccess | Promise<ProjectAccess>;
+  /** Ends each stream when the stored token that opened it is revoked. Default: streams are not watched. */
+  revocations?: RevocationWatch;
 }
 
 export const eventsPlugin: FastifyPluginAsync<EventsPluginOptions> = async (app, opts) => {
@@ -93,6 +96,7 @@ export const eventsPlugin: FastifyPluginAsync<EventsPluginOptions> = async (app,
     access,
     heartbeatMs: opts.heartbeatMs ?? 30_000,
     maxBufferedBytes,
+    revocations: opts.revocations,
   });
   sse = registerSse(app, {
     feed,
@@ -100,5 +104,6 @@ export const eventsPlugin: FastifyPluginAsync<EventsPluginOptions> = async (app,
     access,
     keepAliveMs: opts.sseKeepAliveMs ?? 15_000,
     maxBufferedBytes,
+    revocations: opts.revocations,
   });
 };

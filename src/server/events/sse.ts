@@ -12,6 +12,7 @@ import { WeftError } from "../../core/errors.js";
 import type { EventRecord } from "../../core/events.js";
 import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import type { Store } from "../../store/store.js";
+import type { RevocationWatch } from "../revocation.js";
 import type { EventFeed } from "./feed.js";
 import { seqParam } from "./query.js";
 import type { ProjectAccess, Sink } from "./subscription.js";
@@ -24,6 +25,7 @@ export interface SseOptions {
   access: (req: FastifyRequest) => ProjectAccess | Promise<ProjectAccess>;
   keepAliveMs: number;
   maxBufferedBytes: number;
+  revocations?: RevocationWatch | undefined;
 }
 
 class SseSink implements Sink {
@@ -141,6 +143,7 @@ export function registerSse(app: FastifyInstance, o: SseOptions): { close(): voi
         sink.closed = true;
         clearInterval(keepAlive);
         sub.close();
+        unwatch?.();
         streams.delete(stop);
         if (finished && !res.destroyed)
           res.write(`event: end\ndata: ${JSON.stringify({ execution_id: runId, status })}\n\n`);
@@ -148,6 +151,8 @@ export function registerSse(app: FastifyInstance, o: SseOptions): { close(): voi
       };
       const stop = () => end(false);
       streams.add(stop);
+      // A revoked token's stream ends at once (no `event: end`: the run did not end).
+      const unwatch = o.revocations?.watch(req.principal?.tokenId ?? null, stop);
       res.on("close", stop);
       res.on("error", stop);
       await sub.set({ runs: [runId], projects: null }, { [runId]: after });

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { WeftError } from "../../core/errors.js";
 import type { Store } from "../../store/store.js";
 import { type FieldProblem, RequestError, zodValidatorCompiler } from "../validation.js";
+import type { RevocationWatch } from "../revocation.js";
 import type { EventFeed } from "./feed.js";
 import { originAllowed } from "./origin.js";
 import { badRequest, listParam, parseSubscribe, seqParam } from "./query.js";
@@ -25,6 +26,8 @@ import { type ControlMessage, encodeControl } from "./wire.js";
 export const CLOSE_SLOW_CONSUMER = 4008;
 /** Close code when the server shuts down. */
 export const CLOSE_GOING_AWAY = 1001;
+/** Close code when the API token that opened the connection is revoked (401 as a WebSocket code). */
+export const CLOSE_TOKEN_REVOKED = 4401;
 
 export interface WsOptions {
   feed: EventFeed;
@@ -33,6 +36,7 @@ export interface WsOptions {
   access: (req: FastifyRequest) => ProjectAccess | Promise<ProjectAccess>;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  revocations?: RevocationWatch | undefined;
 }
 
 /** Errors answered before the upgrade with their own status (others go to the app's error handler). */
@@ -190,6 +194,12 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
       const sub = new Subscription(o.feed, o.store, sink, q.access);
       const conn = { alive: true, sink, sub };
       sockets.set(socket, conn);
+      // Not one more event once the token is revoked: the subscription stops before the close frame goes out.
+      const unwatch = o.revocations?.watch(req.principal?.tokenId ?? null, () => {
+        sub.close();
+        sink.close(CLOSE_TOKEN_REVOKED, "API token revoked");
+        setTimeout(() => socket.terminate(), 2_000).unref();
+      });
 
       const subscribe = (filter: Filter, after: Record<string, number>) =>
         sub
@@ -249,6 +259,7 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
         }
       });
       socket.on("close", () => {
+        unwatch?.();
         sockets.delete(socket);
         sink.closed = true;
         sub.close();

@@ -2,12 +2,13 @@
  * Artifacts (seed 002's WorkflowArtifact): multipart upload, streamed download, attach/detach to a comment,
  * delete; and seed 000's document attachments (images attached to a document artifact, at most 20, one primary).
  *
- * Storage. An upload streams to a temp file in the run's folder (`runs/<run>/artifacts/.upload-<uuid>.tmp`)
+ * Storage. An upload streams to a temp file in the run's folder (`runs/<run>/artifacts/.upload-<pid>-<uuid>.tmp`)
  * while it is hashed (sha256) and counted; once the whole file arrived and the form checked out, it is renamed
  * to its storage key — `runs/<run>/artifacts/<step key or _run>/<uuid><.ext>`, generated here, never from the
  * user's name (the name is display only, echoed in Content-Disposition) — and the record is created. Any
  * failure (too large → 413, truncated or malformed → 400, no `file` part → 400, unknown run or step → 404)
- * removes the temp file or the renamed one: no record, no file.
+ * removes the temp file or the renamed one: no record, no file. One left by a killed process is swept when
+ * `weft serve` starts (uploads.ts).
  *
  * @fastify/multipart is registered inside this plugin, so multipart bodies are parsed only on these routes.
  */
@@ -37,6 +38,7 @@ import {
   runParams,
   uploadFields,
 } from "../schemas.js";
+import { uploadTempName } from "../uploads.js";
 import { RequestError, type ZodTypeProvider, zodProblems } from "../validation.js";
 import { artifactView, attachmentView, stepKeyOf } from "../views.js";
 
@@ -129,7 +131,7 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
       if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${runId}`);
 
       const artifactsDir = join(dataDir, "runs", runId, "artifacts");
-      const tmp = join(artifactsDir, `.upload-${randomUUID()}.tmp`);
+      const tmp = join(artifactsDir, uploadTempName());
       let file: { filename: string; mimetype: string; size: number; sha256: string } | undefined;
       const fields: Record<string, string> = {};
       try {

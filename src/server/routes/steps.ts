@@ -10,7 +10,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { FastifyPluginAsync, FastifyReply, RawServerDefault } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RawServerDefault } from "fastify";
 import { WeftError } from "../../core/errors.js";
 import type { RunRecord, StepRunRecord } from "../../core/model.js";
 import { TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES } from "../../core/model.js";
@@ -42,6 +42,23 @@ const FOLLOW_POLL_MS = 100;
 const FOLLOW_GRACE_POLLS = 3;
 const KEEP_ALIVE_MS = 15_000;
 const READ_CHUNK = 1024 * 1024;
+
+/** Whether a log request asks for the live stream: `?follow=1` or `Accept: text/event-stream` (EventSource). */
+function wantsStream(follow: boolean, accept: string | undefined): boolean {
+  return follow || (accept ?? "").includes("text/event-stream");
+}
+
+/**
+ * The access rule's `queryToken` for the log route: only a stream of the events log. It runs before the query
+ * is validated, so `follow` is the raw parameter (`?follow`, `=1`, `=true`, as the schema's flag reads it).
+ */
+function followsEvents(req: FastifyRequest): boolean {
+  const params = req.params as { type?: string };
+  const follow = (req.query as { follow?: unknown }).follow;
+  return (
+    params.type === "events" && wantsStream(follow === "" || follow === "1" || follow === "true", req.headers.accept)
+  );
+}
 
 async function stepOf(ctx: RouteContext, id: string): Promise<{ run: RunRecord; step: StepRunRecord }> {
   const { runId, key } = parseStepRunId(id);
@@ -95,22 +112,28 @@ export const stepRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault
   app.get(
     "/workflow-steps/:id/logs/:type",
     {
-      // EventSource (the browser's SSE client) cannot send headers: the token may come as ?access_token=.
-      config: { access: { role: "read", scope: { step: "id" }, queryToken: true } },
+      // EventSource (the browser's SSE client) cannot send headers: the token may come as ?access_token= — on
+      // the events stream only; the plain log reads need the header.
+      config: { access: { role: "read", scope: { step: "id" }, queryToken: followsEvents } },
       schema: { params: stepLogParams, querystring: stepLogQuery, response: { 200: envelope(stepLogSchema) } },
     },
     async (req, reply) => {
       const { id, type } = req.params;
       const { run, step } = await stepOf(ctx, id);
       const file = join(stepLogDir(ctx.dataDir, run.id, step.key), LOG_FILES[type]);
-      const wantsStream = req.query.follow === true || (req.headers.accept ?? "").includes("text/event-stream");
-      if (wantsStream) {
+      if (wantsStream(req.query.follow === true, req.headers.accept)) {
         if (type !== "events") {
           throw new RequestError(`only the events log can be followed; use …/logs/events?follow=1, not ${type}`);
         }
         const lastId = Number(req.headers["last-event-id"]);
         const offset = req.query.offset ?? (Number.isSafeInteger(lastId) && lastId >= 0 ? lastId : 0);
-        followEvents(ctx, reply, followers, { runId: run.id, key: step.key, file, offset });
+        followEvents(ctx, reply, followers, {
+          runId: run.id,
+          key: step.key,
+          file,
+          offset,
+          tokenId: req.principal?.tokenId ?? null,
+        });
         return reply;
       }
       const tail = await readTail(file);
@@ -137,7 +160,7 @@ function followEvents(
   ctx: RouteContext,
   reply: FastifyReply,
   followers: Set<() => void>,
-  at: { runId: string; key: string; file: string; offset: number },
+  at: { runId: string; key: string; file: string; offset: number; tokenId: string | null },
 ): void {
   reply.hijack();
   const res = reply.raw;
@@ -157,6 +180,8 @@ function followEvents(
   };
   followers.add(stop);
   res.on("close", stop);
+  // A revoked token's stream ends at once (no `event: end`: the step did not end).
+  const unwatch = ctx.revocations?.watch(at.tokenId, stop);
 
   const send = (event: string, payload: string, id?: number) => {
     if (closed) return;
@@ -231,6 +256,7 @@ function followEvents(
       // The store closed under a shutting-down server, or the file became unreadable: end the stream.
       send("error", JSON.stringify({ message: err instanceof Error ? err.message : String(err) }));
     } finally {
+      unwatch?.();
       followers.delete(stop);
       res.off("close", stop);
       res.end();
