@@ -275,6 +275,53 @@ const rows: Row[] = [
     expect: ["skip handler", "start ok"],
   },
   {
+    // The rule is "fires when the source failed", not "when it did not complete".
+    name: "on_failure target skipped when source was skipped",
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    steps: { a: "skipped", handler: "pending" },
+    expect: ["skip handler", "complete-run"],
+  },
+  {
+    name: "on_failure target skipped when source was cancelled",
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    steps: { a: "cancelled", handler: "pending" },
+    expect: ["skip handler", "complete-run"],
+  },
+  {
+    name: "on_failure target skipped when source's own dependency skipped it",
+    workflow: wf([{ id: "x" }, { id: "a", needs: ["x"] }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    steps: { x: "skipped", a: "skipped", handler: "pending" },
+    expect: ["skip handler", "complete-run"],
+  },
+  {
+    name: "on_failure target waits while its source runs",
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    steps: { a: "running", handler: "pending" },
+    expect: [],
+  },
+  {
+    name: "on_failure target waits while its source waits",
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    steps: { a: { status: "waiting", waitingFor: "approval" }, handler: "pending" },
+    expect: [],
+  },
+  {
+    name: "on_failure target waits for a retrying source",
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    now: 100,
+    steps: { a: { status: "pending", attempt: 1, notBefore: 500 }, handler: "pending" },
+    expect: [],
+  },
+  {
+    name: "on_failure target runs when an optional source failed",
+    workflow: wf([
+      { id: "a", optional: true },
+      { id: "handler", needs: [{ step: "a", on: "failure" }] },
+    ]),
+    steps: { a: "failed", handler: "pending" },
+    expect: ["start handler"],
+  },
+  {
     name: "handled failure does not fail the run",
     workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
     steps: { a: "failed", handler: "completed" },
