@@ -716,4 +716,127 @@ describe("scheduler: what the decisions carry", () => {
     const out = decide(w, { a: "failed", b: { status: "completed", output: [1] }, c: "skipped" });
     expect(out.decisions).toEqual([{ kind: "complete-run", output: { b: [1] } }]);
   });
+
+  it("an optional source that was skipped or cancelled still skips its dependents (only its failure is excused)", () => {
+    const w = wf([
+      { id: "a", optional: true },
+      { id: "b", needs: ["a"] },
+    ]);
+    expect(brief(decide(w, { a: "skipped", b: "pending" }).decisions)).toEqual(["skip b", "complete-run"]);
+    expect(brief(decide(w, { a: "cancelled", b: "pending" }).decisions)).toEqual(["skip b", "complete-run"]);
+  });
+
+  it("a run that is not active, or has failed, is never starved", () => {
+    const paused = schedule({
+      workflow: diamond,
+      steps: states({ a: "completed", b: "pending", c: "pending", d: "pending" }),
+      runStatus: "paused",
+      now: 0,
+      capacity: 0,
+      evaluate: yes,
+    });
+    expect(paused).toEqual({ decisions: [], wakeAt: null, starved: false });
+    const fatal = decide(wf([{ id: "a" }, { id: "b" }, { id: "c" }]), { a: "failed", b: "running", c: "pending" });
+    expect(fatal).toEqual({ decisions: [], wakeAt: null, starved: false });
+  });
+
+  it("a running foreach item holds the run's failure until it ends", () => {
+    const w = wf([{ id: "a" }, { id: "f", foreach: "xs" }]);
+    expect(decide(w, { a: "failed", f: { status: "running", items: 1 }, "f[0]": "running" }).decisions).toEqual([]);
+  });
+
+  it("a foreach parent that has ended is not joined again", () => {
+    const w = wf([{ id: "f", foreach: "xs" }]);
+    const out = decide(w, { f: { status: "completed", items: 1, output: ["x"] }, "f[0]": "completed" });
+    expect(out.decisions).toEqual([{ kind: "complete-run", output: { f: ["x"] } }]);
+  });
+
+  it("a foreach item waiting for an approval without deadline is left alone", () => {
+    const w = wf([{ id: "f", foreach: "xs" }]);
+    const out = decide(w, {
+      f: { status: "running", items: 1 },
+      "f[0]": { status: "waiting", waitingFor: "approval" },
+    });
+    expect(out).toEqual({ decisions: [], wakeAt: null, starved: false });
+  });
+
+  it("evaluates `if` as a condition and `foreach` as a list", () => {
+    const asked: string[] = [];
+    const evaluate = (step: WorkflowStep, what: "if" | "foreach"): Evaluation => {
+      asked.push(`${step.id}:${what}`);
+      return { ok: true, value: what === "if" ? true : [] };
+    };
+    decide(wf([{ id: "a", if: "x", foreach: "xs" }]), { a: "pending" }, { eval: evaluate });
+    expect(asked).toEqual(["a:if", "a:foreach"]);
+  });
+
+  it("an empty foreach joins with an empty list, which is the run's output", () => {
+    const out = decide(wf([{ id: "f", foreach: "xs" }]), { f: "pending" }, { eval: () => ({ ok: true, value: [] }) });
+    expect(out.decisions).toEqual([
+      { kind: "expand", stepId: "f", items: [] },
+      { kind: "join", stepId: "f", status: "completed", output: [] },
+      { kind: "complete-run", output: { f: [] } },
+    ]);
+  });
+
+  it("the run output takes each sink's own join", () => {
+    const w = wf([{ id: "f", foreach: "xs" }, { id: "b" }, { id: "g", foreach: "ys" }]);
+    const out = decide(w, {
+      f: { status: "running", items: 1 },
+      "f[0]": { status: "completed", output: "f0" },
+      b: { status: "completed", output: "b" },
+      g: { status: "running", items: 1 },
+      "g[0]": { status: "completed", output: "g0" },
+    });
+    expect(out.decisions.at(-1)).toEqual({ kind: "complete-run", output: { f: ["f0"], b: "b", g: ["g0"] } });
+  });
+
+  it("a fatal failure skips a foreach parent whose items have not ended, and its items", () => {
+    const w = wf([{ id: "a" }, { id: "f", foreach: "xs" }]);
+    const out = decide(w, { a: "failed", f: { status: "running", items: 1 }, "f[0]": "pending" });
+    expect(brief(out.decisions)).toEqual(["fail-run skip=[f,f[0]]"]);
+  });
+
+  it("a fatal failure does not skip a foreach item whose timer it wakes", () => {
+    const w = wf([{ id: "a" }, { id: "f", foreach: "xs" }]);
+    const out = decide(
+      w,
+      {
+        a: "failed",
+        f: { status: "running", items: 1 },
+        "f[0]": { status: "waiting", waitingFor: "timer", notBefore: 5 },
+      },
+      { now: 10 },
+    );
+    expect(brief(out.decisions)).toEqual(["wake f[0]", "fail-run skip=[f]"]);
+  });
+
+  it("a failure recorded without an error still fails the run, and a foreach join, with one", () => {
+    const steps = states({ a: "failed", b: "pending" });
+    steps.set("a", { ...steps.get("a")!, error: null });
+    const run = schedule({ workflow: chain, steps, runStatus: "running", now: 0, capacity: 10, evaluate: yes });
+    expect(run.decisions).toEqual([
+      {
+        kind: "fail-run",
+        error: { code: "WEFT_STEP_FAILED", message: "step `a` failed", retryable: false },
+        skip: ["b"],
+      },
+    ]);
+    const items = states({ f: { status: "running", items: 2 }, "f[0]": "completed", "f[1]": "failed" });
+    items.set("f[1]", { ...items.get("f[1]")!, error: null });
+    const join = schedule({
+      workflow: wf([{ id: "f", foreach: "xs", optional: true }]),
+      steps: items,
+      runStatus: "running",
+      now: 0,
+      capacity: 10,
+      evaluate: yes,
+    });
+    expect(join.decisions[0]).toEqual({
+      kind: "join",
+      stepId: "f",
+      status: "failed",
+      error: { code: "WEFT_STEP_FAILED", message: "item 1 of `f` failed", retryable: false },
+    });
+  });
 });
