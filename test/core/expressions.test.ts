@@ -427,6 +427,33 @@ describe("prototype keys are never traversed", () => {
     expect(ev(src)).toEqual(expected);
   });
 
+  // Member access reads own properties only: an inherited method is absent, never a native function.
+  it.each([
+    "obj.toString",
+    "obj['toString']",
+    "obj.valueOf",
+    "obj.hasOwnProperty",
+    "obj.isPrototypeOf",
+    "obj.propertyIsEnumerable",
+    "obj.toLocaleString",
+    "obj.__defineGetter__",
+    "obj.__lookupGetter__",
+    "args.toString",
+    "nums.length",
+    "nums.map",
+    "nums['toString']",
+    "s.length",
+  ])("inherited %s is null", (src) => {
+    expect(ev(src)).toBeNull();
+    expect(ev(`${src} == null`)).toBe(true);
+  });
+
+  it("renders inherited members as nothing, not as native code", () => {
+    const text = renderString("[{{ obj.toString }}][{{ obj.valueOf }}][{{ obj.constructor }}]", scope);
+    expect(text).toBe("[][][]");
+    expect(renderValue("{{ obj.hasOwnProperty }}", scope)).toBeNull();
+  });
+
   it.each(["constructor.constructor", "__proto__", "prototype.x"])("root %s is reserved", (src) => {
     expect(() => ev(src, () => ({}))).toThrow(/is a reserved name/);
   });

@@ -562,6 +562,38 @@ describe("engine: ownership", () => {
     // The first engine notices on its next write or renewal and stops.
     await expect(first).rejects.toThrow(/took over/);
   });
+
+  it("a stale owner's result is refused by the fence: nothing of it is written and it stops", async () => {
+    // The lease (10 min) is never renewed during the test, so only the commit's epoch check can notice the takeover.
+    let clock = 1_000_000;
+    env = testEnv({ clock: { now: () => clock }, leaseMs: 600_000 });
+    const go = join(env.dir, "go");
+    const { run } = await env.engine.launch(
+      wf(`name: t\nsteps:\n  - { id: a, command: "while [ ! -e '${go}' ]; do sleep 0.02; done; echo stale" }\n`),
+    );
+    const first = env.engine.execute(run.id);
+    first.catch(() => undefined);
+    await until(async () => (await env.store.steps.get(run.id, "a"))?.status === "running");
+    const before = (await env.store.runs.get(run.id))!;
+
+    clock += 700_000; // the first owner's lease expired; another process takes the run
+    const remoteOwner = { id: "remote", host: "elsewhere", pid: 1 };
+    const lease = await env.store.leases.acquire(run.id, { owner: remoteOwner, leaseMs: 600_000, now: clock });
+    expect(lease?.takeover).toBe(true);
+    expect(lease?.lease.epoch).toBeGreaterThan(before.lease!.epoch);
+    const eventsAtTakeover = (await env.store.events.list(run.id)).length;
+
+    // The first owner's step ends now: its commit carries the old epoch.
+    writeFileSync(go, "");
+    await expect(first).rejects.toThrow(/took over/);
+    const step = await env.store.steps.get(run.id, "a");
+    expect(step?.status).toBe("running");
+    expect(step?.output).toBeNull();
+    const after = (await env.store.runs.get(run.id))!;
+    expect(after.status).toBe("running");
+    expect(after.lease?.owner.id).toBe("remote");
+    expect((await env.store.events.list(run.id)).length).toBe(eventsAtTakeover);
+  });
 });
 
 describe("engine: group commit", () => {

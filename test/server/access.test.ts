@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { tokenHash } from "../../src/server/access.js";
+import { hasActiveToken, tokenHash } from "../../src/server/access.js";
+import { checkBind } from "../../src/server/serve.js";
 import type { TokenScope } from "../../src/store/store.js";
 import { until } from "../helpers/engine.js";
 import { body, expectError, type Json, launchId, QUICK, type ServerEnv, serverEnv, waitStatus } from "./helpers.js";
@@ -601,6 +602,39 @@ describe("access control: modes", () => {
         payload: { workflow: { source: QUICK }, project_id: "anything" },
       });
       expect(res.statusCode).toBe(201);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a revoked token stops counting: refused itself, and revoking the last one reopens a loopback server", async () => {
+    const s = await serverEnv();
+    try {
+      const a = await makeToken(s, "a", [{ projectId: "default", role: "read" }]);
+      const b = await makeToken(s, "b", [{ projectId: "default", role: "read" }]);
+      expectError(await s.app.inject({ url: "/api/workflow-executions" }), 401, "WEFT_UNAUTHORIZED");
+      expect((await s.app.inject({ url: "/api/workflow-executions", headers: auth(a.secret) })).statusCode).toBe(200);
+
+      await s.env.store.tokens.revoke(a.id, Date.now());
+      const refused = await s.app.inject({ url: "/api/workflow-executions", headers: auth(a.secret) });
+      expectError(refused, 401, "WEFT_UNAUTHORIZED");
+      expect(body(refused).error.message).toMatch(/revoked/);
+      expect(await hasActiveToken(s.env.store)).toBe(true); // b still is
+      expectError(await s.app.inject({ url: "/api/workflow-executions" }), 401, "WEFT_UNAUTHORIZED");
+      await expect(checkBind("0.0.0.0", undefined, s.env.store)).resolves.toBeUndefined();
+
+      await s.env.store.tokens.revoke(b.id, Date.now());
+      expect(await hasActiveToken(s.env.store)).toBe(false);
+      // "Some exist" is never cached, so the very next request finds none: the local user's open mode again.
+      expect((await s.app.inject({ url: "/api/workflow-executions" })).statusCode).toBe(200);
+      // A revoked token is not "no token": sending it is still refused.
+      expectError(
+        await s.app.inject({ url: "/api/workflow-executions", headers: auth(b.secret) }),
+        401,
+        "WEFT_UNAUTHORIZED",
+      );
+      // Nor do revoked tokens open a non-loopback bind.
+      await expect(checkBind("0.0.0.0", undefined, s.env.store)).rejects.toMatchObject({ code: "WEFT_UNAUTHORIZED" });
     } finally {
       await s.close();
     }

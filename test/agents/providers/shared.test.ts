@@ -72,10 +72,20 @@ describe("createProgressBuffer", () => {
     expect(() => other.abandon()).not.toThrow();
   });
 
-  it("is a no-op without onProgress", () => {
-    const buffer = createProgressBuffer(undefined);
+  it("is a no-op without onProgress: no timer armed, nothing thrown", () => {
+    const buffer = createProgressBuffer(undefined, { maxDelayMs: 10, maxChars: 2 });
     buffer.push("x");
-    buffer.end();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(() => buffer.push("a longer text\n")).not.toThrow();
+    expect(() => buffer.end()).not.toThrow();
+    expect(() => buffer.abandon()).not.toThrow();
+    expect(vi.getTimerCount()).toBe(0);
+    // The same push with a listener arms the flush timer: the count above is not zero by accident.
+    const events: string[] = [];
+    createProgressBuffer((t) => events.push(t), { maxDelayMs: 10 }).push("x");
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(10);
+    expect(events).toEqual(["x"]);
   });
 });
 
