@@ -275,6 +275,29 @@ const rows: Row[] = [
     expect: ["skip handler", "start ok"],
   },
   {
+    name: "on_failure target skipped when source was skipped (its `if` was false)",
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    steps: { a: "skipped", handler: "pending" },
+    expect: ["skip handler"],
+  },
+  {
+    name: "on_failure target skipped when source was skipped because its own dependency failed",
+    workflow: wf([
+      { id: "root" },
+      { id: "a", needs: ["root"] },
+      { id: "handler", needs: [{ step: "a", on: "failure" }] },
+      { id: "rescue", needs: [{ step: "root", on: "failure" }] },
+    ]),
+    steps: { root: "failed", a: "skipped", handler: "pending", rescue: "completed" },
+    expect: ["skip handler"],
+  },
+  {
+    name: "on_failure target skipped when source was cancelled",
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
+    steps: { a: "cancelled", handler: "pending" },
+    expect: ["skip handler"],
+  },
+  {
     name: "handled failure does not fail the run",
     workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
     steps: { a: "failed", handler: "completed" },

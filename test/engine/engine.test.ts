@@ -220,6 +220,52 @@ steps:
     });
   });
 
+  it("skips an on_failure handler whose source was skipped", async () => {
+    env = testEnv({
+      functions: {
+        fail: () => {
+          throw new TerminalError("broken");
+        },
+      },
+    });
+    const { run } = await env.engine.launch(
+      wf(`
+name: skipped-source
+steps:
+  - id: never
+    if: "{{ false }}"
+    type: function
+    function: fail
+    on_failure: handle-never
+  - id: handle-never
+    type: noop
+  - id: root
+    type: function
+    function: fail
+    on_failure: rescue
+  - id: rescue
+    type: noop
+  - id: child
+    needs: root
+    type: noop
+    on_failure: handle-child
+  - id: handle-child
+    type: noop
+`),
+    );
+    const done = await env.engine.execute(run.id);
+    expect(done.status).toBe("completed");
+    const status = Object.fromEntries((await env.engine.steps(run.id)).map((s) => [s.key, s.status]));
+    expect(status).toEqual({
+      never: "skipped",
+      "handle-never": "skipped",
+      root: "failed",
+      rescue: "completed",
+      child: "skipped",
+      "handle-child": "skipped",
+    });
+  });
+
   it("an optional step's failure does not fail the run", async () => {
     env = testEnv();
     const { run } = await env.engine.launch(
