@@ -266,6 +266,45 @@ steps:
     });
   });
 
+  it.each([
+    [1000, 1000, false],
+    [1001, 1000, true],
+    [2500, 1000, true],
+  ])(
+    "stores %i output lines as %i progress events (notice: %s), and every line in events.jsonl",
+    async (lines, kept, notice) => {
+      env = testEnv({
+        functions: {
+          chatty: (_input, ctx) => {
+            for (let i = 1; i <= lines; i++) ctx.log("stdout", `line ${i}`);
+            return null;
+          },
+        },
+      });
+      const { run } = await env.engine.launch(
+        wf("name: t\nsteps:\n  - { id: talk, type: function, function: chatty }\n"),
+      );
+      expect((await env.engine.execute(run.id)).status).toBe("completed");
+      const progress = (await env.store.events.list(run.id))
+        .filter((e) => e.type === "workflow.step.progress")
+        .map((e) => (e.data as { output: string }).output);
+      const expected = Array.from({ length: kept }, (_, i) => `line ${i + 1}`);
+      expect(progress).toEqual(
+        notice ? [...expected, "(further output of talk is only in its events.jsonl log)"] : expected,
+      );
+      const file = join(env.dir, "runs", run.id, "logs", "talk", "events.jsonl");
+      await until(
+        () => existsSync(file) && readFileSync(file, "utf8").includes(`line ${lines}"`),
+        10_000,
+        "the log file",
+      );
+      const logged = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"line '));
+      expect(logged).toHaveLength(lines);
+    },
+  );
+
   it("an optional step's failure does not fail the run", async () => {
     env = testEnv();
     const { run } = await env.engine.launch(
