@@ -276,8 +276,8 @@ const rows: Row[] = [
   },
   {
     name: "on_failure target skipped when source was skipped (its `if` was false)",
-    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
-    steps: { a: "skipped", handler: "pending" },
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }, { id: "other" }]),
+    steps: { a: "skipped", handler: "pending", other: "running" },
     expect: ["skip handler"],
   },
   {
@@ -287,14 +287,15 @@ const rows: Row[] = [
       { id: "a", needs: ["root"] },
       { id: "handler", needs: [{ step: "a", on: "failure" }] },
       { id: "rescue", needs: [{ step: "root", on: "failure" }] },
+      { id: "other" },
     ]),
-    steps: { root: "failed", a: "skipped", handler: "pending", rescue: "completed" },
+    steps: { root: "failed", a: "skipped", handler: "pending", rescue: "completed", other: "running" },
     expect: ["skip handler"],
   },
   {
     name: "on_failure target skipped when source was cancelled",
-    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
-    steps: { a: "cancelled", handler: "pending" },
+    workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }, { id: "other" }]),
+    steps: { a: "cancelled", handler: "pending", other: "running" },
     expect: ["skip handler"],
   },
   {
