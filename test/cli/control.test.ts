@@ -300,11 +300,15 @@ describe("approvals and retry", () => {
 describe("following a run whose driver dies", () => {
   it("a follower takes the run over when the driving process is killed", async () => {
     const dir = tempDir();
-    const { p, id } = await startSlowRun(dir, "0.4");
+    // The steps wait for their files in `gate`: the run is still driven when the follower starts, however slowly.
+    const gate = join(dir, "gate");
+    mkdirSync(gate);
+    const { p, id } = await startSlowRun(dir, "0", ["--arg", `gate=${gate}`]);
     const follower = startWeft(["--data-dir", dir, "resume", id]);
     await until(() => follower.stderrLines.some((l) => l.includes("following its progress")), "the follower");
     p.kill("SIGKILL");
     await p.done();
+    for (const key of ["s1", "s2", "s3", "s4"]) writeFileSync(join(gate, key), "");
     const r = await follower.done();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("continuing it here");
