@@ -39,6 +39,9 @@ async function zombie(): Promise<{ pid: number; pidStart: string }> {
   const parent = spawn("sh", ["-c", "sleep 300 & echo $!; exec sleep 300"], { stdio: ["ignore", "pipe", "ignore"] });
   children.push(parent);
   const pid = await new Promise<number>((resolve) => parent.stdout?.once("data", (d) => resolve(Number(String(d)))));
+  // Kill the child only once the shell has become `sleep`: the shell itself might still reap it.
+  const comm = () => readFileSync(`/proc/${parent.pid}/comm`, "utf8").trim();
+  await until(() => comm() === "sleep", 10_000, "the shell to exec sleep");
   const pidStart = processStartTime(pid) as string;
   expect(pidStart).toBeDefined();
   process.kill(pid, "SIGKILL");
