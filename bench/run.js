@@ -8,6 +8,8 @@
  *   runs-1000x5  1,000 concurrent runs of 5 sequential no-op steps → steps/s
  *   ts-seq-200   seq-200 as a TypeScript workflow (durable replay journal) → ms of engine time per step
  *   server       the HTTP API and WebSocket feed under load (bench/server.js, its own process)
+ *   parse-*      definitions: a 1,000-step workflow parsed and validated; a 10 MB file and an alias bomb
+ *                refused (the limits are checked before any parsing work) → ms each
  *
  * BENCH_ONLY=<prefix> runs only the scenarios whose name starts with it (BENCH_ONLY=server: the server's).
  */
@@ -148,6 +150,36 @@ console.log(
   closeSync(fd);
   rmSync(dir, { recursive: true, force: true });
   console.log(`fsync of a small write: median ${median(xs).toFixed(3)} ms`);
+}
+{
+  // Definitions: pure parsing, no store, so in this process and without the durability axis.
+  const steps = Array.from(
+    { length: 1000 },
+    (_, i) =>
+      `  - id: s${i}\n    command: echo ${i} {{ steps.s${Math.max(0, i - 1)}.output }}\n${i > 0 ? `    needs: [s${i - 1}]\n` : ""}`,
+  );
+  let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+  for (const [i, name] of [..."bcdefghi"].entries())
+    bomb += `${name}: &${name} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(",")}]\n`;
+  const texts = {
+    "parse-1000-steps": { text: `name: long\nsteps:\n${steps.join("")}`, ok: true },
+    "parse-reject-10mb": { text: `name: big\nsteps:\n${"  - { id: a, command: x }\n".repeat(400_000)}`, ok: false },
+    "parse-alias-bomb": { text: `${bomb}name: bomb\nsteps: [{ id: s, command: x }]\n`, ok: false },
+  };
+  for (const [name, { text, ok }] of Object.entries(texts)) {
+    if (ONLY && !name.startsWith(ONLY)) continue;
+    const xs = [];
+    for (let i = 0; i <= REPS; i++) {
+      const t0 = performance.now();
+      const { workflow: wf } = parseWorkflow(text, { file: `${name}.yaml`, stepTypes });
+      const ms = performance.now() - t0;
+      if (Boolean(wf) !== ok) throw new Error(`${name}: ${ok ? "refused" : "accepted"}`);
+      if (i > 0) xs.push(ms); // the first is a warm-up
+    }
+    console.log(
+      `${name.padEnd(20)} median ${fmt(median(xs), 1).padStart(9)} ms       (min ${fmt(Math.min(...xs), 1)}, max ${fmt(Math.max(...xs), 1)})`,
+    );
+  }
 }
 for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
   if (ONLY && !name.startsWith(ONLY)) continue;

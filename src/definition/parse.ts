@@ -42,7 +42,8 @@ export function tooLargeIssue(file: string, bytes: number): Issue {
   return {
     code: "WEFT_TOO_LARGE",
     severity: "error",
-    message: `the definition is ${(bytes / 1024 / 1024).toFixed(1)} MiB; weft reads definitions up to 2 MiB`,
+    // The bytes too: one byte over the limit would otherwise read "2.0 MiB; … up to 2 MiB".
+    message: `the definition is ${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes); weft reads definitions up to 2 MiB (${MAX_DEFINITION_BYTES} bytes)`,
     hint: "split the workflow, or move large data (prompts, schemas) into files the steps read",
     location: { file, line: 1, column: 1 },
   };
@@ -149,7 +150,8 @@ export function parseSource(text: string, file: string, format: Format): ParsedS
     );
   }
   try {
-    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), map, issues };
+    // yaml counts an anchor's own node as its first use: + 1 lets a value be aliased MAX_ALIAS_COUNT times.
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1 }), map, issues };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/alias count/i.test(message)) {

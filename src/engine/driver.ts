@@ -587,9 +587,10 @@ export class RunDriver {
   private progress(stepId: string, key: string, stream: "stdout" | "stderr" | "info", text: string): void {
     const n = (this.progressCount.get(key) ?? 0) + 1;
     this.progressCount.set(key, n);
-    if (n > MAX_PROGRESS_EVENTS) return;
+    // Lines 1…MAX become events; the next one is replaced by a notice (once); the rest go only to events.jsonl.
+    if (n > MAX_PROGRESS_EVENTS + 1) return;
     const output =
-      n === MAX_PROGRESS_EVENTS ? `(further output of ${key} is only in its events.jsonl log)` : text.slice(0, 8192);
+      n > MAX_PROGRESS_EVENTS ? `(further output of ${key} is only in its events.jsonl log)` : text.slice(0, 8192);
     this.state.emit("workflow.step.progress", { step_id: stepId, key, output, stream });
     if (!this.progressTimer) {
       this.progressTimer = setTimeout(() => {

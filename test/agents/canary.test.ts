@@ -7,7 +7,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanUpAfterTests, type Loose, tempDir, weft } from "../cli/helpers.js";
+import { cleanUpAfterTests, type Loose, startWeft, tempDir, until, weft } from "../cli/helpers.js";
+import { textMessage } from "./providers/anthropic-wire.js";
+import { generation } from "./providers/gemini-wire.js";
 import { completion } from "./providers/openai-wire.js";
 import { startServer, type TestServer } from "./providers/server.js";
 
@@ -34,6 +36,92 @@ function filesUnder(dir: string): string[] {
   }
   return out;
 }
+
+/** Expects no form of the canary (raw, base64, UTF-16) in any file under `dir`; returns the files scanned. */
+function expectNoCanary(dir: string, canary: string, when: string): string[] {
+  const forms = [canary, ...base64Forms(canary)].map((f) => Buffer.from(f));
+  forms.push(Buffer.from(canary, "utf16le"));
+  const files = filesUnder(dir);
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    for (const form of forms) expect(bytes.includes(form), `${when}: ${f} contains the key`).toBe(false);
+  }
+  return files;
+}
+
+describe("the key canary on every SDK provider, in the database, its WAL and the run logs", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer((req) => {
+      if (req.url.includes("/chat/completions")) return { kind: "sse", events: completion("openai answer") };
+      if (req.url.includes("/messages")) return { kind: "sse", events: textMessage("anthropic answer") };
+      return { kind: "sse", events: generation("gemini answer") };
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  // The key from the environment (`env`) or from the secrets file (`secret`), for each provider.
+  const cases = [
+    ["openai", "gpt-4o-mini", "env"],
+    ["anthropic", "claude-sonnet-4-5", "secret"],
+    ["gemini", "gemini-2.5-flash", "env"],
+    ["openai", "gpt-4o-mini", "secret"],
+  ] as const;
+
+  it.each(cases)(
+    "%s (model %s), key from %s: never written, while the run waits or after a kill -9",
+    async (provider, model, from) => {
+      const canary = `sk-canary-${provider}-${from}-5b2d4f608a1c3e5f7092b4d6`;
+      const dir = tempDir();
+      const data = join(dir, "data");
+      writeFileSync(join(dir, "secrets.env"), `CANARY_KEY=${canary}\n`);
+      writeFileSync(
+        join(dir, "weft.config.yaml"),
+        `secrets: ./secrets.env
+agents:
+  a:
+    provider: ${provider}
+    baseUrl: ${server.origin}${provider === "openai" ? "/v1" : ""}
+    model: ${model}
+    apiKey: { ${from}: ${from === "env" ? "WEFT_TEST_CANARY_KEY" : "CANARY_KEY"} }
+`,
+      );
+      // An agent step, then an approval: the process stays alive with the database open (its WAL not yet
+      // checkpointed) while the run waits.
+      writeFileSync(
+        join(dir, "wf.yaml"),
+        `name: canary
+steps:
+  - { id: ask, type: agent, agent: a, prompt: "Say something" }
+  - { id: wait, type: approval, needs: ask, message: "ok?" }
+`,
+      );
+      const before = server.requests.length;
+      const p = startWeft(["--data-dir", data, "run", "wf.yaml", "--config", join(dir, "weft.config.yaml")], {
+        cwd: dir,
+        env: from === "env" ? { WEFT_TEST_CANARY_KEY: canary } : {},
+      });
+      await p.waitForLine(/⏸ wait\s+waiting/);
+      // The key reached the server (in the provider's own header).
+      const sent = server.requests.slice(before);
+      expect(sent).toHaveLength(1);
+      expect(JSON.stringify(sent[0]?.headers)).toContain(canary);
+
+      const live = expectNoCanary(data, canary, "while the run waits").filter(
+        (f) => !f.startsWith(join(dir, "secrets")),
+      );
+      expect(live.some((f) => f.endsWith("weft.db-wal"))).toBe(true);
+      expect(live.some((f) => f.includes(join("logs", "ask")))).toBe(true);
+      p.kill("SIGKILL");
+      await p.done();
+      await until(() => filesUnder(data).some((f) => f.endsWith("weft.db-wal")), "the WAL to be left by kill -9");
+      expectNoCanary(data, canary, "after kill -9");
+      for (const text of [...p.stdoutLines, ...p.stderrLines]) expect(text).not.toContain(canary);
+    },
+  );
+});
 
 describe("agents end to end: config file, SDK provider, fallback, usage, and the key canary", () => {
   let server: TestServer;

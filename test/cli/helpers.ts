@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -288,29 +288,37 @@ export const startedKeys = (out: string): string[] => fileLines(out).map((l) => 
 
 /**
  * Pause and resume from other processes, on a live `weft run` of a side-effects workflow (steps s1…s4, one after
- * the other, each writing its line to `out`) with run id `id`: once s2 runs, `weft pause` (another process) pauses
- * it; a while (`settleMs`) after s2 completed nothing new has started, the run is paused and `run` still waits;
- * `weft resume` (a third process) exits 0; the first `run` then exits 0, having reported the pause, with the run
- * completed and s3, s4 run once (s1 and s2 were not run again). Returns the `weft resume` result.
+ * the other, each writing its line to `out`, then waiting for its file in the directory `gate`) with run id `id`:
+ * once s2 runs, `weft pause` (another process) pauses it, however long that process takes to start — s2 ends only
+ * when the pause is in; a while (`settleMs`) after s2 completed nothing new has started, the run is paused and
+ * `run` still waits; `weft resume` (a third process) exits 0; the first `run` then exits 0, having reported the
+ * pause, with the run completed and s3, s4 run once (s1 and s2 were not run again). Returns the `weft resume` result.
  */
 export async function pauseThenResume(
   p: LiveWeft,
   dataDir: string,
   id: string,
   out: string,
+  gate: string,
   settleMs: number,
 ): Promise<Result> {
+  const open = (key: string) => writeFileSync(join(gate, key), "");
+  open("s1");
   await p.waitForLine(/▶ s2\s+running/);
   const paused = await weftIn(dataDir, ["pause", id]);
   expect(paused.code, paused.stderr).toBe(0);
   expect(paused.stdout).toContain(`Workflow execution paused: ${id}`);
+  open("s2");
   await p.waitForLine(/✓ s2\s+completed/);
+  // Absence of a start cannot be awaited: look again a while later (a slow machine only looks later).
   await sleep(settleMs);
   expect(startedKeys(out)).toEqual(["s1", "s2"]);
   expect(p.stdoutLines.some((l) => /s3\s+running/.test(l))).toBe(false);
   expect((await statusJson(dataDir, id)).status).toBe("paused");
   expect(p.running()).toBe(true);
 
+  open("s3");
+  open("s4");
   const resumed = await weftIn(dataDir, ["resume", id]);
   expect(resumed.code, resumed.stderr).toBe(0);
   const first = await p.done();

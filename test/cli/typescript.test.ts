@@ -245,11 +245,13 @@ describe("controlling a TypeScript run from other processes", () => {
   it("pause from another process stops new steps; resume from a third one; the first `run` exits 0", async () => {
     const data = tempDir();
     const out = join(data, "side-effects");
-    // Steps of 1 s: the pause (another process, ~0.5 s to start) lands while s2 runs.
-    const context = JSON.stringify({ out, pause: "1" });
+    // Each step waits for its file in `gate`: s2 still runs when the pause (another process) lands.
+    const gate = join(data, "gate");
+    mkdirSync(gate);
+    const context = JSON.stringify({ out, pause: "0", gate });
     const { p, id } = await startRun(data, [tsFixture("side-effects.ts"), "--context", context]);
     // Replay after the pause does not run s1 or s2 again.
-    await pauseThenResume(p, data, id, out, 500);
+    await pauseThenResume(p, data, id, out, gate, 500);
   });
 
   it("ctx.waitForApproval parks the run; `weft approve` from another process lets it finish", async () => {

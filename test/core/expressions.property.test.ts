@@ -16,9 +16,6 @@ import {
 } from "../../src/core/expressions/index.js";
 import type { Json, JsonObject } from "../../src/core/json.js";
 
-/** Upper bound for one run of a property (parse + evaluate + render of one input), in milliseconds. */
-const RUN_MS = 2_000;
-
 const data: JsonObject = {
   a: 1,
   b: "two",
@@ -67,10 +64,10 @@ function lineColumn(src: string, offset: number): { line: number; column: number
 
 /**
  * The contract for any input: a JSON value, or an ExpressionError positioned inside `src` — never another
- * error, never slow, never a change to a built-in prototype.
+ * error, never a change to a built-in prototype. (Never slow: the length, depth and step limits bound the
+ * work, tested in expressions.test.ts; a runaway evaluation fails this file by the test timeout, not a clock.)
  */
 function holds(src: string, run: () => unknown): void {
-  const start = performance.now();
   try {
     const value = run();
     expect(isJson(value)).toBe(true);
@@ -82,7 +79,6 @@ function holds(src: string, run: () => unknown): void {
     expect({ line: err.line, column: err.column }).toEqual(lineColumn(src, err.offset));
     expect(err.message).toMatch(/\(line \d+, column \d+\)/);
   }
-  expect(performance.now() - start).toBeLessThan(RUN_MS);
   expect(unpolluted()).toBe(true);
 }
 

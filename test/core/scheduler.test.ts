@@ -323,6 +323,18 @@ const rows: Row[] = [
     expect: ["start handler"],
   },
   {
+    name: "on_failure target skipped when source was skipped because its own dependency failed",
+    workflow: wf([
+      { id: "root" },
+      { id: "a", needs: ["root"] },
+      { id: "handler", needs: [{ step: "a", on: "failure" }] },
+      { id: "rescue", needs: [{ step: "root", on: "failure" }] },
+      { id: "other" },
+    ]),
+    steps: { root: "failed", a: "skipped", handler: "pending", rescue: "completed", other: "running" },
+    expect: ["skip handler"],
+  },
+  {
     name: "handled failure does not fail the run",
     workflow: wf([{ id: "a" }, { id: "handler", needs: [{ step: "a", on: "failure" }] }]),
     steps: { a: "failed", handler: "completed" },

@@ -69,9 +69,8 @@ describe("parsing bad input never throws and says where", () => {
       previous = name;
     }
     text += "name: bomb\nsteps: [{ id: s, command: x }]\n";
-    const started = performance.now();
+    // How fast it is refused is measured by `npm run bench` (parse-alias-bomb).
     const { workflow, issues } = parseYaml(text);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(workflow).toBeUndefined();
     expect(issues).toHaveLength(1);
     expect(issues[0]?.code).toBe("WEFT_TOO_LARGE");
@@ -109,28 +108,69 @@ describe("parsing bad input never throws and says where", () => {
     expect(errorsOf(issues)[0]?.code).toBe("WEFT_PARSE");
   });
 
+  it("exactly 2 MiB is read; one byte more is refused with the size and the limit", () => {
+    const MiB2 = 2 * 1024 * 1024;
+    const head = "name: edge\nsteps:\n  - { id: a, command: x }\n# ";
+    // A multi-byte character near the end: the limit counts UTF-8 bytes, not UTF-16 units.
+    const pad = (bytes: number) => `${head}${"a".repeat(bytes - head.length - 3)}é\n`;
+    const atLimit = pad(MiB2);
+    expect(Buffer.byteLength(atLimit)).toBe(MiB2);
+    expect(mustParse(parseYaml(atLimit)).steps).toHaveLength(1);
+    const over = pad(MiB2 + 1);
+    expect(Buffer.byteLength(over)).toBe(MiB2 + 1);
+    const { workflow, issues } = parseYaml(over);
+    expect(workflow).toBeUndefined();
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: "WEFT_TOO_LARGE",
+        message: "the definition is 2.0 MiB (2097153 bytes); weft reads definitions up to 2 MiB (2097152 bytes)",
+        location: { file: "wf.yaml", line: 1, column: 1 },
+      }),
+    ]);
+  });
+
+  it("100 alias expansions are read; the 101st is refused as an alias bomb", () => {
+    const withAliases = (n: number) =>
+      lines(
+        "name: aliases",
+        "steps:",
+        "  - { id: s0, command: &c echo }",
+        ...Array.from({ length: n }, (_, i) => `  - { id: s${i + 1}, command: *c }`),
+      );
+    const ok = mustParse(parseYaml(withAliases(100)));
+    expect(ok.steps).toHaveLength(101);
+    expect(ok.steps[100]?.config.command).toBe("echo");
+    const { workflow, issues } = parseYaml(withAliases(101));
+    expect(workflow).toBeUndefined();
+    expect(issues).toEqual([
+      expect.objectContaining({
+        code: "WEFT_TOO_LARGE",
+        message: "the document expands too many aliases (a YAML alias bomb?)",
+        hint: "use at most 100 alias expansions; repeat the data instead of nesting aliases",
+      }),
+    ]);
+  });
+
   it("a 10 MB definition is rejected without parsing", () => {
     const text = `name: big\nsteps:\n${"  - { id: a, command: x }\n".repeat(400_000)}`;
     expect(text.length).toBeGreaterThan(10_000_000);
-    const started = performance.now();
+    // How fast it is refused is measured by `npm run bench` (parse-reject-10mb).
     const { workflow, issues } = parseYaml(text);
-    expect(performance.now() - started).toBeLessThan(200);
     expect(workflow).toBeUndefined();
     expect(issues).toEqual([
       expect.objectContaining({ code: "WEFT_TOO_LARGE", location: { file: "wf.yaml", line: 1, column: 1 } }),
     ]);
   });
 
-  it("a 1,000-step linear workflow loads fast", () => {
+  it("a 1,000-step linear workflow loads", () => {
     const steps = Array.from(
       { length: 1000 },
       (_, i) =>
         `  - id: s${i}\n    command: echo ${i} {{ steps.s${Math.max(0, i - 1)}.output }}\n${i > 0 ? `    needs: [s${i - 1}]\n` : ""}`,
     );
     const text = `name: long\nsteps:\n${steps.join("")}`;
-    const started = performance.now();
+    // How long it takes is measured by `npm run bench` (parse-1000-steps).
     const wf = mustParse(parseYaml(text));
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(wf.steps).toHaveLength(1000);
     expect(wf.steps[999]?.needs).toEqual([{ step: "s998", on: "success" }]);
   });

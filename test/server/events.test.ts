@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import Fastify, { type FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import type { EventRecord } from "../../src/core/events.js";
 import type { Engine } from "../../src/engine/engine.js";
@@ -753,13 +753,32 @@ describe("WebSocket /api/ws", () => {
   });
 
   it("drops clients that stop answering pings, and closes slow consumers with 4008", async () => {
-    const s = await bare({ heartbeatMs: 200 });
-    const deaf = await s.ws("", { autoPong: false });
-    const healthy = await s.ws();
-    const closed = await deaf.closed;
-    expect(closed.code).toBe(1006);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+    // The heartbeat interval is faked and stepped by hand: a loaded machine cannot make the healthy client
+    // miss a window. Each step waits for the ping to arrive and for the server to have read the pong.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const s = await bare({ heartbeatMs: 200 });
+      const deaf = await s.ws("", { autoPong: false });
+      const healthy = await s.ws();
+      let pings = 0;
+      healthy.ws.on("ping", () => pings++);
+      const beat = async () => {
+        const before = pings;
+        await vi.advanceTimersByTimeAsync(200);
+        await healthy.waitFor(() => pings > before, "a ping");
+        // The server reads a socket in order: once it answers this, it has read the pong sent before it.
+        const pongs = healthy.messages.filter((m) => m.type === "pong").length;
+        healthy.send({ type: "ping" });
+        await healthy.waitFor(() => healthy.messages.filter((m) => m.type === "pong").length > pongs, "the answer");
+      };
+      await beat(); // both pinged; only the healthy one answers
+      await beat(); // the deaf one is dropped
+      expect((await deaf.closed).code).toBe(1006);
+      await beat();
+      expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      vi.useRealTimers();
+    }
 
     // A socket whose buffer only grows: the sink closes it with 4008 and a reason past the limit.
     const fake = {

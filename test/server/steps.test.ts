@@ -198,9 +198,8 @@ describe("GET /api/workflow-steps/:id/logs/:type", () => {
     });
     const reader = res.body!.getReader();
     await reader.read(); // the opening comment
-    const started = Date.now();
+    // A close that waited for the follower would never return: the test's timeout, not a clock, says so.
     await s.app.close();
-    expect(Date.now() - started).toBeLessThan(5000);
     for (;;) if ((await reader.read()).done) break;
   });
 });

@@ -280,10 +280,9 @@ export function providerContract(wire: WireAdapter) {
       const call = make(s).generate(
         request({}, { signal: controller.signal, onProgress: () => controller.abort(reason) }),
       );
-      const started = Date.now();
+      // The server holds the stream open for ever: only the abort can end the call (or the test times out).
       const err = await failure(call);
       expect(err).toBe(reason);
-      expect(Date.now() - started).toBeLessThan(2_000);
       await s.closed;
     });
 
