@@ -19,7 +19,7 @@ import type { Decision } from "../core/scheduler.js";
 import type { StepOutcome } from "../steps/step-type.js";
 import { ConflictError, FencedError } from "../store/store.js";
 import type { EngineCore } from "./core.js";
-import { StepLog, stepLogDir } from "./logs.js";
+import { logFailureNotice, StepLog, stepLogDir } from "./logs.js";
 import type { Planner } from "./planner.js";
 import { RunState } from "./state.js";
 import { createStepContext, defaultSummary, parseConfig, toJson } from "./step-context.js";
@@ -480,7 +480,9 @@ export class RunDriver {
     const rec = this.state.step(s.key);
     const step = this.planner.step(s.stepId);
     if (!rec || !step) return;
-    const log = new StepLog(stepLogDir(this.core.dataDir, this.runId, s.key));
+    const log = new StepLog(stepLogDir(this.core.dataDir, this.runId, s.key), (err) =>
+      this.core.notice(this.runId, logFailureNotice(this.core.dataDir, this.runId, err)),
+    );
     const abort = new AbortController();
     const h: Handler = { abort, attempt: rec.attempt, log };
     this.handlers.set(s.key, h);
