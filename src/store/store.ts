@@ -328,6 +328,13 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
+/** A position in `runs.active`'s order: the run a page ended with. */
+export interface ActiveCursor {
+  priority: number;
+  createdAt: number;
+  id: string;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   readonly durability: Durability;
@@ -342,8 +349,12 @@ export interface Store {
     list(filter?: RunFilter): Promise<RunRecord[]>;
     /** Current versions of the given runs (cheap: the owner polls it to notice changes by other processes). */
     versions(ids: string[]): Promise<Map<string, number>>;
-    /** Runs that are not finished and not paused: candidates for an engine to drive. */
-    active(limit: number): Promise<RunRecord[]>;
+    /**
+     * Runs that are not finished and not paused: candidates for an engine to drive, highest priority first,
+     * then oldest, then by id. With `after` (the last run of the previous page), the runs that come after it:
+     * a caller pages through any number of them.
+     */
+    active(limit: number, after?: ActiveCursor): Promise<RunRecord[]>;
   };
 
   steps: {

@@ -193,6 +193,23 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect((await store.runs.active(2)).map((r) => r.id)).toEqual([high.id, low.id]);
       });
 
+      it("pages through active runs with a cursor: each exactly once, ties broken by id", async () => {
+        const made = [];
+        for (let i = 0; i < 7; i++) made.push(await make({ now: T0 + (i % 2), priority: i % 3 === 0 ? 1 : 0 }));
+        const all = (await store.runs.active(100)).map((r) => r.id);
+        expect([...all].sort()).toEqual(made.map((r) => r.id).sort());
+        const paged: string[] = [];
+        let after: { priority: number; createdAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await store.runs.active(3, after);
+          paged.push(...page.map((r) => r.id));
+          const last = page.at(-1);
+          if (page.length < 3 || !last) break;
+          after = { priority: last.priority, createdAt: last.createdAt, id: last.id };
+        }
+        expect(paged).toEqual(all);
+      });
+
       it("returns the versions of known runs, and omits unknown ones", async () => {
         const a = await make();
         const b = await make();

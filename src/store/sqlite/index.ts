@@ -96,7 +96,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
       get: async (id) => reads.run(id),
       list: async (filter) => reads.runs(filter),
       versions: async (ids) => versions.get(ids),
-      active: async (limit) => reads.active(limit),
+      active: async (limit, after) => reads.active(limit, after),
     },
 
     steps: {
