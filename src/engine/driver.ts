@@ -176,9 +176,10 @@ export class RunDriver {
   private async heartbeat(): Promise<void> {
     if (this.ended) return;
     try {
-      const ok = await this.core.store.leases.renew(this.lease, this.core.leaseMs, this.core.clock.now());
-      if (!ok) this.lost();
+      const ok = await this.core.renewLease(this.lease);
+      if (!ok && !this.ended) this.lost();
     } catch (err) {
+      if (this.ended) return; // the engine closed meanwhile
       this.core.logger.warn(`run ${this.runId}: lease renewal failed: ${(err as Error).message}`);
     }
   }

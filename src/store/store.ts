@@ -387,6 +387,11 @@ export interface Store {
     acquire(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
     /** Extends a held lease to `now + leaseMs`. False when the lease was lost (the epoch moved on). Does not bump the version. */
     renew(lease: Lease, leaseMs: number, now: number): Promise<boolean>;
+    /**
+     * `renew` for many leases in one transaction (one fsync), each result as `renew`'s. Optional: an engine
+     * renews one by one without it. An engine holding thousands of waiting runs needs it.
+     */
+    renewMany?(leases: readonly Lease[], leaseMs: number, now: number): Promise<boolean[]>;
     /** Gives up a held lease (bumping the version); does nothing when the lease was lost. The epoch is kept, so the next owner's is higher. */
     release(lease: Lease): Promise<void>;
   };

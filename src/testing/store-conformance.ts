@@ -456,6 +456,18 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         );
       });
 
+      it("renewMany renews each lease as renew would: the current ones, not a lost one", async () => {
+        if (!store.leases.renewMany) return; // optional in the port
+        const r1 = await make();
+        const r2 = await make();
+        const a = await store.leases.acquire(r1.id, { owner: owner("A"), leaseMs: 100, now: T0 });
+        const b = await store.leases.acquire(r2.id, { owner: owner("A"), leaseMs: 100, now: T0 });
+        const taken = await store.leases.acquire(r2.id, { owner: owner("B"), leaseMs: 100, now: T0 + 200 });
+        expect(taken).toBeDefined();
+        expect(await store.leases.renewMany([a!.lease, b!.lease], 1000, T0 + 50)).toEqual([true, false]);
+        expect(await store.leases.acquire(r1.id, { owner: owner("B"), leaseMs: 100, now: T0 + 500 })).toBeUndefined();
+      });
+
       it("renews: same owner keeps its epoch and version; renew extends only the current lease", async () => {
         const run = await make();
         const a = (await store.leases.acquire(run.id, { owner: owner("A"), leaseMs: 100, now: T0 }))!;

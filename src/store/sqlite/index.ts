@@ -122,6 +122,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
         return { lease: got.lease, takeover: got.takeover };
       },
       renew: async (lease, leaseMs, now) => leases.renew(lease, leaseMs, now),
+      renewMany: async (ls, leaseMs, now) => leases.renewMany(ls, leaseMs, now),
       async release(lease) {
         const version = leases.release(lease);
         if (version !== undefined) versions.set(lease.runId, version);

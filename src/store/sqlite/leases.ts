@@ -27,6 +27,11 @@ export interface Acquired {
 }
 
 export function createLeases(db: Database.Database, st: Statements) {
+  const renew = (lease: Lease, leaseMs: number, now: number): boolean =>
+    st.leaseRenew.run(now + leaseMs, lease.runId, lease.epoch, lease.owner.id).changes === 1;
+  const renewManyTx = db.transaction((leases: readonly Lease[], leaseMs: number, now: number) =>
+    leases.map((l) => renew(l, leaseMs, now)),
+  );
   const acquireTx = db.transaction((runId: string, opts: AcquireOptions): Acquired | undefined => {
     const row = st.leaseRow.get(runId) as LeaseRow | undefined;
     if (row === undefined) throw notFound(runId);
@@ -57,9 +62,11 @@ export function createLeases(db: Database.Database, st: Statements) {
     acquire: (runId: string, opts: AcquireOptions): Acquired | undefined => acquireTx.immediate(runId, opts),
 
     /** True when the lease (same epoch and owner) was extended. A single UPDATE: atomic without a transaction. */
-    renew(lease: Lease, leaseMs: number, now: number): boolean {
-      return st.leaseRenew.run(now + leaseMs, lease.runId, lease.epoch, lease.owner.id).changes === 1;
-    },
+    renew,
+
+    /** `renew` for each, in one IMMEDIATE transaction: one fsync for all of them. */
+    renewMany: (leases: readonly Lease[], leaseMs: number, now: number): boolean[] =>
+      renewManyTx.immediate(leases, leaseMs, now),
 
     /** The run's new version when the lease was released, undefined when it had been lost already. */
     release(lease: Lease): number | undefined {
