@@ -16,7 +16,7 @@
  * Goals (docs/operations.md): RSS < 1 GiB, re-armed within 10 s. WAITING_RUNS sets N (default 10000).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +52,20 @@ function startServer(dir) {
     child.on("exit", (code) => reject(new Error(`weft serve exited (${code}):\n${stderr}`)));
   });
   return { child, url, stderr: () => stderr };
+}
+
+/** Context for the figures: every commit of `weft serve` (durability full) waits for one fsync. */
+function fsyncMedianMs(dir) {
+  const fd = openSync(join(dir, "fsync-probe"), "w");
+  const xs = [];
+  for (let i = 0; i < 30; i++) {
+    writeSync(fd, "x".repeat(128));
+    const t = performance.now();
+    fsyncSync(fd);
+    xs.push(performance.now() - t);
+  }
+  closeSync(fd);
+  return xs.sort((a, b) => a - b)[15];
 }
 
 function rssMiB(pid) {
@@ -102,7 +116,10 @@ try {
   let url = await server.url;
   const db = new Database(join(dir, "weft.db"), { readonly: true, fileMustExist: true });
   db.pragma("busy_timeout = 5000");
-  console.log(`waiting runs — ${N} runs (${N / 2} approvals, ${N / 2} sleeps) held by one weft serve`);
+  console.log(
+    `waiting runs — ${N} runs (${N / 2} approvals, ${N / 2} sleeps) held by one weft serve (durability full); ` +
+      `fsync of a small write here: median ${fsyncMedianMs(dir).toFixed(2)} ms`,
+  );
 
   // The approvals first: their launch rate sets a wake-up time the sleeps reach only after the restart.
   const t0 = performance.now();
