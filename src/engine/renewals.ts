@@ -52,7 +52,7 @@ export class LeaseRenewals {
         this.leaseMs,
         this.clock.now(),
       );
-      batch.forEach((r, i) => r.resolve(oks[i] ?? false));
+      for (const [i, r] of batch.entries()) r.resolve(oks[i] ?? false);
     } catch (err) {
       for (const r of batch) r.reject(err);
     }
