@@ -2,7 +2,7 @@ import type { ProviderRegistry } from "../agents/provider.js";
 import type { EventRecord } from "../core/events.js";
 import type { Lease, Owner } from "../core/model.js";
 import type { StepType } from "../steps/step-type.js";
-import type { CommitResult, Store, Transition } from "../store/store.js";
+import type { AcquireOptions, CommitResult, Store, Transition } from "../store/store.js";
 import type { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
 
@@ -52,6 +52,8 @@ export interface EngineCore {
   /** Drivers that had more startable steps than capacity: woken (by priority) when slots free up. */
   starved: Set<RunDriver>;
   isOwnerDead: (owner: Owner) => boolean;
+  /** Takes a run's lease (`store.leases.acquire`), batched with other drivers' in the same turn (renewals.ts). */
+  acquireLease(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
   /** Renews a driver's lease, batched with the other drivers' (renewals.ts). */
   renewLease(lease: Lease): Promise<boolean>;
   publish(events: EventRecord[]): void;

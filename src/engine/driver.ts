@@ -85,8 +85,8 @@ export class RunDriver {
 
   /** Takes the lease and starts driving. False when another live process holds the run. */
   async start(): Promise<boolean> {
-    const { store, owner, leaseMs, clock } = this.core;
-    const got = await store.leases.acquire(this.runId, {
+    const { owner, leaseMs, clock } = this.core;
+    const got = await this.core.acquireLease(this.runId, {
       owner,
       leaseMs,
       now: clock.now(),

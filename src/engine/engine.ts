@@ -29,7 +29,7 @@ import { writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
 import type { Planner } from "./planner.js";
 import { DagPlanner } from "./planner.js";
-import { LeaseRenewals } from "./renewals.js";
+import { LeaseAcquisitions, LeaseRenewals } from "./renewals.js";
 import { ReplayPlanner } from "./replay.js";
 import { RunState } from "./state.js";
 import type { TsLoader } from "./ts-code.js";
@@ -166,6 +166,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const leaseMs = opts.leaseMs ?? 30_000;
   const clock: Clock = opts.clock ?? { now: () => Date.now() };
   const renewals = new LeaseRenewals(opts.store, leaseMs, clock);
+  const acquisitions = new LeaseAcquisitions(opts.store);
   const core: EngineCore = {
     store: opts.store,
     commit: (t) => committer.commit(t),
@@ -183,6 +184,7 @@ export function createEngine(opts: EngineOptions): Engine {
     slots,
     starved,
     isOwnerDead,
+    acquireLease: (runId, o) => acquisitions.acquire(runId, o),
     renewLease: (lease) => renewals.renew(lease),
     publish(events) {
       for (const e of events) for (const l of listeners) l(e);

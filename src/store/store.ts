@@ -385,6 +385,14 @@ export interface Store {
      * `isOwnerDead` is called only for a live lease of another owner. Throws `WEFT_NOT_FOUND` for an unknown run.
      */
     acquire(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
+    /**
+     * `acquire` for many runs in one transaction (one fsync); each result is `acquire`'s, or the error it would
+     * have thrown. Optional: an engine acquires one by one without it. A server taking up thousands of runs
+     * after a restart needs it.
+     */
+    acquireMany?(
+      requests: ReadonlyArray<{ runId: string; opts: AcquireOptions }>,
+    ): Promise<Array<{ lease: Lease; takeover: boolean } | undefined | Error>>;
     /** Extends a held lease to `now + leaseMs`. False when the lease was lost (the epoch moved on). Does not bump the version. */
     renew(lease: Lease, leaseMs: number, now: number): Promise<boolean>;
     /**

@@ -456,6 +456,25 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         );
       });
 
+      it("acquireMany acquires each run as acquire would; an unknown run is that request's error only", async () => {
+        if (!store.leases.acquireMany) return; // optional in the port
+        const free = await make();
+        const held = await make();
+        await store.leases.acquire(held.id, { owner: owner("B"), leaseMs: 1000, now: T0 });
+        const results = await store.leases.acquireMany([
+          { runId: free.id, opts: { owner: owner("A"), leaseMs: 100, now: T0 } },
+          { runId: held.id, opts: { owner: owner("A"), leaseMs: 100, now: T0 } },
+          { runId: "nope", opts: { owner: owner("A"), leaseMs: 100, now: T0 } },
+        ]);
+        expect(results[0]).toEqual({
+          takeover: false,
+          lease: { runId: free.id, owner: owner("A"), epoch: 1, expiresAt: T0 + 100 },
+        });
+        expect(results[1]).toBeUndefined();
+        expect(results[2]).toMatchObject({ code: "WEFT_NOT_FOUND" });
+        expect((await store.runs.get(free.id))?.lease?.owner.id).toBe("A");
+      });
+
       it("renewMany renews each lease as renew would: the current ones, not a lost one", async () => {
         if (!store.leases.renewMany) return; // optional in the port
         const r1 = await make();

@@ -121,6 +121,13 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
         versions.set(runId, got.version);
         return { lease: got.lease, takeover: got.takeover };
       },
+      async acquireMany(requests) {
+        return leases.acquireMany(requests).map((got, i) => {
+          if (got === undefined || got instanceof Error) return got;
+          versions.set((requests[i] as { runId: string }).runId, got.version);
+          return { lease: got.lease, takeover: got.takeover };
+        });
+      },
       renew: async (lease, leaseMs, now) => leases.renew(lease, leaseMs, now),
       renewMany: async (ls, leaseMs, now) => leases.renewMany(ls, leaseMs, now),
       async release(lease) {

@@ -32,7 +32,7 @@ export function createLeases(db: Database.Database, st: Statements) {
   const renewManyTx = db.transaction((leases: readonly Lease[], leaseMs: number, now: number) =>
     leases.map((l) => renew(l, leaseMs, now)),
   );
-  const acquireTx = db.transaction((runId: string, opts: AcquireOptions): Acquired | undefined => {
+  const acquireOne = (runId: string, opts: AcquireOptions): Acquired | undefined => {
     const row = st.leaseRow.get(runId) as LeaseRow | undefined;
     if (row === undefined) throw notFound(runId);
     const current = row.lease_owner === null ? null : (JSON.parse(row.lease_owner) as Owner);
@@ -52,7 +52,18 @@ export function createLeases(db: Database.Database, st: Statements) {
     const version = row.version + 1;
     st.leaseTake.run(ownerJson, epoch, expiresAt, version, runId);
     return { lease: { runId, owner: opts.owner, epoch, expiresAt }, takeover: current !== null, version };
-  });
+  };
+  const acquireTx = db.transaction(acquireOne);
+  // Each request's refusal (unknown run, a throwing isOwnerDead) happens before it writes: the others stand.
+  const acquireManyTx = db.transaction((requests: ReadonlyArray<{ runId: string; opts: AcquireOptions }>) =>
+    requests.map((r): Acquired | undefined | Error => {
+      try {
+        return acquireOne(r.runId, r.opts);
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    }),
+  );
 
   return {
     /**
@@ -60,6 +71,10 @@ export function createLeases(db: Database.Database, st: Statements) {
      * fast; if it throws, nothing changes and the error propagates.
      */
     acquire: (runId: string, opts: AcquireOptions): Acquired | undefined => acquireTx.immediate(runId, opts),
+
+    /** `acquire` for each, in one IMMEDIATE transaction; a request's error is its result. */
+    acquireMany: (requests: ReadonlyArray<{ runId: string; opts: AcquireOptions }>) =>
+      acquireManyTx.immediate(requests),
 
     /** True when the lease (same epoch and owner) was extended. A single UPDATE: atomic without a transaction. */
     renew,
