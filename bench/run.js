@@ -10,6 +10,8 @@
  *   server       the HTTP API and WebSocket feed under load (bench/server.js, its own process)
  *   parse-*      definitions: a 1,000-step workflow parsed and validated; a 10 MB file and an alias bomb
  *                refused (the limits are checked before any parsing work) → ms each
+ *   waiting      10,000 runs waiting for approvals and timers in one `weft serve`, killed and restarted
+ *                (bench/waiting.js, its own processes; WAITING_RUNS sets the number)
  *
  * BENCH_ONLY=<prefix> runs only the scenarios whose name starts with it (BENCH_ONLY=server: the server's).
  */
@@ -194,9 +196,10 @@ for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
     );
   }
 }
-if (!ONLY || "server".startsWith(ONLY)) {
-  // Its own process, its lines printed as they come.
-  execFileSync(process.execPath, [new URL("./server.js", import.meta.url).pathname], {
+// Each in its own process, its lines printed as they come.
+for (const script of ["server", "waiting"]) {
+  if (ONLY && !script.startsWith(ONLY)) continue;
+  execFileSync(process.execPath, [new URL(`./${script}.js`, import.meta.url).pathname], {
     stdio: ["ignore", "inherit", "inherit"],
     env: process.env,
   });

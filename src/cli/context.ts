@@ -61,8 +61,12 @@ function durabilityOf(opts: GlobalOptions): Durability {
   return d;
 }
 
-export function openStore(opts: GlobalOptions): Store {
-  return createSqliteStore({ path: join(dataDirOf(opts), "weft.db"), durability: durabilityOf(opts) });
+/**
+ * `check: "quick"` reads the whole file first and refuses a damaged one (about 3 ms per MB): what `weft serve`
+ * does at start-up. Other commands skip it — they must start fast — and report a damaged page when they read it.
+ */
+export function openStore(opts: GlobalOptions, check: "none" | "quick" = "none"): Store {
+  return createSqliteStore({ path: join(dataDirOf(opts), "weft.db"), durability: durabilityOf(opts), check });
 }
 
 /**

@@ -116,6 +116,10 @@ export async function driveInForeground(
         run = await engine.execute(runId, { allowChangedSource: opts.allowChangedSource ?? false });
         break;
       } catch (err) {
+        if (err instanceof WeftError && err.code === "WEFT_STORAGE") {
+          // A full disk: the run stopped at its last commit and is whole; say how to carry on.
+          out.err(`run ${runId} stopped; once that is fixed, \`weft resume ${runId}\` carries on from there`);
+        }
         if (!(err instanceof WeftError) || err.code !== "WEFT_CONFLICT") throw err;
         out.err(paint(out, "gray", `${err.message}; following its progress`));
         run = await follow(engine.store, runId, onEvent, {

@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   WEFT_NON_DETERMINISM:
     "A TypeScript workflow's replay asked for a different step than the one recorded at that position.",
   WEFT_SOURCE_CHANGED: "A TypeScript workflow's source changed since the run started.",
+  WEFT_STORAGE:
+    "The data directory cannot be used: its disk is full, or the database file is damaged, not weft's, or newer than this weftflow.",
   WEFT_INTERNAL: "An unexpected internal error.",
 } as const;
 
@@ -77,6 +79,25 @@ export class WeftError extends Error {
   toInfo(): ErrorInfo {
     return { code: this.code, message: this.message, retryable: this.retryable, location: this.location };
   }
+}
+
+/** Node's and SQLite's codes for a write refused for want of space (a full disk, or a quota). */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT" || code === "SQLITE_FULL";
+}
+
+/**
+ * A write to `path` refused for want of space, as weft reports it (`WEFT_STORAGE`, retryable: once there is
+ * space, doing it again works). `then` says what to do once space is freed.
+ */
+export function diskFullError(path: string, cause: unknown, then: string): WeftError {
+  return new WeftError(
+    "WEFT_STORAGE",
+    `the disk is full: weft could not write ${path}. Free space on that disk (or move the data directory: ` +
+      `--data-dir, WEFT_DATA_DIR), then ${then}`,
+    { retryable: true, cause },
+  );
 }
 
 /** Retrying cannot help: the step fails without further attempts. */

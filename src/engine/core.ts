@@ -1,9 +1,9 @@
 import type { ProviderRegistry } from "../agents/provider.js";
 import type { EventRecord } from "../core/events.js";
-import type { Owner } from "../core/model.js";
+import type { Lease, Owner } from "../core/model.js";
 import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepType } from "../steps/step-type.js";
-import type { CommitResult, Store, Transition } from "../store/store.js";
+import type { AcquireOptions, CommitResult, Store, Transition } from "../store/store.js";
 import type { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
 
@@ -56,6 +56,10 @@ export interface EngineCore {
   /** Drivers that had more startable steps than capacity: woken (by priority) when slots free up. */
   starved: Set<RunDriver>;
   isOwnerDead: (owner: Owner) => boolean;
+  /** Takes a run's lease (`store.leases.acquire`), batched with other drivers' in the same turn (renewals.ts). */
+  acquireLease(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
+  /** Renews a driver's lease, batched with the other drivers' (renewals.ts). */
+  renewLease(lease: Lease): Promise<boolean>;
   publish(events: EventRecord[]): void;
   notice(runId: string, message: string): void;
   detach(driver: RunDriver): void;

@@ -19,7 +19,7 @@ import type { Decision } from "../core/scheduler.js";
 import type { StepOutcome } from "../steps/step-type.js";
 import { ConflictError, FencedError } from "../store/store.js";
 import type { EngineCore } from "./core.js";
-import { StepLog, stepLogDir } from "./logs.js";
+import { logFailureNotice, StepLog, stepLogDir } from "./logs.js";
 import type { Planner } from "./planner.js";
 import { RunState } from "./state.js";
 import { createStepContext, defaultSummary, parseConfig, toJson } from "./step-context.js";
@@ -85,8 +85,8 @@ export class RunDriver {
 
   /** Takes the lease and starts driving. False when another live process holds the run. */
   async start(): Promise<boolean> {
-    const { store, owner, leaseMs, clock } = this.core;
-    const got = await store.leases.acquire(this.runId, {
+    const { owner, leaseMs, clock } = this.core;
+    const got = await this.core.acquireLease(this.runId, {
       owner,
       leaseMs,
       now: clock.now(),
@@ -176,9 +176,10 @@ export class RunDriver {
   private async heartbeat(): Promise<void> {
     if (this.ended) return;
     try {
-      const ok = await this.core.store.leases.renew(this.lease, this.core.leaseMs, this.core.clock.now());
-      if (!ok) this.lost();
+      const ok = await this.core.renewLease(this.lease);
+      if (!ok && !this.ended) this.lost();
     } catch (err) {
+      if (this.ended) return; // the engine closed meanwhile
       this.core.logger.warn(`run ${this.runId}: lease renewal failed: ${(err as Error).message}`);
     }
   }
@@ -481,7 +482,9 @@ export class RunDriver {
     const rec = this.state.step(s.key);
     const step = this.planner.step(s.stepId);
     if (!rec || !step) return;
-    const log = new StepLog(stepLogDir(this.core.dataDir, this.runId, s.key));
+    const log = new StepLog(stepLogDir(this.core.dataDir, this.runId, s.key), (err) =>
+      this.core.notice(this.runId, logFailureNotice(this.core.dataDir, this.runId, err)),
+    );
     const abort = new AbortController();
     const h: Handler = { abort, attempt: rec.attempt, log };
     this.handlers.set(s.key, h);

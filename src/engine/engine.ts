@@ -30,6 +30,7 @@ import { writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
 import type { Planner } from "./planner.js";
 import { DagPlanner } from "./planner.js";
+import { LeaseAcquisitions, LeaseRenewals } from "./renewals.js";
 import { ReplayPlanner } from "./replay.js";
 import { RunState } from "./state.js";
 import type { TsLoader } from "./ts-code.js";
@@ -184,13 +185,17 @@ export function createEngine(opts: EngineOptions): Engine {
   };
 
   const committer = new Committer(opts.store);
+  const leaseMs = opts.leaseMs ?? 30_000;
+  const clock: Clock = opts.clock ?? { now: () => Date.now() };
+  const renewals = new LeaseRenewals(opts.store, leaseMs, clock);
+  const acquisitions = new LeaseAcquisitions(opts.store);
   const core: EngineCore = {
     store: opts.store,
     commit: (t) => committer.commit(t),
-    clock: opts.clock ?? { now: () => Date.now() },
+    clock,
     random: opts.random ?? Math.random,
     owner: opts.owner ?? currentOwner(),
-    leaseMs: opts.leaseMs ?? 30_000,
+    leaseMs,
     pollMs: opts.pollMs ?? 100,
     dataDir: opts.dataDir,
     projectPath: opts.projectPath ?? process.cwd(),
@@ -203,6 +208,8 @@ export function createEngine(opts: EngineOptions): Engine {
     slots,
     starved,
     isOwnerDead,
+    acquireLease: (runId, o) => acquisitions.acquire(runId, o),
+    renewLease: (lease) => renewals.renew(lease),
     publish(events) {
       for (const e of events) for (const l of listeners) l(e);
     },
@@ -221,7 +228,7 @@ export function createEngine(opts: EngineOptions): Engine {
       }
     },
   };
-  const { store, clock } = core;
+  const { store } = core;
   let closed = false;
   const tsCode = new TsCode(opts.loadTypeScript ?? defaultTsLoader, opts.workflows ?? []);
 

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { diskFullError, isDiskFull } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import type { RunRecord } from "../core/model.js";
 
@@ -23,14 +24,31 @@ function safeName(key: string): string {
   return key.replace(/[^A-Za-z0-9._[\]-]/g, "_");
 }
 
+/** Throws `WEFT_STORAGE` when the disk is full (the run is recorded then; resuming it carries on). */
 export function writeRunFiles(dataDir: string, run: RunRecord): void {
   const dir = runDir(dataDir, run.id);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, "definition.json"),
-    `${JSON.stringify({ hash: run.workflowHash, workflow: run.definition }, null, 2)}\n`,
-  );
-  writeFileSync(join(dir, "args.json"), `${JSON.stringify(run.args, null, 2)}\n`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "definition.json"),
+      `${JSON.stringify({ hash: run.workflowHash, workflow: run.definition }, null, 2)}\n`,
+    );
+    writeFileSync(join(dir, "args.json"), `${JSON.stringify(run.args, null, 2)}\n`);
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
+    throw diskFullError(dir, err, `resume the run, which is recorded: \`weft resume ${run.id}\``);
+  }
+}
+
+/** What a run's owner says once when its step logs cannot be written (they are best effort; the run goes on). */
+export function logFailureNotice(dataDir: string, runId: string, err: unknown): string {
+  const where = join(runDir(dataDir, runId), "logs");
+  if (isDiskFull(err)) {
+    return `the disk is full: step logs under ${where} are not being written (results are still recorded in the database). Free space on that disk`;
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  const why = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
+  return `step logs under ${where} cannot be written (${why}); results are still recorded in the database`;
 }
 
 /**
@@ -68,12 +86,16 @@ export class StepLog {
   /** Resolves once the folder exists (handlers may write their own files there). */
   readonly ready: Promise<void>;
 
-  constructor(readonly dir: string) {
+  /** `onError`: told of each write that failed (logs are best effort: nothing else happens). */
+  constructor(
+    readonly dir: string,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {
     this.ready = io
       .run(() => mkdir(dir, { recursive: true }))
       .then(
         () => {},
-        () => {},
+        (err: unknown) => this.onError(err),
       );
     this.chain = this.ready;
   }
@@ -81,8 +103,9 @@ export class StepLog {
   private enqueue(fn: () => Promise<void>): void {
     this.chain = this.chain
       .then(() => io.run(fn))
-      .catch(() => {
+      .catch((err: unknown) => {
         // Logs are best effort: the database holds the outcome.
+        this.onError(err);
       });
   }
 

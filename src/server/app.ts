@@ -54,6 +54,8 @@ export function statusOf(err: unknown): number {
         return 409;
       case "WEFT_TOO_LARGE":
         return 413;
+      case "WEFT_STORAGE":
+        return 503; // the disk is full or the database damaged: not the request's fault, and not a bug
       default:
         return err.code === "WEFT_INTERNAL" ? 500 : 422;
     }

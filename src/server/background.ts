@@ -9,11 +9,15 @@
  */
 import { WeftError } from "../core/errors.js";
 import type { Engine } from "../engine/engine.js";
+import type { ActiveCursor } from "../store/store.js";
 
 export interface Background {
   /** Starts driving the run here unless this process already does; returns at once. */
   drive(runId: string): void;
-  /** One pass over the runs that need an owner (`store.runs.active()`), driving those no live process holds. */
+  /**
+   * One pass over the runs that need an owner (`store.runs.active()`), driving those no live process holds:
+   * page after page while pages bring new runs, then one page per sweep, continuing where the last stopped.
+   */
   sweep(): Promise<void>;
   /** Sweeps now and then every `intervalMs` (default 1000) until `stop()`. */
   start(intervalMs?: number): void;
@@ -32,7 +36,7 @@ export interface BackgroundOptions {
   engine: Engine;
   /** Where unexpected failures of a background execution are reported. */
   warn?: (message: string) => void;
-  /** Most runs looked at per sweep. Default 500. */
+  /** Runs read per page of a sweep. Default 500. */
   batch?: number;
 }
 
@@ -57,12 +61,31 @@ export function createBackground(opts: BackgroundOptions): Background {
       .finally(() => driving.delete(runId));
   };
 
+  const batch = opts.batch ?? 500;
+  // Where the last sweep stopped in `runs.active`'s order. The runs this process drives stay active (a run
+  // waiting for a person or a timer, for days), so the sweep must page past them: always reading the first
+  // page would never reach the runs behind them (after a restart, all but the first `batch`).
+  let cursor: ActiveCursor | undefined;
   const sweep = async () => {
     if (sweeping || stopped) return;
     sweeping = true;
     try {
-      for (const run of await engine.store.runs.active(opts.batch ?? 500)) {
-        if (!driving.has(run.id) && !engine.ownedElsewhere(run)) drive(run.id);
+      // Page on while pages bring runs to drive (a restart: all of them in one sweep); a page with none ends
+      // this sweep, and the next one reads the page after it (round robin: one page per sweep at rest).
+      for (;;) {
+        const runs = await engine.store.runs.active(batch, cursor);
+        let taken = 0;
+        for (const run of runs) {
+          if (driving.has(run.id) || engine.ownedElsewhere(run)) continue;
+          drive(run.id);
+          taken++;
+        }
+        const last = runs.at(-1);
+        cursor =
+          runs.length < batch || last === undefined
+            ? undefined
+            : { priority: last.priority, createdAt: last.createdAt, id: last.id };
+        if (taken === 0 || cursor === undefined || stopped) break;
       }
     } catch (err) {
       if (!stopped) warn(`looking for runs to drive failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -344,6 +344,13 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
+/** A position in `runs.active`'s order: the run a page ended with. */
+export interface ActiveCursor {
+  priority: number;
+  createdAt: number;
+  id: string;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   readonly durability: Durability;
@@ -362,8 +369,12 @@ export interface Store {
     list(filter?: RunFilter): Promise<RunRecord[]>;
     /** Current versions of the given runs (cheap: the owner polls it to notice changes by other processes). */
     versions(ids: string[]): Promise<Map<string, number>>;
-    /** Runs that are not finished and not paused: candidates for an engine to drive. */
-    active(limit: number): Promise<RunRecord[]>;
+    /**
+     * Runs that are not finished and not paused: candidates for an engine to drive, highest priority first,
+     * then oldest, then by id. With `after` (the last run of the previous page), the runs that come after it:
+     * a caller pages through any number of them.
+     */
+    active(limit: number, after?: ActiveCursor): Promise<RunRecord[]>;
   };
 
   steps: {
@@ -394,8 +405,21 @@ export interface Store {
      * `isOwnerDead` is called only for a live lease of another owner. Throws `WEFT_NOT_FOUND` for an unknown run.
      */
     acquire(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
+    /**
+     * `acquire` for many runs in one transaction (one fsync); each result is `acquire`'s, or the error it would
+     * have thrown. Optional: an engine acquires one by one without it. A server taking up thousands of runs
+     * after a restart needs it.
+     */
+    acquireMany?(
+      requests: ReadonlyArray<{ runId: string; opts: AcquireOptions }>,
+    ): Promise<Array<{ lease: Lease; takeover: boolean } | undefined | Error>>;
     /** Extends a held lease to `now + leaseMs`. False when the lease was lost (the epoch moved on). Does not bump the version. */
     renew(lease: Lease, leaseMs: number, now: number): Promise<boolean>;
+    /**
+     * `renew` for many leases in one transaction (one fsync), each result as `renew`'s. Optional: an engine
+     * renews one by one without it. An engine holding thousands of waiting runs needs it.
+     */
+    renewMany?(leases: readonly Lease[], leaseMs: number, now: number): Promise<boolean[]>;
     /** Gives up a held lease (bumping the version); does nothing when the lease was lost. The epoch is kept, so the next owner's is higher. */
     release(lease: Lease): Promise<void>;
   };

@@ -221,6 +221,23 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect((await store.runs.active(2)).map((r) => r.id)).toEqual([high.id, low.id]);
       });
 
+      it("pages through active runs with a cursor: each exactly once, ties broken by id", async () => {
+        const made = [];
+        for (let i = 0; i < 7; i++) made.push(await make({ now: T0 + (i % 2), priority: i % 3 === 0 ? 1 : 0 }));
+        const all = (await store.runs.active(100)).map((r) => r.id);
+        expect([...all].sort()).toEqual(made.map((r) => r.id).sort());
+        const paged: string[] = [];
+        let after: { priority: number; createdAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await store.runs.active(3, after);
+          paged.push(...page.map((r) => r.id));
+          const last = page.at(-1);
+          if (page.length < 3 || !last) break;
+          after = { priority: last.priority, createdAt: last.createdAt, id: last.id };
+        }
+        expect(paged).toEqual(all);
+      });
+
       it("returns the versions of known runs, and omits unknown ones", async () => {
         const a = await make();
         const b = await make();
@@ -465,6 +482,37 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         await expect(commit({ runId: run.id, expectedVersion: version, epoch: a!.lease.epoch })).rejects.toBeInstanceOf(
           FencedError,
         );
+      });
+
+      it("acquireMany acquires each run as acquire would; an unknown run is that request's error only", async () => {
+        if (!store.leases.acquireMany) return; // optional in the port
+        const free = await make();
+        const held = await make();
+        await store.leases.acquire(held.id, { owner: owner("B"), leaseMs: 1000, now: T0 });
+        const results = await store.leases.acquireMany([
+          { runId: free.id, opts: { owner: owner("A"), leaseMs: 100, now: T0 } },
+          { runId: held.id, opts: { owner: owner("A"), leaseMs: 100, now: T0 } },
+          { runId: "nope", opts: { owner: owner("A"), leaseMs: 100, now: T0 } },
+        ]);
+        expect(results[0]).toEqual({
+          takeover: false,
+          lease: { runId: free.id, owner: owner("A"), epoch: 1, expiresAt: T0 + 100 },
+        });
+        expect(results[1]).toBeUndefined();
+        expect(results[2]).toMatchObject({ code: "WEFT_NOT_FOUND" });
+        expect((await store.runs.get(free.id))?.lease?.owner.id).toBe("A");
+      });
+
+      it("renewMany renews each lease as renew would: the current ones, not a lost one", async () => {
+        if (!store.leases.renewMany) return; // optional in the port
+        const r1 = await make();
+        const r2 = await make();
+        const a = await store.leases.acquire(r1.id, { owner: owner("A"), leaseMs: 100, now: T0 });
+        const b = await store.leases.acquire(r2.id, { owner: owner("A"), leaseMs: 100, now: T0 });
+        const taken = await store.leases.acquire(r2.id, { owner: owner("B"), leaseMs: 100, now: T0 + 200 });
+        expect(taken).toBeDefined();
+        expect(await store.leases.renewMany([a!.lease, b!.lease], 1000, T0 + 50)).toEqual([true, false]);
+        expect(await store.leases.acquire(r1.id, { owner: owner("B"), leaseMs: 100, now: T0 + 500 })).toBeUndefined();
       });
 
       it("renews: same owner keeps its epoch and version; renew extends only the current lease", async () => {

@@ -148,7 +148,7 @@ describe("sqlite store", () => {
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run();
     db.close();
     expect(() => createSqliteStore({ path })).toThrow(/schema version 999, newer than this weftflow knows/);
-    expect(() => createSqliteStore({ path })).toThrow(expect.objectContaining({ code: "WEFT_INTERNAL" }));
+    expect(() => createSqliteStore({ path })).toThrow(expect.objectContaining({ code: "WEFT_STORAGE" }));
   });
 
   it("rolls back a whole commit when one of its writes fails", async () => {

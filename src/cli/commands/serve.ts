@@ -53,7 +53,7 @@ export function registerServe(program: Command): void {
       // Refused before anything listens or runs — and before a data directory is created: with no database
       // yet there are no stored tokens.
       if (!existsSync(join(dataDirOf(o), "weft.db"))) await checkBind(o.host, apiTokens, undefined);
-      const store = openStore(o);
+      const store = openStore(o, "quick");
       try {
         await checkBind(o.host, apiTokens, store);
       } catch (err) {

@@ -17,6 +17,7 @@ import { createLeases } from "./leases.js";
 import { schemaVersion } from "./migrate.js";
 import { createReads } from "./reads.js";
 import { prepareStatements } from "./statements.js";
+import { withStorageErrors } from "./storage-errors.js";
 import { createTokens } from "./tokens.js";
 import { VersionCache } from "./versions.js";
 
@@ -29,6 +30,11 @@ export interface SqliteStoreConfig {
   durability?: Durability | undefined;
   /** How long a write waits for another process's write lock before failing with SQLITE_BUSY, in ms. Default 5000. */
   busyTimeoutMs?: number | undefined;
+  /**
+   * `quick`: check every page at open (`PRAGMA quick_check`, about 3 ms per MB) and refuse a damaged file
+   * with `WEFT_STORAGE`. Default `none`: a damaged page is reported (`WEFT_STORAGE`) when a query reads it.
+   */
+  check?: "none" | "quick" | undefined;
 }
 
 /** What the connection is actually running with: for diagnostics (`weft doctor`) and tests. */
@@ -50,13 +56,20 @@ export interface SqliteStore extends Store {
 /**
  * Opens (creating if needed) the database at `config.path` and applies pending migrations.
  *
- * Throws when the file cannot be opened, when another process holds the write lock longer than
- * `busyTimeoutMs` during set-up (SQLITE_BUSY), or (`WEFT_INTERNAL`) when the database's schema is newer than
- * this code; nothing is left open then.
+ * Throws when another process holds the write lock longer than `busyTimeoutMs` during set-up (SQLITE_BUSY),
+ * or (`WEFT_STORAGE`, naming the file and what to do) when the file cannot be opened or written, is damaged,
+ * is another application's, or has a schema newer than this code; nothing is left open then. Later, every
+ * method reports a full disk or a damaged file the same way (`WEFT_STORAGE`); a write that fails so was rolled
+ * back whole.
  */
 export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
   const durability = config.durability ?? "full";
-  const db = openDatabase({ path: config.path, durability, busyTimeoutMs: config.busyTimeoutMs ?? 5000 });
+  const db = openDatabase({
+    path: config.path,
+    durability,
+    busyTimeoutMs: config.busyTimeoutMs ?? 5000,
+    check: config.check,
+  });
 
   const st = prepareStatements(db);
   const versions = new VersionCache(st);
@@ -70,7 +83,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
   const artifacts = createArtifacts(db, st, comments, attachments, noteVersion);
   const tokens = createTokens(db);
 
-  return {
+  return withStorageErrors<SqliteStore>(config.path, {
     kind: "sqlite",
     durability,
 
@@ -83,7 +96,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
       get: async (id) => reads.run(id),
       list: async (filter) => reads.runs(filter),
       versions: async (ids) => versions.get(ids),
-      active: async (limit) => reads.active(limit),
+      active: async (limit, after) => reads.active(limit, after),
     },
 
     steps: {
@@ -108,7 +121,15 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
         versions.set(runId, got.version);
         return { lease: got.lease, takeover: got.takeover };
       },
+      async acquireMany(requests) {
+        return leases.acquireMany(requests).map((got, i) => {
+          if (got === undefined || got instanceof Error) return got;
+          versions.set((requests[i] as { runId: string }).runId, got.version);
+          return { lease: got.lease, takeover: got.takeover };
+        });
+      },
       renew: async (lease, leaseMs, now) => leases.renew(lease, leaseMs, now),
+      renewMany: async (ls, leaseMs, now) => leases.renewMany(ls, leaseMs, now),
       async release(lease) {
         const version = leases.release(lease);
         if (version !== undefined) versions.set(lease.runId, version);
@@ -186,5 +207,5 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
         schemaVersion: schemaVersion(db),
       };
     },
-  };
+  });
 }

@@ -27,7 +27,12 @@ export interface Acquired {
 }
 
 export function createLeases(db: Database.Database, st: Statements) {
-  const acquireTx = db.transaction((runId: string, opts: AcquireOptions): Acquired | undefined => {
+  const renew = (lease: Lease, leaseMs: number, now: number): boolean =>
+    st.leaseRenew.run(now + leaseMs, lease.runId, lease.epoch, lease.owner.id).changes === 1;
+  const renewManyTx = db.transaction((leases: readonly Lease[], leaseMs: number, now: number) =>
+    leases.map((l) => renew(l, leaseMs, now)),
+  );
+  const acquireOne = (runId: string, opts: AcquireOptions): Acquired | undefined => {
     const row = st.leaseRow.get(runId) as LeaseRow | undefined;
     if (row === undefined) throw notFound(runId);
     const current = row.lease_owner === null ? null : (JSON.parse(row.lease_owner) as Owner);
@@ -47,7 +52,18 @@ export function createLeases(db: Database.Database, st: Statements) {
     const version = row.version + 1;
     st.leaseTake.run(ownerJson, epoch, expiresAt, version, runId);
     return { lease: { runId, owner: opts.owner, epoch, expiresAt }, takeover: current !== null, version };
-  });
+  };
+  const acquireTx = db.transaction(acquireOne);
+  // Each request's refusal (unknown run, a throwing isOwnerDead) happens before it writes: the others stand.
+  const acquireManyTx = db.transaction((requests: ReadonlyArray<{ runId: string; opts: AcquireOptions }>) =>
+    requests.map((r): Acquired | undefined | Error => {
+      try {
+        return acquireOne(r.runId, r.opts);
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    }),
+  );
 
   return {
     /**
@@ -56,10 +72,16 @@ export function createLeases(db: Database.Database, st: Statements) {
      */
     acquire: (runId: string, opts: AcquireOptions): Acquired | undefined => acquireTx.immediate(runId, opts),
 
+    /** `acquire` for each, in one IMMEDIATE transaction; a request's error is its result. */
+    acquireMany: (requests: ReadonlyArray<{ runId: string; opts: AcquireOptions }>) =>
+      acquireManyTx.immediate(requests),
+
     /** True when the lease (same epoch and owner) was extended. A single UPDATE: atomic without a transaction. */
-    renew(lease: Lease, leaseMs: number, now: number): boolean {
-      return st.leaseRenew.run(now + leaseMs, lease.runId, lease.epoch, lease.owner.id).changes === 1;
-    },
+    renew,
+
+    /** `renew` for each, in one IMMEDIATE transaction: one fsync for all of them. */
+    renewMany: (leases: readonly Lease[], leaseMs: number, now: number): boolean[] =>
+      renewManyTx.immediate(leases, leaseMs, now),
 
     /** The run's new version when the lease was released, undefined when it had been lost already. */
     release(lease: Lease): number | undefined {

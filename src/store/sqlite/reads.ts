@@ -5,7 +5,7 @@
 import type Database from "better-sqlite3";
 import type { EventRecord } from "../../core/events.js";
 import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord } from "../../core/model.js";
-import type { RunFilter } from "../store.js";
+import type { ActiveCursor, RunFilter } from "../store.js";
 import {
   type AttemptRow,
   attemptFromRow,
@@ -69,8 +69,9 @@ export function createReads(db: Database.Database, st: Statements) {
       return (stmt.all(params) as RunRow[]).map(runFromRow);
     },
 
-    active(limit: number): RunRecord[] {
-      return (st.runsActive.all(limit) as RunRow[]).map(runFromRow);
+    active(limit: number, after?: ActiveCursor): RunRecord[] {
+      const rows = after === undefined ? st.runsActive.all(limit) : st.runsActiveAfter.all({ ...after, limit });
+      return (rows as RunRow[]).map(runFromRow);
     },
 
     steps(runId: string): StepRunRecord[] {

@@ -15,6 +15,7 @@ export interface Statements {
   runVersion: Stmt;
   runInsert: Stmt;
   runsActive: Stmt;
+  runsActiveAfter: Stmt;
   runAppend: Stmt;
   definitionExists: Stmt;
   stepUpsert: Stmt;
@@ -77,7 +78,13 @@ export function prepareStatements(db: Database.Database): Statements {
     runsActive: db.prepare(
       // INDEXED BY: without statistics the planner may pick runs_status_created and sort every active run.
       `SELECT * FROM runs INDEXED BY runs_active WHERE status IN ('pending', 'running', 'waiting')
-       ORDER BY priority DESC, created_at LIMIT ?`,
+       ORDER BY priority DESC, created_at, id LIMIT ?`,
+    ),
+    runsActiveAfter: db.prepare(
+      `SELECT * FROM runs INDEXED BY runs_active WHERE status IN ('pending', 'running', 'waiting')
+         AND (priority < @priority OR (priority = @priority
+              AND (created_at > @createdAt OR (created_at = @createdAt AND id > @id))))
+       ORDER BY priority DESC, created_at, id LIMIT @limit`,
     ),
 
     // Events appended outside `commit` (comments, artifacts): a new version and last seq, nothing else.
