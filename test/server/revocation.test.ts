@@ -64,7 +64,7 @@ function openStream(path: string) {
 
 describe("revoking a token ends its open streams", () => {
   it("`weft token revoke` from another process closes its WebSocket (4401), SSE and log streams; nothing after", async () => {
-    const admin = await makeToken("admin", [{ projectId: "*", role: "admin" }]);
+    const admin = await makeToken("admin", [{ projectId: "*", role: "admin", scripts: true }]);
     const reader = await makeToken("reader", [{ projectId: "alpha", role: "read" }]);
     const launched = await fetch(`${base}/api/workflow-executions`, {
       method: "POST",
