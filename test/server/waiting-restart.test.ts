@@ -43,7 +43,9 @@ describe("waiting runs across a restart", () => {
       const second = createBackground({ engine, batch: 10 });
       second.start(20);
       try {
-        await until(() => second.driving.size === all.length, "every waiting run driven again", 30_000);
+        // Sleeps fire as soon as they are driven again (the clock is past their wake time) and leave `driving`;
+        // approval runs stay in it, waiting. Both lists span all five pages of the sweep.
+        await until(() => approvals.every((id) => second.driving.has(id)), "every approval run driven again", 30_000);
         await until(async () => (await statuses(sleeps)).every((s) => s === "completed"), "the sleeps fired", 30_000);
         for (const id of approvals) await engine.approve(id, "ok", { by: "test" });
         await until(async () => (await statuses(approvals)).every((s) => s === "completed"), "approved runs", 30_000);
