@@ -51,8 +51,8 @@ export const STEP_KEYS = ["a", "b", "c", "d", "e", "f", "fe", "fe[0]", "fe[1]", 
 
 const stepSh = (dir: string) => `#!/bin/sh
 # $1: the caller's $PPID; $2: seconds to sleep; $3 = flaky: fail the first attempt ever
-# The weft pid: WEFT_OWNER_PID where startWeft set it ($PPID reads 1 when weft died before the shell started).
-owner="\${WEFT_OWNER_PID:-$1}"
+# The weft pid: CRASH_OWNER_PID where startWeft set it ($PPID reads 1 when weft died before the shell started).
+owner="\${CRASH_OWNER_PID:-$1}"
 log="${dir}/side-$WEFT_RUN_ID.log"
 trace() { echo "$1 $WEFT_STEP_KEY $WEFT_ATTEMPT $WEFT_IDEMPOTENCY_KEY $(date +%s%3N) $owner" >> "$log"; }
 trace start
@@ -163,15 +163,17 @@ export interface StartOptions {
 /** Starts `weft <args> --data-dir <scenario's>` (the built CLI, in its own process). */
 export function startWeft(s: Scenario, args: string[], opts: StartOptions = {}): WeftProcess {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["WEFT_FAULT", "WEFT_DATA_DIR", "WEFT_DURABILITY", "WEFT_MOCK_FIXTURES", "WEFT_OWNER_PID"]) {
+  for (const name of ["WEFT_FAULT", "WEFT_DATA_DIR", "WEFT_DURABILITY", "WEFT_MOCK_FIXTURES", "CRASH_OWNER_PID"]) {
     delete env[name];
   }
+  // Not a WEFT_* name: steps never inherit weft's own variables; `weft serve` passes it on only when told.
+  env.WEFT_PASS_ENV = "CRASH_OWNER_PID";
   if (opts.fault) env.WEFT_FAULT = opts.fault;
   const flags = ["--data-dir", s.dataDir, ...(opts.durability ? ["--durability", opts.durability] : [])];
   // The shell hands its pid to its environment and then becomes node (exec): the scripts of this weft learn its
-  // pid from WEFT_OWNER_PID, and `child.pid` is weft's pid.
+  // pid from CRASH_OWNER_PID, and `child.pid` is weft's pid.
   const argv = [process.execPath, weftBin(), ...args, ...flags];
-  const child = spawn("/bin/sh", ["-c", 'WEFT_OWNER_PID=$$ exec "$0" "$@"', ...argv], {
+  const child = spawn("/bin/sh", ["-c", 'CRASH_OWNER_PID=$$ exec "$0" "$@"', ...argv], {
     cwd: s.dir,
     env,
     stdio: ["ignore", "pipe", "pipe"],
