@@ -39,7 +39,9 @@ for (let i = 0; i < argv.length; i += 2) {
   else if (flag in FLAGS && value !== undefined && /^\d+$/.test(value)) env[FLAGS[flag]] = value;
   else {
     console.error(`npm run chaos: unknown option or bad value: ${flag} ${value ?? ""}`);
-    console.error("options: --seed <n> --kills <n> --minutes <n> --concurrency <n> --seconds <n> --processes <n> --only kills|stress");
+    console.error(
+      "options: --seed <n> --kills <n> --minutes <n> --concurrency <n> --seconds <n> --processes <n> --only kills|stress",
+    );
     process.exit(2);
   }
 }

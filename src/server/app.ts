@@ -18,7 +18,7 @@ import type { StepTypeSchemas } from "../definition/index.js";
 import { loadTypeScriptWorkflow } from "../definition/typescript/load.js";
 import { sourceHashOf } from "../engine/ts-code.js";
 import { builtinStepTypes } from "../steps/builtin.js";
-import { installAccess } from "./access.js";
+import { installAccess, Principal } from "./access.js";
 import { createBackground } from "./background.js";
 import { type DefinitionResolver, data, type RouteContext, type ServerDeps } from "./context.js";
 import { EventFeed, eventsPlugin } from "./events/index.js";
@@ -30,7 +30,8 @@ import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepRoutes } from "./routes/steps.js";
-import { type ErrorResponse, envelope, healthSchema } from "./schemas.js";
+import { type ErrorResponse, envelope, healthSchema, sessionSchema } from "./schemas.js";
+import { defaultWebRoot, hasWebUi, spaFallback, uiPlugin } from "./ui.js";
 import { RequestError, zodSerializerCompiler, zodValidatorCompiler } from "./validation.js";
 import { issueView } from "./views.js";
 
@@ -229,7 +230,13 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     server.once("close", () => clearInterval(sweep));
     if (!server.listening) clearInterval(sweep);
   });
+  // The web UI (ui.ts), when built: its files, and index.html for its client-side routes.
+  const webRoot = deps.webRoot === undefined ? defaultWebRoot() : deps.webRoot;
+  const ui = webRoot !== null && hasWebUi(webRoot) ? webRoot : undefined;
+  if (ui) await app.register(uiPlugin, { root: ui });
+  const fallback = ui ? spaFallback(ui) : () => false;
   app.setNotFoundHandler({ preHandler: access.notFound }, (req, reply) => {
+    if (fallback(req, reply)) return;
     void reply.status(404).send({ error: { code: "WEFT_NOT_FOUND", message: `no route ${req.method} ${req.url}` } });
   });
 
@@ -263,6 +270,20 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   app.get("/api/openapi.json", { config: pub }, async () => routes.document());
   app.get("/api/health", { config: pub, schema: { response: { 200: envelope(healthSchema) } } }, async () =>
     data({ status: "ok" as const, version: packageVersion() }),
+  );
+  app.get(
+    "/api/session",
+    { config: { access: { role: "read", scope: "token" } }, schema: { response: { 200: envelope(sessionSchema) } } },
+    async (req) => {
+      const p = req.principal;
+      return data({
+        mode: p === Principal.local ? ("open" as const) : ("token" as const),
+        name: p.name,
+        token_id: p.tokenId,
+        scopes: p.scopes.map((s) => ({ project_id: s.projectId, role: s.role, scripts: s.scripts === true })),
+        version: packageVersion(),
+      });
+    },
   );
   await app.register(runRoutes, { prefix: "/api", ctx });
   await app.register(stepRoutes, { prefix: "/api", ctx });

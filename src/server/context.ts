@@ -39,6 +39,11 @@ export interface ServerDeps {
   resolveDefinition?: DefinitionResolver;
   /** Check every response against its documented schema (a mismatch is a 500). Tests turn it on. */
   validateResponses?: boolean;
+  /**
+   * The built web UI to serve (a folder with index.html; ui.ts). Default: this package's `dist/web`, when it
+   * was built; null serves no UI.
+   */
+  webRoot?: string | null;
 }
 
 export interface RouteContext {

@@ -42,7 +42,8 @@ export class RouteCollector {
   readonly onRoute = (opts: RouteOptions): void => {
     const methods = Array.isArray(opts.method) ? opts.method : [opts.method];
     for (const method of methods) {
-      if (method === "HEAD") continue;
+      // The web UI's routes (ui.ts) serve files, not the API.
+      if (method === "HEAD" || !opts.url.startsWith("/api/")) continue;
       this.routes.push({
         method,
         url: opts.url,

@@ -480,3 +480,15 @@ export type AttachmentJson = z.infer<typeof attachmentSchema>;
 
 /** `GET /api/health`: the server answers (no token needed). */
 export const healthSchema = z.object({ status: z.literal("ok"), version: z.string() });
+
+/** `GET /api/session`: who the request's token is, and what it may do (the web UI hides what it may not). */
+export const sessionSchema = z.object({
+  /** `open`: a loopback server without tokens, where the local user may do everything. */
+  mode: z.enum(["open", "token"]),
+  name: z.string(),
+  token_id: z.string().nullable(),
+  scopes: z.array(
+    z.object({ project_id: z.string(), role: z.enum(["read", "operate", "admin"]), scripts: z.boolean() }),
+  ),
+  version: z.string(),
+});

@@ -1,0 +1,53 @@
+import { useEffect, useState } from "react";
+import { Route, Switch } from "wouter";
+import { WeftApiError } from "./api/client";
+import { live } from "./api/live";
+import { useSession } from "./api/session";
+import { ActivePanel } from "./components/ActivePanel";
+import { ErrorView } from "./components/ErrorView";
+import { Header } from "./components/Header";
+import { BoardPage } from "./pages/BoardPage";
+import { InboxPage } from "./pages/InboxPage";
+import { RunPage } from "./pages/RunPage";
+import { SignInPage } from "./pages/SignInPage";
+
+export function App() {
+  const session = useSession();
+  const [panelOpen, setPanelOpen] = useState(false);
+  const signedIn = session.data !== undefined;
+
+  useEffect(() => {
+    if (signedIn) live.start();
+  }, [signedIn]);
+
+  if (session.isPending) return <div className="boot" aria-busy="true" />;
+  if (session.error) {
+    if (session.error instanceof WeftApiError && session.error.status === 401) {
+      return <SignInPage refused={false} />;
+    }
+    return (
+      <main className="page">
+        <ErrorView error={session.error} />
+      </main>
+    );
+  }
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header onOpenActive={() => setPanelOpen(true)} />
+      <main id="main" className="page">
+        <Switch>
+          <Route path="/" component={BoardPage} />
+          <Route path="/runs/:id">{(params) => <RunPage id={params.id} />}</Route>
+          <Route path="/inbox" component={InboxPage} />
+          <Route>
+            <ErrorView error={new WeftApiError(404, "WEFT_NOT_FOUND", `There is no page at ${location.pathname}.`)} />
+          </Route>
+        </Switch>
+      </main>
+      <ActivePanel open={panelOpen} onClose={() => setPanelOpen(false)} />
+    </>
+  );
+}

@@ -1,0 +1,3 @@
+export function ActivePanel(_props: { open: boolean; onClose: () => void }) {
+  return null;
+}

@@ -1,0 +1,3 @@
+export function BoardPage() {
+  return <h1>Runs</h1>;
+}
