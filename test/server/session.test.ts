@@ -59,6 +59,10 @@ describe("GET /api/session", () => {
     s = await serverEnv({ apiTokens: [admin] });
     const res = await s.app.inject({ url: "/api/session", headers: { authorization: `Bearer ${admin}` } });
     expect(res.statusCode, res.body).toBe(200);
-    expect(body(res).data).toMatchObject({ mode: "token", token_id: null, scopes: [{ project_id: "*", role: "admin" }] });
+    expect(body(res).data).toMatchObject({
+      mode: "token",
+      token_id: null,
+      scopes: [{ project_id: "*", role: "admin" }],
+    });
   });
 });
