@@ -41,19 +41,25 @@ describe("src/client/schema.ts", () => {
   }, 120_000);
 });
 
-describe("createWeftClient against a listening server", () => {
-  let s: ServerEnv;
-  let base: string;
+/** A server listening for this `describe`'s tests: `server.base` is its URL. */
+function listening(deps: Parameters<typeof serverEnv>[0] = {}): { base: string } {
+  let s: ServerEnv | undefined;
+  const server = { base: "" };
   beforeAll(async () => {
-    s = await serverEnv();
-    base = await s.listen();
+    s = await serverEnv(deps);
+    server.base = await s.listen();
   });
   afterAll(async () => {
     await s?.close();
   });
+  return server;
+}
+
+describe("createWeftClient against a listening server", () => {
+  const server = listening();
 
   it("launches an inline workflow, reads it until it completes, and finds it in the list", async () => {
-    const api = createWeftClient({ baseUrl: base });
+    const api = createWeftClient({ baseUrl: server.base });
     const launched = unwrap(
       await api.POST("/api/workflow-executions", { body: { workflow: { source: QUICK }, name: "from the client" } }),
     );
@@ -74,7 +80,7 @@ describe("createWeftClient against a listening server", () => {
   });
 
   it("controls a run: an approval waits, is approved through the client, and the run completes", async () => {
-    const api = createWeftClient({ baseUrl: base });
+    const api = createWeftClient({ baseUrl: server.base });
     const { id } = unwrap(await api.POST("/api/workflow-executions", { body: { workflow: { source: APPROVAL } } }));
     const waiting = async () => {
       const r = unwrap(await api.GET("/api/workflow-executions/{id}", { params: { path: { id } } }));
@@ -96,7 +102,7 @@ describe("createWeftClient against a listening server", () => {
   });
 
   it("a refusal is a WeftApiError with the API's status, code and message", async () => {
-    const api = createWeftClient({ baseUrl: base });
+    const api = createWeftClient({ baseUrl: server.base });
     const missing = await api.GET("/api/workflow-executions/{id}", { params: { path: { id: "no-such-run" } } });
     const err = (() => {
       try {
@@ -120,21 +126,13 @@ describe("createWeftClient against a listening server", () => {
 
 describe("createWeftClient with API tokens", () => {
   const TOKEN = "client-test-token-0123456789";
-  let s: ServerEnv;
-  let base: string;
-  beforeAll(async () => {
-    s = await serverEnv({ apiTokens: [TOKEN] });
-    base = await s.listen();
-  });
-  afterAll(async () => {
-    await s?.close();
-  });
+  const server = listening({ apiTokens: [TOKEN] });
 
   it("sends the token as a Bearer (a fixed one or a function asked each time); without one, 401", async () => {
-    const session = unwrap(await createWeftClient({ baseUrl: base, token: TOKEN }).GET("/api/session"));
+    const session = unwrap(await createWeftClient({ baseUrl: server.base, token: TOKEN }).GET("/api/session"));
     expect(session.mode).toBe("token");
     let current: string | null = null;
-    const rotating = createWeftClient({ baseUrl: base, token: () => current });
+    const rotating = createWeftClient({ baseUrl: server.base, token: () => current });
     const before = await rotating.GET("/api/session");
     expect(() => unwrap(before)).toThrow(expect.objectContaining({ status: 401, code: "WEFT_UNAUTHORIZED" }));
     current = TOKEN;
