@@ -57,7 +57,13 @@ export function openBrowser(url: string, opts: OpenBrowserOptions): ChildProcess
   };
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { detached: true, stdio: "ignore", env: opts.env ?? process.env });
+    child = spawn(command, args, {
+      detached: true,
+      stdio: "ignore",
+      env: opts.env ?? process.env,
+      // `start ""` must reach cmd as written, not re-quoted.
+      windowsVerbatimArguments: command === "cmd",
+    });
   } catch (err) {
     fail(`${command}: ${(err as Error).message}`);
     return undefined;
