@@ -149,6 +149,7 @@ describe("the npm tarball", () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get("content-type")).toMatch(/javascript/);
     expect(asset.headers.get("cache-control")).toContain("immutable");
+    expect(asset.headers.get("content-encoding")).toBe("br");
     expect((await asset.text()).length).toBeGreaterThan(1000);
     const route = await fetch(`${url}/runs/anything`, { headers: { accept: "text/html" } });
     expect(await route.text()).toBe(html);
