@@ -87,19 +87,19 @@ function secure(reply: FastifyReply): FastifyReply {
 const ASSET = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /**
- * Whether a request path (as sent, percent-encoded) may be answered by a file or the app: once decoded, no
- * `..` or `.` segment, backslash or NUL — none of which a link of the UI contains, all of which are ways to
- * climb out of the web root (`/assets/..%2f..%2fetc/passwd`). Malformed percent-encoding is refused too.
+ * A request path (as sent, percent-encoded), decoded — or undefined when it may not be answered by a file or
+ * the app: a `..` or `.` segment, a backslash or NUL once decoded (none of which a link of the UI contains, all
+ * of which are ways to climb out of the web root: `/assets/..%2f..%2fetc/passwd`), or malformed encoding.
  */
-export function isSafePath(rawPath: string): boolean {
+export function safePath(rawPath: string): string | undefined {
   let path: string;
   try {
     path = decodeURIComponent(rawPath);
   } catch {
-    return false;
+    return undefined;
   }
-  if (/[\\\0]/.test(path)) return false;
-  return !path.split("/").some((s) => s === ".." || s === ".");
+  if (/[\\\0]/.test(path)) return undefined;
+  return path.split("/").some((s) => s === ".." || s === ".") ? undefined : path;
 }
 
 function notFound(reply: FastifyReply, req: FastifyRequest): FastifyReply {
@@ -120,7 +120,7 @@ export async function uiPlugin(app: FastifyInstance, opts: { root: string }): Pr
   app.get<{ Params: { "*": string } }>("/assets/*", { config: PUBLIC }, (req, reply) => {
     const file = req.params["*"];
     secure(reply);
-    if (!isSafePath(req.url.split("?")[0] ?? "") || !ASSET.test(file)) return notFound(reply, req);
+    if (safePath(req.url.split("?")[0] ?? "") === undefined || !ASSET.test(file)) return notFound(reply, req);
     // Vite names every asset by its content hash: a changed file is a new URL.
     return reply.sendFile(`assets/${file}`, { maxAge: "365d", immutable: true });
   });
@@ -137,16 +137,18 @@ export async function uiPlugin(app: FastifyInstance, opts: { root: string }): Pr
  * (`/api/*` in any spelling, a missing asset, a path that climbs), which stays a 404 in the API's envelope.
  */
 export function spaFallback(root: string): (req: FastifyRequest, reply: FastifyReply) => boolean {
-  let html: Buffer | undefined;
   return (req, reply) => {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
-    const path = req.url.split("?")[0] ?? "/";
-    if (!isSafePath(path)) return false;
-    // The first segment, however written (`//api/x`, `/API/x`): never the app where an API answer was meant.
+    const path = safePath(req.url.split("?")[0] ?? "/");
+    if (path === undefined) return false;
+    // The first segment, however written (`//api/x`, `/API/x`, `/%61pi/x`): never the app where an API answer
+    // was meant.
     const first = (path.split("/").find((s) => s !== "") ?? "").toLowerCase();
     if (first === "api" || first === "assets") return false;
     if (!(req.headers.accept ?? "").includes("text/html")) return false;
-    html ??= readFileSync(join(root, "index.html"));
+    // Read each time (it is small): after a rebuild, a deep link gets the same index.html as `/` — the one whose
+    // hashed assets exist.
+    const html = readFileSync(join(root, "index.html"));
     void secure(reply).header("cache-control", "no-cache").type("text/html; charset=utf-8").send(html);
     return true;
   };

@@ -159,8 +159,26 @@ describe("the SPA fallback", () => {
     expect(head.body.length).toBe(0);
   });
 
+  it("after a rebuild (a new index.html), a deep link gets the same new page as /", async () => {
+    const rebuilt = INDEX.replace("index-AbC123.js", "index-New456.js");
+    writeFileSync(join(root, "index.html"), rebuilt);
+    try {
+      expect((await get("/", HTML)).body.toString()).toBe(rebuilt);
+      expect((await get("/runs/0b7c", HTML)).body.toString()).toBe(rebuilt);
+    } finally {
+      writeFileSync(join(root, "index.html"), INDEX);
+    }
+  });
+
   it("never shadows /api/*, however it is spelled; only GET/HEAD of HTML fall back", async () => {
-    for (const path of ["/api/nothing", "/api", "//api/nothing", "/API/nothing", "/api/workflow-executions/x/y/z"]) {
+    for (const path of [
+      "/api/nothing",
+      "/api",
+      "//api/nothing",
+      "/API/nothing",
+      "/%61pi/nothing",
+      "/api/workflow-executions/x/y/z",
+    ]) {
       const a = await get(path, HTML);
       expectNotFound(a, path);
       expectApiHeaders(a);
