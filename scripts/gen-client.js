@@ -5,8 +5,9 @@
  * built). `--check` exits 1 when the checked-in file differs from what the server would generate now, so
  * the UI and the typed client cannot drift from the API.
  *
- *   node scripts/gen-client.js           regenerate
- *   node scripts/gen-client.js --check   verify (CI)
+ *   node scripts/gen-client.js                 regenerate
+ *   node scripts/gen-client.js --check         verify (CI: test/client/client.test.ts runs it)
+ *   node scripts/gen-client.js --check --file <path>   verify another copy (the test checks that drift fails)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,7 +16,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const target = join(root, "src", "client", "schema.ts");
+const fileArg = process.argv.indexOf("--file");
+const target = fileArg === -1 ? join(root, "src", "client", "schema.ts") : process.argv[fileArg + 1];
+if (!target) {
+  process.stderr.write("--file needs a path\n");
+  process.exit(2);
+}
+const shown = fileArg === -1 ? "src/client/schema.ts" : target;
 
 const { buildApp } = await import(join(root, "dist", "server", "app.js"));
 const { createEngine } = await import(join(root, "dist", "index.js"));
@@ -52,11 +59,11 @@ if (process.argv.includes("--check")) {
   } catch {}
   if (current !== text) {
     process.stderr.write(
-      "src/client/schema.ts is out of date with the server's OpenAPI document: run `npm run gen:client` and commit it\n",
+      `${shown} is out of date with the server's OpenAPI document: run \`npm run gen:client\` and commit it\n`,
     );
     process.exit(1);
   }
-  process.stdout.write("src/client/schema.ts matches the OpenAPI document\n");
+  process.stdout.write(`${shown} matches the OpenAPI document\n`);
 } else {
   writeFileSync(target, text);
   process.stdout.write(`wrote ${target}\n`);

@@ -31,7 +31,7 @@ import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepRoutes } from "./routes/steps.js";
 import { type ErrorResponse, envelope, healthSchema, sessionSchema } from "./schemas.js";
-import { defaultWebRoot, hasWebUi, spaFallback, uiPlugin } from "./ui.js";
+import { apiSecurityHeaders, servedWebRoot, spaFallback, uiPlugin } from "./ui.js";
 import { RequestError, zodSerializerCompiler, zodValidatorCompiler } from "./validation.js";
 import { issueView } from "./views.js";
 
@@ -230,9 +230,10 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     server.once("close", () => clearInterval(sweep));
     if (!server.listening) clearInterval(sweep);
   });
+  // nosniff, no framing, no script on every answer whose route did not set its own (ui.ts).
+  app.addHook("onSend", apiSecurityHeaders);
   // The web UI (ui.ts), when built: its files, and index.html for its client-side routes.
-  const webRoot = deps.webRoot === undefined ? defaultWebRoot() : deps.webRoot;
-  const ui = webRoot !== null && hasWebUi(webRoot) ? webRoot : undefined;
+  const ui = servedWebRoot(deps.webRoot);
   if (ui) await app.register(uiPlugin, { root: ui });
   const fallback = ui ? spaFallback(ui) : () => false;
   app.setNotFoundHandler({ preHandler: access.notFound }, (req, reply) => {

@@ -14,6 +14,7 @@ import { hasActiveToken } from "./access.js";
 import { buildApp, type ServerDeps } from "./app.js";
 import { createBackground } from "./background.js";
 import { isLoopback } from "./loopback.js";
+import { servedWebRoot } from "./ui.js";
 import { sweepOrphanUploads } from "./uploads.js";
 
 export { isLoopback } from "./loopback.js";
@@ -33,6 +34,8 @@ export interface Server {
   app: FastifyInstance;
   /** `http://host:port`, the port resolved when 0 was asked. */
   url: string;
+  /** The built web UI served at `url` (its folder), or undefined: the API only. */
+  webRoot: string | undefined;
   /** Stops taking runs, closes the server (in-flight requests finish, log streams end), then the engine. The store stays open. */
   close(): Promise<void>;
 }
@@ -109,6 +112,7 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   return {
     app,
     url: `http://${shown}:${addr.port}`,
+    webRoot: servedWebRoot(opts.webRoot),
     close() {
       closing ??= (async () => {
         background.stop();

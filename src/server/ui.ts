@@ -1,9 +1,12 @@
 /**
  * The web UI: the single-page app built into `dist/web` (by `npm run build:web`), served by the API's own
  * server. Hashed assets (`/assets/*`) are immutable and cached for a year; `index.html` is never cached, so a
- * new release is picked up on the next load. Any other GET that is not `/api/*` and accepts HTML answers
- * `index.html` (client-side routes like `/runs/<id>`); `/api/*` is never shadowed. Everything here is public
- * (the sign-in page must load without a token): the UI holds no data, the API it calls checks the token.
+ * new release is picked up on the next load. Both are compressed (brotli or gzip, by Accept-Encoding) — only
+ * here: compression is registered inside this plugin, so API answers, log streams (SSE) and the WebSocket are
+ * never buffered by it. Any other GET/HEAD that is not `/api/*` and accepts HTML answers `index.html`
+ * (client-side routes like `/runs/<id>`); `/api/*` is never shadowed, a missing asset is a 404 (never the
+ * app), and a path that tries to climb out (`..`, encoded slashes or dots) is refused. Everything here is
+ * public (the sign-in page must load without a token): the UI holds no data, the API it calls checks the token.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -20,6 +23,12 @@ export function defaultWebRoot(): string {
 /** Whether a built UI is there (its index.html). */
 export function hasWebUi(root: string): boolean {
   return existsSync(join(root, "index.html"));
+}
+
+/** The UI folder a server serves (`ServerDeps.webRoot`: default `dist/web`, null none); undefined when not built. */
+export function servedWebRoot(webRoot: string | null | undefined): string | undefined {
+  const root = webRoot === undefined ? defaultWebRoot() : webRoot;
+  return root !== null && hasWebUi(root) ? root : undefined;
 }
 
 /**
@@ -45,11 +54,58 @@ export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-opener-policy": "same-origin",
 };
 
+/**
+ * The headers every other answer gets unless its route set its own (an artifact download sets a sandboxing
+ * policy): JSON is never sniffed as HTML, never framed, and runs nothing if a browser opens it directly.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+};
+
+/** An `onSend` hook for the whole server: API_SECURITY_HEADERS on answers that do not carry their own. */
+export function apiSecurityHeaders(
+  _req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, payload: unknown) => void,
+): void {
+  for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+  done(null, payload);
+}
+
 const PUBLIC = { access: { role: "read", scope: "public" } } as const;
 
 function secure(reply: FastifyReply): FastifyReply {
   for (const [k, v] of Object.entries(UI_SECURITY_HEADERS)) reply.header(k, v);
   return reply;
+}
+
+/** An asset's path under `assets/`: plain names only (Vite's `name-hash.ext`), no `.`/`..` segment. */
+const ASSET = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/**
+ * A request path (as sent, percent-encoded), decoded — or undefined when it may not be answered by a file or
+ * the app: a `..` or `.` segment, a backslash or NUL once decoded (none of which a link of the UI contains, all
+ * of which are ways to climb out of the web root: `/assets/..%2f..%2fetc/passwd`), or malformed encoding.
+ */
+export function safePath(rawPath: string): string | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return undefined;
+  }
+  if (/[\\\0]/.test(path)) return undefined;
+  return path.split("/").some((s) => s === ".." || s === ".") ? undefined : path;
+}
+
+function notFound(reply: FastifyReply, req: FastifyRequest): FastifyReply {
+  return reply
+    .status(404)
+    .send({ error: { code: "WEFT_NOT_FOUND", message: `no such file ${req.url.split("?")[0] ?? ""}` } });
 }
 
 /** Registers the UI's routes (an encapsulated plugin: compression applies to these routes only). */
@@ -61,10 +117,13 @@ export async function uiPlugin(app: FastifyInstance, opts: { root: string }): Pr
     secure(reply).header("cache-control", "no-cache").sendFile("index.html", { cacheControl: false });
 
   app.get("/", { config: PUBLIC }, (_req, reply) => index(reply));
-  app.get<{ Params: { "*": string } }>("/assets/*", { config: PUBLIC }, (req, reply) =>
+  app.get<{ Params: { "*": string } }>("/assets/*", { config: PUBLIC }, (req, reply) => {
+    const file = req.params["*"];
+    secure(reply);
+    if (safePath(req.url.split("?")[0] ?? "") === undefined || !ASSET.test(file)) return notFound(reply, req);
     // Vite names every asset by its content hash: a changed file is a new URL.
-    secure(reply).sendFile(join("assets", req.params["*"]), { maxAge: "365d", immutable: true }),
-  );
+    return reply.sendFile(`assets/${file}`, { maxAge: "365d", immutable: true });
+  });
   for (const file of ["favicon.svg", "robots.txt"]) {
     if (existsSync(join(opts.root, file))) {
       app.get(`/${file}`, { config: PUBLIC }, (_req, reply) => secure(reply).sendFile(file, { maxAge: "1d" }));
@@ -73,18 +132,23 @@ export async function uiPlugin(app: FastifyInstance, opts: { root: string }): Pr
 }
 
 /**
- * The SPA fallback, for the server's not-found handler: a GET for a page (HTML) outside `/api` that no route
- * answered gets `index.html`, and the UI's router shows the page. Returns false for everything else (`/api/*`,
- * a missing asset), which stays a 404 in the API's envelope.
+ * The SPA fallback, for the server's not-found handler: a GET or HEAD for a page (HTML) outside `/api` that no
+ * route answered gets `index.html`, and the UI's router shows the page. Returns false for everything else
+ * (`/api/*` in any spelling, a missing asset, a path that climbs), which stays a 404 in the API's envelope.
  */
 export function spaFallback(root: string): (req: FastifyRequest, reply: FastifyReply) => boolean {
-  let html: Buffer | undefined;
   return (req, reply) => {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
-    const path = req.url.split("?")[0] ?? "/";
-    if (path === "/api" || path.startsWith("/api/") || path.startsWith("/assets/")) return false;
+    const path = safePath(req.url.split("?")[0] ?? "/");
+    if (path === undefined) return false;
+    // The first segment, however written (`//api/x`, `/API/x`, `/%61pi/x`): never the app where an API answer
+    // was meant.
+    const first = (path.split("/").find((s) => s !== "") ?? "").toLowerCase();
+    if (first === "api" || first === "assets") return false;
     if (!(req.headers.accept ?? "").includes("text/html")) return false;
-    html ??= readFileSync(join(root, "index.html"));
+    // Read each time (it is small): after a rebuild, a deep link gets the same index.html as `/` — the one whose
+    // hashed assets exist.
+    const html = readFileSync(join(root, "index.html"));
     void secure(reply).header("cache-control", "no-cache").type("text/html; charset=utf-8").send(html);
     return true;
   };

@@ -7,6 +7,7 @@ import { checkApiTokens, checkBind, DEFAULT_PORT, serve } from "../../server/ser
 import type { GlobalOptions } from "../context.js";
 import { dataDirOf, openEngine, openStore } from "../context.js";
 import { EXIT } from "../drive.js";
+import { browserUrl, openBrowser } from "../open-browser.js";
 import { stdoutOut } from "../output.js";
 import { ensureTemplates } from "./templates.js";
 
@@ -15,6 +16,7 @@ interface ServeCommandOptions extends GlobalOptions {
   port: string;
   apiTokens?: string;
   passEnv?: string;
+  open?: boolean;
 }
 
 function portOf(text: string): number {
@@ -41,6 +43,7 @@ export function registerServe(program: Command): void {
       "--pass-env <names>",
       "comma-separated variables steps get besides the clean allow-list, e.g. GITHUB_TOKEN (env WEFT_PASS_ENV)",
     )
+    .option("--open", "open the web UI in the browser ($BROWSER, else xdg-open / open / start) once listening")
     .action(async (_o, cmd: Command) => {
       const o = cmd.optsWithGlobals<ServeCommandOptions>();
       const out = stdoutOut();
@@ -77,7 +80,9 @@ export function registerServe(program: Command): void {
         await store.close();
         throw err;
       }
-      out.line(`weft serve: listening on ${server.url}`);
+      // The first words stay `weft serve: listening on <url>`: scripts and tests wait for that line.
+      const what = server.webRoot ? "web UI and API" : "API only (no web UI built: run `npm run build`)";
+      out.line(`weft serve: listening on ${server.url} — ${what}`);
       out.err(`data directory: ${dataDirOf(o)}${apiTokens.length ? "; API tokens required" : ""} — Ctrl-C stops`);
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -91,6 +96,7 @@ export function registerServe(program: Command): void {
         };
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
+        if (o.open) openBrowser(browserUrl(server.url), { hint: (line) => out.err(line) });
       });
       await server.close();
       await store.close();
