@@ -5,7 +5,7 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { weftIn } from "../cli/helpers.js";
+import { until, weftIn } from "../cli/helpers.js";
 import { describeBrowser, openPage, seriousViolations, shot, startServer, type TestServer } from "./harness.js";
 
 const NARROW = { width: 390, height: 844 };
@@ -226,7 +226,7 @@ describeBrowser("sign-in and read-only access", () => {
     viewer = JSON.parse(r.stdout).token;
     reviewRun = await launch(server, REVIEWED, "launch post (tokens)");
     await launch(server, SLOW, "build (tokens)");
-    await expect.poll(() => stepStatus(server, reviewRun, "review")).toBe("waiting");
+    await until(async () => (await stepStatus(server, reviewRun, "review")) === "waiting", "the review step to wait");
   });
   afterAll(async () => {
     await server?.stop();
@@ -242,6 +242,9 @@ describeBrowser("sign-in and read-only access", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").filter({ hasText: "The server does not know this token" }).waitFor();
     await shot(page, "sign-in-refused");
+    const narrow = await openPage(server, { viewport: NARROW });
+    await narrow.getByLabel("API token").waitFor();
+    await shot(narrow, "sign-in-narrow");
 
     await field.fill(ADMIN);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -253,10 +256,6 @@ describeBrowser("sign-in and read-only access", () => {
     ).resolves.toBe(ADMIN);
     await expect(page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.length)).resolves.toBe(0);
     expect(page.url()).not.toContain(ADMIN);
-
-    const narrow = await openPage(server, { viewport: NARROW });
-    await narrow.getByLabel("API token").waitFor();
-    await shot(narrow, "sign-in-narrow");
   });
 
   it("a read-only token sees no approve or pause buttons, says why, and a forged approval is refused", async () => {

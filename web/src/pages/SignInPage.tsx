@@ -79,10 +79,10 @@ export function SignInPage({ refused }: { refused: boolean }) {
         <button type="submit" className="btn btn-primary signin-submit" disabled={checking}>
           {checking ? "Checking…" : "Sign in"}
         </button>
-        <p id="signin-help" className="signin-help">
-          No token? Whoever runs the server creates one with{" "}
+        <div id="signin-help" className="signin-help">
+          <p>No token? Whoever runs the server creates one:</p>
           <code>weft token create --name &lt;you&gt; --project &lt;project&gt;:operate</code>
-        </p>
+        </div>
       </form>
     </main>
   );
