@@ -137,6 +137,11 @@ function ActiveRun({ run, onNavigate }: { run: Run; onNavigate: () => void }) {
             <span>
               {current.status === "waiting" ? "waiting at" : "at"} <strong>{current.name}</strong>
             </span>
+            {current.waitingFor === "approval" && (
+              <Link href="/inbox" className="active-run-review" onClick={onNavigate}>
+                needs review
+              </Link>
+            )}
           </>
         )}
       </div>
@@ -197,14 +202,22 @@ function ActiveRun({ run, onNavigate }: { run: Run; onNavigate: () => void }) {
 }
 
 /** Finished steps of all steps, and the step the run is at (a running or waiting one). */
-function progressOf(run: Run): { done: number; total: number; current: { name: string; status: string } | null } {
+function progressOf(run: Run): {
+  done: number;
+  total: number;
+  current: { name: string; status: string; waitingFor: string | null } | null;
+} {
   const done = run.steps.filter((s) => FINISHED_STEP.has(s.status)).length;
   const current =
     run.steps.find((s) => s.status === "waiting") ??
     run.steps.find((s) => s.status === "running") ??
     run.steps.find((s) => s.status === "ready") ??
     null;
-  return { done, total: run.steps.length, current: current && { name: current.name, status: current.status } };
+  return {
+    done,
+    total: run.steps.length,
+    current: current && { name: current.name, status: current.status, waitingFor: current.waiting_for },
+  };
 }
 
 /**
