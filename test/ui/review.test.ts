@@ -62,6 +62,9 @@ async function stepStatus(server: TestServer, id: string, key: string): Promise<
 }
 
 const reviewLink = (page: Page) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Review/ });
+/** The inbox's item for the step `review` of the run named `run`. */
+const reviewItem = (page: Page, run: string) =>
+  page.getByRole("listitem", { name: "review" }).filter({ has: page.getByRole("link", { name: run, exact: true }) });
 const runRow = (page: Page, name: string) => page.getByRole("dialog").getByRole("listitem", { name });
 
 describeBrowser("the review inbox and the header badge", () => {
@@ -88,7 +91,7 @@ describeBrowser("the review inbox and the header badge", () => {
 
     await reviewLink(page).filter({ hasText: "1 step waiting for review" }).waitFor();
     await reviewLink(page).click(); // client-side navigation: no reload
-    const item = page.getByRole("listitem", { name: "review" });
+    const item = reviewItem(page, "launch post #1");
     await item.waitFor();
     await expect(item.getByText("Is the launch post ready to publish?").isVisible()).resolves.toBe(true);
     await expect(item.getByRole("link", { name: "launch post #1" }).getAttribute("href")).resolves.toBe(`/runs/${id}`);
@@ -97,7 +100,7 @@ describeBrowser("the review inbox and the header badge", () => {
     await shot(page, "inbox");
 
     const narrow = await openPage(server, { path: "/inbox", viewport: NARROW });
-    await narrow.getByRole("listitem", { name: "review" }).waitFor();
+    await reviewItem(narrow, "launch post #1").waitFor();
     await shot(narrow, "inbox-narrow");
     await narrow.close();
 
@@ -119,7 +122,7 @@ describeBrowser("the review inbox and the header badge", () => {
   it("a refused decision brings the item back with the API's message", async () => {
     const id = await launch(server, REVIEWED, "launch post #2");
     const page = await openPage(server, { path: "/inbox" });
-    const item = page.getByRole("listitem", { name: "review" });
+    const item = reviewItem(page, "launch post #2");
     await item.waitFor();
     // Decided elsewhere (the CLI, another tab) after this page listed it: the server refuses the second decision.
     await page.route("**/api/approvals*", (route) => route.abort()); // the list is not refreshed meanwhile
@@ -260,7 +263,7 @@ describeBrowser("sign-in and read-only access", () => {
 
   it("a read-only token sees no approve or pause buttons, says why, and a forged approval is refused", async () => {
     const page = await openPage(server, { token: viewer, path: "/inbox" });
-    const item = page.getByRole("listitem", { name: "review" });
+    const item = reviewItem(page, "launch post (tokens)");
     await item.waitFor();
     await item.getByText("Read-only access").waitFor();
     await expect(item.getByRole("button", { name: "Approve" }).count()).resolves.toBe(0);

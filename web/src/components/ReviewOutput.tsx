@@ -5,7 +5,12 @@
 import "./ReviewOutput.css";
 
 export function ReviewOutput({ value }: { value: unknown }) {
-  if (value === null || value === undefined) return <p className="muted review-output-none">No output.</p>;
+  const empty =
+    value === null ||
+    value === undefined ||
+    value === "" ||
+    (typeof value === "object" && Object.keys(value as object).length === 0);
+  if (empty) return <p className="muted review-output-none">No output.</p>;
   if (typeof value === "string") return <pre className="review-output-text">{value}</pre>;
   return (
     <div className="json-tree">
@@ -28,7 +33,7 @@ function Node({ name, value, depth }: { name?: string; value: unknown; depth: nu
       );
     }
     return (
-      <details className="json-node" open={depth < 2}>
+      <details className="json-node" open={depth < 3 && entries.length <= 50}>
         <summary>
           {label}
           <span className="json-punct">{summary}</span>
@@ -50,7 +55,8 @@ function Node({ name, value, depth }: { name?: string; value: unknown; depth: nu
 }
 
 function Scalar({ value }: { value: unknown }) {
-  if (typeof value === "string") return <span className="json-string">{JSON.stringify(value)}</span>;
+  // Strings as they are (newlines kept), quoted: a reviewer reads the text, not its JSON escaping.
+  if (typeof value === "string") return <span className="json-string">"{value}"</span>;
   if (typeof value === "number") return <span className="json-number">{value}</span>;
   if (typeof value === "boolean") return <span className="json-bool">{String(value)}</span>;
   return <span className="json-null">null</span>;
