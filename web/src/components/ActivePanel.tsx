@@ -20,7 +20,6 @@ type Run = paths["/api/workflow-executions"]["get"]["responses"][200]["content"]
 
 const ACTIVE = ["pending", "running", "waiting", "paused"] as const;
 const KEY = ["active-runs"];
-const FINISHED_STEP = new Set(["completed", "failed", "skipped", "cancelled"]);
 
 export function ActivePanel({ open, onClose }: { open: boolean; onClose: () => void }) {
   if (!open) return null;
@@ -32,7 +31,11 @@ function Panel({ onClose }: { onClose: () => void }) {
   const runs = useQuery({
     queryKey: KEY,
     queryFn: () =>
-      call(api.GET("/api/workflow-executions", { params: { query: { status: [...ACTIVE], limit: 200 } } })),
+      call(
+        api.GET("/api/workflow-executions", {
+          params: { query: { status: [...ACTIVE], view: "summary", limit: 200 } },
+        }),
+      ),
     staleTime: 0,
   });
   const dialog = useFocusTrap(onClose);
@@ -96,8 +99,9 @@ function ActiveRun({ run, onNavigate }: { run: Run; onNavigate: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const operate = can(run.project_id, "operate");
-  const { done, total, current } = progressOf(run);
-  const percent = total === 0 ? 0 : Math.round((done / total) * 100);
+  const { done, total } = progressOf(run);
+  const percent = run.progress_percent;
+  const current = run.current_step;
 
   async function command(c: RunCommand) {
     setError(null);
@@ -137,7 +141,7 @@ function ActiveRun({ run, onNavigate }: { run: Run; onNavigate: () => void }) {
             <span>
               {current.status === "waiting" ? "waiting at" : "at"} <strong>{current.name}</strong>
             </span>
-            {current.waitingFor === "approval" && (
+            {run.waiting_for_person && (
               <Link href="/inbox" className="active-run-review" onClick={onNavigate}>
                 needs review
               </Link>
@@ -201,23 +205,10 @@ function ActiveRun({ run, onNavigate }: { run: Run; onNavigate: () => void }) {
   );
 }
 
-/** Finished steps of all steps, and the step the run is at (a running or waiting one). */
-function progressOf(run: Run): {
-  done: number;
-  total: number;
-  current: { name: string; status: string; waitingFor: string | null } | null;
-} {
-  const done = run.steps.filter((s) => FINISHED_STEP.has(s.status)).length;
-  const current =
-    run.steps.find((s) => s.status === "waiting") ??
-    run.steps.find((s) => s.status === "running") ??
-    run.steps.find((s) => s.status === "ready") ??
-    null;
-  return {
-    done,
-    total: run.steps.length,
-    current: current && { name: current.name, status: current.status, waitingFor: current.waiting_for },
-  };
+/** Finished steps of the visible ones (as the server counts them for `progress_percent`). */
+function progressOf(run: Run): { done: number; total: number } {
+  const by = run.steps_by_status;
+  return { done: by.completed + by.failed + by.skipped + by.cancelled, total: run.step_count };
 }
 
 /**
