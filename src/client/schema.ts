@@ -4,6 +4,22 @@
  */
 
 export interface paths {
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/artifacts/{id}": {
         parameters: {
             query?: never;
@@ -525,6 +541,56 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_approvals: {
+        parameters: {
+            query?: {
+                limit?: number;
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            key: string;
+                            message: string | null;
+                            name: string;
+                            output_under_review: unknown;
+                            phase: string | null;
+                            project_id: string;
+                            run_name: string;
+                            /** @enum {string} */
+                            run_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_id: string;
+                            timeout_at: string | null;
+                            waiting_since: string;
+                            workflow_name: string;
+                            workflow_run_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_artifacts_by_id: {
         parameters: {
             query?: never;

@@ -95,6 +95,12 @@ export const listRunsQuery = z
     }
   });
 
+export const approvalsQuery = z.strictObject({
+  /** Only this project's (the token must read it). */
+  project_id: idString.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
 export const checkpointsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
@@ -280,6 +286,33 @@ export const runDetailSchema = runListItemSchema.extend({
   comments: z.array(z.unknown()),
 });
 export type RunDetail = z.infer<typeof runDetailSchema>;
+
+/** `GET /api/approvals`: a step waiting for a person (the review inbox). */
+export const approvalSchema = z.object({
+  /** The step run's id (`<run id>:<key>`): decide it with `POST …/:run/steps/:id/approve` or `reject`. */
+  id: z.string(),
+  workflow_run_id: z.string(),
+  run_name: z.string(),
+  run_status: z.enum(RUN_STATUSES),
+  workflow_name: z.string(),
+  project_id: z.string(),
+  step_id: z.string(),
+  key: z.string(),
+  name: z.string(),
+  phase: z.string().nullable(),
+  /** The step's message, rendered; null when it has none. */
+  message: z.string().nullable(),
+  /**
+   * The output of the step it needs (the work under review); with several, an object of their outputs by step
+   * id; null when it needs none.
+   */
+  output_under_review: z.unknown(),
+  /** When it began to wait. */
+  waiting_since: isoTime,
+  /** When its `timeout` decides it (`on_timeout`); null without one. */
+  timeout_at: nullableTime,
+});
+export type ApprovalJson = z.infer<typeof approvalSchema>;
 
 export const controlResultSchema = z.object({
   id: z.string(),

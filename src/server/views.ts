@@ -24,6 +24,7 @@ import type {
   Store,
 } from "../store/store.js";
 import type {
+  ApprovalJson,
   ArtifactJson,
   AttachmentJson,
   attemptSchema,
@@ -267,6 +268,34 @@ export function runSummaryView(run: RunRecord, c: RunContext): RunSummary {
     ...runView(run, o.steps),
     ...runTotalsView(run, o.steps, o.usage, c.typical, c.now),
     _count: { comments: o.comments, artifacts: o.artifacts },
+  };
+}
+
+/** A step waiting for approval, with what it reviews: the outputs of the steps it needs (`steps`: its run's). */
+export function approvalView(run: RunRecord, s: StepRunRecord, steps: readonly StepRunRecord[]): ApprovalJson {
+  const def = run.definition.steps.find((x) => x.id === s.stepId);
+  const needs = def?.needs.map((n) => n.step) ?? [];
+  const outputOf = (id: string) => steps.find((x) => x.key === id)?.output ?? null;
+  return {
+    id: stepRunId(run.id, s.key),
+    workflow_run_id: run.id,
+    run_name: run.name,
+    run_status: run.status,
+    workflow_name: run.workflowName,
+    project_id: run.projectId,
+    step_id: s.stepId,
+    key: s.key,
+    name: def?.name ?? s.stepId,
+    phase: def?.phase ?? null,
+    message: messageOf(s),
+    output_under_review:
+      needs.length === 0
+        ? null
+        : needs.length === 1
+          ? outputOf(needs[0] as string)
+          : Object.fromEntries(needs.map((id) => [id, outputOf(id)])),
+    waiting_since: isoNow(s.updatedAt),
+    timeout_at: iso(s.notBefore),
   };
 }
 
