@@ -262,7 +262,9 @@ describeBrowser("sign-in and read-only access", () => {
   });
 
   it("a read-only token sees no approve or pause buttons, says why, and a forged approval is refused", async () => {
-    const page = await openPage(server, { token: viewer, path: "/inbox" });
+    // From "/": with tokens configured the server answers a deep link (/inbox) with a 401 today (reported).
+    const page = await openPage(server, { token: viewer });
+    await reviewLink(page).click();
     const item = reviewItem(page, "launch post (tokens)");
     await item.waitFor();
     await item.getByText("Read-only access").waitFor();

@@ -3,42 +3,20 @@
  * header's badge. A decision hides its item at once (both the inbox and the badge count leave it out); when
  * the server refuses, the item comes back and the caller shows the API's message.
  */
-
-import { apiError } from "@client";
 import { type QueryClient, useQuery } from "@tanstack/react-query";
 import { useSyncExternalStore } from "react";
-import { getToken } from "./auth";
 import { api, call, messageOf } from "./client";
 import { type LiveEvent, useLiveEvents } from "./live";
 
-// TEMPORARY until i11-api item 2 lands in the generated schema: the contract of GET /api/approvals.
-export interface Approval {
-  id: string;
-  workflow_run_id: string;
-  run_name: string;
-  workflow_name: string;
-  project_id: string;
-  step_id: string;
-  key: string;
-  name: string;
-  message: string | null;
-  output_under_review: unknown;
-  waiting_since: string;
-}
+export type Approval = Awaited<ReturnType<typeof fetchApprovals>>[number];
 export type Decision = "approve" | "reject";
 
 const KEY = ["approvals"];
-/** The most the inbox lists at once (the API's cap); the badge says "200+" beyond. */
-export const APPROVALS_LIMIT = 200;
+/** The most the inbox lists at once (the API's cap); the badge says "500+" beyond. */
+export const APPROVALS_LIMIT = 500;
 
-async function fetchApprovals(): Promise<Approval[]> {
-  const token = getToken();
-  const res = await fetch(`/api/approvals?limit=${APPROVALS_LIMIT}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  const body: unknown = await res.json().catch(() => undefined);
-  if (!res.ok) throw apiError(res, body);
-  return (body as { data: Approval[] }).data;
+function fetchApprovals() {
+  return call(api.GET("/api/approvals", { params: { query: { limit: APPROVALS_LIMIT } } }));
 }
 
 // Items decided in this tab whose answer (or the list's refetch) has not come yet.

@@ -100,6 +100,11 @@ function ReviewItem({
           {item.run_name}
         </Link>
         <span className="muted review-workflow">{item.workflow_name}</span>
+        {item.run_status === "paused" && (
+          <span className="status status-paused" title="The run goes on once resumed">
+            run paused
+          </span>
+        )}
         <time
           className="muted review-since"
           dateTime={item.waiting_since}
@@ -112,6 +117,12 @@ function ReviewItem({
         {item.name}
       </h2>
       {item.message && <p className="review-message">{item.message}</p>}
+      {item.timeout_at && (
+        <p className="muted review-deadline">
+          Decided automatically at <time dateTime={item.timeout_at}>{new Date(item.timeout_at).toLocaleString()}</time>{" "}
+          if nobody decides before.
+        </p>
+      )}
       <details className="review-output" open>
         <summary>Output under review</summary>
         <ReviewOutput value={item.output_under_review} />
