@@ -497,7 +497,7 @@ export interface paths {
         };
         /**
          * Live events over a WebSocket (send `Upgrade: websocket`)
-         * @description Upgrades to a WebSocket carrying `subscribed`, event and `pong` messages; the client may send `subscribe`, `unsubscribe` and `ping`. Protocol: docs/api.md, Events.
+         * @description Upgrades to a WebSocket carrying `subscribed`, event and `pong` messages; the client may send `subscribe`, `unsubscribe` and `ping`. A client offering the subprotocol `weft.v1` gets it selected; a browser sends its token as the subprotocol `weft.bearer.<token>` beside it. Protocol: docs/api.md, Events.
          */
         get: operations["get_ws"];
         put?: never;
