@@ -267,7 +267,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["get_workflow_executions_by_id_artifacts"];
         put?: never;
         post: operations["post_workflow_executions_by_id_artifacts"];
         delete?: never;
@@ -497,7 +497,7 @@ export interface paths {
         };
         /**
          * Live events over a WebSocket (send `Upgrade: websocket`)
-         * @description Upgrades to a WebSocket carrying `subscribed`, event and `pong` messages; the client may send `subscribe`, `unsubscribe` and `ping`. Protocol: docs/api.md, Events.
+         * @description Upgrades to a WebSocket carrying `subscribed`, event and `pong` messages; the client may send `subscribe`, `unsubscribe` and `ping`. A client offering the subprotocol `weft.v1` gets it selected; a browser sends its token as the subprotocol `weft.bearer.<token>` beside it. Protocol: docs/api.md, Events.
          */
         get: operations["get_ws"];
         put?: never;
@@ -1959,7 +1959,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -2077,6 +2091,55 @@ export interface operations {
                             workflow_hash: string;
                             workflow_name: string;
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_executions_by_id_artifacts: {
+        parameters: {
+            query?: {
+                step_id?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            created_at: string;
+                            file_path: string;
+                            /** @enum {string} */
+                            file_type: "image" | "video" | "document" | "code" | "other";
+                            id: string;
+                            mime_type: string;
+                            name: string;
+                            sha256: string;
+                            size_bytes: number;
+                            updated_at: string;
+                            workflow_comment_id: string | null;
+                            workflow_run_id: string;
+                            workflow_run_step_id: string | null;
+                        }[];
                     };
                 };
             };
@@ -2669,7 +2732,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -2836,7 +2913,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -3002,7 +3093,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -3153,7 +3258,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            artifacts: unknown[];
+                            artifacts: {
+                                created_at: string;
+                                file_path: string;
+                                /** @enum {string} */
+                                file_type: "image" | "video" | "document" | "code" | "other";
+                                id: string;
+                                mime_type: string;
+                                name: string;
+                                sha256: string;
+                                size_bytes: number;
+                                updated_at: string;
+                                workflow_comment_id: string | null;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             attempt: number;
                             attempts: {
                                 attempt: number;
@@ -3173,7 +3292,21 @@ export interface operations {
                                 /** @enum {string} */
                                 status: "completed" | "failed" | "cancelled";
                             }[];
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             duration_ms: number | null;
                             error: {
@@ -3195,7 +3328,21 @@ export interface operations {
                             name: string;
                             output: unknown;
                             phase: string | null;
-                            session: null;
+                            session: {
+                                exchanges: {
+                                    agent: string | null;
+                                    at: string | null;
+                                    attempt: number | null;
+                                    entries: {
+                                        [key: string]: unknown;
+                                    }[];
+                                    model: string | null;
+                                    provider: string | null;
+                                    session_id: string | null;
+                                }[];
+                                size_bytes: number;
+                                truncated: boolean;
+                            } | null;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
