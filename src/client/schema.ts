@@ -4,6 +4,22 @@
  */
 
 export interface paths {
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/artifacts/{id}": {
         parameters: {
             query?: never;
@@ -251,7 +267,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["get_workflow_executions_by_id_artifacts"];
         put?: never;
         post: operations["post_workflow_executions_by_id_artifacts"];
         delete?: never;
@@ -481,7 +497,7 @@ export interface paths {
         };
         /**
          * Live events over a WebSocket (send `Upgrade: websocket`)
-         * @description Upgrades to a WebSocket carrying `subscribed`, event and `pong` messages; the client may send `subscribe`, `unsubscribe` and `ping`. Protocol: docs/api.md, Events.
+         * @description Upgrades to a WebSocket carrying `subscribed`, event and `pong` messages; the client may send `subscribe`, `unsubscribe` and `ping`. A client offering the subprotocol `weft.v1` gets it selected; a browser sends its token as the subprotocol `weft.bearer.<token>` beside it. Protocol: docs/api.md, Events.
          */
         get: operations["get_ws"];
         put?: never;
@@ -525,6 +541,56 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_approvals: {
+        parameters: {
+            query?: {
+                limit?: number;
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            key: string;
+                            message: string | null;
+                            name: string;
+                            output_under_review: unknown;
+                            phase: string | null;
+                            project_id: string;
+                            run_name: string;
+                            /** @enum {string} */
+                            run_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_id: string;
+                            timeout_at: string | null;
+                            waiting_since: string;
+                            workflow_name: string;
+                            workflow_run_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_artifacts_by_id: {
         parameters: {
             query?: never;
@@ -1492,6 +1558,7 @@ export interface operations {
                 offset?: number;
                 project_id?: string;
                 status?: string | string[];
+                view?: "full" | "summary";
                 workflow_definition_id?: string;
             };
             header?: never;
@@ -1517,8 +1584,15 @@ export interface operations {
                             };
                             cancelled_at: string | null;
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -1532,6 +1606,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -1543,10 +1618,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -1565,6 +1642,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -1576,14 +1654,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -1596,6 +1696,78 @@ export interface operations {
                                 }[];
                                 version: string | null;
                             };
+                            workflow_definition_id: string | null;
+                            workflow_hash: string;
+                            workflow_name: string;
+                        }[] | {
+                            _count: {
+                                artifacts: number;
+                                comments: number;
+                            };
+                            args: {
+                                [key: string]: unknown;
+                            };
+                            cancelled_at: string | null;
+                            completed_at: string | null;
+                            cost_usd: number | null;
+                            created_at: string;
+                            current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
+                            current_step_index: number;
+                            duration_ms: number | null;
+                            error: {
+                                code: string;
+                                location?: {
+                                    column: number;
+                                    file: string;
+                                    line: number;
+                                };
+                                message: string;
+                                retryable: boolean;
+                            } | null;
+                            error_message: string | null;
+                            estimated_remaining_ms: number | null;
+                            forked_from: {
+                                checkpoint: number;
+                                run_id: string;
+                            } | null;
+                            id: string;
+                            idempotency_key: string | null;
+                            name: string;
+                            output: unknown;
+                            parent_run_id: string | null;
+                            paused_at: string | null;
+                            priority: number;
+                            progress_percent: number;
+                            project_id: string;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
+                            triggered_by: string | null;
+                            updated_at: string;
+                            user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition_id: string | null;
                             workflow_hash: string;
                             workflow_name: string;
@@ -1787,10 +1959,31 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -1804,6 +1997,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -1815,10 +2009,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -1837,6 +2033,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -1848,14 +2045,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -1872,6 +2091,55 @@ export interface operations {
                             workflow_hash: string;
                             workflow_name: string;
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_executions_by_id_artifacts: {
+        parameters: {
+            query?: {
+                step_id?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            created_at: string;
+                            file_path: string;
+                            /** @enum {string} */
+                            file_type: "image" | "video" | "document" | "code" | "other";
+                            id: string;
+                            mime_type: string;
+                            name: string;
+                            sha256: string;
+                            size_bytes: number;
+                            updated_at: string;
+                            workflow_comment_id: string | null;
+                            workflow_run_id: string;
+                            workflow_run_step_id: string | null;
+                        }[];
                     };
                 };
             };
@@ -2464,10 +2732,31 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2481,6 +2770,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2492,10 +2782,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2514,6 +2806,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2525,14 +2818,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2598,10 +2913,31 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2615,6 +2951,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2626,10 +2963,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2648,6 +2987,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2659,14 +2999,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2731,10 +3093,31 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2748,6 +3131,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2759,10 +3143,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2781,6 +3167,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2792,14 +3179,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2849,7 +3258,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            artifacts: unknown[];
+                            artifacts: {
+                                created_at: string;
+                                file_path: string;
+                                /** @enum {string} */
+                                file_type: "image" | "video" | "document" | "code" | "other";
+                                id: string;
+                                mime_type: string;
+                                name: string;
+                                sha256: string;
+                                size_bytes: number;
+                                updated_at: string;
+                                workflow_comment_id: string | null;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             attempt: number;
                             attempts: {
                                 attempt: number;
@@ -2869,7 +3292,21 @@ export interface operations {
                                 /** @enum {string} */
                                 status: "completed" | "failed" | "cancelled";
                             }[];
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             duration_ms: number | null;
                             error: {
@@ -2887,10 +3324,25 @@ export interface operations {
                             iteration: number | null;
                             key: string;
                             log_directory_path: string;
+                            message: string | null;
                             name: string;
                             output: unknown;
                             phase: string | null;
-                            session: null;
+                            session: {
+                                exchanges: {
+                                    agent: string | null;
+                                    at: string | null;
+                                    attempt: number | null;
+                                    entries: {
+                                        [key: string]: unknown;
+                                    }[];
+                                    model: string | null;
+                                    provider: string | null;
+                                    session_id: string | null;
+                                }[];
+                                size_bytes: number;
+                                truncated: boolean;
+                            } | null;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";

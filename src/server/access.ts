@@ -7,8 +7,9 @@
  *
  * Who: with no API tokens anywhere (none in `WEFT_API_TOKENS`, none created with `weft token create`) and a
  * loopback bind, every request is the local user, who may do everything. Once any token exists, every request
- * needs one: `Authorization: Bearer <token>`, or `?access_token=` on the streaming routes browsers open without
- * headers (WebSocket, Server-Sent Events). Tokens from `WEFT_API_TOKENS` are admin in every project; tokens in
+ * needs one: `Authorization: Bearer <token>`; on the WebSocket also the subprotocol `weft.bearer.<token>` (what
+ * a browser can send); and `?access_token=` on the streaming routes browsers open without headers (WebSocket,
+ * Server-Sent Events) — a fallback, since a URL lands in logs and history. Tokens from `WEFT_API_TOKENS` are admin in every project; tokens in
  * the store carry their own scopes (a role per project, or `*`).
  *
  * What: a role per project — `read` (see runs, steps, logs, artifacts, comments, events, definitions),
@@ -54,6 +55,12 @@ export interface AccessRule {
    * request ignores the parameter, so a token in a URL works only where docs/api.md says it does.
    */
   queryToken?: boolean | ((req: FastifyRequest) => boolean);
+  /**
+   * Also accept the token as a WebSocket subprotocol, `Sec-WebSocket-Protocol: weft.v1, weft.bearer.<token>`
+   * (what a browser's `new WebSocket(url, ["weft.v1", "weft.bearer." + token])` sends): a header, so it stays
+   * out of URLs and logs. The WebSocket route only.
+   */
+  protocolToken?: boolean;
   /**
    * The role the handler then requires in the project the operation writes to, when that is more than `role`
    * (clone: `read` of the original here, `admin` in the copy's project in the handler). Not checked by the
@@ -171,13 +178,41 @@ function unauthorized(message: string): WeftError {
   return new WeftError("WEFT_UNAUTHORIZED", message);
 }
 
-/** A request's token: the Bearer header, or (on routes that allow it) `?access_token=`. */
+/** The WebSocket subprotocol of the event feed: the server selects it when the client offers it. */
+export const WS_PROTOCOL = "weft.v1";
+/** A subprotocol carrying the API token: `weft.bearer.<token>` (never selected, never echoed). */
+export const WS_BEARER_PREFIX = "weft.bearer.";
+
+/** The token of a `Sec-WebSocket-Protocol` header's `weft.bearer.<token>`, if it has one. */
+export function protocolTokenOf(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const offered = (Array.isArray(header) ? header.join(",") : header).split(",").map((p) => p.trim());
+  const bearer = offered.find((p) => p.startsWith(WS_BEARER_PREFIX));
+  if (bearer === undefined) return undefined;
+  const token = bearer.slice(WS_BEARER_PREFIX.length);
+  if (token === "") throw unauthorized(`malformed subprotocol ${WS_BEARER_PREFIX}: send ${WS_BEARER_PREFIX}<token>`);
+  return token;
+}
+
+/** A URL with the value of any `access_token` parameter replaced: for log lines and error reports. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/gi, "$1[redacted]");
+}
+
+/**
+ * A request's token: the Bearer header, or (on routes that allow them) the `weft.bearer.` WebSocket
+ * subprotocol, then `?access_token=`.
+ */
 function tokenOf(req: FastifyRequest, rule: AccessRule | undefined): string | undefined {
   const header = req.headers.authorization;
   if (header !== undefined) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m?.[1]) throw unauthorized("malformed Authorization header: send `Authorization: Bearer <token>`");
     return m[1];
+  }
+  if (rule?.protocolToken) {
+    const t = protocolTokenOf(req.headers["sec-websocket-protocol"]);
+    if (t !== undefined) return t;
   }
   const inQuery = rule?.queryToken;
   if (inQuery === true || (typeof inQuery === "function" && inQuery(req))) {

@@ -11,20 +11,26 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import { ValidationError, WeftError } from "../core/errors.js";
 import { MAX_NESTING, tooDeep } from "../core/json.js";
 import type { StepTypeSchemas } from "../definition/index.js";
 import { loadTypeScriptWorkflow } from "../definition/typescript/load.js";
 import { sourceHashOf } from "../engine/ts-code.js";
 import { builtinStepTypes } from "../steps/builtin.js";
-import { installAccess, Principal } from "./access.js";
+import { installAccess, Principal, redactUrl } from "./access.js";
 import { createBackground } from "./background.js";
 import { type DefinitionResolver, data, type RouteContext, type ServerDeps } from "./context.js";
 import { EventFeed, eventsPlugin } from "./events/index.js";
 import { clientErrorHandler, frameworkErrors, lingerAfterResponse } from "./http-errors.js";
 import { packageVersion, RouteCollector } from "./openapi.js";
 import { createRevocationWatch } from "./revocation.js";
+import { approvalRoutes } from "./routes/approvals.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
@@ -153,10 +159,26 @@ function storedDefinitions(
 /** The longest path parameter, characters (a step run id is `<run id>:<key>`); longer is 414. */
 const MAX_PARAM_LENGTH = 600;
 
+/** Fastify's logger options: requests logged without a token (`redactUrl`), and no headers at all. */
+function loggerOptions(logger: ServerDeps["logger"]): FastifyServerOptions["logger"] {
+  if (!logger) return false;
+  return {
+    ...(logger === true ? {} : { stream: logger.stream }),
+    serializers: {
+      req: (req: FastifyRequest) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+      }),
+    },
+  };
+}
+
 export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: loggerOptions(deps.logger),
     bodyLimit,
     // Prototype-poisoning JSON (`__proto__`, `constructor.prototype`) is refused with a 400.
     onProtoPoisoning: "error",
@@ -207,7 +229,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
       if (deps.logger) req.log.error(err);
       else
         process.stderr.write(
-          `weft serve: internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}\n`,
+          `weft serve: internal error on ${req.method} ${redactUrl(req.url)}: ${(err as Error).stack ?? String(err)}\n`,
         );
     }
     // A body refused before it was read (413): the client must still be able to read this answer.
@@ -238,7 +260,9 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   const fallback = ui ? spaFallback(ui) : () => false;
   app.setNotFoundHandler({ preHandler: access.notFound }, (req, reply) => {
     if (fallback(req, reply)) return;
-    void reply.status(404).send({ error: { code: "WEFT_NOT_FOUND", message: `no route ${req.method} ${req.url}` } });
+    void reply
+      .status(404)
+      .send({ error: { code: "WEFT_NOT_FOUND", message: `no route ${req.method} ${redactUrl(req.url)}` } });
   });
 
   const background = deps.background ?? createBackground({ engine: deps.engine });
@@ -291,6 +315,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(artifactRoutes, { prefix: "/api", ctx, maxUploadBytes: uploadLimitOf(deps) });
   await app.register(definitionRoutes, { prefix: "/api", ctx });
   await app.register(commentRoutes, { prefix: "/api", ctx });
+  await app.register(approvalRoutes, { prefix: "/api", ctx });
   await app.register(eventsPlugin, {
     deps,
     feed,

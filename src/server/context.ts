@@ -20,7 +20,11 @@ export interface ServerDeps {
   allowedOrigins?: string[];
   /** Max request body for JSON routes, bytes. Default 1 MiB. */
   bodyLimit?: number;
-  logger?: boolean;
+  /**
+   * Log requests (pino, as Fastify does): true to stdout, or to the stream given. URLs are logged with
+   * `?access_token=` redacted; headers (a token's `Authorization`, `Sec-WebSocket-Protocol`) are not logged.
+   */
+  logger?: boolean | { stream: { write(line: string): void } };
   /**
    * Drives runs in the background (launch, resume, approve, retry, rewind). Default: one created here,
    * stopped when the app closes; `weft serve` passes its own, whose sweep also takes over orphaned runs.

@@ -130,7 +130,14 @@ function operation(route: CollectedRoute): Json {
 function accessOf(op: Json): AccessRule | undefined {
   if (!op?.["x-weft-role"]) return undefined;
   const query = (op.security as Json[]).some((s) => "queryToken" in s);
-  return { role: op["x-weft-role"], scope: "token", queryToken: query, scripts: op["x-weft-scripts"] === true };
+  const protocol = (op.security as Json[]).some((s) => "protocolToken" in s);
+  return {
+    role: op["x-weft-role"],
+    scope: "token",
+    queryToken: query,
+    protocolToken: protocol,
+    scripts: op["x-weft-scripts"] === true,
+  };
 }
 
 /**
@@ -139,7 +146,9 @@ function accessOf(op: Json): AccessRule | undefined {
  */
 function security(access: AccessRule | undefined): Json {
   if (!access || access.scope === "public") return { security: [] };
-  const alt = access.queryToken ? [{ bearer: [] }, { queryToken: [] }] : [{ bearer: [] }];
+  const alt: Json[] = [{ bearer: [] }];
+  if (access.protocolToken) alt.push({ protocolToken: [] });
+  if (access.queryToken) alt.push({ queryToken: [] });
   return {
     security: alt,
     "x-weft-role": access.targetRole ?? access.role,
@@ -179,7 +188,8 @@ function handWritten(): Record<string, Record<string, Json>> {
         summary: "Live events over a WebSocket (send `Upgrade: websocket`)",
         description:
           "Upgrades to a WebSocket carrying `subscribed`, event and `pong` messages; the client may send " +
-          "`subscribe`, `unsubscribe` and `ping`. Protocol: docs/api.md, Events.",
+          "`subscribe`, `unsubscribe` and `ping`. A client offering the subprotocol `weft.v1` gets it selected; " +
+          "a browser sends its token as the subprotocol `weft.bearer.<token>` beside it. Protocol: docs/api.md, Events.",
         parameters: [
           idParam("run_id", "Only these runs (repeat for several)."),
           idParam("project_id", "Only the runs of these projects (repeat for several)."),
@@ -289,7 +299,15 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Json {
           type: "apiKey",
           in: "query",
           name: "access_token",
-          description: "The token as a query parameter, for clients that cannot send headers (WebSocket, EventSource).",
+          description:
+            "The token as a query parameter, for clients that cannot send headers (WebSocket, EventSource): a fallback, since URLs land in logs and history.",
+        },
+        protocolToken: {
+          type: "apiKey",
+          in: "header",
+          name: "Sec-WebSocket-Protocol",
+          description:
+            "The WebSocket's token from a browser: the subprotocols `weft.v1, weft.bearer.<token>`; the answer selects `weft.v1`.",
         },
       },
     },

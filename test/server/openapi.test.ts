@@ -109,7 +109,11 @@ describe("GET /api/openapi.json", () => {
       }
       // The role a token needs for the whole operation: a handler's check in the target project included.
       expect(op["x-weft-role"], key).toBe(rule.targetRole ?? rule.role);
-      expect(op.security, key).toEqual(rule.queryToken ? [{ bearer: [] }, { queryToken: [] }] : [{ bearer: [] }]);
+      expect(op.security, key).toEqual([
+        { bearer: [] },
+        ...(rule.protocolToken ? [{ protocolToken: [] }] : []),
+        ...(rule.queryToken ? [{ queryToken: [] }] : []),
+      ]);
     }
     expect(doc.paths["/api/workflow-definitions/{id}/clone"].post["x-weft-role"]).toBe("admin");
   });

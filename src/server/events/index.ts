@@ -10,6 +10,7 @@ import websocket from "@fastify/websocket";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine/engine.js";
 import type { Store } from "../../store/store.js";
+import { WS_PROTOCOL } from "../access.js";
 import type { RevocationWatch } from "../revocation.js";
 import { EventFeed } from "./feed.js";
 import { registerSse } from "./sse.js";
@@ -82,7 +83,13 @@ export const eventsPlugin: FastifyPluginAsync<EventsPluginOptions> = async (app,
   });
 
   await app.register(websocket, {
-    options: { maxPayload: 64 * 1024 },
+    options: {
+      maxPayload: 64 * 1024,
+      // A client that offers subprotocols (a browser sending its token as weft.bearer.<token>) gets weft.v1
+      // selected — a browser fails a connection whose answer selects none of those it offered. The token's
+      // subprotocol is never selected, so it is never echoed.
+      handleProtocols: (offered: Set<string>) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    },
     // A client that goes away uncleanly (ECONNRESET) is not a server error.
     errorHandler: (err, socket, req) => {
       req.log.debug({ err }, "websocket connection error");

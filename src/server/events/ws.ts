@@ -145,9 +145,10 @@ export function registerWs(app: FastifyInstance, o: WsOptions): { close(): void 
   app.route({
     method: "GET",
     url: "/api/ws",
-    // Browsers cannot set headers on a WebSocket: the token may come as ?access_token=. Each event is then
-    // filtered by the projects the token may read (`access`).
-    config: { access: { role: "read", scope: "token", queryToken: true } },
+    // Browsers cannot set headers on a WebSocket: the token may come as the subprotocol weft.bearer.<token>
+    // (preferred: a header, out of URLs and logs) or as ?access_token=. Each event is then filtered by the
+    // projects the token may read (`access`).
+    config: { access: { role: "read", scope: "token", queryToken: true, protocolToken: true } },
     // Runs before the upgrade: a refusal is a plain HTTP response, the socket is never upgraded.
     preValidation: async (req, reply) => {
       if (!req.ws) return;

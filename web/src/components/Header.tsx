@@ -31,7 +31,7 @@ export function Header({ onOpenActive }: { onOpenActive: () => void }) {
           <Inbox size={16} aria-hidden="true" /> Review
           <InboxBadge />
         </Link>
-        <button type="button" className="nav-link" onClick={onOpenActive}>
+        <button type="button" className="nav-link" aria-haspopup="dialog" onClick={onOpenActive}>
           <Activity size={16} aria-hidden="true" /> Active
         </button>
       </nav>
