@@ -37,7 +37,7 @@ import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepRoutes } from "./routes/steps.js";
 import { type ErrorResponse, envelope, healthSchema, sessionSchema } from "./schemas.js";
-import { apiSecurityHeaders, servedWebRoot, spaFallback, uiPlugin } from "./ui.js";
+import { apiSecurityHeaders, isAppPage, servedWebRoot, spaFallback, uiPlugin } from "./ui.js";
 import { RequestError, zodSerializerCompiler, zodValidatorCompiler } from "./validation.js";
 import { issueView } from "./views.js";
 
@@ -258,7 +258,11 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   const ui = servedWebRoot(deps.webRoot);
   if (ui) await app.register(uiPlugin, { root: ui });
   const fallback = ui ? spaFallback(ui) : () => false;
-  app.setNotFoundHandler({ preHandler: access.notFound }, (req, reply) => {
+  // A page of the app needs no token (it holds no data; the app signs in): only other unknown routes are checked,
+  // so that an unknown API route answers like a known one to a caller without a token (401, not 404).
+  const notFoundAccess: typeof access.notFound = (req, reply, done) =>
+    ui && isAppPage(req) ? done() : access.notFound(req, reply, done);
+  app.setNotFoundHandler({ preHandler: notFoundAccess }, (req, reply) => {
     if (fallback(req, reply)) return;
     void reply
       .status(404)

@@ -138,18 +138,26 @@ export async function uiPlugin(app: FastifyInstance, opts: { root: string }): Pr
  */
 export function spaFallback(root: string): (req: FastifyRequest, reply: FastifyReply) => boolean {
   return (req, reply) => {
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
-    const path = safePath(req.url.split("?")[0] ?? "/");
-    if (path === undefined) return false;
-    // The first segment, however written (`//api/x`, `/API/x`, `/%61pi/x`): never the app where an API answer
-    // was meant.
-    const first = (path.split("/").find((s) => s !== "") ?? "").toLowerCase();
-    if (first === "api" || first === "assets") return false;
-    if (!(req.headers.accept ?? "").includes("text/html")) return false;
+    if (!isAppPage(req)) return false;
     // Read each time (it is small): after a rebuild, a deep link gets the same index.html as `/` — the one whose
     // hashed assets exist.
     const html = readFileSync(join(root, "index.html"));
     void secure(reply).header("cache-control", "no-cache").type("text/html; charset=utf-8").send(html);
     return true;
   };
+}
+
+/**
+ * Whether a request no route answered is a page of the app (a GET/HEAD for HTML outside `/api` and `/assets`):
+ * the fallback answers it with index.html, with no token — the app then signs in (a deep link, a reload).
+ */
+export function isAppPage(req: FastifyRequest): boolean {
+  if (req.method !== "GET" && req.method !== "HEAD") return false;
+  const path = safePath(req.url.split("?")[0] ?? "/");
+  if (path === undefined) return false;
+  // The first segment, however written (`//api/x`, `/API/x`, `/%61pi/x`): never the app where an API answer
+  // was meant.
+  const first = (path.split("/").find((s) => s !== "") ?? "").toLowerCase();
+  if (first === "api" || first === "assets") return false;
+  return (req.headers.accept ?? "").includes("text/html");
 }

@@ -159,6 +159,22 @@ describe("the SPA fallback", () => {
     expect(head.body.length).toBe(0);
   });
 
+  it("with tokens configured, a deep link still loads the app (which signs in); unknown API routes stay 401", async () => {
+    const t = await serverEnv({ webRoot: root, apiTokens: ["an-admin-token-of-enough-length"] });
+    try {
+      const url = await t.listen();
+      const page = await fetch(`${url}/inbox`, { headers: HTML });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe(INDEX);
+      const api = await fetch(`${url}/api/nothing-here`, { headers: HTML });
+      expect(api.status).toBe(401);
+      const asset = await fetch(`${url}/assets/missing-1.js`);
+      expect(asset.status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+
   it("after a rebuild (a new index.html), a deep link gets the same new page as /", async () => {
     const rebuilt = INDEX.replace("index-AbC123.js", "index-New456.js");
     writeFileSync(join(root, "index.html"), rebuilt);
