@@ -39,9 +39,14 @@ export function Header({ onOpenActive }: { onOpenActive: () => void }) {
         <span className="project" title={`${session?.name ?? ""}`}>
           {[...new Set(projects)].join(", ")}
         </span>
-        <span className={`connection connection-${connection}`} role="status" aria-live="polite">
+        <span
+          className={`connection connection-${connection}`}
+          role="status"
+          aria-live="polite"
+          title={CONNECTION_LABEL[connection]}
+        >
           <span className="dot" aria-hidden="true" />
-          {CONNECTION_LABEL[connection]}
+          <span className="connection-label">{CONNECTION_LABEL[connection]}</span>
         </span>
         <span className="version">v{session?.version}</span>
         {session?.mode === "token" && (
