@@ -80,6 +80,8 @@ export const listRunsQuery = z.strictObject({
   project_id: idString.optional(),
   /** Only runs launched from this stored definition. */
   workflow_definition_id: idString.optional(),
+  /** Only the runs rewound (forked) from this run. */
+  forked_from: idString.optional(),
   /** One status or several, comma-separated (`running,waiting`). */
   status: statusList.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
