@@ -4,6 +4,22 @@
  */
 
 export interface paths {
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/artifacts/{id}": {
         parameters: {
             query?: never;
@@ -525,6 +541,56 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_approvals: {
+        parameters: {
+            query?: {
+                limit?: number;
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            key: string;
+                            message: string | null;
+                            name: string;
+                            output_under_review: unknown;
+                            phase: string | null;
+                            project_id: string;
+                            run_name: string;
+                            /** @enum {string} */
+                            run_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_id: string;
+                            timeout_at: string | null;
+                            waiting_since: string;
+                            workflow_name: string;
+                            workflow_run_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_artifacts_by_id: {
         parameters: {
             query?: never;
@@ -1493,6 +1559,7 @@ export interface operations {
                 offset?: number;
                 project_id?: string;
                 status?: string | string[];
+                view?: "full" | "summary";
                 workflow_definition_id?: string;
             };
             header?: never;
@@ -1518,8 +1585,15 @@ export interface operations {
                             };
                             cancelled_at: string | null;
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -1533,6 +1607,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -1544,10 +1619,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -1566,6 +1643,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -1577,14 +1655,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -1597,6 +1697,78 @@ export interface operations {
                                 }[];
                                 version: string | null;
                             };
+                            workflow_definition_id: string | null;
+                            workflow_hash: string;
+                            workflow_name: string;
+                        }[] | {
+                            _count: {
+                                artifacts: number;
+                                comments: number;
+                            };
+                            args: {
+                                [key: string]: unknown;
+                            };
+                            cancelled_at: string | null;
+                            completed_at: string | null;
+                            cost_usd: number | null;
+                            created_at: string;
+                            current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
+                            current_step_index: number;
+                            duration_ms: number | null;
+                            error: {
+                                code: string;
+                                location?: {
+                                    column: number;
+                                    file: string;
+                                    line: number;
+                                };
+                                message: string;
+                                retryable: boolean;
+                            } | null;
+                            error_message: string | null;
+                            estimated_remaining_ms: number | null;
+                            forked_from: {
+                                checkpoint: number;
+                                run_id: string;
+                            } | null;
+                            id: string;
+                            idempotency_key: string | null;
+                            name: string;
+                            output: unknown;
+                            parent_run_id: string | null;
+                            paused_at: string | null;
+                            priority: number;
+                            progress_percent: number;
+                            project_id: string;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
+                            triggered_by: string | null;
+                            updated_at: string;
+                            user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition_id: string | null;
                             workflow_hash: string;
                             workflow_name: string;
@@ -1790,8 +1962,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -1805,6 +1984,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -1816,10 +1996,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -1838,6 +2020,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -1849,14 +2032,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2467,8 +2672,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2482,6 +2694,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2493,10 +2706,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2515,6 +2730,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2526,14 +2742,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2601,8 +2839,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2616,6 +2861,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2627,10 +2873,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2649,6 +2897,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2660,14 +2909,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2734,8 +3005,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2749,6 +3027,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2760,10 +3039,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2782,6 +3063,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2793,14 +3075,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2888,6 +3192,7 @@ export interface operations {
                             iteration: number | null;
                             key: string;
                             log_directory_path: string;
+                            message: string | null;
                             name: string;
                             output: unknown;
                             phase: string | null;

@@ -25,6 +25,7 @@ import { EventFeed, eventsPlugin } from "./events/index.js";
 import { clientErrorHandler, frameworkErrors, lingerAfterResponse } from "./http-errors.js";
 import { packageVersion, RouteCollector } from "./openapi.js";
 import { createRevocationWatch } from "./revocation.js";
+import { approvalRoutes } from "./routes/approvals.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
@@ -290,6 +291,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(artifactRoutes, { prefix: "/api", ctx, maxUploadBytes: uploadLimitOf(deps) });
   await app.register(definitionRoutes, { prefix: "/api", ctx });
   await app.register(commentRoutes, { prefix: "/api", ctx });
+  await app.register(approvalRoutes, { prefix: "/api", ctx });
   await app.register(eventsPlugin, {
     deps,
     feed,

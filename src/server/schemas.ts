@@ -76,16 +76,31 @@ const statusList = z
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()))
   .pipe(z.array(z.enum(RUN_STATUSES)));
 
-export const listRunsQuery = z.strictObject({
+export const listRunsQuery = z
+  .strictObject({
+    project_id: idString.optional(),
+    /** Only runs launched from this stored definition. */
+    workflow_definition_id: idString.optional(),
+    /** Only the runs rewound (forked) from this run. */
+    forked_from: idString.optional(),
+    /** One status or several, comma-separated (`running,waiting`). */
+    status: statusList.optional(),
+    /** `full` (default): each run with its steps and workflow; `summary`: without them, cheap (the board). */
+    view: z.enum(["full", "summary"]).default("full"),
+    /** At most 200 with `view=full`, 1000 with `view=summary`. */
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  })
+  .superRefine((q, ctx) => {
+    if (q.view === "full" && q.limit > 200) {
+      ctx.addIssue({ code: "custom", path: ["limit"], message: "is more than 200; up to 1000 with view=summary" });
+    }
+  });
+
+export const approvalsQuery = z.strictObject({
+  /** Only this project's (the token must read it). */
   project_id: idString.optional(),
-  /** Only runs launched from this stored definition. */
-  workflow_definition_id: idString.optional(),
-  /** Only the runs rewound (forked) from this run. */
-  forked_from: idString.optional(),
-  /** One status or several, comma-separated (`running,waiting`). */
-  status: statusList.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 export const checkpointsQuery = z.strictObject({
@@ -139,6 +154,8 @@ export const stepSummarySchema = z.object({
   status: z.enum(STEP_STATUSES),
   attempt: z.number().int(),
   waiting_for: z.enum(["approval", "timer"]).nullable(),
+  /** A waiting approval step's message (rendered); null for other steps and once decided. */
+  message: z.string().nullable(),
   error_message: z.string().nullable(),
   error: errorInfoSchema.nullable(),
   started_at: nullableTime,
@@ -168,6 +185,9 @@ export const stepDetailSchema = stepSummarySchema.extend({
 });
 export type StepDetail = z.infer<typeof stepDetailSchema>;
 
+/** A dependency between two steps of a workflow. */
+const edgeSchema = z.object({ from: z.string(), to: z.string(), on: z.enum(["success", "failure", "always"]) });
+
 /** A workflow step as run and definition views show it. */
 const workflowStepSchema = z.object({
   id: z.string(),
@@ -186,6 +206,8 @@ export const workflowSnapshotSchema = z.object({
   phases: z.array(z.string()),
   args_schema: z.record(z.string(), z.unknown()).nullable(),
   steps: z.array(workflowStepSchema),
+  /** One per dependency: `to` runs after `from` ends `on` success, failure or always. */
+  edges: z.array(edgeSchema),
 });
 
 export const runSchema = z.object({
@@ -221,16 +243,78 @@ export type RunJson = z.infer<typeof runSchema>;
 
 const counts = z.object({ comments: z.number().int(), artifacts: z.number().int() });
 
-export const runListItemSchema = runSchema.extend({
+const countsByStatus = z.object(
+  Object.fromEntries(STEP_STATUSES.map((st) => [st, z.number().int()])) as Record<
+    (typeof STEP_STATUSES)[number],
+    z.ZodNumber
+  >,
+);
+
+/** What the run views add to a run: progress, usage, whether a person is needed, and a time estimate. */
+export const runTotalsSchema = z.object({
+  /** Top-level steps (a foreach step counts once; a TypeScript workflow's steps as its code asked for them). */
+  step_count: z.number().int(),
+  /** Those steps by status (every status, 0 when none). */
+  steps_by_status: countsByStatus,
+  /** 0–100: finished steps (completed, failed, skipped, cancelled) / `step_count`, rounded down; 100 once completed. */
+  progress_percent: z.number().int().min(0).max(100),
+  /** The first running or waiting step, else the first unfinished one (in the workflow's order); null when none. */
+  current_step: z.object({ key: z.string(), name: z.string(), status: z.enum(STEP_STATUSES) }).nullable(),
+  /** Tokens of every provider call of the run. */
+  tokens: z.object({ input: z.number().int(), output: z.number().int(), total: z.number().int() }),
+  /** USD of the calls whose price is known; null when none is. */
+  cost_usd: z.number().nullable(),
+  /** A step waits for a person's approval. */
+  waiting_for_person: z.boolean(),
+  /**
+   * ms left, from the median duration of the latest completed runs of the same workflow (project and
+   * `workflow_hash`): 0 once completed; null when failed or cancelled, or with no such run.
+   */
+  estimated_remaining_ms: z.number().int().nullable(),
+});
+export type RunTotals = z.infer<typeof runTotalsSchema>;
+
+/** `view=summary`: a list item without its steps and workflow (the board). */
+export const runSummarySchema = runSchema.extend(runTotalsSchema.shape).extend({ _count: counts });
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runListItemSchema = runSummarySchema.extend({
   steps: z.array(stepSummarySchema),
   workflow_definition: workflowSnapshotSchema,
-  _count: counts,
 });
+export type RunListItem = z.infer<typeof runListItemSchema>;
 
 export const runDetailSchema = runListItemSchema.extend({
   comments: z.array(z.unknown()),
 });
 export type RunDetail = z.infer<typeof runDetailSchema>;
+
+/** `GET /api/approvals`: a step waiting for a person (the review inbox). */
+export const approvalSchema = z.object({
+  /** The step run's id (`<run id>:<key>`): decide it with `POST …/:run/steps/:id/approve` or `reject`. */
+  id: z.string(),
+  workflow_run_id: z.string(),
+  run_name: z.string(),
+  run_status: z.enum(RUN_STATUSES),
+  workflow_name: z.string(),
+  project_id: z.string(),
+  step_id: z.string(),
+  key: z.string(),
+  name: z.string(),
+  phase: z.string().nullable(),
+  /** The step's message, rendered; null when it has none. */
+  message: z.string().nullable(),
+  /**
+   * The output of the step it needs (the work under review); with several, an object of their outputs by step
+   * id; null when it needs none.
+   */
+  output_under_review: z.unknown(),
+  /** When it began to wait. */
+  waiting_since: isoTime,
+  /** When its `timeout` decides it (`on_timeout`); null without one. */
+  timeout_at: nullableTime,
+});
+export type ApprovalJson = z.infer<typeof approvalSchema>;
 
 export const controlResultSchema = z.object({
   id: z.string(),
@@ -375,7 +459,7 @@ export const definitionDetailSchema = definitionSummarySchema.extend({
     }),
   ),
   /** One per dependency: `to` runs after `from` ends `on` success, failure or always. */
-  edges: z.array(z.object({ from: z.string(), to: z.string(), on: z.enum(["success", "failure", "always"]) })),
+  edges: z.array(edgeSchema),
 });
 export type DefinitionDetail = z.infer<typeof definitionDetailSchema>;
 

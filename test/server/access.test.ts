@@ -61,6 +61,8 @@ const ROUTES: Record<string, RouteCase> = {
     otherProject: "ok",
     public: true,
   },
+  "GET /api/session": { call: () => ({ url: "/api/session" }), readOnly: "ok", otherProject: "ok" },
+  "GET /api/approvals": { call: () => ({ url: "/api/approvals" }), readOnly: "ok", otherProject: "filtered" },
   "POST /api/workflow-executions": {
     call: () => ({ url: "/api/workflow-executions", payload: { workflow: { source: QUICK }, project_id: "alpha" } }),
     readOnly: 403,
