@@ -60,10 +60,22 @@ steps:
     type: noop
 `;
 
-const SLOW = `name: slow
+const TWO = `name: two-steps
 steps:
   - id: first
-    command: sleep 2; echo first
+    command: echo first
+  - id: second
+    needs: first
+    command: echo second
+`;
+
+const SLOW = `name: slow
+steps:
+  - id: gate
+    type: approval
+  - id: first
+    needs: gate
+    command: sleep 4; echo first
   - id: second
     needs: first
     command: echo second
@@ -115,24 +127,33 @@ async function samePage(page: Page): Promise<boolean> {
   return page.evaluate(() => (globalThis as unknown as { __stay?: number }).__stay === 1);
 }
 
+/** The pages a test opened, closed before the server stops (their open streams would hold it up). */
+const opened: Page[] = [];
+async function open(server: TestServer, opts: Parameters<typeof openPage>[1]) {
+  const page = await openPage(server, opts);
+  opened.push(page);
+  return page;
+}
+
 describeBrowser("the run page", () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer();
   });
   afterAll(async () => {
+    for (const p of opened) await p.context().close();
     await server?.stop();
   });
 
   it("shows the live DAG recolouring as steps end, and a running step's log growing", async () => {
     const id = await launch(server, LIVE, { items: ["a", "b", "c"] }, "Live demo run");
-    const page = await openPage(server, { path: `/runs/${id}` });
+    const page = await open(server, { path: `/runs/${id}` });
     await page.getByRole("heading", { level: 1, name: "Live demo run" }).waitFor();
     await markPage(page);
     // the on_failure edge is drawn apart from plain dependencies, labelled
     const failureEdge = page.locator(".react-flow__edge.run-edge-failure");
-    if (process.env.TEMP_EDGES) await failureEdge.first().waitFor(); // TEMP
-    if (process.env.TEMP_EDGES) expect(await failureEdge.first().textContent()).toContain("on failure"); // TEMP
+    await failureEdge.first().waitFor();
+    expect(await failureEdge.first().textContent()).toContain("on failure");
     // the run waits at its gate (purple); the approval (through the API) sets it going, live
     await node(page, "gate").and(page.locator('[data-status="waiting"]')).waitFor({ timeout: 30_000 });
     expect(await node(page, "prepare").getAttribute("data-status")).toBe("pending");
@@ -171,7 +192,7 @@ describeBrowser("the run page", () => {
     expect(await seriousViolations(page)).toEqual([]);
 
     // narrow: the same page, the drawer full screen
-    const narrow = await openPage(server, { path: `/runs/${id}`, viewport: { width: 390, height: 844 } });
+    const narrow = await open(server, { path: `/runs/${id}`, viewport: { width: 390, height: 844 } });
     await node(narrow, "report").and(narrow.locator('[data-status="completed"]')).waitFor();
     await shot(narrow, "run-page-narrow");
     await node(narrow, "stream").click();
@@ -180,13 +201,13 @@ describeBrowser("the run page", () => {
     await shot(narrow, "run-page-narrow-drawer");
     expect(await seriousViolations(narrow)).toEqual([]);
     expect([...errorsOf(page), ...errorsOf(narrow)]).toEqual([]);
-  });
+  }, 180_000);
 
-  it("retries a failed step from the page; it runs again and the run completes", async () => {
+  it("retries a failed step from the page; it runs again and the run completes", { timeout: 120_000 }, async () => {
     const mark = join(mkdtempSync(join(tmpdir(), "weft-ui-flaky-")), "mark");
     const id = await launch(server, FLAKY, { mark });
     await expect.poll(() => runStatus(server, id), { timeout: 30_000 }).toBe("failed");
-    const page = await openPage(server, { path: `/runs/${id}` });
+    const page = await open(server, { path: `/runs/${id}` });
     await node(page, "flaky").and(page.locator('[data-status="failed"]')).waitFor();
     await node(page, "after")
       .and(page.locator('[data-status="skipped"], [data-status="cancelled"], [data-status="pending"]'))
@@ -205,10 +226,10 @@ describeBrowser("the run page", () => {
     expect(errorsOf(page)).toEqual([]);
   });
 
-  it("rewinds from a checkpoint into a fork linked both ways", async () => {
-    const id = await launch(server, SLOW, {}, "Parent run");
+  it("rewinds from a checkpoint into a fork linked both ways", { timeout: 120_000 }, async () => {
+    const id = await launch(server, TWO, {}, "Parent run");
     await expect.poll(() => runStatus(server, id), { timeout: 30_000 }).toBe("completed");
-    const page = await openPage(server, { path: `/runs/${id}` });
+    const page = await open(server, { path: `/runs/${id}` });
     await page.getByRole("heading", { level: 1, name: "Parent run" }).waitFor();
     await page.getByRole("button", { name: "Rewind" }).click();
     const dialog = page.getByRole("dialog", { name: "Rewind from a checkpoint" });
@@ -233,9 +254,14 @@ describeBrowser("the run page", () => {
     expect(errorsOf(page)).toEqual([]);
   });
 
-  it("pauses and resumes from the page: the DAG stops, then goes on", async () => {
+  it("pauses and resumes from the page: the DAG stops, then goes on", { timeout: 120_000 }, async () => {
     const id = await launch(server, SLOW);
-    const page = await openPage(server, { path: `/runs/${id}` });
+    const page = await open(server, { path: `/runs/${id}` });
+    await node(page, "gate").and(page.locator('[data-status="waiting"]')).waitFor({ timeout: 30_000 });
+    await server.api.POST("/api/workflow-executions/{id}/steps/{step}/approve", {
+      params: { path: { id, step: "gate" } },
+      body: {},
+    });
     await node(page, "first").and(page.locator('[data-status="running"]')).waitFor();
     await page.getByRole("button", { name: "Pause" }).click();
     // optimistic: paused at once, and the server agrees
@@ -252,21 +278,25 @@ describeBrowser("the run page", () => {
 
   it("a refused command is rolled back with the API's message", async () => {
     const id = await launch(server, APPROVAL);
-    const page = await openPage(server, { path: `/runs/${id}` });
+    const page = await open(server, { path: `/runs/${id}` });
     await node(page, "review").and(page.locator('[data-status="waiting"]')).waitFor({ timeout: 30_000 });
-    // someone else cancels the run behind the page's back, before the page hears of it
-    await page.route("**/api/ws", (r) => r.abort());
+    // the page stops hearing live events; someone else cancels the run behind its back
+    await page.routeWebSocket(/\/api\/ws/, () => {});
+    await page.reload();
+    await node(page, "review").and(page.locator('[data-status="waiting"]')).waitFor();
     await server.api.POST("/api/workflow-executions/{id}/cancel", { params: { path: { id } }, body: {} });
     await page.getByRole("button", { name: "Pause" }).click();
+    // refused (409): rolled back, the API's message shown, then the server's truth
     await page.getByRole("alert").filter({ hasText: "Could not pause the run" }).waitFor();
+    expect(await page.getByRole("alert").filter({ hasText: "Could not pause" }).textContent()).toMatch(/cancelled/);
     await page.getByTestId("run-status").filter({ hasText: "cancelled" }).waitFor();
   });
 
-  it("approves a waiting step with a comment from the page", async () => {
+  it("approves a waiting step with a comment from the page", { timeout: 120_000 }, async () => {
     const id = await launch(server, APPROVAL, {}, "Gated run");
-    const page = await openPage(server, { path: `/runs/${id}` });
+    const page = await open(server, { path: `/runs/${id}` });
     await node(page, "review").and(page.locator('[data-status="waiting"]')).waitFor({ timeout: 30_000 });
-    await page.getByRole("button", { name: "Review" }).click();
+    await page.locator(".banner-waiting").getByRole("button", { name: "Review" }).click();
     const drawer = page.locator('[data-step-drawer="review"]');
     await drawer.getByText("waits for your approval").waitFor();
     await drawer.getByLabel("Comment (optional)").fill("lgtm from the UI");
@@ -283,10 +313,10 @@ describeBrowser("the run page", () => {
     expect(errorsOf(page)).toEqual([]);
   });
 
-  it("hostile artifacts (HTML, SVG with script, a name with quotes and CRLF) never run script", async () => {
-    const id = await launch(server, SLOW, {}, "Artifacts run");
+  it("hostile artifacts (HTML, SVG with script, a name with quotes and CRLF) never run script", { timeout: 120_000 }, async () => {
+    const id = await launch(server, TWO, {}, "Artifacts run");
     await expect.poll(() => runStatus(server, id), { timeout: 30_000 }).toBe("completed");
-    const page = await openPage(server, { path: `/runs/${id}` });
+    const page = await open(server, { path: `/runs/${id}` });
     const dialogs: string[] = [];
     page.on("dialog", (d) => {
       dialogs.push(d.message());

@@ -8,7 +8,6 @@ import { useQuery } from "@tanstack/react-query";
 import { ArrowLeft, GitFork, UserCheck } from "lucide-react";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { Link } from "wouter";
-import { api, call } from "../api/client";
 import { useCan } from "../api/session";
 import { ErrorView } from "../components/ErrorView";
 import { ArtifactList, UploadButton } from "./run/Artifacts";
@@ -18,18 +17,11 @@ import { Controls } from "./run/Controls";
 import { Elapsed } from "./run/Elapsed";
 import { groupSteps, type StepGroup } from "./run/graph-model";
 import { StepDrawer } from "./run/StepDrawer";
-import { formatCost, formatDuration, formatTokens, keys, type RunDetail, STEP_FINISHED } from "./run/types";
+import { formatCost, formatDuration, formatTokens, keys, type RunDetail, read, STEP_FINISHED } from "./run/types";
 import { useRunArtifacts } from "./run/useArtifacts";
 import { useRunLive, useRunQuery } from "./run/useRun";
 
 const RunGraph = lazy(() => import("./run/RunGraph"));
-
-/** Totals the API adds to run views (issue 11); read defensively while a server may not send them. */
-interface RunTotals {
-  tokens?: { total: number } | null;
-  cost_usd?: number | null;
-  estimated_remaining_ms?: number | null;
-}
 
 function useNarrow(): boolean {
   const q = "(max-width: 760px)";
@@ -51,7 +43,7 @@ function Progress({ run, groups }: { run: RunDetail; groups: StepGroup[] }) {
     groups.find((g) => g.status === "running") ??
     groups.find((g) => g.status === "waiting") ??
     (run.status === "completed" ? undefined : groups.find((g) => !STEP_FINISHED.has(g.status)));
-  const eta = (run as RunDetail & RunTotals).estimated_remaining_ms;
+  const eta = run.estimated_remaining_ms;
   return (
     <section className="card progress-card" aria-label="Progress">
       <div className="progress-top">
@@ -91,12 +83,14 @@ function Progress({ run, groups }: { run: RunDetail; groups: StepGroup[] }) {
 function ForkLinks({ run }: { run: RunDetail }) {
   const forks = useQuery({
     queryKey: keys.forks(run.id),
-    queryFn: () => call(api.GET("/api/workflow-executions", { params: { query: { forked_from: run.id, limit: 50 } } })),
+    queryFn: () => read.forks(run.id),
+    // Forks are made from other pages too (a rewind opens the fork): always asked again when shown.
+    staleTime: 0,
   });
   const parentId = run.forked_from?.run_id ?? null;
   const parent = useQuery({
     queryKey: keys.run(parentId ?? ""),
-    queryFn: () => call(api.GET("/api/workflow-executions/{id}", { params: { path: { id: parentId ?? "" } } })),
+    queryFn: () => read.run(parentId ?? ""),
     enabled: parentId !== null,
   });
   const list = forks.data ?? [];
@@ -187,7 +181,6 @@ export function RunPage({ id }: { id: string }) {
   }
 
   const canOperate = can(run.project_id, "operate");
-  const totals = run as RunDetail & RunTotals;
   const waiting = groups.filter((g) =>
     [g.step, ...g.items].some((s) => s?.status === "waiting" && s.waiting_for === "approval"),
   );
@@ -238,11 +231,11 @@ export function RunPage({ id }: { id: string }) {
         </div>
         <div>
           <dt>Tokens</dt>
-          <dd>{totals.tokens ? formatTokens(totals.tokens.total) : "—"}</dd>
+          <dd>{run.tokens.total > 0 ? formatTokens(run.tokens.total) : "—"}</dd>
         </div>
         <div>
           <dt>Cost</dt>
-          <dd>{formatCost(totals.cost_usd)}</dd>
+          <dd>{formatCost(run.cost_usd)}</dd>
         </div>
         {run.forked_from && (
           <div>

@@ -9,12 +9,12 @@ import { api, call, messageOf } from "../../api/client";
 import { ErrorView } from "../../components/ErrorView";
 import { ArtifactList } from "./Artifacts";
 import { uploadArtifact } from "./artifact-io";
-import { type Artifact, type Comment, keys } from "./types";
+import { type Artifact, type Comment, keys, read } from "./types";
 
 export function useComments(runId: string) {
   return useQuery({
     queryKey: keys.comments(runId),
-    queryFn: () => call(api.GET("/api/workflow-executions/{id}/comments", { params: { path: { id: runId } } })),
+    queryFn: () => read.comments(runId),
   });
 }
 

@@ -9,7 +9,7 @@ import { useLocation } from "wouter";
 import { api, call, messageOf } from "../../api/client";
 import type { RunActions } from "./actions";
 import { Dialog } from "./Dialog";
-import { keys, RUN_FINISHED, type RunDetail } from "./types";
+import { keys, RUN_FINISHED, type RunDetail, read } from "./types";
 
 function StopDialog({ run, actions, onClose }: { run: RunDetail; actions: RunActions; onClose: () => void }) {
   return (
@@ -114,7 +114,7 @@ function RewindDialog({ run, onClose }: { run: RunDetail; onClose: () => void })
   const [choice, setChoice] = useState<number | null>(null);
   const cps = useQuery({
     queryKey: keys.checkpoints(run.id),
-    queryFn: () => call(api.GET("/api/workflow-executions/{id}/checkpoints", { params: { path: { id: run.id } } })),
+    queryFn: () => read.checkpoints(run.id),
   });
   const rewind = useMutation({
     mutationFn: (checkpoint: number) =>

@@ -83,6 +83,7 @@ function Decision({ runId, step, actions }: { runId: string; step: StepSummary; 
   return (
     <div className="decision" data-run={runId}>
       <p className="decision-title">This step waits for your approval.</p>
+      {step.message && <p className="decision-message">{step.message}</p>}
       <label htmlFor={id} className="field-label">
         Comment (optional)
       </label>

@@ -11,7 +11,7 @@ export const read = {
   comments: (id: string) => call(api.GET("/api/workflow-executions/{id}/comments", { params: { path: { id } } })),
   checkpoints: (id: string) => call(api.GET("/api/workflow-executions/{id}/checkpoints", { params: { path: { id } } })),
   forks: (id: string) =>
-    call(api.GET("/api/workflow-executions", { params: { query: { forked_from: id, limit: 50 } } })),
+    call(api.GET("/api/workflow-executions", { params: { query: { forked_from: id, view: "summary", limit: 50 } } })),
 };
 
 type Answer<F extends (id: string) => Promise<unknown>> = Awaited<ReturnType<F>>;

@@ -6,9 +6,8 @@
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
-import { api, call } from "../../api/client";
 import { type LiveEvent, useLiveEvents } from "../../api/live";
-import { keys, type RunDetail, type StepStatus, type StepSummary, stepRunId } from "./types";
+import { keys, type RunDetail, read, type StepStatus, type StepSummary, stepRunId } from "./types";
 
 /** Trailing delay of the catch-up refetch, and the longest a burst of events may postpone it. */
 const REFETCH_DELAY_MS = 400;
@@ -17,7 +16,7 @@ const REFETCH_MAX_WAIT_MS = 2000;
 export function useRunQuery(id: string) {
   return useQuery({
     queryKey: keys.run(id),
-    queryFn: () => call(api.GET("/api/workflow-executions/{id}", { params: { path: { id } } })),
+    queryFn: () => read.run(id),
   });
 }
 
