@@ -267,7 +267,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["get_workflow_executions_by_id_artifacts"];
         put?: never;
         post: operations["post_workflow_executions_by_id_artifacts"];
         delete?: never;
@@ -1960,7 +1960,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -2078,6 +2092,55 @@ export interface operations {
                             workflow_hash: string;
                             workflow_name: string;
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_executions_by_id_artifacts: {
+        parameters: {
+            query?: {
+                step_id?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            created_at: string;
+                            file_path: string;
+                            /** @enum {string} */
+                            file_type: "image" | "video" | "document" | "code" | "other";
+                            id: string;
+                            mime_type: string;
+                            name: string;
+                            sha256: string;
+                            size_bytes: number;
+                            updated_at: string;
+                            workflow_comment_id: string | null;
+                            workflow_run_id: string;
+                            workflow_run_step_id: string | null;
+                        }[];
                     };
                 };
             };
@@ -2670,7 +2733,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -2837,7 +2914,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -3003,7 +3094,21 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             cancelled_at: string | null;
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             cost_usd: number | null;
                             created_at: string;
@@ -3154,7 +3259,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            artifacts: unknown[];
+                            artifacts: {
+                                created_at: string;
+                                file_path: string;
+                                /** @enum {string} */
+                                file_type: "image" | "video" | "document" | "code" | "other";
+                                id: string;
+                                mime_type: string;
+                                name: string;
+                                sha256: string;
+                                size_bytes: number;
+                                updated_at: string;
+                                workflow_comment_id: string | null;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             attempt: number;
                             attempts: {
                                 attempt: number;
@@ -3174,7 +3293,21 @@ export interface operations {
                                 /** @enum {string} */
                                 status: "completed" | "failed" | "cancelled";
                             }[];
-                            comments: unknown[];
+                            comments: {
+                                artifacts: unknown[];
+                                claimed_by: string | null;
+                                /** @enum {string} */
+                                comment_type: "user" | "system" | "agent";
+                                created_at: string;
+                                created_by: string | null;
+                                creator: null;
+                                id: string;
+                                step_key: string | null;
+                                text: string;
+                                updated_at: string;
+                                workflow_run_id: string;
+                                workflow_run_step_id: string | null;
+                            }[];
                             completed_at: string | null;
                             duration_ms: number | null;
                             error: {
@@ -3196,7 +3329,21 @@ export interface operations {
                             name: string;
                             output: unknown;
                             phase: string | null;
-                            session: null;
+                            session: {
+                                exchanges: {
+                                    agent: string | null;
+                                    at: string | null;
+                                    attempt: number | null;
+                                    entries: {
+                                        [key: string]: unknown;
+                                    }[];
+                                    model: string | null;
+                                    provider: string | null;
+                                    session_id: string | null;
+                                }[];
+                                size_bytes: number;
+                                truncated: boolean;
+                            } | null;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";

@@ -174,17 +174,6 @@ export const attemptSchema = z.object({
   duration_ms: z.number(),
 });
 
-export const stepDetailSchema = stepSummarySchema.extend({
-  /** The step run's log folder, relative to the data directory. */
-  log_directory_path: z.string(),
-  output: z.unknown(),
-  attempts: z.array(attemptSchema),
-  session: z.null(),
-  artifacts: z.array(z.unknown()),
-  comments: z.array(z.unknown()),
-});
-export type StepDetail = z.infer<typeof stepDetailSchema>;
-
 /** A dependency between two steps of a workflow. */
 const edgeSchema = z.object({ from: z.string(), to: z.string(), on: z.enum(["success", "failure", "always"]) });
 
@@ -283,11 +272,6 @@ export const runListItemSchema = runSummarySchema.extend({
   workflow_definition: workflowSnapshotSchema,
 });
 export type RunListItem = z.infer<typeof runListItemSchema>;
-
-export const runDetailSchema = runListItemSchema.extend({
-  comments: z.array(z.unknown()),
-});
-export type RunDetail = z.infer<typeof runDetailSchema>;
 
 /** `GET /api/approvals`: a step waiting for a person (the review inbox). */
 export const approvalSchema = z.object({
@@ -577,4 +561,58 @@ export const sessionSchema = z.object({
     z.object({ project_id: z.string(), role: z.enum(["read", "operate", "admin"]), scripts: z.boolean() }),
   ),
   version: z.string(),
+});
+
+// ── details (after the comment and artifact shapes they embed) ───────────────────────────────────────────────
+
+/**
+ * An agent step's transcript, from its log folder's `session.jsonl`: one exchange per provider call (every
+ * attempt, every fallback model, every re-ask after an answer outside the output schema), oldest first.
+ */
+export const agentSessionSchema = z.object({
+  exchanges: z.array(
+    z.object({
+      attempt: z.number().int().nullable(),
+      agent: z.string().nullable(),
+      provider: z.string().nullable(),
+      model: z.string().nullable(),
+      /** When the exchange was written (ISO 8601). */
+      at: z.string().nullable(),
+      /** The provider's session id, when it has one. */
+      session_id: z.string().nullable(),
+      /** The exchange as the provider recorded it: JSON objects, each with a `type` (`request`, `response`, …). */
+      entries: z.array(z.record(z.string(), z.unknown())),
+    }),
+  ),
+  /** The file's size. */
+  size_bytes: z.number().int(),
+  /** The file is larger than a response carries: its first exchanges are left out. */
+  truncated: z.boolean(),
+});
+export type AgentSessionJson = z.infer<typeof agentSessionSchema>;
+
+export const stepDetailSchema = stepSummarySchema.extend({
+  /** The step run's log folder, relative to the data directory. */
+  log_directory_path: z.string(),
+  output: z.unknown(),
+  attempts: z.array(attemptSchema),
+  /** An agent step's transcript; null for other steps and before its first exchange. */
+  session: agentSessionSchema.nullable(),
+  /** The artifacts the step produced (or that were uploaded for it), oldest first. */
+  artifacts: z.array(artifactSchema),
+  /** The step's comments, oldest first. */
+  comments: z.array(commentSchema),
+});
+export type StepDetail = z.infer<typeof stepDetailSchema>;
+
+export const runDetailSchema = runListItemSchema.extend({
+  /** The run's comments, run- and step-level, oldest first. */
+  comments: z.array(commentSchema),
+});
+export type RunDetail = z.infer<typeof runDetailSchema>;
+
+/** `GET /api/workflow-executions/:id/artifacts`. */
+export const listArtifactsQuery = z.strictObject({
+  /** Only this step's artifacts: a step run id or a step key. */
+  step_id: label(500).optional(),
 });

@@ -24,6 +24,7 @@ import type {
   Store,
 } from "../store/store.js";
 import type {
+  AgentSessionJson,
   ApprovalJson,
   ArtifactJson,
   AttachmentJson,
@@ -80,6 +81,32 @@ export function parseStepRunId(id: string): { runId: string; key: string } {
 /** `:step` of the run routes: a key (`build`) or a full step run id of that run (`<run id>:build`). */
 export function stepKeyOf(runId: string, step: string): string {
   return step.startsWith(`${runId}:`) ? step.slice(runId.length + 1) : step;
+}
+
+/**
+ * `step_id` of a request (a step run id of the run, or a step key) → the step run key in this run; a
+ * `WEFT_UNKNOWN_REF` (422) when it names another run's step or the run has no such step.
+ */
+export async function stepKeyOfRequest(store: Store, run: RunRecord, stepId: string): Promise<string> {
+  let key = stepId;
+  const colon = stepId.indexOf(":");
+  if (colon > 0) {
+    const owner = stepId.slice(0, colon);
+    if (owner !== run.id) {
+      throw new WeftError(
+        "WEFT_UNKNOWN_REF",
+        `step ${stepId} does not belong to workflow execution ${run.id}; give one of its steps (\`steps[].id\` or a step key)`,
+      );
+    }
+    key = stepId.slice(colon + 1);
+  }
+  if (run.definition.steps.some((s) => s.id === key)) return key;
+  if (await store.steps.get(run.id, key)) return key;
+  const known = run.definition.steps.map((s) => s.id).join(", ");
+  throw new WeftError(
+    "WEFT_UNKNOWN_REF",
+    `workflow execution ${run.id} has no step "${key}"${known ? `; its steps are: ${known}` : ""}`,
+  );
 }
 
 // ── runs ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -378,20 +405,28 @@ export function attemptView(a: AttemptRecord): z.infer<typeof attemptSchema> {
   };
 }
 
+/** What a step's detail shows besides its record: its log folder, transcript, artifacts and comments. */
+export interface StepExtras {
+  logDirectory: string;
+  session: AgentSessionJson | null;
+  artifacts: readonly ArtifactRecord[];
+  comments: readonly CommentJson[];
+}
+
 export function stepDetailView(
   run: RunRecord,
   s: StepRunRecord,
   attempts: readonly AttemptRecord[],
-  logDirectory: string,
+  x: StepExtras,
 ): StepDetail {
   return {
     ...stepView(run, s),
-    log_directory_path: logDirectory,
+    log_directory_path: x.logDirectory,
     output: s.output,
     attempts: attempts.map(attemptView),
-    session: null,
-    artifacts: [],
-    comments: [],
+    session: x.session,
+    artifacts: x.artifacts.map(artifactView),
+    comments: [...x.comments],
   };
 }
 

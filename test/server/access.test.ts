@@ -62,6 +62,11 @@ const ROUTES: Record<string, RouteCase> = {
     public: true,
   },
   "GET /api/session": { call: () => ({ url: "/api/session" }), readOnly: "ok", otherProject: "ok" },
+  "GET /api/workflow-executions/{id}/artifacts": {
+    call: (f) => ({ url: `/api/workflow-executions/${f.run}/artifacts?step_id=hello` }),
+    readOnly: "ok",
+    otherProject: 404,
+  },
   "GET /api/approvals": { call: () => ({ url: "/api/approvals" }), readOnly: "ok", otherProject: "filtered" },
   "POST /api/workflow-executions": {
     call: () => ({ url: "/api/workflow-executions", payload: { workflow: { source: QUICK }, project_id: "alpha" } }),

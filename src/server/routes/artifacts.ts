@@ -35,12 +35,13 @@ import {
   deletedSchema,
   envelope,
   errorResponse,
+  listArtifactsQuery,
   runParams,
   uploadFields,
 } from "../schemas.js";
 import { uploadTempName } from "../uploads.js";
 import { RequestError, type ZodTypeProvider, zodProblems } from "../validation.js";
-import { artifactView, attachmentView, stepKeyOf } from "../views.js";
+import { artifactView, attachmentView, stepKeyOf, stepKeyOfRequest } from "../views.js";
 
 /** seed 002: uploads are capped at 100 MB. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
@@ -211,6 +212,26 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
         await rm(stored ?? tmp, { force: true });
         throw err;
       }
+    },
+  );
+
+  app.get(
+    "/workflow-executions/:id/artifacts",
+    {
+      config: { access: { role: "read", scope: { run: "id" } } },
+      schema: {
+        params: runParams,
+        querystring: listArtifactsQuery,
+        response: { 200: envelope(z.array(artifactSchema)) },
+      },
+    },
+    async (req) => {
+      const runId = req.params.id;
+      const run = await engine.getRun(runId);
+      if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${runId}`);
+      const step = req.query.step_id;
+      const stepKey = step === undefined ? undefined : await stepKeyOfRequest(store, run, step);
+      return data((await store.artifacts.list(runId, { stepKey })).map(artifactView));
     },
   );
 

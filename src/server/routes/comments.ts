@@ -16,7 +16,7 @@ import type { RunRecord } from "../../core/model.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import { commentSchema, createCommentBody, envelope, listCommentsQuery, runParams } from "../schemas.js";
 import type { ZodTypeProvider } from "../validation.js";
-import { commentsOf, commentView } from "../views.js";
+import { commentsOf, commentView, stepKeyOfRequest } from "../views.js";
 
 /** What a context may carry to deliver an event at once (the server's EventFeed). */
 
@@ -32,28 +32,7 @@ export const commentRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
     return run;
   };
 
-  /** `step_id` of a request → the step run key in this run, or a 422 when the run has no such step. */
-  const stepKeyIn = async (run: RunRecord, stepId: string): Promise<string> => {
-    let key = stepId;
-    const colon = stepId.indexOf(":");
-    if (colon > 0) {
-      const owner = stepId.slice(0, colon);
-      if (owner !== run.id) {
-        throw new WeftError(
-          "WEFT_UNKNOWN_REF",
-          `step ${stepId} does not belong to workflow execution ${run.id}; give one of its steps (\`steps[].id\` or a step key)`,
-        );
-      }
-      key = stepId.slice(colon + 1);
-    }
-    if (run.definition.steps.some((s) => s.id === key)) return key;
-    if (await store.steps.get(run.id, key)) return key;
-    const known = run.definition.steps.map((s) => s.id).join(", ");
-    throw new WeftError(
-      "WEFT_UNKNOWN_REF",
-      `workflow execution ${run.id} has no step "${key}"${known ? `; its steps are: ${known}` : ""}`,
-    );
-  };
+  const stepKeyIn = (run: RunRecord, stepId: string) => stepKeyOfRequest(store, run, stepId);
 
   app.post(
     "/workflow-executions/:id/comments",

@@ -25,8 +25,9 @@ import {
   stepLogSchema,
   stepParams,
 } from "../schemas.js";
+import { SESSION_FILE, sessionView } from "../session.js";
 import { RequestError, type ZodTypeProvider } from "../validation.js";
-import { parseStepRunId, stepDetailView, stepRunId } from "../views.js";
+import { commentsOf, parseStepRunId, stepDetailView, stepRunId } from "../views.js";
 
 const LOG_FILES: Record<LogType, string> = {
   input: "input.json",
@@ -103,9 +104,21 @@ export const stepRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault
     },
     async (req) => {
       const { run, step } = await stepOf(ctx, req.params.id);
-      const attempts = await ctx.store.steps.attempts(run.id, step.key);
-      const dir = relative(ctx.dataDir, stepLogDir(ctx.dataDir, run.id, step.key));
-      return data(stepDetailView(run, step, attempts, dir));
+      const logDir = stepLogDir(ctx.dataDir, run.id, step.key);
+      const [attempts, session, artifacts, comments] = await Promise.all([
+        ctx.store.steps.attempts(run.id, step.key),
+        readTail(join(logDir, SESSION_FILE)).then(sessionView),
+        ctx.store.artifacts.list(run.id, { stepKey: step.key }),
+        commentsOf(ctx.store, run.id, step.key),
+      ]);
+      return data(
+        stepDetailView(run, step, attempts, {
+          logDirectory: relative(ctx.dataDir, logDir),
+          session,
+          artifacts,
+          comments,
+        }),
+      );
     },
   );
 
