@@ -50,7 +50,10 @@ function CommentItem({ c, onOpenStep }: { c: Comment; onOpenStep?: ((key: string
         </time>
       </div>
       <p className="comment-text">{c.text}</p>
-      {c.artifacts.length > 0 && <ArtifactList artifacts={c.artifacts as Artifact[]} empty="" />}
+      {c.artifacts.length > 0 && (
+        // GET …/comments types its artifacts loosely; they are the artifact view
+        <ArtifactList artifacts={c.artifacts as Artifact[]} empty="" />
+      )}
     </li>
   );
 }

@@ -16,7 +16,7 @@ import type { StepGroup } from "./graph-model";
 import { JsonTree } from "./JsonTree";
 import { LogView } from "./LogView";
 import { StepIcon } from "./StepIcon";
-import { Transcript } from "./Transcript";
+import { Transcript, usageOfSession } from "./Transcript";
 import {
   type Artifact,
   formatCost,
@@ -60,12 +60,6 @@ function InputView({ id }: { id: string }) {
   if (q.isPending) return <p className="muted">Loading…</p>;
   if (!q.data) return <p className="muted">The step has not been given its input yet.</p>;
   return <JsonTree value={q.data.value} label="Step input" />;
-}
-
-/** Tokens and cost, where the step view carries them (agent steps). */
-function usageOf(d: StepDetail | undefined): { tokens: number | null; cost: number | null } {
-  const u = d as (StepDetail & { tokens?: { total?: number } | null; cost_usd?: number | null }) | undefined;
-  return { tokens: u?.tokens?.total ?? null, cost: u?.cost_usd ?? null };
 }
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -147,9 +141,8 @@ export function StepDrawer({ run, group, item, onItem, onClose, actions, canOper
   }, [onClose]);
 
   const d = detail.data;
-  // The agent transcript (null for other steps).
-  const session = (d as { session?: unknown } | undefined)?.session ?? null;
-  const usage = usageOf(d);
+  const session = d?.session ?? null;
+  const usage = usageOfSession(session);
   const stepComments = (comments.data ?? []).filter((c) => c.step_key === key);
   const stepArtifacts = (artifacts.data ?? ([] as Artifact[])).filter((a) => a.workflow_run_step_id === id);
   const tabs: { id: Tab; label: string; count?: number }[] = [
@@ -283,8 +276,8 @@ export function StepDrawer({ run, group, item, onItem, onClose, actions, canOper
                   "—"
                 )}
               </Field>
-              <Field label="Tokens">{usage.tokens === null ? "—" : formatTokens(usage.tokens)}</Field>
-              <Field label="Cost">{formatCost(usage.cost)}</Field>
+              <Field label="Tokens">{usage ? formatTokens(usage.tokens) : "—"}</Field>
+              <Field label="Cost">{formatCost(usage?.cost)}</Field>
               <Field label="Attempts">{d?.attempts.length ?? step?.attempt ?? 0}</Field>
             </dl>
             <h3 className="section-h">Attempts</h3>
