@@ -7,6 +7,7 @@ import { artifactHref, downloadArtifact, fetchArtifact, isMarkdown, isRaster, up
 import { type Artifact, formatBytes, keys } from "./types";
 
 const MARKDOWN_PREVIEW_BYTES = 256 * 1024;
+let hooked = false;
 
 function Thumbnail({ a }: { a: Artifact }) {
   const [url, setUrl] = useState<string | null>(null);
@@ -45,6 +46,17 @@ function MarkdownPreview({ a }: { a: Artifact }) {
         fetchArtifact(a.id),
       ]);
       const text = await blob.slice(0, MARKDOWN_PREVIEW_BYTES).text();
+      if (!hooked) {
+        hooked = true;
+        DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+          // images without a description are decoration; links leave the page without access to it
+          if (node.tagName === "IMG" && !node.hasAttribute("alt")) node.setAttribute("alt", "");
+          if (node.tagName === "A") {
+            node.setAttribute("target", "_blank");
+            node.setAttribute("rel", "noopener noreferrer");
+          }
+        });
+      }
       // Sanitised: no script, no event handlers, no javascript: URLs — the HTML never runs anything.
       return DOMPurify.sanitize(await marked.parse(text, { async: true, gfm: true }), { USE_PROFILES: { html: true } });
     },

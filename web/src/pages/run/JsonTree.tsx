@@ -15,7 +15,10 @@ function Node({ name, value, depth }: { name: string | null; value: unknown; dep
     return (
       <div className="jt-row">
         {label}
-        <pre className="jt-multiline">{value}</pre>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling block must be reachable by keyboard */}
+        <pre className="jt-multiline" tabIndex={0}>
+          {value}
+        </pre>
       </div>
     );
   }
