@@ -1554,6 +1554,7 @@ export interface operations {
     get_workflow_executions: {
         parameters: {
             query?: {
+                forked_from?: string;
                 limit?: number;
                 offset?: number;
                 project_id?: string;

@@ -81,6 +81,8 @@ export const listRunsQuery = z
     project_id: idString.optional(),
     /** Only runs launched from this stored definition. */
     workflow_definition_id: idString.optional(),
+    /** Only the runs rewound (forked) from this run. */
+    forked_from: idString.optional(),
     /** One status or several, comma-separated (`running,waiting`). */
     status: statusList.optional(),
     /** `full` (default): each run with its steps and workflow; `summary`: without them, cheap (the board). */

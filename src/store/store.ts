@@ -68,6 +68,8 @@ export interface RunFilter {
   projectId?: string | readonly string[] | undefined;
   /** Only runs launched from this stored workflow definition. */
   definitionId?: string | undefined;
+  /** Only the runs forked (rewound) from this run. */
+  forkedFrom?: string | undefined;
   limit?: number | undefined;
   /** Newest first (default) or oldest first. */
   order?: "newest" | "oldest" | undefined;

@@ -343,6 +343,10 @@ steps:
     expect(done.steps.map((x: Json) => x.status)).toEqual(["completed", "completed", "completed"]);
     // `first` was reused, not run again
     expect((await import("node:fs")).readFileSync(marker, "utf8")).toBe("x\n");
+    // the forks of a run: ?forked_from= lists them (and only them)
+    const forks = body(await s.app.inject({ url: `/api/workflow-executions?forked_from=${id}` })).data;
+    expect(forks.map((r: Json) => r.id)).toEqual([fork.id]);
+    expect(body(await s.app.inject({ url: `/api/workflow-executions?forked_from=${fork.id}` })).data).toEqual([]);
 
     expectError(
       await s.app.inject({

@@ -166,6 +166,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       const runs = await store.runs.list({
         projectId: q.project_id ?? (readable === "*" ? undefined : readable),
         definitionId: q.workflow_definition_id,
+        forkedFrom: q.forked_from,
         status: q.status,
         limit: q.offset + q.limit,
       });

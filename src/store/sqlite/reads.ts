@@ -30,9 +30,10 @@ export function createReads(db: Database.Database, st: Statements) {
     statuses: number,
     project: "one" | "many" | undefined,
     definition: boolean,
+    forked: boolean,
     order: "newest" | "oldest",
   ): Database.Statement {
-    const shape = `${statuses}|${project}|${definition}|${order}`;
+    const shape = `${statuses}|${project}|${definition}|${forked}|${order}`;
     let stmt = listStatements.get(shape);
     if (stmt === undefined) {
       const where: string[] = [];
@@ -40,6 +41,8 @@ export function createReads(db: Database.Database, st: Statements) {
       if (project === "one") where.push("project_id = ?");
       if (project === "many") where.push("project_id IN (SELECT value FROM json_each(?))");
       if (definition) where.push("definition_id = ?");
+      // parent_run_id is indexed; a fork's parent is the run it was forked from.
+      if (forked) where.push("parent_run_id = ? AND forked_from_run_id = parent_run_id");
       const dir = order === "newest" ? "DESC" : "ASC";
       stmt = db.prepare(
         `SELECT * FROM runs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
@@ -63,9 +66,16 @@ export function createReads(db: Database.Database, st: Statements) {
       const p = filter.projectId;
       if (p !== undefined) params.push(typeof p === "string" ? p : JSON.stringify(p));
       if (filter.definitionId !== undefined) params.push(filter.definitionId);
+      if (filter.forkedFrom !== undefined) params.push(filter.forkedFrom);
       params.push(filter.limit ?? ALL);
       const project = p === undefined ? undefined : typeof p === "string" ? "one" : "many";
-      const stmt = listStatement(statuses.length, project, filter.definitionId !== undefined, filter.order ?? "newest");
+      const stmt = listStatement(
+        statuses.length,
+        project,
+        filter.definitionId !== undefined,
+        filter.forkedFrom !== undefined,
+        filter.order ?? "newest",
+      );
       return (stmt.all(params) as RunRow[]).map(runFromRow);
     },
 
