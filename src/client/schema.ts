@@ -1492,6 +1492,7 @@ export interface operations {
                 offset?: number;
                 project_id?: string;
                 status?: string | string[];
+                view?: "full" | "summary";
                 workflow_definition_id?: string;
             };
             header?: never;
@@ -1517,8 +1518,15 @@ export interface operations {
                             };
                             cancelled_at: string | null;
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -1532,6 +1540,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -1543,10 +1552,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -1565,6 +1576,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -1576,14 +1588,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -1596,6 +1630,78 @@ export interface operations {
                                 }[];
                                 version: string | null;
                             };
+                            workflow_definition_id: string | null;
+                            workflow_hash: string;
+                            workflow_name: string;
+                        }[] | {
+                            _count: {
+                                artifacts: number;
+                                comments: number;
+                            };
+                            args: {
+                                [key: string]: unknown;
+                            };
+                            cancelled_at: string | null;
+                            completed_at: string | null;
+                            cost_usd: number | null;
+                            created_at: string;
+                            current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
+                            current_step_index: number;
+                            duration_ms: number | null;
+                            error: {
+                                code: string;
+                                location?: {
+                                    column: number;
+                                    file: string;
+                                    line: number;
+                                };
+                                message: string;
+                                retryable: boolean;
+                            } | null;
+                            error_message: string | null;
+                            estimated_remaining_ms: number | null;
+                            forked_from: {
+                                checkpoint: number;
+                                run_id: string;
+                            } | null;
+                            id: string;
+                            idempotency_key: string | null;
+                            name: string;
+                            output: unknown;
+                            parent_run_id: string | null;
+                            paused_at: string | null;
+                            priority: number;
+                            progress_percent: number;
+                            project_id: string;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
+                            triggered_by: string | null;
+                            updated_at: string;
+                            user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition_id: string | null;
                             workflow_hash: string;
                             workflow_name: string;
@@ -1789,8 +1895,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -1804,6 +1917,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -1815,10 +1929,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -1837,6 +1953,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -1848,14 +1965,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2466,8 +2605,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2481,6 +2627,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2492,10 +2639,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2514,6 +2663,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2525,14 +2675,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2600,8 +2772,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2615,6 +2794,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2626,10 +2806,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2648,6 +2830,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2659,14 +2842,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2733,8 +2938,15 @@ export interface operations {
                             cancelled_at: string | null;
                             comments: unknown[];
                             completed_at: string | null;
+                            cost_usd: number | null;
                             created_at: string;
                             current_phase: string | null;
+                            current_step: {
+                                key: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                            } | null;
                             current_step_index: number;
                             duration_ms: number | null;
                             error: {
@@ -2748,6 +2960,7 @@ export interface operations {
                                 retryable: boolean;
                             } | null;
                             error_message: string | null;
+                            estimated_remaining_ms: number | null;
                             forked_from: {
                                 checkpoint: number;
                                 run_id: string;
@@ -2759,10 +2972,12 @@ export interface operations {
                             parent_run_id: string | null;
                             paused_at: string | null;
                             priority: number;
+                            progress_percent: number;
                             project_id: string;
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_count: number;
                             steps: {
                                 attempt: number;
                                 completed_at: string | null;
@@ -2781,6 +2996,7 @@ export interface operations {
                                 id: string;
                                 iteration: number | null;
                                 key: string;
+                                message: string | null;
                                 name: string;
                                 phase: string | null;
                                 started_at: string | null;
@@ -2792,14 +3008,36 @@ export interface operations {
                                 waiting_for: ("approval" | "timer") | null;
                                 workflow_run_id: string;
                             }[];
+                            steps_by_status: {
+                                cancelled: number;
+                                completed: number;
+                                failed: number;
+                                pending: number;
+                                ready: number;
+                                running: number;
+                                skipped: number;
+                                waiting: number;
+                            };
+                            tokens: {
+                                input: number;
+                                output: number;
+                                total: number;
+                            };
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
+                            waiting_for_person: boolean;
                             workflow_definition: {
                                 args_schema: {
                                     [key: string]: unknown;
                                 } | null;
                                 description: string | null;
+                                edges: {
+                                    from: string;
+                                    /** @enum {string} */
+                                    on: "success" | "failure" | "always";
+                                    to: string;
+                                }[];
                                 id: string | null;
                                 name: string;
                                 phases: string[];
@@ -2887,6 +3125,7 @@ export interface operations {
                             iteration: number | null;
                             key: string;
                             log_directory_path: string;
+                            message: string | null;
                             name: string;
                             output: unknown;
                             phase: string | null;

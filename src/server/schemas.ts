@@ -76,15 +76,24 @@ const statusList = z
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim()))
   .pipe(z.array(z.enum(RUN_STATUSES)));
 
-export const listRunsQuery = z.strictObject({
-  project_id: idString.optional(),
-  /** Only runs launched from this stored definition. */
-  workflow_definition_id: idString.optional(),
-  /** One status or several, comma-separated (`running,waiting`). */
-  status: statusList.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000).default(0),
-});
+export const listRunsQuery = z
+  .strictObject({
+    project_id: idString.optional(),
+    /** Only runs launched from this stored definition. */
+    workflow_definition_id: idString.optional(),
+    /** One status or several, comma-separated (`running,waiting`). */
+    status: statusList.optional(),
+    /** `full` (default): each run with its steps and workflow; `summary`: without them, cheap (the board). */
+    view: z.enum(["full", "summary"]).default("full"),
+    /** At most 200 with `view=full`, 1000 with `view=summary`. */
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  })
+  .superRefine((q, ctx) => {
+    if (q.view === "full" && q.limit > 200) {
+      ctx.addIssue({ code: "custom", path: ["limit"], message: "is more than 200; up to 1000 with view=summary" });
+    }
+  });
 
 export const checkpointsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -137,6 +146,8 @@ export const stepSummarySchema = z.object({
   status: z.enum(STEP_STATUSES),
   attempt: z.number().int(),
   waiting_for: z.enum(["approval", "timer"]).nullable(),
+  /** A waiting approval step's message (rendered); null for other steps and once decided. */
+  message: z.string().nullable(),
   error_message: z.string().nullable(),
   error: errorInfoSchema.nullable(),
   started_at: nullableTime,
@@ -166,6 +177,9 @@ export const stepDetailSchema = stepSummarySchema.extend({
 });
 export type StepDetail = z.infer<typeof stepDetailSchema>;
 
+/** A dependency between two steps of a workflow. */
+const edgeSchema = z.object({ from: z.string(), to: z.string(), on: z.enum(["success", "failure", "always"]) });
+
 /** A workflow step as run and definition views show it. */
 const workflowStepSchema = z.object({
   id: z.string(),
@@ -184,6 +198,8 @@ export const workflowSnapshotSchema = z.object({
   phases: z.array(z.string()),
   args_schema: z.record(z.string(), z.unknown()).nullable(),
   steps: z.array(workflowStepSchema),
+  /** One per dependency: `to` runs after `from` ends `on` success, failure or always. */
+  edges: z.array(edgeSchema),
 });
 
 export const runSchema = z.object({
@@ -219,11 +235,46 @@ export type RunJson = z.infer<typeof runSchema>;
 
 const counts = z.object({ comments: z.number().int(), artifacts: z.number().int() });
 
-export const runListItemSchema = runSchema.extend({
+const countsByStatus = z.object(
+  Object.fromEntries(STEP_STATUSES.map((st) => [st, z.number().int()])) as Record<
+    (typeof STEP_STATUSES)[number],
+    z.ZodNumber
+  >,
+);
+
+/** What the run views add to a run: progress, usage, whether a person is needed, and a time estimate. */
+export const runTotalsSchema = z.object({
+  /** Top-level steps (a foreach step counts once; a TypeScript workflow's steps as its code asked for them). */
+  step_count: z.number().int(),
+  /** Those steps by status (every status, 0 when none). */
+  steps_by_status: countsByStatus,
+  /** 0–100: finished steps (completed, failed, skipped, cancelled) / `step_count`, rounded down; 100 once completed. */
+  progress_percent: z.number().int().min(0).max(100),
+  /** The first running or waiting step, else the first unfinished one (in the workflow's order); null when none. */
+  current_step: z.object({ key: z.string(), name: z.string(), status: z.enum(STEP_STATUSES) }).nullable(),
+  /** Tokens of every provider call of the run. */
+  tokens: z.object({ input: z.number().int(), output: z.number().int(), total: z.number().int() }),
+  /** USD of the calls whose price is known; null when none is. */
+  cost_usd: z.number().nullable(),
+  /** A step waits for a person's approval. */
+  waiting_for_person: z.boolean(),
+  /**
+   * ms left, from the median duration of the latest completed runs of the same workflow (project and
+   * `workflow_hash`): 0 once completed; null when failed or cancelled, or with no such run.
+   */
+  estimated_remaining_ms: z.number().int().nullable(),
+});
+export type RunTotals = z.infer<typeof runTotalsSchema>;
+
+/** `view=summary`: a list item without its steps and workflow (the board). */
+export const runSummarySchema = runSchema.extend(runTotalsSchema.shape).extend({ _count: counts });
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const runListItemSchema = runSummarySchema.extend({
   steps: z.array(stepSummarySchema),
   workflow_definition: workflowSnapshotSchema,
-  _count: counts,
 });
+export type RunListItem = z.infer<typeof runListItemSchema>;
 
 export const runDetailSchema = runListItemSchema.extend({
   comments: z.array(z.unknown()),
@@ -373,7 +424,7 @@ export const definitionDetailSchema = definitionSummarySchema.extend({
     }),
   ),
   /** One per dependency: `to` runs after `from` ends `on` success, failure or always. */
-  edges: z.array(z.object({ from: z.string(), to: z.string(), on: z.enum(["success", "failure", "always"]) })),
+  edges: z.array(edgeSchema),
 });
 export type DefinitionDetail = z.infer<typeof definitionDetailSchema>;
 

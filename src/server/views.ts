@@ -5,9 +5,24 @@
 import type { z } from "zod";
 import type { Issue } from "../core/errors.js";
 import { WeftError } from "../core/errors.js";
-import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord, WorkflowStep } from "../core/model.js";
-import { isJournalValue, TERMINAL_STEP_STATUSES } from "../core/model.js";
-import type { ArtifactRecord, AttachmentRecord, CommentRecord, DefinitionRecord, Store } from "../store/store.js";
+import type {
+  AttemptRecord,
+  CheckpointRecord,
+  RunRecord,
+  StepRunRecord,
+  Workflow,
+  WorkflowStep,
+} from "../core/model.js";
+import { isJournalValue, STEP_STATUSES, TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES } from "../core/model.js";
+import type {
+  ArtifactRecord,
+  AttachmentRecord,
+  CommentRecord,
+  DefinitionRecord,
+  RunOverview,
+  RunUsage,
+  Store,
+} from "../store/store.js";
 import type {
   ArtifactJson,
   AttachmentJson,
@@ -20,6 +35,9 @@ import type {
   issueSchema,
   RunDetail,
   RunJson,
+  RunListItem,
+  RunSummary,
+  RunTotals,
   StepDetail,
   StepSummary,
   workflowSnapshotSchema,
@@ -82,6 +100,84 @@ export function currentStepIndex(run: RunRecord, steps: readonly StepRunRecord[]
   return i === -1 ? order.length : i;
 }
 
+/** How many completed runs of a workflow the remaining-time estimate looks at (the latest ones). */
+export const ESTIMATE_HISTORY = 20;
+
+/** The median of durations (ms), or null for none. */
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * ms left for a run whose workflow's completed runs took `typical` ms (their median): the typical duration
+ * less the time spent, but never less than the typical duration's share of the steps not finished yet (a run
+ * that is slower than usual is not "almost done" because time passed). 0 once completed; null when failed or
+ * cancelled (it will not complete), or with no history.
+ */
+export function estimateRemaining(
+  run: RunRecord,
+  progressPercent: number,
+  typical: number | null,
+  now: number,
+): number | null {
+  if (run.status === "completed") return 0;
+  if (typical === null || run.status === "failed" || run.status === "cancelled") return null;
+  const elapsed = run.startedAt === null ? 0 : Math.max(0, now - run.startedAt);
+  return Math.round(Math.max(typical - elapsed, (typical * (100 - progressPercent)) / 100, 0));
+}
+
+/** The run views' totals (`runTotalsSchema`) from its step runs, usage and the typical duration of its workflow. */
+export function runTotalsView(
+  run: RunRecord,
+  steps: readonly StepRunRecord[],
+  usage: RunUsage,
+  typical: number | null,
+  now: number,
+): RunTotals {
+  const top = visibleTop(steps);
+  const byStatus = Object.fromEntries(STEP_STATUSES.map((st) => [st, 0])) as RunTotals["steps_by_status"];
+  for (const s of top) byStatus[s.status] += 1;
+  const finished = top.filter((s) => TERMINAL_STEP_STATUSES.has(s.status)).length;
+  const progress = run.status === "completed" ? 100 : top.length === 0 ? 0 : Math.floor((100 * finished) / top.length);
+  const ordered = orderedTop(run, top);
+  const current =
+    ordered.find((s) => s.status === "running" || s.status === "waiting") ??
+    ordered.find((s) => !TERMINAL_STEP_STATUSES.has(s.status));
+  return {
+    step_count: top.length,
+    steps_by_status: byStatus,
+    progress_percent: progress,
+    current_step: current ? { key: current.key, name: stepNameOf(run, current.stepId), status: current.status } : null,
+    tokens: { input: usage.inputTokens, output: usage.outputTokens, total: usage.inputTokens + usage.outputTokens },
+    cost_usd: usage.costUsd,
+    waiting_for_person: steps.some((s) => s.status === "waiting" && s.waitingFor === "approval"),
+    estimated_remaining_ms: estimateRemaining(run, progress, typical, now),
+  };
+}
+
+/** Top-level step runs in the workflow's step order (YAML/JSON) or the journal's (TypeScript). */
+function orderedTop(run: RunRecord, top: readonly StepRunRecord[]): StepRunRecord[] {
+  if (run.definition.source?.format === "ts") return [...top];
+  const rank = new Map(run.definition.steps.map((s, i) => [s.id, i]));
+  return [...top].sort((a, b) => (rank.get(a.stepId) ?? Infinity) - (rank.get(b.stepId) ?? Infinity));
+}
+
+function stepNameOf(run: RunRecord, stepId: string): string {
+  return run.definition.steps.find((x) => x.id === stepId)?.name ?? stepId;
+}
+
+/** A waiting approval step's message: the engine keeps it as the step's output until the decision. */
+function messageOf(s: StepRunRecord): string | null {
+  const o = s.output;
+  if (s.waitingFor !== "approval" || o === null || typeof o !== "object" || Array.isArray(o)) return null;
+  return typeof o.message === "string" ? o.message : null;
+}
+
 export function runView(run: RunRecord, steps: readonly StepRunRecord[]): RunJson {
   return {
     id: run.id,
@@ -123,7 +219,13 @@ export function workflowView(run: RunRecord): z.infer<typeof workflowSnapshotSch
     phases: w.phases,
     args_schema: w.argsSchema ?? null,
     steps: w.steps.map(stepSummary),
+    edges: edgesOf(w),
   };
+}
+
+/** One edge per dependency of the workflow's steps. */
+function edgesOf(w: Workflow) {
+  return w.steps.flatMap((s) => s.needs.map((n) => ({ from: n.step, to: s.id, on: n.on })));
 }
 
 export function stepView(run: RunRecord, s: StepRunRecord): StepSummary {
@@ -140,6 +242,7 @@ export function stepView(run: RunRecord, s: StepRunRecord): StepSummary {
     status: s.status,
     attempt: s.attempt,
     waiting_for: s.waitingFor,
+    message: def?.type === "approval" ? messageOf(s) : null,
     error_message: s.error?.message ?? null,
     error: s.error,
     started_at: iso(s.startedAt),
@@ -149,31 +252,80 @@ export function stepView(run: RunRecord, s: StepRunRecord): StepSummary {
   };
 }
 
-/** A list item: the run, its steps, its workflow, and counts of what hangs off it. */
-export function runListItemView(
-  run: RunRecord,
-  steps: readonly StepRunRecord[],
-  counts: { comments: number; artifacts: number } = { comments: 0, artifacts: 0 },
-) {
+/** What a run view shows besides the run: `runs.overview`'s record and its workflow's typical duration. */
+export interface RunContext {
+  overview: RunOverview;
+  /** Median duration of the workflow's latest completed runs (`typicalDurations`); null: no history. */
+  typical: number | null;
+  now: number;
+}
+
+/** A summary list item (`view=summary`): the run, its totals, and counts of what hangs off it. */
+export function runSummaryView(run: RunRecord, c: RunContext): RunSummary {
+  const o = c.overview;
   return {
-    ...runView(run, steps),
-    steps: steps.filter((s) => !isJournalValue(s.key)).map((s) => stepView(run, s)),
+    ...runView(run, o.steps),
+    ...runTotalsView(run, o.steps, o.usage, c.typical, c.now),
+    _count: { comments: o.comments, artifacts: o.artifacts },
+  };
+}
+
+/** A list item: the summary, its steps and its workflow. */
+export function runListItemView(run: RunRecord, c: RunContext): RunListItem {
+  return {
+    ...runSummaryView(run, c),
+    steps: c.overview.steps.filter((s) => !isJournalValue(s.key)).map((s) => stepView(run, s)),
     workflow_definition: workflowView(run),
-    _count: counts,
   };
 }
 
 /** The run with its steps and its comments (oldest first; `commentsOf`). */
-export function runDetailView(
-  run: RunRecord,
-  steps: readonly StepRunRecord[],
-  comments: readonly CommentJson[] = [],
-  counts?: { comments: number; artifacts: number },
-): RunDetail {
-  return {
-    ...runListItemView(run, steps, counts ?? { comments: comments.length, artifacts: 0 }),
-    comments: [...comments],
-  };
+export function runDetailView(run: RunRecord, c: RunContext, comments: readonly CommentJson[]): RunDetail {
+  return { ...runListItemView(run, c), comments: [...comments] };
+}
+
+/**
+ * The typical duration (median of the latest `ESTIMATE_HISTORY` completed runs) of each unfinished run's
+ * workflow, by run id: one store call for any number of runs. Finished runs need none.
+ */
+export async function typicalDurations(store: Store, runs: readonly RunRecord[]): Promise<Map<string, number | null>> {
+  const keyOf = (r: RunRecord) => `${r.projectId}\u0000${r.workflowHash}`;
+  const open = runs.filter((r) => !TERMINAL_RUN_STATUSES.has(r.status));
+  const keys = [
+    ...new Map(open.map((r) => [keyOf(r), { projectId: r.projectId, workflowHash: r.workflowHash }])).entries(),
+  ];
+  const durations =
+    keys.length === 0
+      ? []
+      : await store.runs.durations(
+          keys.map(([, k]) => k),
+          ESTIMATE_HISTORY,
+        );
+  const byKey = new Map(keys.map(([k], i) => [k, median(durations[i] ?? [])]));
+  return new Map(runs.map((r) => [r.id, byKey.get(keyOf(r)) ?? null]));
+}
+
+/**
+ * The contexts of many runs: two store calls whatever their number. Runs that vanished meanwhile are left out.
+ * `brief` steps (no input, output, error) are enough for `runSummaryView`, not for the others.
+ */
+export async function runContexts(
+  store: Store,
+  runs: readonly RunRecord[],
+  now: number,
+  steps: "full" | "brief" = "full",
+): Promise<Array<{ run: RunRecord; context: RunContext }>> {
+  const [overviews, typical] = await Promise.all([
+    store.runs.overview(
+      runs.map((r) => r.id),
+      { steps },
+    ),
+    typicalDurations(store, runs),
+  ]);
+  return runs.flatMap((run) => {
+    const overview = overviews.get(run.id);
+    return overview ? [{ run, context: { overview, typical: typical.get(run.id) ?? null, now } }] : [];
+  });
 }
 
 export function controlView(run: RunRecord): z.infer<typeof controlResultSchema> {
@@ -273,7 +425,7 @@ export function definitionDetailView(d: DefinitionRecord): DefinitionDetail {
       foreach: s.foreach ?? null,
       optional: s.optional,
     })),
-    edges: w.steps.flatMap((s) => s.needs.map((n) => ({ from: n.step, to: s.id, on: n.on }))),
+    edges: edgesOf(w),
   };
 }
 
@@ -304,12 +456,6 @@ export async function commentsOf(store: Store, runId: string, stepKey?: string):
     store.artifacts.list(runId),
   ]);
   return comments.map((c) => commentView(c, artifacts));
-}
-
-/** `_count` of a run: its comments and artifacts. */
-export async function countsOf(store: Store, runId: string): Promise<{ comments: number; artifacts: number }> {
-  const [comments, artifacts] = await Promise.all([store.comments.list(runId), store.artifacts.list(runId)]);
-  return { comments: comments.length, artifacts: artifacts.length };
 }
 
 // ── artifacts ─────────────────────────────────────────────────────────────────────────────────────────────

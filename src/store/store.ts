@@ -344,6 +344,42 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
+/** Usage totals of a run: the sums of its `workflow.step.usage` events. */
+export interface RunUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** USD; calls whose price is unknown add nothing. Null when no call had a price (or there were no calls). */
+  costUsd: number | null;
+  /** Provider calls counted. */
+  calls: number;
+}
+
+/** What a run list shows of one run besides the run itself (`runs.overview`). */
+export interface RunOverview {
+  /** Its step runs, in creation order (as `steps.list`). */
+  steps: StepRunRecord[];
+  usage: RunUsage;
+  comments: number;
+  artifacts: number;
+}
+
+export interface OverviewOptions {
+  /**
+   * `full` (default): complete step records. `brief`: without their `input`, `output` and `error` (null in
+   * every record, whatever is stored) — what progress and status need, at a fraction of the reading.
+   */
+  steps?: "full" | "brief" | undefined;
+}
+
+/** Which step runs `steps.waiting` returns. */
+export interface WaitingFilter {
+  /** What they wait for. */
+  waitingFor: "approval" | "timer";
+  /** One project, or any of several (an API token's projects); absent: every project. */
+  projectId?: string | readonly string[] | undefined;
+  limit?: number | undefined;
+}
+
 /** A position in `runs.active`'s order: the run a page ended with. */
 export interface ActiveCursor {
   priority: number;
@@ -375,12 +411,28 @@ export interface Store {
      * a caller pages through any number of them.
      */
     active(limit: number, after?: ActiveCursor): Promise<RunRecord[]>;
+    /**
+     * For each run id, its step runs, usage totals and comment and artifact counts, in a fixed number of
+     * queries whatever the number of runs (the API's run lists show thousands). Unknown ids are absent from
+     * the map.
+     */
+    overview(ids: readonly string[], opts?: OverviewOptions): Promise<Map<string, RunOverview>>;
+    /**
+     * For each (project, workflow hash), `endedAt - startedAt` of its newest `limit` completed runs (by
+     * `endedAt`), newest first; the result is aligned with `of` (an empty list: none completed). For estimates.
+     */
+    durations(of: ReadonlyArray<{ projectId: string; workflowHash: string }>, limit: number): Promise<number[][]>;
   };
 
   steps: {
     list(runId: string): Promise<StepRunRecord[]>;
     get(runId: string, key: string): Promise<StepRunRecord | undefined>;
     attempts(runId: string, key?: string): Promise<AttemptRecord[]>;
+    /**
+     * Step runs with status `waiting` for `filter.waitingFor`, across the runs that are not finished, with
+     * their run: oldest first (by the step's `updatedAt`, when it began to wait), then by run id and key.
+     */
+    waiting(filter: WaitingFilter): Promise<Array<{ run: RunRecord; step: StepRunRecord }>>;
   };
 
   events: {

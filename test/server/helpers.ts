@@ -150,6 +150,32 @@ steps:
     command: echo shipped
 `;
 
+/** An agent (the offline mock provider: tokens counted, price 0), then a person's approval, then a branch. */
+export const REVIEWED = `name: reviewed
+phases: [draft, review, ship]
+steps:
+  - id: draft
+    phase: draft
+    type: agent
+    agent: writer
+    prompt: Write a haiku about durable workflows.
+  - id: review
+    phase: review
+    needs: draft
+    type: approval
+    message: "Publish {{ steps.draft.output.text || 'it' }}?"
+  - id: ship
+    phase: ship
+    needs: review
+    command: echo shipped
+  - id: cleanup
+    needs:
+      - step: ship
+        on: failure
+    type: noop
+    optional: true
+`;
+
 /**
  * One request over a raw TCP socket: `head` (request line and headers, `\r\n\r\n` included), then `bodyBytes`
  * bytes of body written as fast as the socket takes them. With `holdReads`, nothing is read until the whole

@@ -34,6 +34,7 @@ import {
   runParams,
   runSchema,
   runStepParams,
+  runSummarySchema,
 } from "../schemas.js";
 import { requireScripts } from "../scripts.js";
 import type { ZodTypeProvider } from "../validation.js";
@@ -41,9 +42,10 @@ import {
   checkpointView,
   commentsOf,
   controlView,
-  countsOf,
+  runContexts,
   runDetailView,
   runListItemView,
+  runSummaryView,
   runView,
   stepKeyOf,
 } from "../views.js";
@@ -71,8 +73,11 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
     if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${id}`);
     return run;
   };
-  const detail = async (run: RunRecord) =>
-    runDetailView(run, await store.steps.list(run.id), await commentsOf(store, run.id), await countsOf(store, run.id));
+  const detail = async (run: RunRecord) => {
+    const [[one], comments] = await Promise.all([runContexts(store, [run], Date.now()), commentsOf(store, run.id)]);
+    if (!one) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${run.id}`);
+    return runDetailView(one.run, one.context, comments);
+  };
 
   /** After a command that lets the run go on: drive it here unless a live process already does. */
   const carryOn = (run: RunRecord) => {
@@ -149,7 +154,10 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
     "/workflow-executions",
     {
       config: { access: { role: "read", scope: "token" } },
-      schema: { querystring: listRunsQuery, response: { 200: envelope(z.array(runListItemSchema)) } },
+      schema: {
+        querystring: listRunsQuery,
+        response: { 200: envelope(z.union([z.array(runListItemSchema), z.array(runSummarySchema)])) },
+      },
     },
     async (req) => {
       const q = req.query;
@@ -161,12 +169,11 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
         status: q.status,
         limit: q.offset + q.limit,
       });
-      const page = runs.slice(q.offset);
-      return data(
-        await Promise.all(
-          page.map(async (r) => runListItemView(r, await store.steps.list(r.id), await countsOf(store, r.id))),
-        ),
-      );
+      // Two store calls for the whole page (runs.overview, runs.durations), whatever its length.
+      const summary = q.view === "summary";
+      const page = await runContexts(store, runs.slice(q.offset), Date.now(), summary ? "brief" : "full");
+      const view = summary ? runSummaryView : runListItemView;
+      return data(page.map(({ run, context }) => view(run, context)));
     },
   );
 

@@ -15,6 +15,7 @@ import { openDatabase } from "./connection.js";
 import { createDefinitions } from "./definitions.js";
 import { createLeases } from "./leases.js";
 import { schemaVersion } from "./migrate.js";
+import { createOverview } from "./overview.js";
 import { createReads } from "./reads.js";
 import { prepareStatements } from "./statements.js";
 import { withStorageErrors } from "./storage-errors.js";
@@ -76,6 +77,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
   const writes = createWritePath(db, st);
   const leases = createLeases(db, st);
   const reads = createReads(db, st);
+  const overview = createOverview(db);
   const noteVersion = (runId: string, version: number) => versions.set(runId, version);
   const definitions = createDefinitions(db);
   const comments = createComments(db, st, noteVersion);
@@ -97,12 +99,15 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
       list: async (filter) => reads.runs(filter),
       versions: async (ids) => versions.get(ids),
       active: async (limit, after) => reads.active(limit, after),
+      overview: async (ids, opts) => overview.overview(ids, opts),
+      durations: async (of, limit) => overview.durations(of, limit),
     },
 
     steps: {
       list: async (runId) => reads.steps(runId),
       get: async (runId, key) => reads.step(runId, key),
       attempts: async (runId, key) => reads.attempts(runId, key),
+      waiting: async (filter) => overview.waiting(filter),
     },
 
     events: {

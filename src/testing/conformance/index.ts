@@ -10,6 +10,7 @@ import { definitionsConformance } from "./definitions.js";
 import type { ServerConformanceContext } from "./fixtures.js";
 import { reopenConformance } from "./reopen.js";
 import { tokensConformance } from "./tokens.js";
+import { viewsConformance } from "./views.js";
 
 export type { ServerConformanceContext } from "./fixtures.js";
 
@@ -20,4 +21,5 @@ export function serverConformance(ctx: ServerConformanceContext): void {
   attachmentsConformance(ctx);
   tokensConformance(ctx);
   reopenConformance(ctx);
+  viewsConformance(ctx);
 }

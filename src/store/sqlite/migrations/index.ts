@@ -5,6 +5,7 @@
 import { sql as initial } from "./001_initial.js";
 import { sql as server } from "./002_server.js";
 import { sql as scopedKeysAndActors } from "./003_scoped_keys_and_actors.js";
+import { sql as runViews } from "./004_run_views.js";
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; recorded in `schema_migrations.version`. */
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial", sql: initial },
   { version: 2, name: "server", sql: server },
   { version: 3, name: "scoped_keys_and_actors", sql: scopedKeysAndActors },
+  { version: 4, name: "run_views", sql: runViews },
 ];
 
 /** The schema version this code writes and understands. */
