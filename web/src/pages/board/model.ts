@@ -21,20 +21,10 @@ import type { LiveEvent } from "../../api/live";
 type ListItem =
   paths["/api/workflow-executions"]["get"]["responses"][200]["content"]["application/json"]["data"][number];
 type Detail = paths["/api/workflow-executions/{id}"]["get"]["responses"][200]["content"]["application/json"]["data"];
+/** A run as the API shows it: a list item (`view=summary`: no steps, no workflow), or a run's detail. */
+type RunView = ListItem | Detail;
 
 export type RunStatus = ListItem["status"];
-
-/** The run views' totals (issue 11's API): present when the server has them, derived from `steps` otherwise. */
-interface Totals {
-  step_count?: number;
-  steps_by_status?: Record<string, number | undefined>;
-  current_step?: { key: string; name: string; status: string } | null;
-  tokens?: { input: number; output: number; total: number };
-  cost_usd?: number | null;
-  waiting_for_person?: boolean;
-  steps?: ListItem["steps"];
-  workflow_definition?: { phases: string[]; steps: unknown[] };
-}
 
 /** What the board knows of a run: one card. Immutable; a change makes a new object (cards re-render by identity). */
 export interface BoardRun {
@@ -70,26 +60,14 @@ const JOURNAL = /^\$(now|random|checkpoint|comment)-\d+$/;
 
 const time = (t: string | null | undefined): number | null => (t ? Date.parse(t) : null);
 
-/** A run view (list item, summary or detail) → a card. */
-export function toBoardRun(item: (ListItem | Detail) & Totals): BoardRun {
-  const visible = (item.steps ?? []).filter((s) => s.iteration === null && !JOURNAL.test(s.key));
-  const derivedDone = visible.filter((s) => FINISHED.has(s.status)).length;
-  const byStatus = item.steps_by_status;
-  const done = byStatus ? [...FINISHED].reduce((n, st) => n + (byStatus[st] ?? 0), 0) : derivedDone;
-  const defSteps = item.workflow_definition?.steps.length ?? 0;
-  const total = item.step_count ?? Math.max(visible.length, defSteps);
-  let current = item.current_step ?? null;
-  if (item.current_step === undefined) {
-    const active =
-      visible.find((s) => s.status === "running" || s.status === "waiting") ??
-      visible.find((s) => !FINISHED.has(s.status));
-    current = active ? { key: active.key, name: active.name, status: active.status } : null;
-  }
-  const approvals = item.steps
-    ? item.steps.filter((s) => s.waiting_for === "approval").map((s) => s.key)
-    : item.waiting_for_person
-      ? ["?"]
-      : [];
+/** A run view → a card. */
+export function toBoardRun(item: RunView): BoardRun {
+  const steps = "steps" in item ? item.steps : undefined;
+  const finished = (steps ?? []).filter((s) => s.iteration === null && !JOURNAL.test(s.key) && FINISHED.has(s.status));
+  const done = [...FINISHED].reduce(
+    (n, st) => n + (item.steps_by_status[st as keyof typeof item.steps_by_status] ?? 0),
+    0,
+  );
   return {
     id: item.id,
     name: item.name,
@@ -101,15 +79,19 @@ export function toBoardRun(item: (ListItem | Detail) & Totals): BoardRun {
     createdAt: Date.parse(item.created_at),
     startedAt: time(item.started_at),
     completedAt: time(item.completed_at),
-    total,
-    done: Math.min(done, total),
-    current,
-    tokens: item.tokens?.total ?? 0,
-    costUsd: item.cost_usd ?? null,
-    approvals,
-    ended: visible.filter((s) => FINISHED.has(s.status)).map((s) => s.key),
-    exact: item.steps !== undefined,
-    phases: item.workflow_definition?.phases ?? null,
+    total: item.step_count,
+    done: Math.min(done, item.step_count),
+    current: item.current_step,
+    tokens: item.tokens.total,
+    costUsd: item.cost_usd,
+    approvals: steps
+      ? steps.filter((s) => s.waiting_for === "approval").map((s) => s.key)
+      : item.waiting_for_person
+        ? ["?"]
+        : [],
+    ended: finished.map((s) => s.key),
+    exact: steps !== undefined,
+    phases: "workflow_definition" in item ? item.workflow_definition.phases : null,
   };
 }
 
