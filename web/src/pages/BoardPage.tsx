@@ -4,16 +4,18 @@
  */
 import "./BoardPage.css";
 import { useQuery } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { useMemo, useRef } from "react";
 import { useLocation, useSearch } from "wouter";
 import { api, call } from "../api/client";
 import { ErrorView } from "../components/ErrorView";
 import { BoardColumn, SkeletonColumn } from "./board/BoardColumn";
 import { BoardFilters } from "./board/BoardFilters";
 import {
+  type Column,
   type Filters,
   facets,
   filtersOf,
+  keepUnchanged,
   matches,
   NO_FILTERS,
   phaseColumns,
@@ -56,10 +58,12 @@ export function BoardPage() {
   const people = useMemo(() => facets(all, (r) => r.triggeredBy), [all]);
   const shown = useMemo(() => all.filter((r) => matches(r, filters)), [all, filters]);
   const byPhase = filters.workflow !== "" && phases !== null;
-  const columns = useMemo(
-    () => (byPhase ? phaseColumns(shown, phases ?? []) : statusColumns(shown, filters.status)),
-    [byPhase, shown, phases, filters.status],
-  );
+  const previous = useRef<Column[]>([]);
+  const columns = useMemo(() => {
+    const next = byPhase ? phaseColumns(shown, phases ?? []) : statusColumns(shown, filters.status);
+    return keepUnchanged(previous.current, next);
+  }, [byPhase, shown, phases, filters.status]);
+  previous.current = columns;
 
   if (query.error && !runs) {
     return (

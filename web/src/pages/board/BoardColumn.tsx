@@ -1,17 +1,23 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useRef } from "react";
+import { memo, useCallback, useRef } from "react";
 import type { Column } from "./columns";
 import { CARD_GAP, CARD_HEIGHT, RunCard } from "./RunCard";
 
-/** One column: its title and count, and its cards in a virtualised list (only the visible ones are mounted). */
-export function BoardColumn({ column, showStatus }: { column: Column; showStatus: boolean }) {
+const itemSize = () => CARD_HEIGHT + CARD_GAP;
+
+/**
+ * One column: its title and count, and its cards in a virtualised list (only the visible ones are mounted).
+ * Memoised: a column whose cards did not change (columns.ts keeps it the same object) does not re-render.
+ */
+export const BoardColumn = memo(function BoardColumn({ column, showStatus }: { column: Column; showStatus: boolean }) {
   const scroller = useRef<HTMLDivElement>(null);
   const { runs } = column;
+  const itemKey = useCallback((i: number) => runs[i]?.id ?? i, [runs]);
   const virtual = useVirtualizer({
     count: runs.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => CARD_HEIGHT + CARD_GAP,
-    getItemKey: (i) => runs[i]?.id ?? i,
+    estimateSize: itemSize,
+    getItemKey: itemKey,
     overscan: 4,
   });
   const headingId = `col-${column.id}`;
@@ -50,7 +56,7 @@ export function BoardColumn({ column, showStatus }: { column: Column; showStatus
       </div>
     </section>
   );
-}
+});
 
 /** A column of placeholder cards while the runs load. */
 export function SkeletonColumn({ title }: { title: string }) {

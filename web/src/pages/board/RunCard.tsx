@@ -1,4 +1,4 @@
-import { Clock, Coins, Hand, User } from "lucide-react";
+import { Clock, Hand, User } from "lucide-react";
 import { memo } from "react";
 import { Link } from "wouter";
 import { duration, tokens, usd } from "./format";
@@ -73,9 +73,7 @@ export const RunCard = memo(function RunCard({ run, showStatus }: { run: BoardRu
       <div className="rc-foot">
         <Elapsed run={run} />
         <span className="rc-meta" title="Tokens used">
-          <Coins size={13} aria-hidden="true" />
-          <span className="visually-hidden">Tokens: </span>
-          {tokens(run.tokens)} tok
+          {tokens(run.tokens)} tokens
           {run.costUsd !== null && <span className="rc-cost"> · {usd(run.costUsd)}</span>}
         </span>
         {run.triggeredBy && (

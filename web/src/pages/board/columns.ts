@@ -106,3 +106,17 @@ export function facets(runs: readonly BoardRun[], of: (r: BoardRun) => string | 
   }
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
+
+/**
+ * `next`, with each column that holds the same cards as in `prev` replaced by its `prev` object: a frame of
+ * live events re-renders only the columns they changed.
+ */
+export function keepUnchanged(prev: readonly Column[], next: Column[]): Column[] {
+  const old = new Map(prev.map((c) => [c.id, c]));
+  return next.map((c) => {
+    const p = old.get(c.id);
+    if (!p || p.title !== c.title || p.runs.length !== c.runs.length) return c;
+    for (let i = 0; i < c.runs.length; i++) if (p.runs[i] !== c.runs[i]) return c;
+    return p;
+  });
+}

@@ -24,19 +24,20 @@ export interface BoardData {
 }
 
 export const BOARD_KEY = ["board", "runs"] as const;
-/** Summary pages (no steps, no workflow: what a card shows) of the API's largest size; its largest offset: the
- * board shows at most the newest 11,000 runs. */
+/**
+ * Summary pages (no steps, no workflow: what a card shows). The first is small, so the board shows at once;
+ * then pages of the API's largest size, one after the other (the server answers one at a time anyway). The
+ * API's largest offset is 10,000: the board shows at most the newest 11,000 runs.
+ */
+const FIRST_PAGE = 100;
 const PAGE = 1000;
 const MAX_OFFSET = 10_000;
-const PARALLEL = 2;
 /** Events kept for runs being fetched, at most (a flood beyond it is dropped: the next reload catches up). */
 const MAX_PENDING = 20_000;
 
-async function fetchPage(offset: number): Promise<BoardRun[]> {
+async function fetchPage(offset: number, limit: number): Promise<BoardRun[]> {
   const items = await call(
-    api.GET("/api/workflow-executions", {
-      params: { query: { view: "summary", limit: PAGE, offset } },
-    }),
+    api.GET("/api/workflow-executions", { params: { query: { view: "summary", limit, offset } } }),
   );
   return items.map(toBoardRun);
 }
@@ -66,19 +67,16 @@ class BoardFeed {
       let offset = 0;
       let end = false;
       while (!end && offset <= MAX_OFFSET) {
-        const offsets: number[] = [];
-        for (let i = 0; i < (offset === 0 ? 1 : PARALLEL) && offset <= MAX_OFFSET; i++, offset += PAGE)
-          offsets.push(offset);
-        const pages = await Promise.all(offsets.map(fetchPage));
+        const limit = offset === 0 ? FIRST_PAGE : PAGE;
+        const page = await fetchPage(offset, limit);
+        offset += limit;
+        end = page.length < limit;
         const added: BoardRun[] = [];
-        for (const page of pages) {
-          for (const r of page) {
-            if (seen.has(r.id)) continue; // a run launched meanwhile shifted the pages
-            seen.add(r.id);
-            raw.push(r);
-            added.push(r);
-          }
-          if (page.length < PAGE) end = true;
+        for (const r of page) {
+          if (seen.has(r.id)) continue; // a run launched meanwhile shifted the pages
+          seen.add(r.id);
+          raw.push(r);
+          added.push(r);
         }
         // A first load shows each page as it lands; a reload keeps the old list until the new one is whole.
         if (first) this.append(added.map((r) => this.replay(r)));
