@@ -265,11 +265,17 @@ try {
   const driver = driveEvents(url);
   await sleep(1000); // the stream reaches its rate
   received = 0;
+  const taskMs = async () =>
+    ((await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration")?.value ?? 0) * 1000;
+  await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+  const busy0 = await taskMs();
   const deltas = await page.evaluate((ms) => globalThis.__frames(ms), SECONDS * 1000);
+  const busyShare = (await taskMs()) - busy0;
   const eventsPerSecond = received / SECONDS;
   const runs = await driver.stop();
   console.log(
-    `frames        median ${median(deltas).toFixed(1).padStart(6)} ms   p95 ${pct(deltas, 95).toFixed(1)} ms, max ${Math.max(...deltas).toFixed(1)} ms over ${deltas.length} frames (goal: none > 50) while ${eventsPerSecond.toFixed(0)} events/s reached the page (${runs} runs launched)`,
+    `frames        median ${median(deltas).toFixed(1).padStart(6)} ms   p95 ${pct(deltas, 95).toFixed(1)} ms, max ${Math.max(...deltas).toFixed(1)} ms over ${deltas.length} frames (goal: none > 50) while ${eventsPerSecond.toFixed(0)} events/s reached the page (${runs} runs launched); ` +
+      `main thread busy ${((busyShare / (SECONDS * 1000)) * 100).toFixed(0)}% of the time (thread time); load average ${loadavg()[0].toFixed(1)}`,
   );
   console.log(`initial-js    ${(bytes / 1024).toFixed(1).padStart(6)} kB gzipped (goal < 350)`);
 } catch (err) {

@@ -54,9 +54,13 @@ export function BoardPage() {
   const all = runs ?? [];
   const phases = usePhases(filters.workflow, all);
 
-  const workflows = useMemo(() => facets(all, (r) => r.workflow), [all]);
-  const people = useMemo(() => facets(all, (r) => r.triggeredBy), [all]);
-  const shown = useMemo(() => all.filter((r) => matches(r, filters)), [all, filters]);
+  // A run's workflow and trigger never change and runs are only added: the facets follow the count of runs.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `all` changes with every live event, its length only with new runs
+  const workflows = useMemo(() => facets(all, (r) => r.workflow), [all.length]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: as above
+  const people = useMemo(() => facets(all, (r) => r.triggeredBy), [all.length]);
+  const filtering = filters.workflow || filters.status || filters.by || filters.q;
+  const shown = useMemo(() => (filtering ? all.filter((r) => matches(r, filters)) : all), [all, filters, filtering]);
   const byPhase = filters.workflow !== "" && phases !== null;
   const previous = useRef<Column[]>([]);
   const columns = useMemo(() => {

@@ -10,7 +10,8 @@ export const CARD_HEIGHT = 128;
 export const CARD_GAP = 8;
 
 function Elapsed({ run }: { run: BoardRun }) {
-  const ticking = run.status === "running" && run.startedAt !== null;
+  // A run going on (running, waiting for a person or a timer, paused) ticks; an ended one shows what it took.
+  const ticking = run.startedAt !== null && run.completedAt === null && run.status !== "pending";
   const now = useNow(ticking);
   let text: string;
   let title: string;
@@ -52,8 +53,8 @@ export const RunCard = memo(function RunCard({ run, showStatus }: { run: BoardRu
         {run.workflow} <span className="rc-id">· {run.id.slice(0, 8)}</span>
       </div>
       <div className="rc-progress">
-        <div className={`progress progress-${tone}`} aria-hidden="true">
-          <div style={{ width: `${percent}%` }} />
+        <div className={`rc-bar rc-bar-${tone}`} aria-hidden="true">
+          <div style={{ transform: `scaleX(${percent / 100})` }} />
         </div>
         <span className="rc-count">
           {run.done} of {run.total} steps
