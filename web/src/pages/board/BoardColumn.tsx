@@ -22,7 +22,11 @@ export const BoardColumn = memo(function BoardColumn({ column, showStatus }: { c
   });
   const headingId = `col-${column.id}`;
   return (
-    <section className="board-column" aria-labelledby={headingId} data-column={column.id}>
+    <section
+      className={`board-column${runs.length === 0 ? " board-column-empty" : ""}`}
+      aria-labelledby={headingId}
+      data-column={column.id}
+    >
       <h2 className="col-head" id={headingId}>
         <span className={`col-dot board-tone-${column.tone}`} aria-hidden="true" />
         <span className="col-title">{column.title}</span>
