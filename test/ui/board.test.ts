@@ -112,6 +112,13 @@ describeBrowser("the runs board", () => {
     await column(page, "Done").locator(`[data-run-id="${id}"]`).waitFor();
     await expect.poll(() => c.textContent()).toContain("4 of 4 steps");
     await expect(c.getByText("Needs approval").count()).resolves.toBe(0);
+
+    // A card opens its run page (loaded on demand), and Back returns to the same board.
+    await c.click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe(`/runs/${id}`);
+    await page.locator("main h1").first().waitFor();
+    await page.goBack();
+    await column(page, "Done").locator(`[data-run-id="${id}"]`).waitFor();
     expect(page.errors).toEqual([]);
   });
 
