@@ -17,7 +17,8 @@
  *   initial-js    the JavaScript the board's first load fetches, gzipped (level 9) → kB
  *
  * Goals (issue 11): first render < 1 s, no frame > 50 ms while events stream, initial JS < 350 kB gzipped.
- * UI_RUNS sets the number of runs (default 5000).
+ * UI_RUNS sets the number of runs (default 5000); UI_DATA_DIR keeps them in that directory (made once, reused),
+ * UI_REPS, UI_SECONDS, UI_EVENTS the repetitions, the seconds of frames and the events a second.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
