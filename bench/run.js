@@ -12,6 +12,8 @@
  *                refused (the limits are checked before any parsing work) → ms each
  *   waiting      10,000 runs waiting for approvals and timers in one `weft serve`, killed and restarted
  *                (bench/waiting.js, its own processes; WAITING_RUNS sets the number)
+ *   ui           the web UI's runs board over 5,000 runs in Chromium: first render, frame times while 200
+ *                events/s arrive, the JavaScript of the first load gzipped (bench/ui.js; UI_RUNS sets the number)
  *
  * BENCH_ONLY=<prefix> runs only the scenarios whose name starts with it (BENCH_ONLY=server: the server's).
  */
@@ -197,7 +199,7 @@ for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
   }
 }
 // Each in its own process, its lines printed as they come.
-for (const script of ["server", "waiting"]) {
+for (const script of ["server", "waiting", "ui"]) {
   if (ONLY && !script.startsWith(ONLY)) continue;
   execFileSync(process.execPath, [new URL(`./${script}.js`, import.meta.url).pathname], {
     stdio: ["ignore", "inherit", "inherit"],

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { Route, Switch } from "wouter";
 import { WeftApiError } from "./api/client";
 import { live } from "./api/live";
@@ -8,8 +8,10 @@ import { ErrorView } from "./components/ErrorView";
 import { Header } from "./components/Header";
 import { BoardPage } from "./pages/BoardPage";
 import { InboxPage } from "./pages/InboxPage";
-import { RunPage } from "./pages/RunPage";
 import { SignInPage } from "./pages/SignInPage";
+
+// The run page (and its graph library) loads when a run is opened: the board's first load does not carry it.
+const RunPage = lazy(() => import("./pages/RunPage").then((m) => ({ default: m.RunPage })));
 
 export function App() {
   const session = useSession();
@@ -40,7 +42,13 @@ export function App() {
       <main id="main" className="page">
         <Switch>
           <Route path="/" component={BoardPage} />
-          <Route path="/runs/:id">{(params) => <RunPage id={params.id} />}</Route>
+          <Route path="/runs/:id">
+            {(params) => (
+              <Suspense fallback={<div className="boot" aria-busy="true" />}>
+                <RunPage id={params.id} />
+              </Suspense>
+            )}
+          </Route>
           <Route path="/inbox" component={InboxPage} />
           <Route>
             <ErrorView error={new WeftApiError(404, "WEFT_NOT_FOUND", `There is no page at ${location.pathname}.`)} />
