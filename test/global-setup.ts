@@ -14,6 +14,8 @@ export default function setup(): void {
     {
       cwd: root,
       stdio: "inherit",
+      // vitest sets NODE_ENV=test, which would make Vite bundle React's development build: test what ships.
+      env: { ...process.env, NODE_ENV: "production" },
     },
   );
 }

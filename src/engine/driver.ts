@@ -45,6 +45,7 @@ interface Handler {
 const MAX_PROGRESS_EVENTS = 1000;
 
 export class RunDriver {
+  /** Undefined until the first reload (`start`) has read the run. */
   state!: RunState;
   private lease!: Lease;
   private takeover = false;
@@ -189,7 +190,8 @@ export class RunDriver {
    * changed the run (pause, cancel, approve…); reload and act on it.
    */
   async onVersion(version: number): Promise<void> {
-    if (this.ended || this.busy || version === this.state.run.version) return;
+    // Not loaded yet (registered with the poller before its first reload finished): that reload reads the latest.
+    if (this.ended || this.busy || this.state === undefined || version === this.state.run.version) return;
     // The reload holds the pass lock: a pass started meanwhile would work on the state the reload replaces.
     this.busy = true;
     try {
