@@ -593,7 +593,9 @@ export interface operations {
     };
     get_artifacts_by_id: {
         parameters: {
-            query?: never;
+            query?: {
+                inline?: "0" | "1" | "true" | "false" | "";
+            };
             header?: never;
             path: {
                 id: string;

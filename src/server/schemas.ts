@@ -512,6 +512,12 @@ export const uploadFields = z.strictObject({
   file_type: z.enum(ARTIFACT_TYPES).optional(),
 });
 
+/** `GET /api/artifacts/:id`: the bytes. */
+export const artifactContentQuery = z.strictObject({
+  /** Serve a raster image (PNG, JPEG, GIF, WebP) `inline` (thumbnails); anything else stays an attachment. */
+  inline: flag.optional(),
+});
+
 export const attachCommentBody = z.strictObject({ comment_id: idString });
 
 export const attachImagesBody = z.strictObject({

@@ -127,7 +127,7 @@ describe("artifacts (100 MB default limit)", () => {
       const a = await uploaded(s, runId, [file(page, name, type)]);
       const res = await s.app.inject({ url: `/api/artifacts/${a.id}` });
       expect(res.statusCode).toBe(200);
-      expect(res.headers["content-security-policy"], name).toBe("sandbox");
+      expect(res.headers["content-security-policy"], name).toBe("sandbox; default-src 'none'");
       expect(res.headers["x-content-type-options"], name).toBe("nosniff");
       expect(res.headers["content-disposition"], name).toMatch(/^attachment;/);
     }

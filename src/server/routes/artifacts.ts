@@ -26,6 +26,7 @@ import { artifactStorageKey, displayName, extensionOf, fileTypeOf, mimeOf } from
 import type { ArtifactRecord, Store } from "../../store/store.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import {
+  artifactContentQuery,
   artifactParams,
   artifactSchema,
   attachCommentBody,
@@ -66,10 +67,32 @@ export { displayName, extensionOf, fileTypeOf, mimeOf };
  * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded UTF-8>` (RFC 6266 / 8187): any
  * name — quotes, backslashes, newlines, unicode — yields one header line that cannot be broken out of.
  */
-export function contentDisposition(name: string): string {
+export function contentDisposition(name: string, disposition: "attachment" | "inline" = "attachment"): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * The types `?inline=1` serves inline: raster images, which a browser only ever decodes as pixels. Never SVG
+ * (it runs script when opened) nor HTML or anything else.
+ */
+export const INLINE_TYPES: ReadonlySet<string> = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+/**
+ * What an artifact's bytes are served with. `Content-Security-Policy: sandbox; default-src 'none'`: opened in a
+ * browser anyway (a link, "open in new tab"), an HTML or SVG artifact runs as a unique origin with no scripts and
+ * loads nothing — it cannot call this API with the user's session, read other responses, or beacon out.
+ * `nosniff`: the stored type is the only one a browser uses (a "PNG" holding HTML stays an image).
+ */
+export function contentHeaders(a: Pick<ArtifactRecord, "name" | "mimeType">, inline: boolean): Record<string, string> {
+  return {
+    "content-type": a.mimeType,
+    "content-disposition": contentDisposition(a.name, inline && INLINE_TYPES.has(a.mimeType) ? "inline" : "attachment"),
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "sandbox; default-src 'none'",
+    "cache-control": "private, no-cache",
+  };
 }
 
 // ── the plugin ────────────────────────────────────────────────────────────────────────────────────────────
@@ -235,28 +258,24 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
     },
   );
 
-  app.get("/artifacts/:id", { config: read, schema: { params: artifactParams } }, async (req, reply) => {
-    const a = await mustGetArtifact(store, req.params.id);
-    const path = join(dataDir, a.storageKey);
-    let size: number;
-    try {
-      const st = await stat(path);
-      if (!st.isFile()) throw new Error("not a file");
-      size = st.size;
-    } catch {
-      throw new WeftError("WEFT_NOT_FOUND", `the file of artifact ${a.id} is missing`);
-    }
-    void reply
-      .header("content-type", a.mimeType)
-      .header("content-length", size)
-      .header("content-disposition", contentDisposition(a.name))
-      .header("x-content-type-options", "nosniff")
-      // Opened in a browser anyway (a link, "open in new tab"), an HTML or SVG artifact runs as a unique origin
-      // with no scripts: it cannot call this API with the user's session or read other responses.
-      .header("content-security-policy", "sandbox")
-      .header("cache-control", "private, no-cache");
-    return reply.send(createReadStream(path));
-  });
+  app.get(
+    "/artifacts/:id",
+    { config: read, schema: { params: artifactParams, querystring: artifactContentQuery } },
+    async (req, reply) => {
+      const a = await mustGetArtifact(store, req.params.id);
+      const path = join(dataDir, a.storageKey);
+      let size: number;
+      try {
+        const st = await stat(path);
+        if (!st.isFile()) throw new Error("not a file");
+        size = st.size;
+      } catch {
+        throw new WeftError("WEFT_NOT_FOUND", `the file of artifact ${a.id} is missing`);
+      }
+      void reply.headers(contentHeaders(a, req.query.inline === true)).header("content-length", size);
+      return reply.send(createReadStream(path));
+    },
+  );
 
   app.patch(
     "/artifacts/:id/attach",

@@ -5,7 +5,7 @@
  * array (`json_each`), so no statement is prepared per call.
  */
 import type Database from "better-sqlite3";
-import type { RunRecord, StepRunRecord } from "../../core/model.js";
+import type { RunRecord, StepRunRecord, Workflow } from "../../core/model.js";
 import type { OverviewOptions, RunOverview, WaitingFilter } from "../store.js";
 import { type RunRow, runFromRow, STEP_COLUMNS, type StepRow, stepFromRow } from "./rows.js";
 
@@ -108,8 +108,11 @@ export function createOverview(db: Database.Database) {
       params.push(filter.limit ?? -1);
       const steps = (waitingStatement(project).all(params) as StepRow[]).map(stepFromRow);
       const runIds = [...new Set(steps.map((s) => s.runId))];
+      const definitions = new Map<string, Workflow>();
       const runs = new Map(
-        (runsById.all(JSON.stringify(runIds)) as RunRow[]).map((row) => [row.id, runFromRow(row)] as const),
+        (runsById.all(JSON.stringify(runIds)) as RunRow[]).map(
+          (row) => [row.id, runFromRow(row, definitions)] as const,
+        ),
       );
       return steps.flatMap((step) => {
         const run = runs.get(step.runId);

@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import type { EventRecord } from "../../core/events.js";
-import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord } from "../../core/model.js";
+import type { AttemptRecord, CheckpointRecord, RunRecord, StepRunRecord, Workflow } from "../../core/model.js";
 import type { ActiveCursor, RunFilter } from "../store.js";
 import {
   type AttemptRow,
@@ -76,12 +76,13 @@ export function createReads(db: Database.Database, st: Statements) {
         filter.forkedFrom !== undefined,
         filter.order ?? "newest",
       );
-      return (stmt.all(params) as RunRow[]).map(runFromRow);
+      const definitions = new Map<string, Workflow>();
+      return (stmt.all(params) as RunRow[]).map((row) => runFromRow(row, definitions));
     },
 
     active(limit: number, after?: ActiveCursor): RunRecord[] {
       const rows = after === undefined ? st.runsActive.all(limit) : st.runsActiveAfter.all({ ...after, limit });
-      return (rows as RunRow[]).map(runFromRow);
+      return (rows as RunRow[]).map((row) => runFromRow(row));
     },
 
     steps(runId: string): StepRunRecord[] {

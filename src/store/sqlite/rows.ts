@@ -105,14 +105,24 @@ function parse<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
 }
 
-export function runFromRow(r: RunRow): RunRecord {
+/**
+ * `definitions`: a cache for a list of rows — runs with the same workflow snapshot (text) then share one parsed
+ * `definition` object instead of parsing it once per run (a board lists thousands of runs of a few workflows).
+ * Records are read-only, so sharing is safe.
+ */
+export function runFromRow(r: RunRow, definitions?: Map<string, Workflow>): RunRecord {
+  let definition = definitions?.get(r.definition);
+  if (definition === undefined) {
+    definition = JSON.parse(r.definition) as Workflow;
+    definitions?.set(r.definition, definition);
+  }
   return {
     id: r.id,
     projectId: r.project_id,
     name: r.name,
     workflowName: r.workflow_name,
     workflowHash: r.workflow_hash,
-    definition: JSON.parse(r.definition) as Workflow,
+    definition,
     args: JSON.parse(r.args) as JsonObject,
     status: r.status as RunStatus,
     currentPhase: r.current_phase,
