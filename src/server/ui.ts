@@ -11,8 +11,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import fastifyCompress from "@fastify/compress";
-import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** `dist/web` of this package: next to `dist/server`, where this file is compiled to. */
@@ -110,6 +108,11 @@ function notFound(reply: FastifyReply, req: FastifyRequest): FastifyReply {
 
 /** Registers the UI's routes (an encapsulated plugin: compression applies to these routes only). */
 export async function uiPlugin(app: FastifyInstance, opts: { root: string }): Promise<void> {
+  // Imported here, not at the top: every `weft` command loads the server's modules, only `serve` needs these.
+  const [{ default: fastifyCompress }, { default: fastifyStatic }] = await Promise.all([
+    import("@fastify/compress"),
+    import("@fastify/static"),
+  ]);
   await app.register(fastifyCompress, { global: true, encodings: ["br", "gzip"] });
   await app.register(fastifyStatic, { root: opts.root, serve: false, dotfiles: "deny" });
 

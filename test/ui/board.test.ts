@@ -10,13 +10,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { tempDir } from "../cli/helpers.js";
 import { describeBrowser, openPage, seriousViolations, shot, startServer, type TestServer } from "./harness.js";
 
-// Three phases; `outline` holds until the test creates its gate file, `approve` waits for a person.
+// Three phases; `outline` holds until the test creates its gate file (at most ~2 minutes, so that a script a
+// killed server leaves behind ends by itself), `approve` waits for a person.
 const WORKFLOW = `name: launch-post
 phases: [draft, review, publish]
 steps:
   - id: outline
     phase: draft
-    command: "while [ ! -f '{{ args.gate }}' ]; do sleep 0.05; done; echo outlined"
+    command: "n=0; while [ ! -f '{{ args.gate }}' ] && [ $n -lt 2400 ]; do sleep 0.05; n=$((n+1)); done; echo outlined"
   - id: write
     phase: draft
     needs: outline
@@ -75,6 +76,7 @@ describeBrowser("the runs board", () => {
     server = await startServer();
   });
   afterAll(async () => {
+    writeFileSync(join(gates, "never"), "go");
     await server?.stop();
   });
 
