@@ -140,7 +140,7 @@ describe("the scripts permission", () => {
       payload: { source, project_id: "alpha" },
     });
     expect(def.statusCode).toBe(201);
-    const payload = "$(touch " + join(tempDir(), "injected") + ")";
+    const payload = `$(touch ${join(tempDir(), "injected")})`;
     const run = await s.app.inject({
       method: "POST",
       url: "/api/workflow-executions",

@@ -25,7 +25,6 @@ import {
   keys,
   type RunDetail,
   read,
-  type StepDetail,
   type StepSummary,
   stepRunId,
 } from "./types";
