@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   WEFT_STORAGE:
     "The data directory cannot be used: its disk is full, or the database file is damaged, not weft's, or newer than this weftflow.",
   WEFT_INTERNAL: "An unexpected internal error.",
+  WEFT_HTTP: "The typed client (weftflow/client) got an HTTP error answer without weft's error envelope.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
