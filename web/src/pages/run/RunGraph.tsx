@@ -27,7 +27,7 @@ function FitOnResize() {
   const height = useStore((s) => s.height);
   const { fitView } = useReactFlow();
   useEffect(() => {
-    if (width > 0 && height > 0) void fitView({ padding: 0.12, maxZoom: 1 });
+    if (width > 0 && height > 0) void fitView({ padding: 0.12, minZoom: 0.6, maxZoom: 1 });
   }, [width, height, fitView]);
   return null;
 }
@@ -125,7 +125,7 @@ export default function RunGraph({ run, selected, onOpen, direction, maxHeight }
         nodeTypes={nodeTypes}
         key={shape}
         fitView
-        fitViewOptions={{ padding: 0.12, maxZoom: 1 }}
+        fitViewOptions={{ padding: 0.12, minZoom: 0.6, maxZoom: 1 }}
         minZoom={0.2}
         maxZoom={1.5}
         nodesDraggable={false}
