@@ -20,24 +20,22 @@
  * UI_RUNS sets the number of runs (default 5000); UI_DATA_DIR keeps them in that directory (made once, reused),
  * UI_REPS, UI_SECONDS, UI_EVENTS the repetitions, the seconds of frames and the events a second.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { parseWorkflow } from "../dist/definition/index.js";
 import { createEngine } from "../dist/engine/engine.js";
 import { builtinStepTypes } from "../dist/steps/builtin.js";
 import { createSqliteStore } from "../dist/store/sqlite/index.js";
+import { startServer } from "./serve-process.js";
 
 const N = Number(process.env.UI_RUNS ?? 5000);
 const REPS = Number(process.env.UI_REPS ?? 3);
 const SECONDS = Number(process.env.UI_SECONDS ?? 5);
 const EVENTS = Number(process.env.UI_EVENTS ?? 200);
 const CHROMIUM = process.env.WEFT_CHROMIUM ?? "/usr/bin/chromium";
-const bin = fileURLToPath(new URL("../bin/weft.js", import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const PHASED = `name: campaign
@@ -103,27 +101,6 @@ async function makeRuns(dir) {
     await engine.close();
     await store.close();
   }
-}
-
-function startServer(dir) {
-  const child = spawn(process.execPath, [bin, "--data-dir", dir, "serve", "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: process.env,
-  });
-  let stderr = "";
-  child.stderr.on("data", (c) => {
-    stderr += c;
-  });
-  const url = new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`weft serve exited (${code}):\n${stderr}`)));
-  });
-  return { child, url };
 }
 
 const median = (xs) => {

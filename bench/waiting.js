@@ -15,44 +15,21 @@
  *
  * Goals (docs/operations.md): RSS < 1 GiB, re-armed within 10 s. WAITING_RUNS sets N (default 10000).
  */
-import { spawn } from "node:child_process";
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { startServer } from "./serve-process.js";
 
 const N = Number(process.env.WAITING_RUNS ?? 10_000);
 const SAMPLE = Math.min(200, Math.floor(N / 2));
 const CONCURRENCY = 16;
-const bin = fileURLToPath(new URL("../bin/weft.js", import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 const APPROVAL = "name: wait-approval\nsteps:\n  - { id: ok, type: approval }\n  - { id: done, type: noop }\n";
 const SLEEP =
   'name: wait-sleep\nsteps:\n  - { id: nap, type: sleep, until: "{{ args.wake }}" }\n  - { id: done, type: noop }\n';
-
-function startServer(dir) {
-  const child = spawn(process.execPath, [bin, "--data-dir", dir, "serve", "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: process.env,
-  });
-  let stderr = "";
-  child.stderr.on("data", (c) => {
-    stderr += c;
-  });
-  const url = new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`weft serve exited (${code}):\n${stderr}`)));
-  });
-  return { child, url, stderr: () => stderr };
-}
 
 /** Context for the figures: every commit of `weft serve` (durability full) waits for one fsync. */
 function fsyncMedianMs(dir) {
