@@ -2,7 +2,7 @@
  * An agent step's transcript (`session` of the step detail): one exchange per provider call, each shown as
  * the messages sent (system, history, prompt) and the answer, with its usage; anything else as a JSON tree.
  */
-import { JsonTree } from "./JsonTree";
+import { JsonTree } from "../../components/JsonTree";
 import { formatCost, formatTokens, type StepDetail } from "./types";
 
 type Session = NonNullable<StepDetail["session"]>;

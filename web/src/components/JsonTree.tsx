@@ -1,4 +1,10 @@
-/** A JSON value as a collapsible tree (native <details>: keyboard and screen reader friendly). */
+/**
+ * A JSON value as a collapsible tree (native <details>: keyboard and screen reader friendly); strings with
+ * newlines as text blocks. Nothing is rendered as HTML. Used by the step drawer, the transcript and the review
+ * inbox.
+ */
+import "./JsonTree.css";
+
 const MAX_CHILDREN = 200;
 
 function Scalar({ value }: { value: unknown }) {
@@ -9,7 +15,17 @@ function Scalar({ value }: { value: unknown }) {
   return <span className="jt-null">{String(value)}</span>;
 }
 
-function Node({ name, value, depth }: { name: string | null; value: unknown; depth: number }) {
+function Node({
+  name,
+  value,
+  depth,
+  openDepth,
+}: {
+  name: string | null;
+  value: unknown;
+  depth: number;
+  openDepth: number;
+}) {
   const label = name === null ? null : <span className="jt-key">{name}: </span>;
   if (typeof value === "string" && value.includes("\n")) {
     return (
@@ -43,14 +59,14 @@ function Node({ name, value, depth }: { name: string | null; value: unknown; dep
     );
   }
   return (
-    <details className="jt-node" open={depth < 2}>
+    <details className="jt-node" open={depth < openDepth}>
       <summary>
         {label}
         <span className="jt-summary">{summary}</span>
       </summary>
       <div className="jt-children">
         {entries.slice(0, MAX_CHILDREN).map(([k, v]) => (
-          <Node key={k} name={k} value={v} depth={depth + 1} />
+          <Node key={k} name={k} value={v} depth={depth + 1} openDepth={openDepth} />
         ))}
         {entries.length > MAX_CHILDREN && <div className="jt-row muted">… {entries.length - MAX_CHILDREN} more</div>}
       </div>
@@ -58,10 +74,11 @@ function Node({ name, value, depth }: { name: string | null; value: unknown; dep
   );
 }
 
-export function JsonTree({ value, label }: { value: unknown; label: string }) {
+/** `openDepth`: objects and arrays nested less deep than this start open. */
+export function JsonTree({ value, label, openDepth = 2 }: { value: unknown; label: string; openDepth?: number }) {
   return (
     <section className="json-tree mono" aria-label={label}>
-      <Node name={null} value={value} depth={0} />
+      <Node name={null} value={value} depth={0} openDepth={openDepth} />
     </section>
   );
 }
