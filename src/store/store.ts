@@ -303,7 +303,7 @@ export interface ArtifactRecord {
 /** seed 000: at most this many images attached to one document. */
 export const MAX_DOCUMENT_ATTACHMENTS = 20;
 
-/** An image artifact attached to a document artifact of the same run (seed 000's DocumentAttachment). */
+/** An image artifact attached to a document artifact of the same project (seed 000's DocumentAttachment). */
 export interface AttachmentRecord {
   documentId: string;
   imageId: string;
@@ -570,7 +570,7 @@ export interface Store {
     /**
      * Attaches images (in the order given, duplicates ignored; already attached ones are left as they are).
      * `WEFT_CONFLICT`, writing nothing, when the document is not a `document`, an image is not an `image`, an
-     * image is of another run, or the document would have more than `MAX_DOCUMENT_ATTACHMENTS`. The first
+     * image is of another project (another run of the same project is fine), or the document would have more than `MAX_DOCUMENT_ATTACHMENTS`. The first
      * image attached to a document with none becomes its primary.
      */
     attach(documentId: string, imageIds: readonly string[], now: number): Promise<AttachmentRecord[]>;

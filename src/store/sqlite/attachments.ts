@@ -1,5 +1,6 @@
 /**
- * Document attachments (seed 000): images attached to a document artifact of the same run, at most
+ * Document attachments (seed 000): images attached to a document artifact of the same project (any of its
+ * runs — seed 000's "select from project"), at most
  * `MAX_DOCUMENT_ATTACHMENTS`, exactly one primary while there are any. Every write is one IMMEDIATE
  * transaction, so two racing attaches cannot both pass the limit check. The partial unique index
  * `document_attachments_primary` makes a second primary impossible whatever the code does.
@@ -19,6 +20,7 @@ interface AttachmentRow {
 interface ArtifactHead {
   id: string;
   run_id: string;
+  project_id: string;
   file_type: string;
 }
 
@@ -34,7 +36,9 @@ function attachmentFromRow(r: AttachmentRow): AttachmentRecord {
 
 export function createAttachments(db: Database.Database) {
   const st = {
-    artifact: db.prepare("SELECT id, run_id, file_type FROM artifacts WHERE id = ?"),
+    artifact: db.prepare(
+      "SELECT a.id, a.run_id, r.project_id, a.file_type FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE a.id = ?",
+    ),
     list: db.prepare("SELECT * FROM document_attachments WHERE document_id = ? ORDER BY position"),
     pair: db.prepare("SELECT * FROM document_attachments WHERE document_id = ? AND image_id = ?"),
     insert: db.prepare(
@@ -71,8 +75,8 @@ export function createAttachments(db: Database.Database) {
       const image = st.artifact.get(imageId) as ArtifactHead | undefined;
       if (image === undefined) throw missing("artifact", imageId);
       if (image.file_type !== "image") throw conflict(`artifact ${imageId} is a ${image.file_type}, not an image`);
-      if (image.run_id !== doc.run_id) {
-        throw conflict(`image ${imageId} belongs to another run than document ${documentId}`);
+      if (image.project_id !== doc.project_id) {
+        throw conflict(`image ${imageId} belongs to another project than document ${documentId}`);
       }
       if (!attached.has(imageId)) fresh.push(imageId);
     }

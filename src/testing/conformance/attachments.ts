@@ -66,11 +66,18 @@ export function attachmentsConformance(ctx: ServerConformanceContext): void {
       expect(await s().attachments.list(doc)).toHaveLength(11);
     });
 
-    it("refuses wrong file types, images of another run and unknown artifacts, writing nothing", async () => {
+    it("attaches images of another run of the same project (seed 000's select from project)", async () => {
+      const { run, doc } = await docWithImages(0);
+      const sibling = await ctx.make({ projectId: run.projectId });
+      const image = (await s().artifacts.create(artifact(sibling.id, "image"))).artifact.id;
+      expect(await s().attachments.attach(doc, [image], T0)).toMatchObject([{ imageId: image, primary: true }]);
+    });
+
+    it("refuses wrong file types, images of another project and unknown artifacts, writing nothing", async () => {
       const { run, doc, images } = await docWithImages(2);
       const [i1, i2] = images as [string, string];
       const pdf = (await s().artifacts.create(artifact(run.id, "document"))).artifact.id;
-      const otherRun = await ctx.make();
+      const otherRun = await ctx.make({ projectId: `${run.projectId}-other` });
       const foreign = (await s().artifacts.create(artifact(otherRun.id, "image"))).artifact.id;
       const conflictOf = async (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ code: "WEFT_CONFLICT" });
       await conflictOf(s().attachments.attach(i1, [i2], T0));
