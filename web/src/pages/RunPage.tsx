@@ -143,7 +143,11 @@ function RunFiles({ runId, canOperate }: { runId: string; canOperate: boolean })
       {q.error ? (
         <ErrorView error={q.error} retry={() => void q.refetch()} />
       ) : (
-        <ArtifactList artifacts={q.data ?? []} empty={q.isPending ? "Loading…" : "No files yet."} />
+        <ArtifactList
+          artifacts={q.data ?? []}
+          empty={q.isPending ? "Loading…" : "No files yet."}
+          canOperate={canOperate}
+        />
       )}
     </section>
   );

@@ -1,39 +1,15 @@
 /** A run's (or a step's) artifacts: previews where safe, downloads, and an upload button. */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Download, File as FileIcon, FileText, Image as ImageIcon, Upload } from "lucide-react";
-import { useEffect, useRef, useState } from "react";
+import { Download, File as FileIcon, FileText, Upload } from "lucide-react";
+import { useRef, useState } from "react";
 import { messageOf } from "../../api/client";
+import { DocumentAttachments } from "../../components/attachments/DocumentAttachments";
+import { ImageThumb } from "../../components/attachments/ImageThumb";
 import { artifactHref, downloadArtifact, fetchArtifact, isMarkdown, isRaster, uploadArtifact } from "./artifact-io";
 import { type Artifact, formatBytes, keys } from "./types";
 
 const MARKDOWN_PREVIEW_BYTES = 256 * 1024;
 let hooked = false;
-
-function Thumbnail({ a }: { a: Artifact }) {
-  const [url, setUrl] = useState<string | null>(null);
-  const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    let u: string | null = null;
-    let live = true;
-    fetchArtifact(a.id, true)
-      .then((blob) => {
-        if (!live) return;
-        u = URL.createObjectURL(new Blob([blob], { type: a.mime_type }));
-        setUrl(u);
-      })
-      .catch(() => live && setFailed(true));
-    return () => {
-      live = false;
-      if (u) URL.revokeObjectURL(u);
-    };
-  }, [a.id, a.mime_type]);
-  if (failed) return <ImageIcon size={18} aria-hidden="true" />;
-  return url ? (
-    <img className="artifact-thumb" src={url} alt={`Preview of ${a.name}`} />
-  ) : (
-    <span className="artifact-thumb is-loading" />
-  );
-}
 
 function MarkdownPreview({ a }: { a: Artifact }) {
   const q = useQuery({
@@ -68,7 +44,8 @@ function MarkdownPreview({ a }: { a: Artifact }) {
   return <div className="markdown-body" dangerouslySetInnerHTML={{ __html: q.data }} />;
 }
 
-export function ArtifactItem({ a }: { a: Artifact }) {
+/** `canOperate`: a document's attachments can be changed here (absent: shown read-only). */
+export function ArtifactItem({ a, canOperate = false }: { a: Artifact; canOperate?: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [showMd, setShowMd] = useState(false);
   const md = isMarkdown(a);
@@ -77,7 +54,7 @@ export function ArtifactItem({ a }: { a: Artifact }) {
       <div className="artifact-row">
         <span className="artifact-icon">
           {isRaster(a) ? (
-            <Thumbnail a={a} />
+            <ImageThumb image={a} className="artifact-thumb" />
           ) : md ? (
             <FileText size={18} aria-hidden="true" />
           ) : (
@@ -114,6 +91,7 @@ export function ArtifactItem({ a }: { a: Artifact }) {
         </a>
       </div>
       {showMd && <MarkdownPreview a={a} />}
+      {a.file_type === "document" && <DocumentAttachments document={a} canOperate={canOperate} />}
       {error && (
         <p className="inline-error" role="alert">
           {error}
@@ -123,12 +101,20 @@ export function ArtifactItem({ a }: { a: Artifact }) {
   );
 }
 
-export function ArtifactList({ artifacts, empty }: { artifacts: Artifact[]; empty: string }) {
+export function ArtifactList({
+  artifacts,
+  empty,
+  canOperate,
+}: {
+  artifacts: Artifact[];
+  empty: string;
+  canOperate?: boolean;
+}) {
   if (artifacts.length === 0) return <p className="muted empty">{empty}</p>;
   return (
     <ul className="artifact-list">
       {artifacts.map((a) => (
-        <ArtifactItem key={a.id} a={a} />
+        <ArtifactItem key={a.id} a={a} canOperate={canOperate} />
       ))}
     </ul>
   );

@@ -7,8 +7,11 @@ export function Dialog({
   onClose,
   children,
   footer,
+  className,
 }: {
   title: string;
+  /** Added to `dialog` (a wider dialog, say). */
+  className?: string;
   onClose: () => void;
   children: ReactNode;
   footer: ReactNode;
@@ -23,8 +26,12 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
-      className="dialog"
+      className={className ? `dialog ${className}` : "dialog"}
       aria-labelledby={id}
+      // Escape belongs to the dialog, not to what is under it (the step drawer closes on Escape too).
+      onKeyDown={(e) => {
+        if (e.key === "Escape") e.stopPropagation();
+      }}
       onCancel={(e) => {
         e.preventDefault();
         onClose();

@@ -313,7 +313,7 @@ export function StepDrawer({ run, group, item, onItem, onClose, actions, canOper
                 <UploadButton runId={run.id} stepKey={key} label="Upload to step" />
               </div>
             )}
-            <ArtifactList artifacts={stepArtifacts} empty="This step has produced no files." />
+            <ArtifactList artifacts={stepArtifacts} empty="This step has produced no files." canOperate={canOperate} />
           </>
         )}
         {tab === "comments" && (

@@ -57,10 +57,16 @@ export async function downloadArtifact(a: Artifact): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Uploads a file to the run (or one of its steps): multipart `POST …/artifacts`. */
-export async function uploadArtifact(runId: string, file: File, stepKey?: string): Promise<Artifact> {
+/** Uploads a file to the run (or one of its steps): multipart `POST …/artifacts`; the server guesses the type if not given. */
+export async function uploadArtifact(
+  runId: string,
+  file: File,
+  stepKey?: string,
+  fileType?: Artifact["file_type"],
+): Promise<Artifact> {
   const form = new FormData();
   if (stepKey) form.append("step_id", stepKey);
+  if (fileType) form.append("file_type", fileType);
   form.append("file", file, file.name);
   const res = await fetch(`/api/workflow-executions/${encodeURIComponent(runId)}/artifacts`, {
     method: "POST",
