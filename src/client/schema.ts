@@ -20,6 +20,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_artifacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/artifacts/{id}": {
         parameters: {
             query?: never;
@@ -576,6 +592,59 @@ export interface operations {
                             waiting_since: string;
                             workflow_name: string;
                             workflow_run_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_artifacts: {
+        parameters: {
+            query?: {
+                file_type?: "image" | "video" | "document" | "code" | "other";
+                limit?: number;
+                offset?: number;
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            created_at: string;
+                            file_path: string;
+                            /** @enum {string} */
+                            file_type: "image" | "video" | "document" | "code" | "other";
+                            id: string;
+                            mime_type: string;
+                            name: string;
+                            project_id: string;
+                            run_name: string;
+                            sha256: string;
+                            size_bytes: number;
+                            updated_at: string;
+                            workflow_comment_id: string | null;
+                            workflow_name: string;
+                            workflow_run_id: string;
+                            workflow_run_step_id: string | null;
                         }[];
                     };
                 };

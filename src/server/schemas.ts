@@ -543,6 +543,24 @@ export const artifactSchema = z.object({
 });
 export type ArtifactJson = z.infer<typeof artifactSchema>;
 
+/** `GET /api/artifacts`: artifacts across runs (the attachments picker, the launch form's documents). */
+export const searchArtifactsQuery = z.strictObject({
+  /** Only this project's runs (the token must read it). Absent: every project the token may read. */
+  project_id: idString.optional(),
+  file_type: z.enum(ARTIFACT_TYPES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+
+/** An artifact of `GET /api/artifacts`: where it came from too. */
+export const artifactListItemSchema = artifactSchema.extend({
+  project_id: z.string(),
+  /** The name of the run it belongs to (`workflow_run_id`). */
+  run_name: z.string(),
+  workflow_name: z.string(),
+});
+export type ArtifactListItemJson = z.infer<typeof artifactListItemSchema>;
+
 export const attachmentSchema = z.object({
   document_id: z.string(),
   image_id: z.string(),

@@ -15,6 +15,7 @@ import type {
 } from "../core/model.js";
 import { isJournalValue, STEP_STATUSES, TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES } from "../core/model.js";
 import type {
+  ArtifactListing,
   ArtifactRecord,
   AttachmentRecord,
   CommentRecord,
@@ -27,6 +28,7 @@ import type {
   AgentSessionJson,
   ApprovalJson,
   ArtifactJson,
+  ArtifactListItemJson,
   AttachmentJson,
   attemptSchema,
   CommentJson,
@@ -539,6 +541,11 @@ export function artifactView(a: ArtifactRecord): ArtifactJson {
     created_at: isoNow(a.createdAt),
     updated_at: isoNow(a.updatedAt),
   };
+}
+
+/** An artifact with its run (`GET /api/artifacts`). */
+export function artifactListItemView({ artifact, run }: ArtifactListing): ArtifactListItemJson {
+  return { ...artifactView(artifact), project_id: run.projectId, run_name: run.name, workflow_name: run.workflowName };
 }
 
 export function attachmentView(x: AttachmentRecord, image: ArtifactRecord | undefined): AttachmentJson {

@@ -300,6 +300,21 @@ export interface ArtifactRecord {
   updatedAt: number;
 }
 
+/** Which artifacts `artifacts.search` returns: across runs, newest first. */
+export interface ArtifactFilter {
+  /** The runs' project, or any of several (an API token's projects); absent: every project. */
+  projectId?: string | readonly string[] | undefined;
+  fileType?: ArtifactFileType | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+/** An artifact with the run it belongs to, as a cross-run list shows it ("from run X"). */
+export interface ArtifactListing {
+  artifact: ArtifactRecord;
+  run: { id: string; name: string; projectId: string; workflowName: string };
+}
+
 /** seed 000: at most this many images attached to one document. */
 export const MAX_DOCUMENT_ATTACHMENTS = 20;
 
@@ -542,6 +557,11 @@ export interface Store {
       runId: string,
       opts?: { stepKey?: string | undefined; commentId?: string | undefined },
     ): Promise<ArtifactRecord[]>;
+    /**
+     * Artifacts of many runs with their run: newest first (`createdAt`, then latest created), narrowed by the
+     * runs' project and the file type, paged by `limit` / `offset`. One query, whatever the number of runs.
+     */
+    search(filter?: ArtifactFilter): Promise<ArtifactListing[]>;
     /**
      * Attaches to a comment of the same run (`WEFT_CONFLICT` otherwise), moving it from any other comment;
      * appends `workflow.artifact.attached`. Already attached to that comment: a no-op.

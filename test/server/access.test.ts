@@ -158,6 +158,7 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: "ok",
     otherProject: 404,
   },
+  "GET /api/artifacts": { call: () => ({ url: "/api/artifacts" }), readOnly: "ok", otherProject: "filtered" },
   "GET /api/artifacts/{id}": { call: (f) => ({ url: `/api/artifacts/${f.doc}` }), readOnly: "ok", otherProject: 404 },
   "DELETE /api/artifacts/{id}": {
     call: (f) => ({ url: `/api/artifacts/${f.image}` }),
@@ -357,6 +358,8 @@ describe("access control: every route, deny by default", () => {
         const ids = (body(res).data as Json[]).map((x) => x.id);
         expect(ids).not.toContain(f.run);
         expect(ids).not.toContain(f.def);
+        expect(ids).not.toContain(f.doc);
+        expect(ids).not.toContain(f.image);
       }
     }
     // What beta's token does see: its own run and definition, and the built-in templates.

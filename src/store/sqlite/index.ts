@@ -175,6 +175,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
       create: async (a) => artifacts.create(a),
       get: async (id) => artifacts.get(id),
       list: async (runId, opts) => artifacts.list(runId, opts),
+      search: async (filter) => artifacts.search(filter),
       attachToComment: async (id, commentId, now) => artifacts.attachToComment(id, commentId, now),
       detachFromComment: async (id, now) => artifacts.detachFromComment(id, now),
       delete: async (id, now) => artifacts.delete(id, now),
