@@ -68,7 +68,7 @@ export function AttachImagesDialog({
     tabRefs.current[next]?.focus();
   };
 
-  const grid = (images: Artifact[] | undefined, pending: boolean, empty: string) => (
+  const grid = (images: Pickable[] | undefined, pending: boolean, empty: string) => (
     <ImageGrid
       images={images}
       pending={pending}
@@ -154,7 +154,9 @@ export function AttachImagesDialog({
   );
 }
 
-type RenderGrid = (images: Artifact[] | undefined, pending: boolean, empty: string) => ReactNode;
+/** An image to pick: an artifact, with its run's name when it comes from the project's list. */
+type Pickable = Artifact & { run_name?: string };
+type RenderGrid = (images: Pickable[] | undefined, pending: boolean, empty: string) => ReactNode;
 
 function RunImages({ runId, render }: { runId: string; render: RenderGrid }) {
   const q = useRunImages(runId);
@@ -163,10 +165,25 @@ function RunImages({ runId, render }: { runId: string; render: RenderGrid }) {
 }
 
 function ProjectImages({ runId, render }: { runId: string; render: RenderGrid }) {
-  const projectId = useRunProject(runId);
-  const q = useProjectImages(projectId, runId);
+  const q = useProjectImages(useRunProject(runId));
   if (q.error) return <ErrorNote error={q.error} />;
-  return render(q.data, q.isPending, "No run of this project has images yet.");
+  return (
+    <>
+      {render(q.data, q.isPending, "No run of this project has images yet.")}
+      {q.hasNextPage && (
+        <div className="attach-more">
+          <button
+            type="button"
+            className="btn btn-sm"
+            disabled={q.isFetchingNextPage}
+            onClick={() => void q.fetchNextPage()}
+          >
+            {q.isFetchingNextPage ? "Loading…" : "Show more images"}
+          </button>
+        </div>
+      )}
+    </>
+  );
 }
 
 function ErrorNote({ error }: { error: unknown }) {
@@ -205,7 +222,7 @@ function ImageGrid({
   full,
   onToggle,
 }: {
-  images: Artifact[] | undefined;
+  images: Pickable[] | undefined;
   pending: boolean;
   empty: string;
   runId: string;
@@ -254,7 +271,7 @@ function ImageGrid({
               <span className="attach-pick-name">{img.name}</span>
               <span className="attach-pick-meta">
                 {isAttached ? "Attached" : formatBytes(img.size_bytes)}
-                {img.workflow_run_id !== runId && " · other run"}
+                {img.workflow_run_id !== runId && ` · ${img.run_name ?? "another run"}`}
               </span>
             </label>
           </li>
@@ -307,6 +324,7 @@ function UploadImages({
     } finally {
       setProgress(null);
       await qc.invalidateQueries({ queryKey: keys.artifacts(runId) });
+      await qc.invalidateQueries({ queryKey: ["project"] });
     }
   };
 

@@ -3,7 +3,7 @@
  * attached (this run's, the project's), and the writes. Every write answers the document's attachments
  * afterwards, which replace the cached list — no second read.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, call } from "../../api/client";
 import { type Artifact, keys, read } from "../../pages/run/types";
 
@@ -69,8 +69,24 @@ export function useRunProject(runId: string) {
   return q.data?.project_id;
 }
 
-/** The images of every run of the project the token may read, newest first. */
-export function useProjectImages(projectId: string | undefined, runId: string) {
-  const run = useRunImages(runId);
-  return projectId === undefined ? { ...run, data: undefined, isPending: true } : run;
+const PROJECT_PAGE = 60;
+const searchImages = (projectId: string, offset: number) =>
+  call(
+    api.GET("/api/artifacts", {
+      params: { query: { project_id: projectId, file_type: "image", limit: PROJECT_PAGE, offset } },
+    }),
+  );
+/** An image of the project's list: an artifact, and the run it came from. */
+export type ProjectImage = Awaited<ReturnType<typeof searchImages>>[number];
+
+/** The images of every run of the project the token may read, newest first, a page at a time. */
+export function useProjectImages(projectId: string | undefined) {
+  const q = useInfiniteQuery({
+    queryKey: attachmentKeys.projectImages(projectId ?? ""),
+    queryFn: ({ pageParam }) => searchImages(projectId ?? "", pageParam),
+    initialPageParam: 0,
+    getNextPageParam: (last, pages) => (last.length < PROJECT_PAGE ? undefined : pages.length * PROJECT_PAGE),
+    enabled: projectId !== undefined,
+  });
+  return { ...q, data: q.data?.pages.flat() };
 }
