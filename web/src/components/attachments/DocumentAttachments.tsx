@@ -1,8 +1,8 @@
 /**
  * A document artifact's attached images (seed 000): a grid of thumbnails, the primary one starred, "Set as
  * primary" and "Detach" on each, the count against the limit, and "Attach images" (AttachImagesDialog). Any
- * page can show it for a document artifact; `canOperate` hides the writes for read-only tokens (the server
- * refuses them anyway).
+ * page can show it for a document artifact; without `canOperate` the writes are hidden (the server refuses a
+ * read-only token anyway) and a document with no images shows nothing.
  */
 import { ImagePlus, Star, X } from "lucide-react";
 import { useId, useState } from "react";
@@ -22,6 +22,8 @@ export function DocumentAttachments({ document: doc, canOperate }: { document: A
   const full = list.length >= MAX_ATTACHMENTS;
   const failure = actions.detach.error ?? actions.setPrimary.error;
   const busy = actions.detach.isPending || actions.setPrimary.isPending;
+  // Read-only (a comment's files, a read token): nothing to show until images are attached.
+  if (!canOperate && q.isSuccess && list.length === 0) return null;
 
   return (
     <section className="doc-att" aria-labelledby={headingId} data-document-attachments={doc.id}>
