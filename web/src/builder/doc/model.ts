@@ -117,7 +117,10 @@ export function openDoc(text: string): OpenResult {
       problems: doc.errors.map((e) => {
         const [a, b] = e.pos;
         const at = lines.linePos(a);
-        return { message: firstLine(e.message), line: at.line, column: at.col, start: a, end: Math.max(b, a + 1) };
+        // The parser's range can run to the end of the text: a problem marks its own line only.
+        const eol = text.indexOf("\n", a);
+        const end = Math.max(Math.min(b, eol < 0 ? text.length : eol), a + 1);
+        return { message: firstLine(e.message), line: at.line, column: at.col, start: a, end };
       }),
     };
   }

@@ -63,6 +63,31 @@ const highlightField = StateField.define<DecorationSet>({
 });
 const stepLine = Decoration.line({ class: "cm-step-selected" });
 
+/** Colours from the design tokens (a CodeMirror theme outranks its base theme, which plain CSS may not). */
+const theme = EditorView.theme({
+  "&": { backgroundColor: "var(--surface)", color: "var(--text)", fontSize: "12.5px" },
+  "&.cm-focused": { outline: "2px solid var(--focus)", outlineOffset: "-2px" },
+  ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.55" },
+  ".cm-gutters": {
+    backgroundColor: "var(--surface-2)",
+    color: "var(--text-2)",
+    borderRight: "1px solid var(--border)",
+  },
+  ".cm-activeLine": { backgroundColor: "rgb(79 70 229 / 5%)" },
+  ".cm-activeLineGutter": { backgroundColor: "rgb(79 70 229 / 10%)", color: "var(--text)" },
+  ".cm-step-selected": { backgroundColor: "rgb(79 70 229 / 9%)", boxShadow: "inset 3px 0 0 var(--accent)" },
+  ".cm-step-selected.cm-activeLine": { backgroundColor: "rgb(79 70 229 / 14%)" },
+  ".cm-tooltip": {
+    border: "1px solid var(--border)",
+    borderRadius: "6px",
+    boxShadow: "var(--shadow)",
+    backgroundColor: "var(--surface)",
+    fontFamily: "var(--font)",
+  },
+  ".cm-tooltip-lint": { maxWidth: "420px" },
+  ".cm-diagnostic": { padding: "6px 10px" },
+});
+
 /** The graph of the editor's current text (the last one that parsed), for completions and the cursor's step. */
 function graphCache() {
   let text: string | undefined;
@@ -124,7 +149,9 @@ export function YamlPane(props: YamlPaneProps) {
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           highlightField,
           readOnlyConf.current.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
-          EditorView.contentAttributes.of({ "aria-label": "Workflow YAML" }),
+          // tabindex: the text stays reachable by keyboard (and scrollable) when it is read-only.
+          EditorView.contentAttributes.of({ "aria-label": "Workflow YAML", tabindex: "0" }),
+          theme,
           EditorView.updateListener.of((u) => {
             if (u.docChanged && !u.transactions.some((t) => t.annotation(external))) {
               latest.current.onChange(u.state.doc.toString());
