@@ -178,8 +178,27 @@ describe("removeStep", () => {
     expect(comments(out)).toEqual(comments(facebook));
   });
 
-  it("refuses to remove a step whose YAML anchor other steps use", () => {
-    expect(() => removeStep(facebook, "write-ads")).toThrow(/anchor `&copywriter`/);
+  it("writes an anchored value out at its first use when the step defining the anchor goes", () => {
+    const before = graphOf(facebook);
+    const copywriter = before.steps.find((s) => s.id === "write-ads")?.raw.system;
+    const out = removeStep(facebook, "write-ads");
+    const after = graphOf(out);
+    expect(after.steps.find((s) => s.id === "revise-ads")?.raw.system).toBe(copywriter);
+    expect(after.steps.find((s) => s.id === "record-feedback")?.raw.system).toBe(copywriter);
+    expect(out).toContain("    system: &copywriter |\n      You are a senior direct-response copywriter");
+    expect(out.match(/\*copywriter/g)).toHaveLength(1);
+    // The other steps still parse the same, apart from their references to write-ads.
+    const errors = parseWorkflow(out, { file: "wf.yaml" }).issues.filter((i) => i.severity === "error");
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e.message.includes("write-ads"))).toBe(true);
+    // (The removed step's prompt held the four `## …` lines.)
+    expect(comments(out)).toEqual(comments(facebook).filter((l) => !l.startsWith("      ## ")));
+  });
+
+  it("refuses when the anchored value is used inside a flow mapping", () => {
+    const text =
+      "name: t\nsteps:\n  - id: a\n    command: &cmd echo hi\n  - id: b\n    needs: a\n    env: { X: *cmd }\n    command: echo b\n";
+    expect(() => removeStep(text, "a")).toThrow(/anchor `&cmd`/);
   });
 
   it("removes a seed 001 step and the on_success naming it", () => {

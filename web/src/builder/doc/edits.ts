@@ -4,17 +4,32 @@
  * seed 000 an item of `edges:`); every other byte of the text is kept. Invalid requests (an unknown step, a
  * duplicate id) throw an Error with a readable message; the text is never left half-edited.
  */
-import { isMap, isScalar, isSeq, type Pair, type Scalar, visit, type YAMLMap, type YAMLSeq } from "yaml";
+import {
+  type Alias,
+  Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Pair,
+  type Scalar,
+  visit,
+  type YAMLMap,
+  type YAMLSeq,
+} from "yaml";
 import { DEP_KEYS, depsOf, implicitEdges, isSequential, namesOf, SOURCE_KEYS, writtenEdges } from "./graph.js";
-import { type DocModel, hasKey, mustOpen, NODE_KEYS, pairOf, type StepNode, stepNode, valueAt } from "./model.js";
+import { type DocModel, hasKey, jsOf, mustOpen, NODE_KEYS, pairOf, type StepNode, stepNode, valueAt } from "./model.js";
 import { appendItem, deleteKey, insertionPoint, removeItems, type SetOptions, setKey, sourceOf } from "./splice.js";
 import {
   applySplices,
+  blockEnd,
   blockItemRange,
+  isFlow,
   lineEndIncl,
   lineStart,
   nodeStart,
   nodeValueEnd,
+  pairEnd,
   renderFlow,
   type Splice,
   scalarText,
@@ -82,7 +97,7 @@ export function removeStep(text: string, id: string): string {
   } else {
     splices.push(withoutExtraBlankLine(m.text, range, target.index === m.list.items.length - 1));
   }
-  splices.push(...refuseBrokenAliases(m, range.start, range.end));
+  splices.push(...moveAnchors(m, range.start, range.end));
   splices.push(...dropEdges(m, (from, to) => from === id || to === id, target));
   splices.push(positionRemoval(m, id));
   return apply(m, splices);
@@ -100,29 +115,54 @@ function withoutExtraBlankLine(text: string, range: { start: number; end: number
   return { start: range.start, end: range.end, text: "" };
 }
 
-/** A step holding an anchor that another step uses (`*name`) cannot go without breaking that step. */
-function refuseBrokenAliases(m: DocModel, start: number, end: number): Splice[] {
-  const inside = new Set<string>();
-  const outside: string[] = [];
+/**
+ * Anchors the removed step defines (`&copywriter`) that other steps use (`*copywriter`): the first use gets the
+ * value written out, with the anchor, so the later uses keep working. A use that is not the value of a block
+ * mapping's key cannot be written out that way: the step is then refused with a clear message.
+ */
+function moveAnchors(m: DocModel, start: number, end: number): Splice[] {
+  const anchored = new Map<string, unknown>();
+  const uses: { alias: Alias; parent: unknown; flow: boolean }[] = [];
   visit(m.doc, {
     Node(_key, node) {
       const at = nodeStart(node);
       const anchor = (node as { anchor?: string }).anchor;
-      if (anchor && at >= start && at < end) inside.add(anchor);
+      if (anchor && at >= start && at < end) anchored.set(anchor, node);
     },
-    Alias(_key, node) {
+    Alias(_key, node, path) {
       const at = nodeStart(node);
-      if (at < start || at >= end) outside.push(node.source);
+      const map = path[path.length - 2];
+      if (at < start || at >= end) uses.push({ alias: node, parent: path[path.length - 1], flow: isFlow(map) });
     },
   });
-  const used = outside.find((a) => inside.has(a));
-  if (used !== undefined) {
-    throw new Error(
-      `this step defines the YAML anchor \`&${used}\` that other steps use (\`*${used}\`): write the value into those steps first`,
-    );
+  const splices: Splice[] = [];
+  const moved = new Set<string>();
+  for (const { alias, parent, flow } of uses.sort((a, b) => nodeStart(a.alias) - nodeStart(b.alias))) {
+    const node = anchored.get(alias.source);
+    if (node === undefined || moved.has(alias.source)) continue;
+    moved.add(alias.source);
+    if (!isPair(parent) || parent.value !== alias || !isScalar(parent.key) || flow) {
+      throw new Error(
+        `this step defines the YAML anchor \`&${alias.source}\` that another step uses (\`*${alias.source}\`): write the value into that step first`,
+      );
+    }
+    const key = String(parent.key.value);
+    const doc = new Document({ [key]: jsOf(m, node) });
+    const value = doc.get(key, true) as { anchor?: string } | undefined;
+    if (value) value.anchor = alias.source;
+    const keyStart = nodeStart(parent.key);
+    const indent = keyStart - lineStart(m.text, keyStart);
+    const rendered = indentBy(doc.toString({ lineWidth: 0 }), indent).slice(indent);
+    splices.push({ start: keyStart, end: blockEnd(m.text, pairEnd(parent)), text: rendered });
   }
-  return [];
+  return splices;
 }
+
+const indentBy = (text: string, indent: number): string =>
+  text
+    .split("\n")
+    .map((line) => (line === "" ? line : " ".repeat(indent) + line))
+    .join("\n");
 
 /** Renames a step and every reference to it: dependencies, edges, positions and `steps.<id>` in expressions. */
 export function renameStep(text: string, from: string, to: string): string {
