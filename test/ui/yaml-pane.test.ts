@@ -92,6 +92,11 @@ describeBrowser("YAML pane (CodeMirror 6)", () => {
     expect(await seriousViolations(page)).toEqual([]);
     expect(await editor().getAttribute("aria-multiline")).toBe("true");
     await shot(page, "yaml-pane");
+    await page.setViewportSize({ width: 390, height: 844 });
+    // Narrow: the editor keeps to its box (long lines scroll inside it), the page does not scroll sideways.
+    await shot(page, "yaml-pane-narrow");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it("reports the step the cursor is in", async () => {
@@ -126,8 +131,15 @@ describeBrowser("YAML pane (CodeMirror 6)", () => {
     await expect.poll(() => output("Steps").textContent()).toMatch(/added-\d+/);
     expect(await page.locator(".cm-activeLine").textContent()).toBe(active);
     expect(await output("Changes").textContent()).toBe(changes);
-    // Typing goes on where the cursor was (back in the editor: the button took the focus).
+    // Typing goes on where the cursor was (back in the editor: the button took the focus); the editor's undo
+    // undoes only its own typing, not the change from outside.
     await editor().focus();
+    await page.keyboard.type("!");
+    await page.keyboard.press("Control+z");
+    await expect
+      .poll(() => line("Collect facts").textContent())
+      .toBe('    prompt: "Collect facts about {{ args.topic }}"');
+    await expect.poll(() => output("Steps").textContent()).toMatch(/added-\d+/);
     await page.keyboard.type("!");
     await expect
       .poll(() => line("Collect facts").textContent())

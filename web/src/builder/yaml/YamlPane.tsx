@@ -16,7 +16,15 @@ import {
   syntaxHighlighting,
 } from "@codemirror/language";
 import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
-import { Annotation, Compartment, EditorState, RangeSetBuilder, StateEffect, StateField } from "@codemirror/state";
+import {
+  Annotation,
+  Compartment,
+  EditorState,
+  RangeSetBuilder,
+  StateEffect,
+  StateField,
+  Transaction,
+} from "@codemirror/state";
 import {
   Decoration,
   type DecorationSet,
@@ -111,6 +119,8 @@ export function YamlPane(props: YamlPaneProps) {
   const readOnlyConf = useRef(new Compartment());
   const graphOf = useRef(graphCache());
   const cursorStep = useRef<string | undefined>(undefined);
+  /** Texts reported through onChange that `text` has not come back with yet. */
+  const sent = useRef<string[]>([]);
 
   // Create the editor once; props reach it through the effects below.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once, with the first text
@@ -154,7 +164,10 @@ export function YamlPane(props: YamlPaneProps) {
           theme,
           EditorView.updateListener.of((u) => {
             if (u.docChanged && !u.transactions.some((t) => t.annotation(external))) {
-              latest.current.onChange(u.state.doc.toString());
+              const doc = u.state.doc.toString();
+              sent.current.push(doc);
+              if (sent.current.length > 50) sent.current.shift();
+              latest.current.onChange(doc);
             }
             if (u.selectionSet || u.docChanged) reportCursor(u.view);
           }),
@@ -181,12 +194,22 @@ export function YamlPane(props: YamlPaneProps) {
     onCursorStep(id);
   }
 
-  // `text` from outside: the smallest change, so the cursor stays where it was.
+  // `text` from outside: the smallest change, so the cursor stays where it was. A text this editor reported
+  // itself (the page catching up with typing, perhaps a keystroke behind) is not a change from outside. Changes
+  // from outside stay out of the editor's undo history: the page has its own undo for them.
   useEffect(() => {
     const v = view.current;
     if (!v) return;
+    const echo = sent.current.lastIndexOf(text);
+    if (echo >= 0) {
+      sent.current.splice(0, echo + 1);
+      return;
+    }
+    sent.current = [];
     const change = minimalChange(v.state.doc.toString(), text);
-    if (change) v.dispatch({ changes: change, annotations: [external.of(true)] });
+    if (change) {
+      v.dispatch({ changes: change, annotations: [external.of(true), Transaction.addToHistory.of(false)] });
+    }
   }, [text]);
 
   useEffect(() => {
