@@ -433,4 +433,52 @@ edges:
     expect(comments(out)).toEqual([]);
     expect(out).toContain("# `type:` accepted too");
   });
+
+  it("reads React Flow's shape (node_id, data.label, data.config) and a merge's incoming edges as always", () => {
+    const flow = `name: Branches
+nodes:
+  - node_id: start
+    node_type: conditional
+    data: { label: Long enough?, config: { condition: "{{ args.long }}" } }
+  - { node_id: a, node_type: generate_copy, data: { label: Long copy } }
+  - { node_id: b, node_type: generate_copy, data: { label: Short copy } }
+  - { node_id: join, node_type: merge, data: { label: Join } }
+  - { node_id: attach, node_type: attach_to_document, data: { config: { source_nodes: [a, b] } } }
+edges:
+  - { id: e1, source: start, target: a, sourceHandle: "true" }
+  - { id: e2, source: start, target: b, sourceHandle: "false" }
+  - { source: a, target: join }
+  - { source: b, target: join }
+  - { source: join, target: attach }
+`;
+    const g = graphOf(flow, TABLE);
+    expect(g.steps.map((s) => `${s.id}:${s.name}`)).toEqual([
+      "start:Long enough?",
+      "a:Long copy",
+      "b:Short copy",
+      "join:Join",
+      "attach:undefined",
+    ]);
+    expect(g.steps[0]?.config).toEqual({ condition: "{{ args.long }}" });
+    expect(g.edges.map((e) => `${e.from}->${e.to}:${e.on}:${e.handle}`)).toEqual([
+      "start->a:success:true",
+      "start->b:success:false",
+      "a->join:always:undefined",
+      "b->join:always:undefined",
+      "join->attach:success:undefined",
+    ]);
+    // Labels and config stay under `data`; renaming follows node_id, edges and source_nodes.
+    let out = setStepField(flow, "a", "name", "Long ad");
+    expect(out).toContain("data: { label: Long ad } }");
+    out = setStepField(out, "a", "temperature", 0.3);
+    expect(out).toContain("data: { label: Long ad, config: { temperature: 0.3 } } }");
+    out = renameStep(out, "a", "long");
+    expect(out).toContain("- { node_id: long, node_type: generate_copy,");
+    expect(out).toContain("source_nodes: [long, b]");
+    expect(out).toContain('{ id: e1, source: start, target: long, sourceHandle: "true" }');
+    // Edges of this dialect have no condition: into a merge always, elsewhere on success.
+    expect(() => connect(out, "start", "attach", "failure")).toThrow(/fires on success/);
+    expect(() => setEdgeOn(out, "long", "join", "success")).toThrow(/merge node/);
+    expect(connect(out, "start", "join", "always")).toContain("  - { source: start, target: join }\n");
+  });
 });

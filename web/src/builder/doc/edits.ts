@@ -17,8 +17,28 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from "yaml";
-import { DEP_KEYS, depsOf, implicitEdges, isSequential, namesOf, SOURCE_KEYS, writtenEdges } from "./graph.js";
-import { type DocModel, hasKey, jsOf, mustOpen, NODE_KEYS, pairOf, type StepNode, stepNode, valueAt } from "./model.js";
+import {
+  DEP_KEYS,
+  depsOf,
+  implicitEdges,
+  isSequential,
+  namesOf,
+  SOURCE_KEYS,
+  seed000EdgeOn,
+  writtenEdges,
+} from "./graph.js";
+import {
+  type DocModel,
+  hasKey,
+  jsOf,
+  mustOpen,
+  NODE_KEYS,
+  nodeHolder,
+  pairOf,
+  type StepNode,
+  stepNode,
+  valueAt,
+} from "./model.js";
 import { appendItem, deleteKey, insertionPoint, removeItems, type SetOptions, setKey, sourceOf } from "./splice.js";
 import {
   applySplices,
@@ -171,9 +191,14 @@ export function renameStep(text: string, from: string, to: string): string {
   if (from === to) return text;
   checkNewId(m, to);
   const exact = new Set<unknown>();
-  const idNode = valueAt(step.node, "id") ?? valueAt(step.node, "key");
-  exact.add(idNode);
+  exact.add(valueAt(step.node, "id") ?? valueAt(step.node, m.listKey === "nodes" ? "node_id" : "key"));
   if (m.listKey === "nodes") {
+    // An attach_to_document node may name the nodes it takes from (`source_nodes`).
+    for (const s of m.steps) {
+      const config = valueAt(nodeHolder(s.node, "config"), "config");
+      const sources = isMap(config) ? valueAt(config, "source_nodes") : undefined;
+      for (const n of namesOf(sources)) if (n.name === from) exact.add(n.item);
+    }
     for (const e of m.edges?.items ?? []) {
       if (!isMap(e)) continue;
       for (const k of ["source", "target"]) {
@@ -224,13 +249,15 @@ export function setStepField(text: string, id: string, key: string, value: JsonV
   let map = s.node;
   let k = key;
   if (m.listKey === "nodes") {
-    if (k === "name" && !hasKey(map, "name")) k = "label";
+    if (k === "name") k = "label";
     if (k === "type" && hasKey(map, "node_type")) k = "node_type";
-    if (!NODE_KEYS.includes(k)) {
-      const config = valueAt(map, "config");
+    if (k === "label" || k === "description") map = nodeHolder(map, k);
+    else if (!NODE_KEYS.includes(k)) {
+      const holder = nodeHolder(map, "config");
+      const config = valueAt(holder, "config");
       if (!isMap(config)) {
         if (value === undefined) return text;
-        return apply(m, [setKey(m, map, "config", { [k]: value })]);
+        return apply(m, [setKey(m, holder, "config", { [k]: value })]);
       }
       map = config;
     }
@@ -258,7 +285,7 @@ export function connect(text: string, from: string, to: string, on: EdgeOn): str
 function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
   if (m.listKey === "nodes") {
     const edge: Record<string, JsonValue> = { source: from, target: to };
-    if (on !== "success") edge.on = on;
+    refuseSeed000On(m, to, on);
     if (m.edges && m.edges.items.length > 0) {
       const flow = m.edges.items.every((i) => isMap(i) && i.flow);
       return [appendItem(m, m.edges, edge, { flow })];
@@ -274,6 +301,16 @@ function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
   const key = DEP_KEYS.find((k) => hasKey(target, k)) ?? (m.dialect === "seed-003" ? "dependencies" : "needs");
   const item: JsonValue = on === "success" ? from : { step: from, on };
   return [addName(m, target, key, item, HEADER_KEYS)];
+}
+
+/** A seed 000 edge fires on success — always into a merge node — and cannot say otherwise. */
+function refuseSeed000On(m: DocModel, to: string, on: EdgeOn): void {
+  const implied = seed000EdgeOn(m, to);
+  if (on !== implied) {
+    throw new Error(
+      `a seed 000 edge into \`${to}\` fires ${implied === "always" ? "always (it is a merge node)" : "on success"}: edges of this dialect have no condition`,
+    );
+  }
 }
 
 /** Adds an item to a list-valued key (`a` becomes `[a, b]`; a missing key becomes `key: [b]`). */
@@ -307,14 +344,7 @@ export function setEdgeOn(text: string, from: string, to: string, on: EdgeOn): s
   if (!edge) throw new Error(`step \`${to}\` does not depend on \`${from}\``);
   if (edge.on === on) return m.text;
   if (m.listKey === "nodes") {
-    const items = (m.edges?.items ?? []).filter(
-      (i): i is YAMLMap =>
-        isMap(i) && scalarText(valueAt(i, "source")) === from && scalarText(valueAt(i, "target")) === to,
-    );
-    if (items.length === 1 && items[0]) {
-      const item = items[0];
-      return apply(m, [on === "success" ? deleteKey(m, item, "on") : setKey(m, item, "on", on)]);
-    }
+    refuseSeed000On(m, to, on);
   } else {
     // One `needs` item naming `from`: rewrite it in place.
     const target = stepNode(m, to).node;
