@@ -14,6 +14,12 @@ import { UI_SECURITY_HEADERS } from "../../src/server/ui.js";
 import { repoRoot, tempDir } from "../cli/helpers.js";
 import { describeBrowser, openPage, seriousViolations, shot } from "./harness.js";
 
+/** What the page-side callbacks use (this file is type-checked without the DOM library). */
+interface Win {
+  getComputedStyle(e: unknown): { display: string };
+  document: { documentElement: { scrollWidth: number } };
+}
+
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -87,7 +93,9 @@ describeBrowser("YAML pane (CodeMirror 6)", () => {
 
   it("renders under the UI's CSP, styled, with an accessible label and no serious axe violation", async () => {
     // CodeMirror's base theme (injected styles) applies: its editor is a flex column.
-    expect(await page.locator(".cm-editor").evaluate((e) => getComputedStyle(e).display)).toBe("flex");
+    expect(
+      await page.locator(".cm-editor").evaluate((e) => (globalThis as unknown as Win).getComputedStyle(e).display),
+    ).toBe("flex");
     expect(page.errors).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
     expect(await editor().getAttribute("aria-multiline")).toBe("true");
@@ -95,7 +103,9 @@ describeBrowser("YAML pane (CodeMirror 6)", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     // Narrow: the editor keeps to its box (long lines scroll inside it), the page does not scroll sideways.
     await shot(page, "yaml-pane-narrow");
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as Win).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390);
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
