@@ -335,6 +335,16 @@ describe("setStepField", () => {
     expect(comments(out)).toEqual(comments(hello));
   });
 
+  it("keeps a value's anchor when the value changes, and replaces an alias by the value", () => {
+    const out = setStepField(facebook, "write-ads", "system", "You write ads.\nShort ones.\n");
+    expect(out).toContain("    system: &copywriter |\n      You write ads.\n      Short ones.\n    prompt: |");
+    const g = graphOf(out);
+    expect(g.steps.find((s) => s.id === "revise-ads")?.raw.system).toBe("You write ads.\nShort ones.\n");
+    const own = setStepField(facebook, "revise-ads", "system", "Rewrite.");
+    expect(own).toContain("    system: Rewrite.\n");
+    expect(graphOf(own).steps.find((s) => s.id === "record-feedback")?.raw.system).toMatch(/^You are a senior/);
+  });
+
   it("writes a condition as `condition` in the seed dialects that spell it so", () => {
     const out = setStepField(seed003, "quality-check", "if", "args.deep");
     expect(out).toContain("    condition: args.deep\n");
