@@ -55,7 +55,8 @@ function readStep(m: DocModel, s: StepNode, table: StepTypeTable | undefined): B
     if (written !== undefined) {
       step.typeWritten = true;
       step.type = mapped?.type ?? written;
-      if (mapped || str("node_type") !== undefined) step.nodeType = written;
+      // A node may also name a weft type (`node_type: noop`): a seed 000 type only when the table says so.
+      if (mapped || (!table?.node_types && str("node_type") !== undefined)) step.nodeType = written;
     }
     const name = scalarText(valueAt(nodeHolder(node, "label"), "label"));
     if (name !== undefined) step.name = name;
