@@ -362,6 +362,16 @@ describe("addStep", () => {
     );
   });
 
+  it("starts from nothing: an empty text is an empty workflow, and the first step starts `steps:`", () => {
+    expect(graphOf("").steps).toEqual([]);
+    expect(graphOf("# new\n").steps).toEqual([]);
+    const out = addStep("# new\n", { id: "first", type: "noop", name: "First" }, { x: 1, y: 2 });
+    expect(out).toBe(
+      "# new\nsteps:\n  - id: first\n    name: First\n    type: noop\nui:\n  positions:\n    first: { x: 1, y: 2 }\n",
+    );
+    expect(graphOf(out).steps.map((s) => s.id)).toEqual(["first"]);
+  });
+
   it("writes `key:` in a seed 003 document", () => {
     const out = addStep(seed003, { id: "summary", type: "noop" });
     expect(out.endsWith("\n\n  - key: summary\n    type: noop\n")).toBe(true);

@@ -30,6 +30,7 @@ import {
 import {
   type DocModel,
   hasKey,
+  isBlank,
   jsOf,
   mustOpen,
   NODE_KEYS,
@@ -51,6 +52,7 @@ import {
   nodeValueEnd,
   pairEnd,
   renderFlow,
+  renderItem,
   type Splice,
   scalarText,
 } from "./text.js";
@@ -67,19 +69,30 @@ const apply = (m: DocModel, splices: (Splice | undefined)[]): string =>
     splices.filter((s): s is Splice => s !== undefined),
   );
 
-function checkNewId(m: DocModel, id: string): void {
+function checkNewId(m: DocModel | undefined, id: string): void {
   if (!STEP_ID.test(id)) {
     throw new Error(
       `step id \`${id}\` may contain only letters, digits, \`_\` and \`-\`, and must start with a letter or \`_\``,
     );
   }
-  if (m.steps.some((s) => s.id === id)) throw new Error(`a step with the id \`${id}\` already exists`);
+  if (m?.steps.some((s) => s.id === id)) throw new Error(`a step with the id \`${id}\` already exists`);
 }
 
 // ─── steps ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Appends a step to the steps (or seed 000 nodes) list; with a position, records it too. */
 export function addStep(text: string, step: NewStep, position?: Position): string {
+  if (isBlank(text)) {
+    // The first step of a workflow not written yet: `steps:` after whatever comments there are.
+    checkNewId(undefined, step.id);
+    const sep = text === "" || text.endsWith("\n") ? "" : "\n";
+    const item: Record<string, JsonValue> = { id: step.id };
+    if (step.name !== undefined) item.name = step.name;
+    item.type = step.type;
+    for (const [k, v] of Object.entries(step.config ?? {})) if (!(k in item)) item[k] = v;
+    const out = `${text}${sep}steps:\n${renderItem(item, 2)}`;
+    return position ? setPositions(out, { [step.id]: position }) : out;
+  }
   const m = mustOpen(text);
   checkNewId(m, step.id);
   const value: Record<string, JsonValue> = {};

@@ -1,6 +1,6 @@
 /** readGraph: the builder's view of a workflow document (steps, edges, positions), in any dialect. */
 import { isMap, isScalar, isSeq, type YAMLMap } from "yaml";
-import { type DocModel, jsOf, nodeHolder, openDoc, STEP_KEYS, type StepNode, valueAt } from "./model.js";
+import { type DocModel, isBlank, jsOf, nodeHolder, openDoc, STEP_KEYS, type StepNode, valueAt } from "./model.js";
 import { blockEnd, dashOf, isFlow, nodeStart, nodeValueEnd, scalarText } from "./text.js";
 import type {
   BuilderEdge,
@@ -15,6 +15,13 @@ import type {
 } from "./types.js";
 
 export function readGraph(text: string, table?: StepTypeTable): ReadResult {
+  // Nothing written yet (or only comments): an empty workflow, which addStep starts.
+  if (isBlank(text)) {
+    return {
+      ok: true,
+      graph: { name: "", dialect: "canonical", phases: [], args: [], steps: [], edges: [], positions: {} },
+    };
+  }
   const opened = openDoc(text);
   if (!opened.ok) return opened;
   return { ok: true, graph: graphOf(opened.model, table) };

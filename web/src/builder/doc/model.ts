@@ -122,6 +122,9 @@ export function jsOf(model: DocModel, node: unknown): JsonValue {
   return (js === undefined ? null : js) as JsonValue;
 }
 
+/** Text with no YAML content: empty, blank lines and comments only. */
+export const isBlank = (text: string): boolean => text.split("\n").every((l) => /^\s*(#.*)?$/.test(l));
+
 export function openDoc(text: string): OpenResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, uniqueKeys: false });
