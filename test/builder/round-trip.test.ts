@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseWorkflow, workflowHash } from "../../src/definition/index.js";
 import { templateFiles } from "../../src/templates/library.js";
-import { addStep, connect, readGraph, setPositions } from "../../web/src/builder/doc/index.js";
+import { addStep, connect, readGraph, removeStep, renameStep, setPositions } from "../../web/src/builder/doc/index.js";
 import { repoRoot } from "../definition/helpers.js";
 
 const seedDir = path.join(repoRoot, "examples/seed-dialects");
@@ -102,6 +102,23 @@ describe("every template and seed example", () => {
       } else {
         // An invalid example stays invalid in the same way, and no worse.
         expect(errors(out)).toEqual(errors(text));
+      }
+    });
+
+    it("removes and renames every step: the rest stays readable, a rename back gives the text back", () => {
+      const errorCount = before.issues.filter((i) => i.severity === "error").length;
+      for (const st of graph.steps) {
+        const removed = readGraph(removeStep(text, st.id));
+        if (!removed.ok) throw new Error(`removing ${st.id}: ${removed.problems[0]?.message}`);
+        expect(removed.graph.steps.map((x) => x.id)).toEqual(graph.steps.map((x) => x.id).filter((id) => id !== st.id));
+        expect(removed.graph.edges.filter((e) => !e.implicit).map((e) => `${e.from}->${e.to}`)).toEqual(
+          graph.edges.filter((e) => !e.implicit && e.from !== st.id && e.to !== st.id).map((e) => `${e.from}->${e.to}`),
+        );
+        const renamed = renameStep(text, st.id, "renamed-step");
+        expect(renameStep(renamed, "renamed-step", st.id)).toBe(text);
+        const after = parse(renamed);
+        expect(after.issues.filter((i) => i.severity === "error").length).toBe(errorCount);
+        if (before.workflow) expect(after.workflow?.steps.map((x) => x.id)).toContain("renamed-step");
       }
     });
 
