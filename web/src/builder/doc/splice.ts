@@ -2,7 +2,7 @@
  * Splices for the basic changes of a YAML collection — set or delete a key, append or remove items — computed
  * on the original text, in the collection's own style (block or flow, its indentation).
  */
-import { isCollection, isMap, isScalar, isSeq, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
+import { isCollection, isScalar, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
 import { type DocModel, pairOf } from "./model.js";
 import {
   blockEnd,
@@ -206,5 +206,3 @@ export function removeItems(m: DocModel, seq: YAMLSeq, remove: readonly unknown[
 
 /** The source text of a node's value. */
 export const sourceOf = (m: DocModel, node: unknown): string => m.text.slice(nodeStart(node), nodeValueEnd(node));
-
-export { isMap, isSeq };
