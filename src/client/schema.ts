@@ -180,6 +180,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/step-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_step_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions": {
         parameters: {
             query?: never;
@@ -1142,6 +1158,57 @@ export interface operations {
                             }[];
                             token_id: string | null;
                             version: string;
+                        };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_step_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            node_types: {
+                                config: {
+                                    [key: string]: unknown;
+                                };
+                                description: string;
+                                label: string;
+                                name: string;
+                                type: string;
+                            }[];
+                            types: {
+                                builtin: boolean;
+                                config_schema: {
+                                    [key: string]: unknown;
+                                };
+                                description: string;
+                                inferred_from: string[];
+                                title: string;
+                                type: string;
+                            }[];
                         };
                     };
                 };

@@ -94,7 +94,7 @@ export interface WorkflowStep {
   location?: SourceLocation | undefined;
 }
 
-export type Dialect = "canonical" | "seed-001" | "seed-002" | "seed-003" | "typescript";
+export type Dialect = "canonical" | "seed-000" | "seed-001" | "seed-002" | "seed-003" | "typescript";
 
 /** A spending limit of a run or step. Past it: fail the step, or pause the run until a person raises it. */
 export interface Budget {

@@ -4,6 +4,7 @@ import type { Budget, Dialect } from "../core/model.js";
 import { readBudget } from "./budget.js";
 import { detectDialect } from "./dialects/detect.js";
 import { DEFAULTS_KEYS, TOP_KEYS } from "./dialects/keys.js";
+import { argsFromDefaults, readSeed000Graph, SEED000_TOP_KEYS } from "./dialects/seed000.js";
 import { readSeed003Config } from "./dialects/seed003.js";
 import {
   checkKeys,
@@ -21,6 +22,7 @@ import type { Issues } from "./issues.js";
 import type { Path } from "./positions.js";
 import { type RetryPatch, readRetry } from "./retry.js";
 import { readStep, type StepDraft } from "./steps.js";
+import { type CanvasPositions, checkPositionIds, readUi } from "./ui.js";
 
 export interface WorkflowDraft {
   dialect: Dialect;
@@ -41,6 +43,8 @@ export interface WorkflowDraft {
   mode?: "dag" | "sequential" | undefined;
   defaults: { retry?: RetryPatch | undefined; timeoutMs?: number | undefined; optional?: boolean | undefined };
   steps: StepDraft[];
+  /** Canvas positions (`ui.positions`): checked, then left out of the Workflow (ui.ts). */
+  positions: CanvasPositions;
 }
 
 export function readWorkflow(
@@ -49,9 +53,10 @@ export function readWorkflow(
   sourceText: (path: Path) => string | undefined,
 ): WorkflowDraft {
   const { dialect, root, rootPath } = detectDialect(doc);
-  if (dialect === "seed-001") checkKeys(doc, [], ["workflow", "$schema"], iss, "the top level");
-  checkKeys(root, rootPath, TOP_KEYS, iss, dialect === "seed-001" ? "`workflow`" : "the workflow");
-  const draft: WorkflowDraft = { dialect, rootPath, tags: [], defaults: {}, steps: [] };
+  if (dialect === "seed-001") checkKeys(doc, [], ["workflow", "$schema", "ui"], iss, "the top level");
+  const topKeys = dialect === "seed-000" ? SEED000_TOP_KEYS : TOP_KEYS;
+  checkKeys(root, rootPath, topKeys, iss, dialect === "seed-001" ? "`workflow`" : "the workflow");
+  const draft: WorkflowDraft = { dialect, rootPath, tags: [], defaults: {}, steps: [], positions: new Map() };
   const get = (key: string): Field | undefined => field(root, key, rootPath);
 
   const name = get("name");
@@ -94,6 +99,15 @@ export function readWorkflow(
     }
   }
 
+  const defaultParams = dialect === "seed-000" ? get("default_params") : undefined;
+  if (defaultParams) {
+    const params = readMapping(defaultParams, iss, "write `default_params: { topic: …, quantity: 10 }`");
+    if (params) {
+      draft.argsSchema = argsFromDefaults(params, draft.argsSchema);
+      draft.argsSchemaPath ??= defaultParams.path;
+    }
+  }
+
   const parallelism = get("parallelism");
   if (parallelism) draft.parallelism = readInteger(parallelism, iss, 1);
   const timeout = get("timeout");
@@ -130,6 +144,23 @@ export function readWorkflow(
     if (seed.optional !== undefined) draft.defaults.optional ??= seed.optional;
   }
 
+  // Seed 001 keeps editor state beside its `workflow:` mapping or inside it.
+  const ui = get("ui");
+  const outerUi = dialect === "seed-001" ? field(doc, "ui", []) : undefined;
+  if (ui && outerUi) {
+    iss.error("WEFT_SCHEMA", ui.path, "`ui` is given twice: inside `workflow` and beside it", "keep one", "key");
+  }
+  const uiBlock = ui ?? outerUi;
+  if (uiBlock) draft.positions = readUi(uiBlock, iss);
+
+  if (dialect === "seed-000") {
+    const graph = readSeed000Graph(root, rootPath, iss);
+    draft.steps = graph.steps;
+    draft.positions = new Map([...graph.positions, ...draft.positions]);
+    checkPositionIds(draft.positions, idsOf(draft.steps), iss);
+    return draft;
+  }
+
   const steps = get("steps");
   if (!steps) {
     iss.error("WEFT_SCHEMA", rootPath, "the workflow has no `steps`", "add `steps:` with a list of steps");
@@ -148,8 +179,12 @@ export function readWorkflow(
       if (step) draft.steps.push(step);
     });
   }
+  const ids = idsOf(draft.steps);
+  if (ids.length > 0) checkPositionIds(draft.positions, ids, iss);
   return draft;
 }
+
+const idsOf = (steps: readonly StepDraft[]): string[] => steps.flatMap((s) => (s.id === undefined ? [] : [s.id]));
 
 function twice(iss: Issues, f: Field, key: string, top: string): void {
   iss.error(

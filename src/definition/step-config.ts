@@ -5,8 +5,16 @@ import { BUILTIN_STEP_TYPES } from "./dialects/keys.js";
 import { closest, didYouMean, type Issues } from "./issues.js";
 import type { StepDraft } from "./steps.js";
 
-/** What parseWorkflow needs of each registered step type. */
-export type StepTypeSchemas = ReadonlyMap<string, { readonly configSchema: z.ZodType<unknown> }>;
+/** What parseWorkflow needs of each registered step type (and what editors show of it: steps/step-type.ts). */
+export type StepTypeSchemas = ReadonlyMap<
+  string,
+  {
+    readonly configSchema: z.ZodType<unknown>;
+    readonly title?: string | undefined;
+    readonly description?: string | undefined;
+    readonly offered?: boolean | undefined;
+  }
+>;
 
 export function checkStepConfigs(
   workflow: Workflow,

@@ -244,12 +244,18 @@ export function readStep(value: unknown, path: Path, index: number, iss: Issues)
   return draft;
 }
 
-/** `command` → script; `agent` or `prompt` → agent; `function` → function. */
+/**
+ * The type of a step written without `type:`: the first row with a key the step has. Editors show it (the
+ * step-types API's `inferred_from`), so a step keeps its type when they leave `type:` out.
+ */
+export const TYPE_INFERENCE: readonly { readonly type: string; readonly keys: readonly string[] }[] = [
+  { type: "script", keys: ["command"] },
+  { type: "agent", keys: ["agent", "prompt"] },
+  { type: "function", keys: ["function"] },
+];
+
 function inferType(obj: Record<string, unknown>): string | undefined {
-  if (Object.hasOwn(obj, "command")) return "script";
-  if (Object.hasOwn(obj, "agent") || Object.hasOwn(obj, "prompt")) return "agent";
-  if (Object.hasOwn(obj, "function")) return "function";
-  return undefined;
+  return TYPE_INFERENCE.find((row) => row.keys.some((key) => Object.hasOwn(obj, key)))?.type;
 }
 
 /** `needs: a`, `needs: [a, b]`, or items `{ step: a, on: success|failure|always }`. */

@@ -35,6 +35,7 @@ import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
+import { stepTypeRoutes } from "./routes/step-types.js";
 import { stepRoutes } from "./routes/steps.js";
 import { type ErrorResponse, envelope, healthSchema, sessionSchema } from "./schemas.js";
 import { apiSecurityHeaders, isAppPage, servedWebRoot, spaFallback, uiPlugin } from "./ui.js";
@@ -320,6 +321,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(definitionRoutes, { prefix: "/api", ctx });
   await app.register(commentRoutes, { prefix: "/api", ctx });
   await app.register(approvalRoutes, { prefix: "/api", ctx });
+  await app.register(stepTypeRoutes, { prefix: "/api", ctx });
   await app.register(eventsPlugin, {
     deps,
     feed,

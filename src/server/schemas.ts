@@ -455,6 +455,37 @@ export const validationResultSchema = z.object({
   issues: z.array(issueSchema),
 });
 
+// ── step types (editors' palettes and config forms) ───────────────────────────────────────────────────────
+
+export const stepTypeSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  description: z.string(),
+  /** One of weft's own step types (not a plugin's). */
+  builtin: z.boolean(),
+  /** JSON Schema (draft 2020-12) of the type's config, derived from the zod schema the engine validates with. */
+  config_schema: z.record(z.string(), z.unknown()),
+  /** The keys that make a step of this type when it has no `type:`. */
+  inferred_from: z.array(z.string()),
+});
+
+export const seed000NodeTypeSchema = z.object({
+  /** Seed 000's `node_type`. */
+  name: z.string(),
+  label: z.string(),
+  /** The weft step type it becomes. */
+  type: z.string(),
+  description: z.string(),
+  /** The weft config a new step of this kind starts with. */
+  config: z.record(z.string(), z.unknown()),
+});
+
+export const stepTypesSchema = z.object({
+  types: z.array(stepTypeSchema),
+  node_types: z.array(seed000NodeTypeSchema),
+});
+export type StepTypesView = z.infer<typeof stepTypesSchema>;
+
 // ── comments ──────────────────────────────────────────────────────────────────────────────────────────────
 
 export const createCommentBody = z.strictObject({

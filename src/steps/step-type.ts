@@ -76,6 +76,15 @@ export type StepOutcome =
 
 export interface StepType<C = JsonObject> {
   readonly type: string;
+  /** What editors show (`Agent`); default: the type name. */
+  readonly title?: string | undefined;
+  /** One sentence on what a step of this type does, for editors' palettes. */
+  readonly description?: string | undefined;
+  /**
+   * False when the type is registered but has nothing to run, so editors leave it out of their palettes (the
+   * `function` type while no function is registered). Workflows naming it still validate. Default true.
+   */
+  readonly offered?: boolean | undefined;
   /** Validates the step's `config` as written (before templating) when the workflow is loaded. */
   readonly configSchema: z.ZodType<C>;
   run(ctx: StepContext, config: C, signal: AbortSignal): Promise<StepOutcome>;

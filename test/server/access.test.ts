@@ -62,6 +62,7 @@ const ROUTES: Record<string, RouteCase> = {
     public: true,
   },
   "GET /api/session": { call: () => ({ url: "/api/session" }), readOnly: "ok", otherProject: "ok" },
+  "GET /api/step-types": { call: () => ({ url: "/api/step-types" }), readOnly: "ok", otherProject: "ok" },
   "GET /api/workflow-executions/{id}/artifacts": {
     call: (f) => ({ url: `/api/workflow-executions/${f.run}/artifacts?step_id=hello` }),
     readOnly: "ok",

@@ -118,6 +118,9 @@ async function writeSession(ctx: StepContext, header: JsonObject, transcript: Js
 
 export const agentStepType = defineStepType<AgentStepConfig>({
   type: "agent",
+  title: "Agent",
+  description:
+    "Asks an agent (a named role mapped to a provider and model) and records its answer; optionally keeps it as a document.",
   configSchema: agentConfigSchema,
   async run(ctx, config, signal) {
     const { config: agentConfig, provider, configured, notice } = ctx.providers.resolve(config.agent);

@@ -16,6 +16,8 @@ export type ApprovalConfig = z.infer<typeof approvalConfigSchema>;
 
 export const approvalStepType = defineStepType<ApprovalConfig>({
   type: "approval",
+  title: "Approval",
+  description: "Pauses the run until a person approves or rejects; with a timeout, decides by itself when it passes.",
   configSchema: approvalConfigSchema,
   async run(ctx, config) {
     const message = config.message === undefined ? undefined : ctx.renderString(config.message);

@@ -74,6 +74,8 @@ async function checkLimits(ctx: StepContext, plan: readonly PlannedAttachment[],
 
 export const attachStepType = defineStepType<AttachStepConfig>({
   type: "attach",
+  title: "Attach to document",
+  description: "Attaches image artifacts of the run to document artifacts of the run.",
   configSchema: attachConfigSchema,
   async run(ctx, config) {
     const documents = idsOf("documents", ctx.render(config.documents));

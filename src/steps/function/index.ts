@@ -35,6 +35,12 @@ function toJson(value: unknown, name: string): Json {
 export function createFunctionStepType(functions: ReadonlyMap<string, StepFunction>): StepType {
   return defineStepType<FunctionConfig>({
     type: "function",
+    title: "Function",
+    description:
+      functions.size > 0
+        ? `Calls a TypeScript function registered with the engine: ${[...functions.keys()].sort().join(", ")}.`
+        : "Calls a TypeScript function registered with the engine.",
+    offered: functions.size > 0,
     configSchema: functionConfigSchema,
     async run(ctx, config, signal) {
       const fn = functions.get(config.function);

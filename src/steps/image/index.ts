@@ -118,6 +118,8 @@ function noImageApi(agent: string, provider: string): TerminalError {
 
 export const imageStepType = defineStepType<ImageStepConfig>({
   type: "image",
+  title: "Generate image",
+  description: "Asks an agent's provider for images and stores each as an image artifact of the run.",
   configSchema: imageConfigSchema,
   async run(ctx, config, signal) {
     const resolved = ctx.providers.resolve(config.agent);

@@ -9,6 +9,8 @@ export type NoopConfig = z.infer<typeof noopConfigSchema>;
 
 export const noopStepType = defineStepType<NoopConfig>({
   type: "noop",
+  title: "No-op",
+  description: "Does nothing but pass on a fixed (templated) output: joins, fan-outs, hand-offs.",
   configSchema: noopConfigSchema,
   async run(ctx, config) {
     return { kind: "completed", output: config.output === undefined ? null : (ctx.render(config.output) ?? null) };

@@ -121,6 +121,9 @@ function failure(result: ProcessResult): RetryableError {
 
 export const scriptStepType = defineStepType<ScriptConfig>({
   type: "script",
+  title: "Script",
+  description:
+    "Runs a shell command in the project directory; its output holds the exit code, stdout and stderr (parsed when JSON).",
   configSchema: scriptConfigSchema,
   async run(ctx, config, signal) {
     const shell = config.shell ?? "/bin/sh";

@@ -27,6 +27,8 @@ function parseTime(text: string): number | undefined {
 
 export const sleepStepType = defineStepType<SleepConfig>({
   type: "sleep",
+  title: "Sleep",
+  description: "Waits for a duration or until a time, durably across restarts.",
   configSchema: sleepConfigSchema,
   async run(ctx, config) {
     let until: number;

@@ -1,0 +1,67 @@
+/**
+ * `GET /api/step-types`: the step types this server validates workflows with, for editors — each with its
+ * config's JSON Schema (derived from the zod `configSchema` the engine validates with, input side) and the
+ * keys that make a step of it when `type:` is left out — and seed 000's node types with the step each becomes.
+ * Everything comes from the registered types and the definition module's tables; nothing is restated here.
+ */
+import type { FastifyPluginAsync, RawServerDefault } from "fastify";
+import { z } from "zod";
+import { BUILTIN_STEP_TYPES } from "../../definition/dialects/keys.js";
+import { SEED000_NODE_TYPES } from "../../definition/dialects/seed000-nodes.js";
+import type { StepTypeSchemas } from "../../definition/index.js";
+import { TYPE_INFERENCE } from "../../definition/steps.js";
+import { data, type RoutePluginOptions } from "../context.js";
+import { envelope, type StepTypesView, stepTypesSchema } from "../schemas.js";
+import type { ZodTypeProvider } from "../validation.js";
+
+/**
+ * The JSON Schema of a config schema as written (`io: "input"`). What JSON Schema cannot say (a `z.custom`
+ * check, a refinement) is left open (`{}`) rather than failing; a schema zod cannot convert at all is `{}`.
+ */
+export function configJsonSchema(schema: z.ZodType<unknown>): Record<string, unknown> {
+  try {
+    return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** The step types a palette offers (the `function` type only once a function is registered), in registry order. */
+export function stepTypesView(stepTypes: StepTypeSchemas): StepTypesView {
+  const types = [...stepTypes.entries()]
+    .filter(([, t]) => t.offered !== false)
+    .map(([type, t]) => ({
+      type,
+      title: t.title ?? type,
+      description: t.description ?? "",
+      builtin: BUILTIN_STEP_TYPES.includes(type),
+      config_schema: configJsonSchema(t.configSchema),
+      inferred_from: TYPE_INFERENCE.filter((row) => row.type === type).flatMap((row) => [...row.keys]),
+    }));
+  const nodeTypes = SEED000_NODE_TYPES.map(({ name, label, type, description, config }) => ({
+    name,
+    label,
+    type,
+    description,
+    config,
+  }));
+  return { types, node_types: nodeTypes };
+}
+
+export const stepTypeRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault, ZodTypeProvider> = async (
+  app,
+  { ctx },
+) => {
+  let view: StepTypesView | undefined;
+  app.get(
+    "/step-types",
+    {
+      config: { access: { role: "read", scope: "token" } },
+      schema: { response: { 200: envelope(stepTypesSchema) } },
+    },
+    async () => {
+      view ??= stepTypesView(ctx.stepTypes);
+      return data(view);
+    },
+  );
+};
