@@ -156,8 +156,8 @@ export function readWorkflow(
   if (dialect === "seed-000") {
     const graph = readSeed000Graph(root, rootPath, iss);
     draft.steps = graph.steps;
+    if (graph.nodeIds.length > 0) checkPositionIds(draft.positions, graph.nodeIds, iss);
     draft.positions = new Map([...graph.positions, ...draft.positions]);
-    checkPositionIds(draft.positions, idsOf(draft.steps), iss);
     return draft;
   }
 

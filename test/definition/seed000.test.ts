@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -120,7 +120,7 @@ nodes:
   - { id: fan, type: parallel }
   - id: one-copy
     node_type: generate_copy
-    config: { prompt_template: "Hi", context_documents: ["doc-1"], model: gpt-x }
+    config: { prompt_template: "Hi", model: gpt-x }
   - id: many
     node_type: generate_copy
     config: { prompt_template: "Hi", quantity: "{{ n }}", phase: ignored-phase-name }
@@ -154,7 +154,6 @@ edges:
       agent: "copywriter",
       prompt: "Hi",
       model: "gpt-x",
-      inputs: { context_documents: ["doc-1"] },
       document: "one-copy",
     });
     expect(s["one-copy"]?.foreach).toBeUndefined();
@@ -179,6 +178,30 @@ edges:
       { step: "on-false", on: "always" },
     ]);
     expect(s.shell).toMatchObject({ type: "script", config: { command: "echo hi" } });
+  });
+
+  it("context documents: a node's become the agent's `documents`; a `context_documents` param is a document list", () => {
+    // Parsed without the step types: the agent's `documents` setting is the api slice's (workflow-syntax.md,
+    // "Context documents").
+    const r = parseYaml(`name: docs
+default_params: { topic: sleep, context_documents: [] }
+nodes:
+  - id: brief
+    node_type: generate_copy
+    config: { prompt_template: "Write about {{ topic }}", context_documents: "{{ context_documents }}" }
+  - id: fixed
+    node_type: generate_copy
+    config: { prompt_template: "Write", context_documents: [doc-1, doc-2] }
+`);
+    expect(errorsOf(r.issues)).toEqual([]);
+    const wf = mustParse(r);
+    expect(wf.argsSchema?.properties).toEqual({
+      topic: { type: "string", default: "sleep" },
+      context_documents: { type: "array", items: { type: "string", format: "weft-document" }, default: [] },
+    });
+    const s = stepsById(wf.steps);
+    expect(s.brief?.config.documents).toBe("{{ context_documents }}");
+    expect(s.fixed?.config.documents).toEqual(["doc-1", "doc-2"]);
   });
 
   it("reads React Flow's node shape: `type`, `data: { label, config }`, and its own state ignored", () => {
@@ -210,6 +233,30 @@ edges:
       if (t.name === "attach_to_document" || t.name === "conditional") continue; // need edges / a condition
       const r = parse000(JSON.stringify({ name: "p", nodes: [{ id: "n", node_type: t.type, config: t.config }] }));
       expect(r.issues, t.name).toEqual([]);
+    }
+  });
+});
+
+describe("docs/workflow-syntax.md, Seed 000 dialect", () => {
+  const docs = readFileSync(path.join(repoRoot, "docs/workflow-syntax.md"), "utf8");
+  const section = docs.slice(docs.indexOf("### Seed 000 dialect"), docs.indexOf("## Validation errors"));
+
+  it("its example is the canonical workflow it says it is (same hash)", () => {
+    const [seed, canonical] = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+    const a = mustParse(parse000(seed as string));
+    const b = mustParse(parse000(canonical as string));
+    expect(a.source?.dialect).toBe("seed-000");
+    expect(withoutSource(a)).toEqual(withoutSource(b));
+    expect(workflowHash(a)).toBe(workflowHash(b));
+  });
+
+  it("its table has a row per node type, with the step type it becomes and every key it maps", () => {
+    for (const t of SEED000_NODE_TYPES) {
+      const row = section.split("\n").find((l) => l.startsWith(`| \`${t.name}\` (${t.label}) | \`${t.type}\``));
+      expect(row, t.name).toBeDefined();
+      for (const key of Object.keys(t.keys).filter((k) => !k.startsWith("("))) {
+        expect(row, `${t.name}.${key}`).toContain(`\`${key}\` → `);
+      }
     }
   });
 });
@@ -310,35 +357,42 @@ describe("seed 000 problems point at the node, edge or key", () => {
     expect(r.issues.some((i) => i.message.includes("sourceHandle"))).toBe(false);
   });
 
-  it("a conditional needs a condition and true/false edges; an attach node needs sources", () => {
+  it("a conditional needs a condition and true/false edges", () => {
     const r = parse000(
       lines(
         "name: cond",
         "nodes:",
         "  - { id: gate, node_type: conditional, config: {} }", // 3
         "  - { id: x, node_type: parallel }",
-        "  - { id: glue, node_type: attach_to_document }", // 5
         "edges:",
-        "  - { source: gate, target: x, sourceHandle: maybe }", // 7
-        "  - { source: x, target: glue }",
+        "  - { source: gate, target: x, sourceHandle: maybe }", // 6
       ),
     );
     const errors = errorsOf(r.issues);
-    expect(where(errors)).toEqual([
-      "3:49 WEFT_SCHEMA",
-      "5:5 WEFT_SCHEMA",
-      "5:5 WEFT_SCHEMA",
-      // …and the attach type's own check, which needs both
-      "5:5 WEFT_STEP_CONFIG",
-      "5:5 WEFT_STEP_CONFIG",
-      "7:46 WEFT_SCHEMA",
-    ]);
+    expect(where(errors)).toEqual(["3:49 WEFT_SCHEMA", "6:46 WEFT_SCHEMA"]);
     expect(errors[0]?.message).toBe("conditional node `gate` needs a `condition` (an expression)");
-    expect(errors[1]?.message).toBe(
+    expect(errors[1]?.message).toContain('`sourceHandle` the string "maybe"');
+  });
+
+  it("an attach node needs something to attach: reported once per missing kind, and it makes no step", () => {
+    const r = parse000(
+      lines(
+        "name: glue",
+        "nodes:",
+        "  - { id: x, node_type: parallel }",
+        "  - { id: glue, node_type: attach_to_document }", // 4
+        "  - { id: after, node_type: review }",
+        "edges:",
+        "  - { source: x, target: glue }",
+        "  - { source: glue, target: after }",
+      ),
+    );
+    const errors = errorsOf(r.issues);
+    expect(where(errors)).toEqual(["4:5 WEFT_SCHEMA", "4:5 WEFT_SCHEMA"]);
+    expect(errors[0]?.message).toBe(
       "attach_to_document node `glue` has no generate_copy node before it to take documents from",
     );
-    expect(errors[2]?.hint).toBe("connect a generate_image node to it");
-    expect(errors[5]?.message).toContain('`sourceHandle` the string "maybe"');
+    expect(errors[1]?.hint).toBe("connect a generate_image node to it");
   });
 
   it("an output_status (seed 000's document status) is a warning: weft documents have none", () => {

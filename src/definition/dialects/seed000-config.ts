@@ -5,7 +5,7 @@
  */
 import { parseDuration } from "../../core/duration.js";
 import { isTemplate, parseTemplate } from "../../core/expressions/index.js";
-import { asJson, field, readNameList } from "../fields.js";
+import { field, readNameList } from "../fields.js";
 import { describe, didYouMean, type Issues } from "../issues.js";
 import type { Path } from "../positions.js";
 import { STEP_ALIASES, STEP_KEYS } from "./keys.js";
@@ -47,6 +47,8 @@ export interface Converted {
   step: Record<string, unknown>;
   paths: Map<string, Path>;
   foreach?: { expression: string; path: Path } | undefined;
+  /** The node cannot become a step (reported, unless `quiet`). */
+  broken?: true | undefined;
 }
 
 /** A conditional node's `condition` as an expression (a single `{{ … }}` around it is taken off). */
@@ -68,7 +70,14 @@ function unwrap(text: string): string | undefined {
   }
 }
 
-export function convertConfig(node: NodeRead, byId: Map<string, NodeRead>, edges: EdgeRead[], iss: Issues): Converted {
+/** `quiet`: leave out problems that follow from one already reported (a broken graph). */
+export function convertConfig(
+  node: NodeRead,
+  byId: Map<string, NodeRead>,
+  edges: EdgeRead[],
+  iss: Issues,
+  quiet = false,
+): Converted {
   const out: Converted = { step: {}, paths: new Map() };
   const at = (key: string): Path => [...node.configPath, key];
   /** Sets weft key `to`, refusing a second value for it (`prompt_template` and `prompt`). */
@@ -114,9 +123,7 @@ export function convertConfig(node: NodeRead, byId: Map<string, NodeRead>, edges
   if (name === "generate_copy") {
     rename("prompt_template", "prompt");
     rename("temperature", "temperature");
-    if (Object.hasOwn(config, "context_documents")) {
-      set("inputs", { context_documents: asJson(config.context_documents) }, at("context_documents"));
-    }
+    rename("context_documents", "documents");
     if (Object.hasOwn(config, "output_status")) {
       iss.warn(
         "WEFT_SCHEMA",
@@ -173,7 +180,7 @@ export function convertConfig(node: NodeRead, byId: Map<string, NodeRead>, edges
         );
       } else set("strategy", weft, at("strategy"));
     }
-    attachSources(node, config, byId, edges, iss, set, at);
+    if (!attachSources(node, config, byId, edges, iss, set, at, quiet)) out.broken = true;
   } else if (name === "review") {
     rename("instructions", "message");
     if (Object.hasOwn(config, "auto_approve_after")) {
@@ -226,7 +233,7 @@ function quantityOf(
 
 /**
  * An attach node's `documents` and `images`: given as weft settings, else the outputs of the nodes `source_nodes`
- * names, else of the nearest generate_copy / generate_image nodes before it.
+ * names, else of the nearest generate_copy / generate_image nodes before it. False when one has no source.
  */
 function attachSources(
   node: NodeRead,
@@ -236,7 +243,9 @@ function attachSources(
   iss: Issues,
   set: (to: string, value: unknown, path: Path) => void,
   at: (key: string) => Path,
-): void {
+  quiet: boolean,
+): boolean {
+  let ok = true;
   const sourcesField = field(config, "source_nodes", node.configPath);
   let sources: { id: string; path: Path }[];
   if (sourcesField) {
@@ -260,6 +269,8 @@ function attachSources(
     if (Object.hasOwn(config, role)) continue; // given as a weft setting: passed through
     const from = sources.filter((s) => byId.get(s.id)?.type === producer);
     if (from.length === 0) {
+      ok = false;
+      if (quiet) continue;
       iss.error(
         "WEFT_SCHEMA",
         sourcesField?.path ?? node.path,
@@ -275,6 +286,7 @@ function attachSources(
       sourcesField ? at("source_nodes") : node.path,
     );
   }
+  return ok;
 }
 
 /** The agent and image nodes nearest before `id`: walking back along edges, through nodes that make neither. */

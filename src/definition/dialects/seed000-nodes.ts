@@ -43,7 +43,8 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
       temperature: "`temperature`",
       quantity:
         "n > 1: `foreach: range(n)` — n agent calls, each writing one copy (told which of n it is) and keeping it as document `<node id>-<i>`; 1 or absent: one call, document `<node id>`",
-      context_documents: "`inputs.context_documents`: the document ids, given to the agent after the prompt",
+      context_documents:
+        "`documents`: document ids (or a template giving them, such as `{{ context_documents }}`) whose text follows the prompt",
       output_status: "accepted and ignored (weft documents have no status)",
     },
   },

@@ -23,7 +23,7 @@ import type { Path } from "../positions.js";
 import { type DepDraft, readStep, type StepDraft } from "../steps.js";
 import { type CanvasPositions, readPosition } from "../ui.js";
 import { BUILTIN_STEP_TYPES, TOP_KEYS } from "./keys.js";
-import { conditionOf, convertConfig, type EdgeRead, type NodeRead } from "./seed000-config.js";
+import { type Converted, conditionOf, convertConfig, type EdgeRead, type NodeRead } from "./seed000-config.js";
 import { SEED000_NODE_TYPES, type Seed000NodeType } from "./seed000-nodes.js";
 
 /** Weft's top-level keys with `nodes`/`edges`/`default_params` in place of `steps`. */
@@ -42,7 +42,10 @@ const EDGE_KEYS = ["id", "source", "target", "sourceHandle", "targetHandle", "ty
 
 export interface Seed000Graph {
   steps: StepDraft[];
+  /** The nodes' own positions. */
   positions: CanvasPositions;
+  /** Every node with an id (also one whose type was reported), for `ui.positions`. */
+  nodeIds: string[];
 }
 
 const isMapping = (v: unknown): v is Record<string, unknown> =>
@@ -50,7 +53,7 @@ const isMapping = (v: unknown): v is Record<string, unknown> =>
 
 /** Reads `nodes` and `edges` into step drafts (file order of the nodes). */
 export function readSeed000Graph(root: Record<string, unknown>, rootPath: Path, iss: Issues): Seed000Graph {
-  const out: Seed000Graph = { steps: [], positions: new Map() };
+  const out: Seed000Graph = { steps: [], positions: new Map(), nodeIds: [] };
   const nodesField = field(root, "nodes", rootPath) as Field;
   if (!Array.isArray(nodesField.value)) {
     iss.error(
@@ -65,17 +68,30 @@ export function readSeed000Graph(root: Record<string, unknown>, rootPath: Path, 
     iss.error("WEFT_SCHEMA", nodesField.path, "`nodes` is empty", "add at least one node");
     return out;
   }
+  const errorsBefore = iss.list.filter((i) => i.severity === "error").length;
   const nodes: NodeRead[] = [];
   nodesField.value.forEach((value, i) => {
     const node = readNode(value, [...nodesField.path, i], i, iss, out.positions);
     if (node) nodes.push(node);
   });
+  out.nodeIds = nodes.map((n) => n.id);
   const byId = new Map<string, NodeRead>();
   for (const n of nodes) if (!byId.has(n.id)) byId.set(n.id, n);
   const edges = readEdges(root, rootPath, byId, iss);
+  // With a node or edge already reported, a node's missing sources are most likely that problem again.
+  const graphBroken = iss.list.filter((i) => i.severity === "error").length > errorsBefore;
+  // Configs first: a node that cannot be a step (an attach node with nothing to attach) makes no dependency.
+  const converted = new Map<NodeRead, Converted>();
   for (const node of nodes) {
     if (node.type === undefined) continue;
-    const step = toStep(node, node.type, byId, edges, iss);
+    const c = convertConfig(node, byId, edges, iss, graphBroken);
+    if (c.broken) node.type = undefined;
+    else converted.set(node, c);
+  }
+  for (const node of nodes) {
+    const c = converted.get(node);
+    if (node.type === undefined || !c) continue;
+    const step = toStep(node, node.type, c, byId, edges, iss);
     if (step) out.steps.push(step);
   }
   return out;
@@ -286,11 +302,11 @@ function readEdges(root: Record<string, unknown>, rootPath: Path, byId: Map<stri
 function toStep(
   node: NodeRead,
   type: string,
+  converted: Converted,
   byId: Map<string, NodeRead>,
   edges: EdgeRead[],
   iss: Issues,
 ): StepDraft | undefined {
-  const converted = convertConfig(node, byId, edges, iss);
   const obj: Record<string, unknown> = { id: node.id, type };
   if (node.label !== undefined) obj.name = node.label;
   Object.assign(obj, converted.step);
@@ -329,12 +345,19 @@ function toStep(
   return draft;
 }
 
-/** `default_params` → an args schema: one property per param, of its value's JSON type, with it as the default. */
+/**
+ * `default_params` → an args schema: one property per param, of its value's JSON type, with it as the default.
+ * A list named `context_documents` (seed 000's launch-time document picker) is a list of document ids
+ * (`format: weft-document`, the args convention of context documents).
+ */
 export function argsFromDefaults(params: Record<string, unknown>, given: JsonObject | undefined): JsonObject {
   const schema: JsonObject = given ? { ...given } : { type: "object" };
   const props = isMapping(schema.properties) ? { ...(schema.properties as JsonObject) } : {};
   for (const [key, value] of Object.entries(params)) {
     const prop = isMapping(props[key]) ? { ...(props[key] as JsonObject) } : { ...typeOf(value) };
+    if (key === "context_documents" && Array.isArray(value) && !isMapping(props[key])) {
+      prop.items = { type: "string", format: "weft-document" };
+    }
     if (!Object.hasOwn(prop, "default")) prop.default = asJson(value);
     Object.defineProperty(props, key, { value: prop, enumerable: true, writable: true, configurable: true });
   }
