@@ -228,6 +228,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-definitions/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow_definitions_categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions/validate": {
         parameters: {
             query?: never;
@@ -1256,16 +1272,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1329,16 +1359,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1413,16 +1457,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1530,16 +1588,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1557,6 +1629,42 @@ export interface operations {
                             version: number;
                             workflow_hash: string;
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_definitions_categories: {
+        parameters: {
+            query?: {
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            category: string;
+                            count: number;
+                        }[];
                     };
                 };
             };

@@ -373,6 +373,14 @@ export const listDefinitionsQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
+export const definitionCategoriesQuery = z.strictObject({
+  /** A project's definitions plus the built-in templates, as the list counts them. Absent: every readable one. */
+  project_id: idString.optional(),
+});
+
+/** `GET /api/workflow-definitions/categories`: each category and how many definitions have it. */
+export const definitionCategorySchema = z.object({ category: z.string(), count: z.number().int() });
+
 export const createDefinitionBody = z.strictObject({
   /** The workflow's YAML or JSON text; its `name` names the definition. */
   source: sourceText,
@@ -432,18 +440,47 @@ export const definitionSummarySchema = z.object({
   updated_at: isoTime,
 });
 
+/** A run in a definition's detail (`recent_runs`). */
+export const recentRunSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(RUN_STATUSES),
+  created_at: isoTime,
+  /** `completed_at - started_at`; null until it ended. */
+  duration_ms: z.number().nullable(),
+});
+
 export const definitionDetailSchema = definitionSummarySchema.extend({
   source: z.string(),
   args_schema: z.record(z.string(), z.unknown()).nullable(),
+  /**
+   * Arguments to show as an example: the args schema's first `examples` entry (an object), else each property's
+   * `default`; null when the schema has neither.
+   */
+  example_args: z.record(z.string(), z.unknown()).nullable(),
+  /**
+   * `declared` (YAML, JSON): the steps are the workflow's. `code` (TypeScript): they are drawn from the source
+   * before any run — the engine creates the real ones as the code runs, so `dynamic` marks the steps that may
+   * run otherwise than drawn.
+   */
+  graph: z.enum(["declared", "code"]),
   steps: z.array(
     workflowStepSchema.extend({
       if: z.string().nullable(),
       foreach: z.string().nullable(),
       optional: z.boolean(),
+      /**
+       * A TypeScript step drawn from code that only the run can settle: `conditional` (inside an `if`, `?:`,
+       * `catch`…: it may not run), `loop` (it may run several times), `callback` (inside another function), `id`
+       * (its id is computed at run time). Null: it runs as drawn (always null for YAML and JSON).
+       */
+      dynamic: z.enum(["conditional", "loop", "callback", "id"]).nullable(),
     }),
   ),
   /** One per dependency: `to` runs after `from` ends `on` success, failure or always. */
   edges: z.array(edgeSchema),
+  /** The newest runs launched from it that the token may read, at most 5, newest first. */
+  recent_runs: z.array(recentRunSchema),
 });
 export type DefinitionDetail = z.infer<typeof definitionDetailSchema>;
 

@@ -232,6 +232,12 @@ export interface DefinitionFilter {
   offset?: number | undefined;
 }
 
+/** How many definitions have one category (`definitions.categories`). */
+export interface DefinitionCategory {
+  category: string;
+  count: number;
+}
+
 export type CommentType = "user" | "system" | "agent";
 
 /** seed 002's WorkflowComment: on a run (`stepKey` null) or on one of its steps. */
@@ -517,6 +523,11 @@ export interface Store {
     get(id: string): Promise<DefinitionRecord | undefined>;
     getByName(projectId: string, name: string): Promise<DefinitionRecord | undefined>;
     list(filter?: DefinitionFilter): Promise<DefinitionRecord[]>;
+    /**
+     * The categories of the definitions `list` would return for the same project filter (definitions without a
+     * category are not counted), with how many have each: most first, then by name (case-insensitive).
+     */
+    categories(filter?: Pick<DefinitionFilter, "projectId" | "includeSystem">): Promise<DefinitionCategory[]>;
     /**
      * Applies the patch and bumps `version`; throws `ConflictError` (entity "definition") when the stored
      * version is not `expectedVersion`, `WEFT_NOT_FOUND` for an unknown id.
