@@ -27,12 +27,37 @@ function draftOf(schema: JsonObject): Draft {
   return "draft-07";
 }
 
+/**
+ * The args convention for documents a run is given as context: a string with `format: "weft-document"` is the id
+ * of a document artifact (one uploaded or made by an earlier run of the project); an array of them, a list. The
+ * engine checks at launch that each names a text document of the run's project, and an agent step's
+ * `documents:` gives their text to the agent (docs/workflow-syntax.md, "Context documents").
+ */
+export const DOCUMENT_FORMAT = "weft-document";
+
+/** The top-level arguments of an argsSchema that follow the convention: their names, and whether each is a list. */
+export function documentArgs(schema: JsonObject | undefined): Array<{ name: string; list: boolean }> {
+  const props = schema?.properties;
+  if (!isJsonObject(props as Json)) return [];
+  const out: Array<{ name: string; list: boolean }> = [];
+  for (const [name, prop] of Object.entries(props as JsonObject)) {
+    if (!isJsonObject(prop)) continue;
+    if (prop.format === DOCUMENT_FORMAT) out.push({ name, list: false });
+    else if (isJsonObject(prop.items as Json) && (prop.items as JsonObject).format === DOCUMENT_FORMAT) {
+      out.push({ name, list: true });
+    }
+  }
+  return out;
+}
+
 function ajvFor(draft: Draft): AnyAjv {
   let ajv = instances.get(draft);
   if (!ajv) {
     const options = { strict: false, allErrors: true, useDefaults: true, addUsedSchema: false } as const;
     ajv = draft === "2020-12" ? new Ajv2020(options) : draft === "2019-09" ? new Ajv2019(options) : new Ajv(options);
     addFormats(ajv);
+    // An artifact id; whether it names a document of the project is the engine's check at launch.
+    ajv.addFormat(DOCUMENT_FORMAT, /^\S{1,200}$/);
     instances.set(draft, ajv);
   }
   return ajv;

@@ -20,6 +20,7 @@ import type { StepFunction, StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
 import { ConflictError } from "../store/store.js";
 import { Committer } from "./committer.js";
+import { checkDocumentArgs } from "./context-documents.js";
 import * as control from "./control.js";
 import type { Clock, EngineCore, Logger } from "./core.js";
 import { Slots } from "./core.js";
@@ -358,6 +359,9 @@ export function createEngine(opts: EngineOptions): Engine {
       const parsed = code ? parseZodArgs(code, o.args ?? {}, file) : undefined;
       const { args, issues } = parsed ?? validateArgs(workflow, o.args ?? {}, file);
       if (issues.length) throw new ValidationError(issues);
+      const projectId = o.projectId ?? "default";
+      const documentIssues = await checkDocumentArgs(store, workflow.argsSchema, args, projectId, file);
+      if (documentIssues.length) throw new ValidationError(documentIssues);
       const id = randomUUID();
       const now = clock.now();
       // A TypeScript workflow's steps are its journal, created as `execute` calls them; its static steps
@@ -367,7 +371,7 @@ export function createEngine(opts: EngineOptions): Engine {
       const hash = workflowHash(workflow);
       const res = await store.runs.create({
         id,
-        projectId: o.projectId ?? "default",
+        projectId,
         name: o.name ?? workflow.name,
         definition: workflow,
         workflowHash: hash,

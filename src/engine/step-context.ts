@@ -52,6 +52,7 @@ export function createStepContext(a: StepContextArgs): StepContext {
       store: core.store,
       dataDir: core.dataDir,
       runId,
+      projectId: a.state.run.projectId,
       stepKey: a.key,
       idempotencyKey: idempotencyKey(runId, step.id, a.iteration),
       now: () => core.clock.now(),
