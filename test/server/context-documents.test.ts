@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtinStepTypes } from "../../src/steps/builtin.js";
 import { installTemplates, templateId } from "../../src/templates/library.js";
-import { type Json, QUICK, type ServerEnv, serverEnv } from "./helpers.js";
+import { httpClient, type Json, QUICK, type ServerEnv, serverEnv } from "./helpers.js";
 
 const stepTypes = new Map(builtinStepTypes().map((t) => [t.type, t]));
 
@@ -46,34 +46,15 @@ describe("context documents (weft-document args)", () => {
   let base: string;
   const ids: Record<string, string> = {};
 
-  const call = async (method: string, path: string, payload?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: payload === undefined ? {} : { "content-type": "application/json" },
-      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
-  const ok = async (method: string, path: string, payload?: unknown) => {
-    const r = await call(method, path, payload);
-    if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.json)}`);
-    return r.json.data as Json;
-  };
+  let call: ReturnType<typeof httpClient>["call"];
+  let ok: ReturnType<typeof httpClient>["ok"];
+  let waitFor: ReturnType<typeof httpClient>["waitFor"];
   const upload = async (runId: string, name: string, type: string, content: string | Uint8Array) => {
     const fd = new FormData();
     fd.append("file", new Blob([content], { type }), name);
     const res = await fetch(`${base}/api/workflow-executions/${runId}/artifacts`, { method: "POST", body: fd });
     if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as Json).data.id as string;
-  };
-  const waitFor = async (id: string, pred: (run: Json) => boolean, what: string) => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const run = await ok("GET", `/api/workflow-executions/${id}`);
-      if (pred(run)) return run;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; run is ${run.status}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
   };
   const stepOf = (run: Json, key: string) => run.steps.find((x: Json) => x.key === key);
   /** The prompt the mock provider received for a step (its recorded request, from the step's session). */
@@ -87,6 +68,7 @@ describe("context documents (weft-document args)", () => {
   beforeAll(async () => {
     s = await serverEnv();
     base = await s.listen();
+    ({ call, ok, waitFor } = httpClient(base));
     const source = (await ok("POST", "/api/workflow-executions", { workflow: { source: QUICK }, project_id: "p1" })).id;
     const foreign = (await ok("POST", "/api/workflow-executions", { workflow: { source: QUICK }, project_id: "p2" }))
       .id;

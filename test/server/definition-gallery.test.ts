@@ -12,13 +12,12 @@ import { builtinStepTypes } from "../../src/steps/builtin.js";
 import type { TokenScope } from "../../src/store/store.js";
 import { installTemplates, templateFiles, templateId } from "../../src/templates/library.js";
 import { until } from "../helpers/engine.js";
-import { type Json, type ServerEnv, serverEnv } from "./helpers.js";
+import { httpClient, type Json, type ServerEnv, serverEnv } from "./helpers.js";
 
 const stepTypes = new Map(builtinStepTypes().map((t) => [t.type, t]));
 
 describe("the gallery's definition reads", () => {
   let s: ServerEnv;
-  let base: string;
   const tokens: Record<string, string> = {};
 
   const makeToken = async (name: string, scopes: TokenScope[]) => {
@@ -26,21 +25,11 @@ describe("the gallery's definition reads", () => {
     await s.env.store.tokens.create({ id: randomUUID(), name, hash: tokenHash(secret), scopes, now: Date.now() });
     tokens[name] = secret;
   };
-  const call = async (method: string, path: string, token?: string, payload?: unknown) => {
-    const headers: Record<string, string> = token ? { authorization: `Bearer ${tokens[token]}` } : {};
-    if (payload !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
-  const ok = async (method: string, path: string, token?: string, payload?: unknown) => {
-    const r = await call(method, path, token, payload);
-    if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.json)}`);
-    return r.json.data as Json;
-  };
+  let client: ReturnType<typeof httpClient>;
+  const call = (method: string, path: string, token?: string, payload?: unknown) =>
+    client.call(method, path, payload, token === undefined ? undefined : tokens[token]);
+  const ok = (method: string, path: string, token?: string, payload?: unknown) =>
+    client.ok(method, path, payload, token === undefined ? undefined : tokens[token]);
   const launch = async (project: string, definition: string, name: string) => {
     const run = await ok("POST", "/api/workflow-executions", "admin", {
       workflow_definition_id: definition,
@@ -68,7 +57,7 @@ steps:
 
   beforeAll(async () => {
     s = await serverEnv();
-    base = await s.listen();
+    client = httpClient(await s.listen());
     const report = await installTemplates(s.env.store, { stepTypes });
     expect(report.problems).toEqual([]);
     alphaDef = (await ok("POST", "/api/workflow-definitions", undefined, { source: SECRET_DEF, project_id: "alpha" }))

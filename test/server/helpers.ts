@@ -237,3 +237,37 @@ export function rawExchange(
     pump();
   });
 }
+
+/** A real HTTP client of a listening server (`fetch`), optionally with a bearer token per call. */
+export function httpClient(base: string) {
+  const call = async (method: string, path: string, payload?: unknown, token?: string) => {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+    });
+    return { status: res.status, json: (await res.json()) as Json };
+  };
+  /** The `data` of a 2xx answer; anything else throws with the body. */
+  const ok = async (method: string, path: string, payload?: unknown, token?: string): Promise<Json> => {
+    const r = await call(method, path, payload, token);
+    if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.json)}`);
+    return r.json.data;
+  };
+  /** Polls the run's detail until `pred` holds; resolves with that detail. */
+  const waitFor = async (id: string, pred: (run: Json) => boolean, what: string, token?: string) => {
+    let last: Json;
+    await until(
+      async () => {
+        last = await ok("GET", `/api/workflow-executions/${id}`, undefined, token);
+        return pred(last);
+      },
+      20_000,
+      what,
+    );
+    return last;
+  };
+  return { call, ok, waitFor };
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Provider, ProviderRequest } from "../../src/agents/provider.js";
 import { createProviderRegistry } from "../../src/agents/registry.js";
 import { runSchema } from "../../src/server/schemas.js";
-import { type Json, type ServerEnv, serverEnv } from "./helpers.js";
+import { httpClient, type Json, type ServerEnv, serverEnv } from "./helpers.js";
 
 /** A stand-in for a real provider: answers, and remembers every request it got. */
 function fakeAnthropic(): Provider & { calls: ProviderRequest[] } {
@@ -67,33 +67,13 @@ steps:
 
 describe("launch options", () => {
   let s: ServerEnv;
-  let base: string;
   const real = fakeAnthropic();
 
-  const call = async (method: string, path: string, payload?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: payload === undefined ? {} : { "content-type": "application/json" },
-      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
-  const ok = async (method: string, path: string, payload?: unknown) => {
-    const r = await call(method, path, payload);
-    if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.json)}`);
-    return r.json.data as Json;
-  };
+  let call: ReturnType<typeof httpClient>["call"];
+  let ok: ReturnType<typeof httpClient>["ok"];
+  let waitFor: ReturnType<typeof httpClient>["waitFor"];
   const launch = (source: string, extra: Record<string, unknown> = {}) =>
     ok("POST", "/api/workflow-executions", { workflow: { source }, ...extra });
-  const waitFor = async (id: string, pred: (run: Json) => boolean, what: string) => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const run = await ok("GET", `/api/workflow-executions/${id}`);
-      if (pred(run)) return run;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; run is ${run.status}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
   const stepOf = (run: Json, key: string) => run.steps.find((x: Json) => x.key === key);
   /** The provider an agent step's input.json names (what the agent step resolved). */
   const providerOf = async (runId: string, key: string) => {
@@ -107,7 +87,7 @@ describe("launch options", () => {
       providers: [real],
     });
     s = await serverEnv({}, { providers });
-    base = await s.listen();
+    ({ call, ok, waitFor } = httpClient(await s.listen()));
   });
   afterAll(async () => {
     await s?.close();
