@@ -244,6 +244,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-definitions/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow_definitions_categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions/validate": {
         parameters: {
             query?: never;
@@ -554,6 +570,7 @@ export interface components {
                 issues?: {
                     code: string;
                     column: number;
+                    field: string | null;
                     file: string;
                     hint: string | null;
                     line: number;
@@ -1323,16 +1340,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1396,16 +1427,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1480,16 +1525,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1597,16 +1656,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1624,6 +1697,42 @@ export interface operations {
                             version: number;
                             workflow_hash: string;
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_definitions_categories: {
+        parameters: {
+            query?: {
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            category: string;
+                            count: number;
+                        }[];
                     };
                 };
             };
@@ -1666,6 +1775,7 @@ export interface operations {
                             issues: {
                                 code: string;
                                 column: number;
+                                field: string | null;
                                 file: string;
                                 hint: string | null;
                                 line: number;
@@ -1803,6 +1913,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -1898,6 +2009,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -1938,10 +2050,15 @@ export interface operations {
                     args?: {
                         [key: string]: unknown;
                     };
+                    budget?: {
+                        cost_usd?: number;
+                        tokens?: number;
+                    };
                     idempotency_key?: string;
                     name?: string;
                     priority?: number;
                     project_id?: string;
+                    test_run?: boolean;
                     triggered_by?: string;
                     workflow?: {
                         file?: string;
@@ -1997,6 +2114,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -2050,6 +2168,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -2194,6 +2313,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -2355,6 +2475,7 @@ export interface operations {
                             issues?: {
                                 code: string;
                                 column: number;
+                                field: string | null;
                                 file: string;
                                 hint: string | null;
                                 line: number;
@@ -2815,6 +2936,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -2967,6 +3089,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -3148,6 +3271,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -3328,6 +3452,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;

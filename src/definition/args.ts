@@ -27,12 +27,37 @@ function draftOf(schema: JsonObject): Draft {
   return "draft-07";
 }
 
+/**
+ * The args convention for documents a run is given as context: a string with `format: "weft-document"` is the id
+ * of a document artifact (one uploaded or made by an earlier run of the project); an array of them, a list. The
+ * engine checks at launch that each names a text document of the run's project, and an agent step's
+ * `documents:` gives their text to the agent (docs/workflow-syntax.md, "Context documents").
+ */
+export const DOCUMENT_FORMAT = "weft-document";
+
+/** The top-level arguments of an argsSchema that follow the convention: their names, and whether each is a list. */
+export function documentArgs(schema: JsonObject | undefined): Array<{ name: string; list: boolean }> {
+  const props = schema?.properties;
+  if (!isJsonObject(props as Json)) return [];
+  const out: Array<{ name: string; list: boolean }> = [];
+  for (const [name, prop] of Object.entries(props as JsonObject)) {
+    if (!isJsonObject(prop)) continue;
+    if (prop.format === DOCUMENT_FORMAT) out.push({ name, list: false });
+    else if (isJsonObject(prop.items as Json) && (prop.items as JsonObject).format === DOCUMENT_FORMAT) {
+      out.push({ name, list: true });
+    }
+  }
+  return out;
+}
+
 function ajvFor(draft: Draft): AnyAjv {
   let ajv = instances.get(draft);
   if (!ajv) {
     const options = { strict: false, allErrors: true, useDefaults: true, addUsedSchema: false } as const;
     ajv = draft === "2020-12" ? new Ajv2020(options) : draft === "2019-09" ? new Ajv2019(options) : new Ajv(options);
     addFormats(ajv);
+    // An artifact id; whether it names a document of the project is the engine's check at launch.
+    ajv.addFormat(DOCUMENT_FORMAT, /^\S{1,200}$/);
     instances.set(draft, ajv);
   }
   return ajv;
@@ -101,6 +126,12 @@ function argPath(instancePath: string, extra?: string): string {
   return out;
 }
 
+/** The field of an issue at `args.a[0].b`: `a[0].b` (`["odd key"]` stays bracketed); undefined for `args`. */
+export function fieldOfArgPath(path: string): string | undefined {
+  const field = path.replace(/^args\.?/, "");
+  return field === "" ? undefined : field;
+}
+
 function valueAt(root: Json, instancePath: string): Json | undefined {
   let at: Json | undefined = root;
   for (const seg of pointer(instancePath)) {
@@ -112,6 +143,19 @@ function valueAt(root: Json, instancePath: string): Json | undefined {
 }
 
 function argIssue(e: ErrorObject, args: Json, location: Issue["location"]): Issue {
+  const issue = describeArgError(e, args, location);
+  // A missing or unknown argument is about that argument, not the object holding it.
+  const extra =
+    e.keyword === "required"
+      ? String(e.params.missingProperty)
+      : e.keyword === "additionalProperties"
+        ? String(e.params.additionalProperty)
+        : undefined;
+  const field = fieldOfArgPath(argPath(e.instancePath, extra));
+  return field === undefined ? issue : { ...issue, field };
+}
+
+function describeArgError(e: ErrorObject, args: Json, location: Issue["location"]): Issue {
   const base = { code: "WEFT_ARGS" as const, severity: "error" as const, location };
   const where = argPath(e.instancePath);
   const got = () => {

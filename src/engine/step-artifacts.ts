@@ -29,6 +29,7 @@ import {
   mimeOf,
   writeFileAtomic,
 } from "./artifact-files.js";
+import { readContextDocument } from "./context-documents.js";
 
 /** The most bytes one artifact of a step may hold (the server's upload cap). */
 export const MAX_STEP_ARTIFACT_BYTES = 100 * 1024 * 1024;
@@ -51,6 +52,8 @@ export interface StepArtifactsOptions {
   /** The data dir: storage keys are relative to it (the server serves the files from there too). */
   dataDir: string;
   runId: string;
+  /** The run's project: the only one whose documents `readDocument` reads. */
+  projectId: string;
   /** The step run's key (`stepId` or `stepId[i]`): its artifacts' folder and `stepKey`. */
   stepKey: string;
   /** The step run's idempotency key, the same for all its attempts. */
@@ -189,5 +192,6 @@ export function createStepArtifacts(o: StepArtifactsOptions): StepArtifacts {
       await documentOf(documentId);
       return (await store.attachments.list(documentId)).map(attachmentView);
     },
+    readDocument: (id) => readContextDocument(store, o.dataDir, o.projectId, id),
   };
 }

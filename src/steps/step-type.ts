@@ -176,4 +176,10 @@ export interface StepArtifacts {
   ): Promise<StepAttachment[]>;
   /** A document's attachments, in order. */
   attachments(documentId: string): Promise<StepAttachment[]>;
+  /**
+   * The name and text of a context document: a text document artifact of any run of this run's project (the
+   * `weft-document` args convention). A `TerminalError` for an unknown id, another project's, an artifact that
+   * is not a text document, or one over 512 KiB.
+   */
+  readDocument(id: string): Promise<{ id: string; name: string; text: string }>;
 }

@@ -54,6 +54,8 @@ export interface NewRun {
    * its own snapshot (`definition`); deleting the definition sets this back to null.
    */
   definitionId?: string | null | undefined;
+  /** A test run (`RunRecord.testRun`): every agent call answered by the mock. Absent: false. */
+  testRun?: boolean | undefined;
   /** Step runs to create with the run (normally one `pending` record per step). */
   steps: StepRunRecord[];
   /** Attempts copied into the run (a rewind reuses the completed steps of the source run). */
@@ -230,6 +232,12 @@ export interface DefinitionFilter {
   sort?: "usage" | "newest" | "name" | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
+}
+
+/** How many definitions have one category (`definitions.categories`). */
+export interface DefinitionCategory {
+  category: string;
+  count: number;
 }
 
 export type CommentType = "user" | "system" | "agent";
@@ -517,6 +525,11 @@ export interface Store {
     get(id: string): Promise<DefinitionRecord | undefined>;
     getByName(projectId: string, name: string): Promise<DefinitionRecord | undefined>;
     list(filter?: DefinitionFilter): Promise<DefinitionRecord[]>;
+    /**
+     * The categories of the definitions `list` would return for the same project filter (definitions without a
+     * category are not counted), with how many have each: most first, then by name (case-insensitive).
+     */
+    categories(filter?: Pick<DefinitionFilter, "projectId" | "includeSystem">): Promise<DefinitionCategory[]>;
     /**
      * Applies the patch and bumps `version`; throws `ConflictError` (entity "definition") when the stored
      * version is not `expectedVersion`, `WEFT_NOT_FOUND` for an unknown id.

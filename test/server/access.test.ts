@@ -206,6 +206,11 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: 403,
     otherProject: 403,
   },
+  "GET /api/workflow-definitions/categories": {
+    call: () => ({ url: "/api/workflow-definitions/categories" }),
+    readOnly: "ok",
+    otherProject: "ok",
+  },
   "POST /api/workflow-definitions/validate": {
     call: () => ({ url: "/api/workflow-definitions/validate", payload: { source: DEF("checked") } }),
     readOnly: "ok",

@@ -4,6 +4,7 @@
  */
 import { connect } from "node:net";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import type { EngineOptions } from "../../src/engine/engine.js";
 import type { ServerDeps } from "../../src/server/app.js";
 import { buildApp } from "../../src/server/app.js";
 import { createBackground } from "../../src/server/background.js";
@@ -17,8 +18,12 @@ export interface ServerEnv {
   close(): Promise<void>;
 }
 
-export async function serverEnv(deps: Partial<ServerDeps> = {}): Promise<ServerEnv> {
-  const env = testEnv();
+/** `engine`: options of the test engine (providers, functions…). */
+export async function serverEnv(
+  deps: Partial<ServerDeps> = {},
+  engine: Partial<EngineOptions> = {},
+): Promise<ServerEnv> {
+  const env = testEnv(engine);
   const background = createBackground({ engine: env.engine });
   const app = await buildApp({
     engine: env.engine,
@@ -231,4 +236,38 @@ export function rawExchange(
     };
     pump();
   });
+}
+
+/** A real HTTP client of a listening server (`fetch`), optionally with a bearer token per call. */
+export function httpClient(base: string) {
+  const call = async (method: string, path: string, payload?: unknown, token?: string) => {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+    });
+    return { status: res.status, json: (await res.json()) as Json };
+  };
+  /** The `data` of a 2xx answer; anything else throws with the body. */
+  const ok = async (method: string, path: string, payload?: unknown, token?: string): Promise<Json> => {
+    const r = await call(method, path, payload, token);
+    if (r.status >= 300) throw new Error(`${method} ${path} answered ${r.status}: ${JSON.stringify(r.json)}`);
+    return r.json.data;
+  };
+  /** Polls the run's detail until `pred` holds; resolves with that detail. */
+  const waitFor = async (id: string, pred: (run: Json) => boolean, what: string, token?: string) => {
+    let last: Json;
+    await until(
+      async () => {
+        last = await ok("GET", `/api/workflow-executions/${id}`, undefined, token);
+        return pred(last);
+      },
+      20_000,
+      what,
+    );
+    return last;
+  };
+  return { call, ok, waitFor };
 }

@@ -7,6 +7,7 @@ import { createProviderRegistry } from "../../src/agents/registry.js";
 import { RetryableError } from "../../src/core/errors.js";
 import type { JsonObject } from "../../src/core/json.js";
 import { agentStepType } from "../../src/steps/agent/index.js";
+import type { StepArtifacts } from "../../src/steps/step-type.js";
 import { type FakeContext, fakeContext, lines } from "./helpers.js";
 
 async function runAgent(config: JsonObject, ctx: FakeContext = fakeContext(), signal = new AbortController().signal) {
@@ -181,6 +182,47 @@ describe("agent step", () => {
       reason,
     );
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("puts context documents after the prompt, each under its name, read through ctx.artifacts.readDocument", async () => {
+    const texts: Record<string, { name: string; text: string }> = {
+      d1: { name: "brief.md", text: "Saffron." },
+      d2: { name: "notes.txt", text: "October." },
+    };
+    const read: string[] = [];
+    const none = () => Promise.reject(new Error("not used"));
+    const artifacts: StepArtifacts = {
+      create: none,
+      find: none,
+      get: none,
+      attach: none,
+      attachments: none,
+      readDocument: async (id) => {
+        read.push(id);
+        const d = texts[id];
+        if (!d) throw new Error(`no document ${id}`);
+        return { id, ...d };
+      },
+    };
+    const ctx = fakeContext({ args: { docs: ["d1", "d2", "d1"] }, artifacts });
+    await runAgent({ agent: "w", prompt: "Write.", documents: "{{ args.docs }}" }, ctx);
+    expect(read).toEqual(["d1", "d2"]);
+    const recorded = ctx.inputs[0] as JsonObject;
+    expect(recorded.prompt).toBe(
+      'Write.\n\nContext documents:\n\n<document name="brief.md">\nSaffron.\n</document>\n\n<document name="notes.txt">\nOctober.\n</document>',
+    );
+    expect(recorded.documents).toEqual([
+      { id: "d1", name: "brief.md" },
+      { id: "d2", name: "notes.txt" },
+    ]);
+    // None: the prompt alone.
+    const plain = await runAgent({ agent: "w", prompt: "Write.", documents: [] });
+    expect((plain.ctx.inputs[0] as JsonObject).prompt).toBe("Write.");
+    // Something that is not ids fails the step for good.
+    const bad = fakeContext({ args: { docs: 3 } });
+    await expect(runAgent({ agent: "w", prompt: "Write.", documents: "{{ args.docs }}" }, bad)).rejects.toThrow(
+      /must render to document artifact ids/,
+    );
   });
 
   it.each([

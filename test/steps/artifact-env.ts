@@ -33,6 +33,7 @@ export async function artifactEnv(): Promise<ArtifactEnv> {
         store: env.store,
         dataDir: env.dir,
         runId: run.id,
+        projectId: run.projectId,
         stepKey: stepId,
         idempotencyKey: `${run.id}:${stepId}:0`,
         now: () => 1_700_000_000_000,

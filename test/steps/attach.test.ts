@@ -95,6 +95,7 @@ describe("ctx.artifacts", () => {
       store: a.env.store,
       dataDir: a.env.dir,
       runId: other.run.id,
+      projectId: other.run.projectId,
       stepKey: "s",
       idempotencyKey: `${other.run.id}:s:0`,
       now: () => 1,

@@ -51,6 +51,7 @@ const NO_ARTIFACTS: StepArtifacts = {
   get: noArtifacts,
   attach: noArtifacts,
   attachments: noArtifacts,
+  readDocument: noArtifacts,
 };
 
 const EXPR = /\{\{\s*(.*?)\s*\}\}/g;

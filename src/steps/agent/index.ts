@@ -2,7 +2,9 @@
  * `type: agent` — asks an agent (a named role mapped to a provider and model) and records the exchange.
  *
  * The prompt is `prompt` rendered; with `inputs` (seed 001) the rendered inputs follow it as JSON, or make up
- * the whole prompt when there is no `prompt`. An agent with no configuration is answered by the mock provider,
+ * the whole prompt when there is no `prompt`. With `documents` (document artifact ids, usually the run's
+ * `weft-document` args: `documents: "{{ args.context_documents }}"`) each document's text follows, read when
+ * the attempt starts from the run's project only (`ctx.artifacts.readDocument`). An agent with no configuration is answered by the mock provider,
  * with a notice.
  *
  * Output: with an `outputSchema` and an object answer, that object (so `steps.triage.output.severity` reads a
@@ -16,13 +18,19 @@ import { join } from "node:path";
 import { z } from "zod";
 import { compileSchema, schemaProblem } from "../../agents/json-schema.js";
 import type { AgentMessage, ProviderResponse } from "../../agents/provider.js";
-import { ProviderError, type ProviderFailureKind, RetryableError, WeftError } from "../../core/errors.js";
+import {
+  ProviderError,
+  type ProviderFailureKind,
+  RetryableError,
+  TerminalError,
+  WeftError,
+} from "../../core/errors.js";
 import { isJsonObject, type Json, type JsonObject } from "../../core/json.js";
 import { writeDocument } from "../artifacts.js";
 import { jsonObject } from "../config.js";
 import { defineStepType, type StepContext } from "../step-type.js";
 import { checkBudget, lastSessionId, modelChain, toBudget } from "./budget.js";
-import { buildPrompt } from "./prompt.js";
+import { buildPrompt, withDocuments } from "./prompt.js";
 import { answerSummary } from "./summary.js";
 
 export const agentConfigSchema = z
@@ -41,6 +49,11 @@ export const agentConfigSchema = z
     permission: z.enum(["default", "plan", "acceptEdits", "bypassPermissions"]).optional(),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).optional(),
+    /**
+     * Context documents: text document artifacts of the run's project whose text follows the prompt — an id, a
+     * list of ids, or a template that renders to either (`"{{ args.context_documents }}"`); null or `[]`: none.
+     */
+    documents: z.union([z.string(), z.array(z.string())]).optional(),
     /** Also keep the answer as a markdown document artifact with this name (templated); output gets `document_id`. */
     document: z.string().min(1).max(300).optional(),
     /** Times an answer outside `outputSchema` is sent back to the model to repair, within one attempt. Default 2. */
@@ -110,6 +123,22 @@ function toOutput(config: AgentStepConfig, agent: string, response: ProviderResp
   return isJsonObject(answer) ? answer : { result: response.text, json: answer };
 }
 
+/** The step's `documents`, rendered, as artifact ids; their names and text, in that order. */
+async function readDocuments(
+  ctx: StepContext,
+  documents: AgentStepConfig["documents"],
+): Promise<Array<{ id: string; name: string; text: string }>> {
+  if (documents === undefined) return [];
+  const value = ctx.render(documents);
+  const ids = value === null || value === "" ? [] : Array.isArray(value) ? value : [value];
+  if (!ids.every((id): id is string => typeof id === "string" && id !== "")) {
+    throw new TerminalError(
+      `the agent step's documents must render to document artifact ids (a string or a list of strings), got ${JSON.stringify(value)}`,
+    );
+  }
+  return Promise.all([...new Set(ids)].map((id) => ctx.artifacts.readDocument(id)));
+}
+
 async function writeSession(ctx: StepContext, header: JsonObject, transcript: JsonObject[]): Promise<void> {
   const lines = [header, ...transcript].map((entry) => `${JSON.stringify(entry)}\n`).join("");
   await mkdir(ctx.logDir, { recursive: true });
@@ -129,10 +158,10 @@ export const agentStepType = defineStepType<AgentStepConfig>({
       ctx.notice(`agent "${config.agent}" has no configuration; answered by the offline mock provider`);
     }
     const inputs = config.inputs === undefined ? undefined : ctx.render(config.inputs);
-    const prompt = buildPrompt(
-      ctx.stepId,
-      config.prompt === undefined ? undefined : ctx.renderString(config.prompt),
-      inputs,
+    const documents = await readDocuments(ctx, config.documents);
+    const prompt = withDocuments(
+      buildPrompt(ctx.stepId, config.prompt === undefined ? undefined : ctx.renderString(config.prompt), inputs),
+      documents,
     );
     const agent = {
       ...agentConfig,
@@ -145,6 +174,7 @@ export const agentStepType = defineStepType<AgentStepConfig>({
     if (agent.model !== undefined) recorded.model = agent.model;
     if (agent.system !== undefined) recorded.system = agent.system;
     if (inputs !== undefined) recorded.inputs = inputs;
+    if (documents.length > 0) recorded.documents = documents.map((d) => ({ id: d.id, name: d.name }));
     if (config.outputSchema) recorded.outputSchema = config.outputSchema;
     if (config.permission) recorded.permission = config.permission;
     ctx.recordInput(recorded);

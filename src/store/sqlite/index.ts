@@ -160,6 +160,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
       get: async (id) => definitions.get(id),
       getByName: async (projectId, name) => definitions.getByName(projectId, name),
       list: async (filter) => definitions.list(filter),
+      categories: async (filter) => definitions.categories(filter),
       update: async (id, patch, expectedVersion) => definitions.update(id, patch, expectedVersion),
       delete: async (id) => definitions.delete(id),
       stats: async (id) => definitions.stats(id),
