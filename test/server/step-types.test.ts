@@ -73,6 +73,10 @@ describe("GET /api/step-types", () => {
     expect(types.get("agent")?.inferred_from).toEqual(["agent", "prompt"]);
     expect(types.get("script")?.inferred_from).toEqual(["command"]);
     expect(types.get("approval")?.inferred_from).toEqual([]);
+    // A client taking the first type whose keys a step has must agree with the engine: a step with both
+    // `command` and `prompt` is a script.
+    const firstInferable = view.types.find((t) => ["command", "prompt"].some((k) => t.inferred_from.includes(k)));
+    expect(firstInferable?.type).toBe("script");
   });
 
   it("the agent schema has `prompt`, `agent` required, and no way to add unknown keys", async () => {

@@ -26,7 +26,16 @@ export function configJsonSchema(schema: z.ZodType<unknown>): Record<string, unk
   }
 }
 
-/** The step types a palette offers (the `function` type only once a function is registered), in registry order. */
+/**
+ * The step types a palette offers (the `function` type only once a function is registered): first the types a
+ * step can be inferred as, in the order the engine tries them (so a client that takes the first type whose
+ * `inferred_from` keys a step has agrees with the engine), then the others in registry order.
+ */
+function precedence(type: string): number {
+  const i = TYPE_INFERENCE.findIndex((row) => row.type === type);
+  return i === -1 ? TYPE_INFERENCE.length : i;
+}
+
 export function stepTypesView(stepTypes: StepTypeSchemas): StepTypesView {
   const types = [...stepTypes.entries()]
     .filter(([, t]) => t.offered !== false)
@@ -37,7 +46,8 @@ export function stepTypesView(stepTypes: StepTypeSchemas): StepTypesView {
       builtin: BUILTIN_STEP_TYPES.includes(type),
       config_schema: configJsonSchema(t.configSchema),
       inferred_from: TYPE_INFERENCE.filter((row) => row.type === type).flatMap((row) => [...row.keys]),
-    }));
+    }))
+    .sort((a, b) => precedence(a.type) - precedence(b.type));
   const nodeTypes = SEED000_NODE_TYPES.map(({ name, label, type, description, config }) => ({
     name,
     label,
