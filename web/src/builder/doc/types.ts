@@ -16,6 +16,9 @@ export interface TextSpan {
   column: number;
   start: number;
   end: number;
+  /** Where the span ends (1-based), for `stepAt`. */
+  endLine: number;
+  endColumn: number;
 }
 
 export interface BuilderStep {
@@ -44,11 +47,27 @@ export interface BuilderEdge {
   from: string;
   to: string;
   on: EdgeOn;
+  /**
+   * Not written: the workflow runs in file order (no step declares dependencies, or `mode: sequential`), so
+   * each step follows the one above it. Editing such an edge first writes the file order out as `needs`.
+   */
+  implicit?: boolean;
+  /** Seed 000: the edge's `sourceHandle` (`"true"` / `"false"` from a conditional). */
+  handle?: string;
 }
 
 export interface Position {
   x: number;
   y: number;
+}
+
+/**
+ * What `GET /api/step-types` says about step types, as far as reading a document needs it: which keys make a
+ * step a type when `type:` is absent (tried in this order), and what seed 000's node types map to.
+ */
+export interface StepTypeTable {
+  types: { type: string; inferred_from?: string[] | undefined }[];
+  node_types?: { name: string; type: string }[] | undefined;
 }
 
 /** Which dialect the text is written in (the same names the server uses in `source.dialect`). */
@@ -95,6 +114,8 @@ export interface NewStep {
   id: string;
   /** A weft step type, written as `type:`. */
   type: string;
+  /** Seed 000's node type (`generate_copy`, …): written as `node_type:` in a seed 000 document instead of `type`. */
+  nodeType?: string;
   name?: string;
   config?: Record<string, JsonValue>;
 }
@@ -102,7 +123,7 @@ export interface NewStep {
 /*
  * The edits, each `(text, …) → text`, implemented in web/src/builder/doc/ (the `model` slice):
  *
- *   readGraph(text): ReadResult
+ *   readGraph(text, table?: StepTypeTable): ReadResult                   — without a table, an untyped step's type is ""
  *   addStep(text, step: NewStep, position?: Position): string            — appends to the steps (or nodes) list
  *   removeStep(text, id): string                                         — and every edge to or from it
  *   renameStep(text, from, to): string                                   — and every reference in needs/edges

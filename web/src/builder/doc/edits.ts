@@ -1,0 +1,434 @@
+/**
+ * The builder's edits, each `(text, …) → text`. They change only what they must, spelled in the document's
+ * own dialect (a seed 003 document gets `dependencies:`, seed 001 `on_success`/`on_failure` on the source step,
+ * seed 000 an item of `edges:`); every other byte of the text is kept. Invalid requests (an unknown step, a
+ * duplicate id) throw an Error with a readable message; the text is never left half-edited.
+ */
+import { isMap, isScalar, isSeq, type Pair, type Scalar, visit, type YAMLMap, type YAMLSeq } from "yaml";
+import { DEP_KEYS, depsOf, implicitEdges, isSequential, namesOf, SOURCE_KEYS, writtenEdges } from "./graph.js";
+import { type DocModel, hasKey, mustOpen, NODE_KEYS, pairOf, type StepNode, stepNode, valueAt } from "./model.js";
+import { appendItem, deleteKey, insertionPoint, removeItems, type SetOptions, setKey, sourceOf } from "./splice.js";
+import { applySplices, blockItemRange, nodeStart, nodeValueEnd, renderFlow, type Splice, scalarText } from "./text.js";
+import type { EdgeOn, JsonValue, NewStep, Position } from "./types.js";
+
+/** What a step id may look like (the engine's rule: expressions refer to it as `steps.<id>`). */
+const STEP_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Keys a new dependency key goes after. */
+const HEADER_KEYS = ["id", "key", "name", "phase"];
+
+const apply = (m: DocModel, splices: (Splice | undefined)[]): string =>
+  applySplices(
+    m.text,
+    splices.filter((s): s is Splice => s !== undefined),
+  );
+
+function checkNewId(m: DocModel, id: string): void {
+  if (!STEP_ID.test(id)) {
+    throw new Error(
+      `step id \`${id}\` may contain only letters, digits, \`_\` and \`-\`, and must start with a letter or \`_\``,
+    );
+  }
+  if (m.steps.some((s) => s.id === id)) throw new Error(`a step with the id \`${id}\` already exists`);
+}
+
+// ─── steps ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Appends a step to the steps (or seed 000 nodes) list; with a position, records it too. */
+export function addStep(text: string, step: NewStep, position?: Position): string {
+  const m = mustOpen(text);
+  checkNewId(m, step.id);
+  const value: Record<string, JsonValue> = {};
+  if (m.listKey === "nodes") {
+    value.id = step.id;
+    value.node_type = step.nodeType ?? step.type;
+    if (step.name !== undefined) value.label = step.name;
+    if (step.config && Object.keys(step.config).length > 0) value.config = step.config;
+    if (position) value.position = { x: Math.round(position.x), y: Math.round(position.y) };
+  } else {
+    const usesKey = m.steps.length > 0 && m.steps.every((s) => hasKey(s.node, "key"));
+    value[usesKey ? "key" : "id"] = step.id;
+    if (step.name !== undefined) value.name = step.name;
+    value.type = step.type;
+    for (const [k, v] of Object.entries(step.config ?? {})) if (!(k in value)) value[k] = v;
+  }
+  let out: string;
+  if (m.list && m.list.items.length > 0) out = apply(m, [appendItem(m, m.list, value)]);
+  else out = apply(m, [setKey(m, m.root, m.listKey, [value])]);
+  if (position && m.listKey !== "nodes") out = setPositions(out, { [step.id]: position });
+  return out;
+}
+
+/** Removes a step, every edge to or from it, and its position. */
+export function removeStep(text: string, id: string): string {
+  const m = mustOpen(text);
+  const target = stepNode(m, id);
+  if (!m.list) return text;
+  const splices: (Splice | undefined)[] = [];
+  const range = blockItemRange(m.text, target.node, true);
+  if (m.list.items.length === 1) {
+    splices.push(setKey(m, m.root, m.listKey, []));
+  } else if (m.list.flow) {
+    splices.push(...(removeItems(m, m.list, [target.node]) ?? []));
+  } else {
+    splices.push({ start: range.start, end: range.end, text: "" });
+  }
+  splices.push(...refuseBrokenAliases(m, range.start, range.end));
+  splices.push(...dropEdges(m, (from, to) => from === id || to === id, target));
+  splices.push(positionRemoval(m, id));
+  return apply(m, splices);
+}
+
+/** A step holding an anchor that another step uses (`*name`) cannot go without breaking that step. */
+function refuseBrokenAliases(m: DocModel, start: number, end: number): Splice[] {
+  const inside = new Set<string>();
+  const outside: string[] = [];
+  visit(m.doc, {
+    Node(_key, node) {
+      const at = nodeStart(node);
+      const anchor = (node as { anchor?: string }).anchor;
+      if (anchor && at >= start && at < end) inside.add(anchor);
+    },
+    Alias(_key, node) {
+      const at = nodeStart(node);
+      if (at < start || at >= end) outside.push(node.source);
+    },
+  });
+  const used = outside.find((a) => inside.has(a));
+  if (used !== undefined) {
+    throw new Error(
+      `this step defines the YAML anchor \`&${used}\` that other steps use (\`*${used}\`): write the value into those steps first`,
+    );
+  }
+  return [];
+}
+
+/** Renames a step and every reference to it: dependencies, edges, positions and `steps.<id>` in expressions. */
+export function renameStep(text: string, from: string, to: string): string {
+  const m = mustOpen(text);
+  const step = stepNode(m, from);
+  if (from === to) return text;
+  checkNewId(m, to);
+  const exact = new Set<unknown>();
+  const idNode = valueAt(step.node, "id") ?? valueAt(step.node, "key");
+  exact.add(idNode);
+  if (m.listKey === "nodes") {
+    for (const e of m.edges?.items ?? []) {
+      if (!isMap(e)) continue;
+      for (const k of ["source", "target"]) {
+        const v = valueAt(e, k);
+        if (scalarText(v) === from) exact.add(v);
+      }
+    }
+  } else {
+    for (const s of m.steps) {
+      for (const k of DEP_KEYS) {
+        for (const d of depsOf(valueAt(s.node, k))) {
+          if (d.step !== from) continue;
+          exact.add(isMap(d.item) ? valueAt(d.item, "step") : d.item);
+        }
+      }
+      for (const k of SOURCE_KEYS) for (const n of namesOf(valueAt(s.node, k))) if (n.name === from) exact.add(n.item);
+    }
+  }
+  const splices: Splice[] = [];
+  const expr = new RegExp(`(steps\\s*\\.\\s*)${from.replace(/[-]/g, "\\-")}(?![A-Za-z0-9_-])`, "g");
+  const scan = (root: unknown) =>
+    visit(root as YAMLSeq, {
+      Scalar(key, node) {
+        if (key === "key") return;
+        const src = sourceOf(m, node);
+        let next: string | undefined;
+        if (exact.has(node)) next = src.replace(from, to);
+        else if (typeof (node as Scalar).value === "string" && expr.test(src)) next = src.replace(expr, `$1${to}`);
+        expr.lastIndex = 0;
+        if (next !== undefined && next !== src) {
+          splices.push({ start: nodeStart(node), end: nodeValueEnd(node), text: next });
+        }
+      },
+    });
+  if (m.list) scan(m.list);
+  if (m.edges) scan(m.edges);
+  const positions = positionsMap(m);
+  const pos = positions ? pairOf(positions, from) : undefined;
+  if (pos && isScalar(pos.key)) splices.push({ start: nodeStart(pos.key), end: nodeValueEnd(pos.key), text: to });
+  return applySplices(m.text, splices);
+}
+
+/** Sets one key of a step (`value` undefined deletes it). Seed 000: keys other than the node's go in `config`. */
+export function setStepField(text: string, id: string, key: string, value: JsonValue | undefined): string {
+  const m = mustOpen(text);
+  const s = stepNode(m, id);
+  if (key === "id" || key === "key") throw new Error("rename a step with renameStep");
+  let map = s.node;
+  let k = key;
+  if (m.listKey === "nodes") {
+    if (k === "name" && !hasKey(map, "name")) k = "label";
+    if (k === "type" && hasKey(map, "node_type")) k = "node_type";
+    if (!NODE_KEYS.includes(k)) {
+      const config = valueAt(map, "config");
+      if (!isMap(config)) {
+        if (value === undefined) return text;
+        return apply(m, [setKey(m, map, "config", { [k]: value })]);
+      }
+      map = config;
+    }
+  } else if (k === "if" && (hasKey(map, "condition") || (m.dialect !== "canonical" && m.dialect !== "seed-002"))) {
+    if (!hasKey(map, "if")) k = "condition";
+  }
+  if (value === undefined) return apply(m, [deleteKey(m, map, k)]);
+  return apply(m, [setKey(m, map, k, value)]);
+}
+
+// ─── edges ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Makes `to` depend on `from` (firing on `on`). */
+export function connect(text: string, from: string, to: string, on: EdgeOn): string {
+  let m = mustOpen(text);
+  stepNode(m, from);
+  stepNode(m, to);
+  if (from === to) throw new Error(`step \`${from}\` cannot depend on itself`);
+  if (isSequential(m)) m = mustOpen(materialise(m));
+  const had = writtenEdges(m).find((e) => e.from === from && e.to === to);
+  if (had) return had.on === on ? m.text : setEdgeOn(m.text, from, to, on);
+  return apply(m, addEdge(m, from, to, on));
+}
+
+function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
+  if (m.listKey === "nodes") {
+    const edge: Record<string, JsonValue> = { source: from, target: to };
+    if (on !== "success") edge.on = on;
+    if (m.edges && m.edges.items.length > 0) {
+      const flow = m.edges.items.every((i) => isMap(i) && i.flow);
+      return [appendItem(m, m.edges, edge, { flow })];
+    }
+    return [setKey(m, m.root, "edges", [edge])];
+  }
+  if (m.dialect === "seed-001") {
+    const source = stepNode(m, from).node;
+    const keys = on === "success" ? ["on_success"] : on === "failure" ? ["on_failure"] : ["on_success", "on_failure"];
+    return keys.map((k) => addName(m, source, k, to, HEADER_KEYS));
+  }
+  const target = stepNode(m, to).node;
+  const key = DEP_KEYS.find((k) => hasKey(target, k)) ?? (m.dialect === "seed-003" ? "dependencies" : "needs");
+  const item: JsonValue = on === "success" ? from : { step: from, on };
+  return [addName(m, target, key, item, HEADER_KEYS)];
+}
+
+/** Adds an item to a list-valued key (`a` becomes `[a, b]`; a missing key becomes `key: [b]`). */
+function addName(m: DocModel, map: YAMLMap, key: string, item: JsonValue, after: string[]): Splice {
+  const v = valueAt(map, key);
+  if (v === undefined) return setKey(m, map, key, [item], { flow: true, after });
+  if (isSeq(v)) return appendItem(m, v, item, { flow: true });
+  if (isScalar(v) && v.value !== null) {
+    return { start: nodeStart(v), end: nodeValueEnd(v), text: `[${sourceOf(m, v)}, ${renderFlow(item, m.json)}]` };
+  }
+  return setKey(m, map, key, [item], { flow: true });
+}
+
+/** Removes the dependency of `to` on `from`, however it is written. */
+export function disconnect(text: string, from: string, to: string): string {
+  let m = mustOpen(text);
+  if (implicitEdges(m, writtenEdges(m)).some((e) => e.from === from && e.to === to)) m = mustOpen(materialise(m));
+  if (!writtenEdges(m).some((e) => e.from === from && e.to === to)) return m.text;
+  return apply(
+    m,
+    dropEdges(m, (f, t) => f === from && t === to),
+  );
+}
+
+/** Changes when an edge fires. */
+export function setEdgeOn(text: string, from: string, to: string, on: EdgeOn): string {
+  let m = mustOpen(text);
+  if (implicitEdges(m, writtenEdges(m)).some((e) => e.from === from && e.to === to)) m = mustOpen(materialise(m));
+  const edge = writtenEdges(m).find((e) => e.from === from && e.to === to);
+  if (!edge) throw new Error(`step \`${to}\` does not depend on \`${from}\``);
+  if (edge.on === on) return m.text;
+  if (m.listKey === "nodes") {
+    const items = (m.edges?.items ?? []).filter(
+      (i): i is YAMLMap =>
+        isMap(i) && scalarText(valueAt(i, "source")) === from && scalarText(valueAt(i, "target")) === to,
+    );
+    if (items.length === 1 && items[0]) {
+      const item = items[0];
+      return apply(m, [on === "success" ? deleteKey(m, item, "on") : setKey(m, item, "on", on)]);
+    }
+  } else {
+    // One `needs` item naming `from`: rewrite it in place.
+    const target = stepNode(m, to).node;
+    const refs = DEP_KEYS.flatMap((k) => depsOf(valueAt(target, k)).filter((d) => d.step === from));
+    const sourceRefs = SOURCE_KEYS.flatMap((k) =>
+      namesOf(valueAt(stepNode(m, from).node, k)).filter((n) => n.name === to),
+    );
+    const ref = refs[0];
+    if (refs.length === 1 && sourceRefs.length === 0 && ref) {
+      const rendered = on === "success" ? renderFlow(from, m.json) : renderFlow({ step: from, on }, m.json);
+      const inSeq = DEP_KEYS.some((k) => isSeq(valueAt(target, k)));
+      const text = inSeq ? rendered : `[${rendered}]`;
+      return apply(m, [{ start: nodeStart(ref.item), end: nodeValueEnd(ref.item), text }]);
+    }
+  }
+  const without = mustOpen(
+    apply(
+      m,
+      dropEdges(m, (f, t) => f === from && t === to),
+    ),
+  );
+  return apply(without, addEdge(without, from, to, on));
+}
+
+/**
+ * Splices removing the edges `match` selects, wherever they are written. A dependency key left empty is
+ * deleted — or kept as `[]` when it was the last one: a workflow with no declared dependency runs in file order.
+ */
+function dropEdges(
+  m: DocModel,
+  match: (from: string, to: string) => boolean,
+  removed?: StepNode,
+): (Splice | undefined)[] {
+  const out: (Splice | undefined)[] = [];
+  if (m.listKey === "nodes") {
+    const items = (m.edges?.items ?? []).filter(
+      (i) => isMap(i) && match(scalarText(valueAt(i, "source")) ?? "", scalarText(valueAt(i, "target")) ?? ""),
+    );
+    if (m.edges && items.length > 0) out.push(...(removeItems(m, m.edges, items) ?? [setKey(m, m.root, "edges", [])]));
+    return out;
+  }
+  const emptied: { step: StepNode; key: string }[] = [];
+  const kept = new Set<StepNode>();
+  for (const s of m.steps) {
+    if (s === removed || s.id === undefined) continue;
+    for (const key of [...DEP_KEYS, ...SOURCE_KEYS]) {
+      const v = valueAt(s.node, key);
+      if (v === undefined) continue;
+      const refs = DEP_KEYS.includes(key)
+        ? depsOf(v).map((d) => ({ item: d.item, hit: match(d.step, s.id as string) }))
+        : namesOf(v).map((n) => ({ item: n.item, hit: match(s.id as string, n.name) }));
+      const hits = refs.filter((r) => r.hit).map((r) => r.item);
+      if (hits.length === 0) {
+        kept.add(s);
+        continue;
+      }
+      const splices = isSeq(v) ? removeItems(m, v, hits) : undefined;
+      if (splices) {
+        out.push(...splices);
+        kept.add(s);
+      } else emptied.push({ step: s, key });
+    }
+  }
+  // The last declared dependency keeps its key as `[]`: without any, the workflow would run in file order.
+  const stillDag = kept.size > 0 || scalarText(valueAt(m.root, "mode")) !== undefined;
+  const keep = stillDag
+    ? -1
+    : Math.max(
+        0,
+        emptied.findIndex((e) => DEP_KEYS.includes(e.key)),
+      );
+  for (const [i, e] of emptied.entries()) {
+    out.push(i === keep ? setKey(m, e.step.node, e.key, [], { flow: true }) : deleteKey(m, e.step.node, e.key));
+  }
+  return out;
+}
+
+/**
+ * Writes a file-order workflow's implicit edges out as `needs` (and `mode: sequential` becomes `mode: dag`),
+ * so that an edge can be added, removed or changed without changing any other step's dependencies.
+ */
+export function materialise(m: DocModel): string {
+  const seq = isSequential(m);
+  if (!seq) return m.text;
+  const splices: Splice[] = [];
+  const key = m.dialect === "seed-003" ? "dependencies" : "needs";
+  for (const e of implicitEdges(m, writtenEdges(m))) {
+    const node = stepNode(m, e.to).node;
+    splices.push(addName(m, node, DEP_KEYS.find((k) => hasKey(node, k)) ?? key, e.from, HEADER_KEYS));
+  }
+  if (seq === "mode") splices.push(setKey(m, m.root, "mode", "dag"));
+  return applySplices(m.text, splices);
+}
+
+// ─── positions ──────────────────────────────────────────────────────────────────────────────────────────────
+
+function positionsMap(m: DocModel): YAMLMap | undefined {
+  const ui = valueAt(m.top, "ui");
+  const positions = isMap(ui) ? valueAt(ui, "positions") : undefined;
+  return isMap(positions) ? positions : undefined;
+}
+
+function positionRemoval(m: DocModel, id: string): Splice | undefined {
+  const positions = positionsMap(m);
+  if (!positions || !pairOf(positions, id)) return undefined;
+  if (positions.items.length === 1) {
+    const ui = valueAt(m.top, "ui") as YAMLMap;
+    return setKey(m, ui, "positions", {}, { flow: true });
+  }
+  return deleteKey(m, positions, id);
+}
+
+/** Records node positions: the `ui: { positions }` block (created at the end), or seed 000's `position`. */
+export function setPositions(text: string, positions: Record<string, Position>): string {
+  const m = mustOpen(text);
+  const round = (p: Position) => ({ x: Math.round(p.x), y: Math.round(p.y) });
+  const entries = Object.entries(positions).filter(([id]) => m.steps.some((s) => s.id === id));
+  if (entries.length === 0) return text;
+  const flow: SetOptions = { flow: true };
+  if (m.listKey === "nodes") {
+    const splices: Splice[] = [];
+    for (const [id, p] of entries) {
+      const node = stepNode(m, id).node;
+      const { x, y } = round(p);
+      if (!hasKey(node, "position") && hasKey(node, "position_x")) {
+        splices.push(setKey(m, node, "position_x", x), setKey(m, node, "position_y", y));
+      } else splices.push(setKey(m, node, "position", { x, y }, flow));
+    }
+    return applySplices(m.text, splices);
+  }
+  const ui = valueAt(m.top, "ui");
+  const map = positionsMap(m);
+  const all = Object.fromEntries(entries.map(([id, p]) => [id, round(p)]));
+  const lines = (indent: number, list: [string, Position][]) =>
+    list.map(([id, p]) => `${" ".repeat(indent)}${renderFlow(id, false)}: ${renderFlow(p, false)}\n`).join("");
+  if (!isMap(ui)) {
+    if (m.top.flow) return apply(m, [setKey(m, m.top, "ui", { positions: all })]);
+    // After a blank line when the document separates its sections with blank lines.
+    const end = m.text.length === 0 || m.text.endsWith("\n") ? "" : "\n";
+    const sep = end + (/\n[ \t]*\n/.test(m.text) && !/\n[ \t]*\n$/.test(m.text + end) ? "\n" : "");
+    const at = m.text.length;
+    return applySplices(m.text, [
+      { start: at, end: at, text: `${sep}ui:\n  positions:\n${lines(4, Object.entries(all))}` },
+    ]);
+  }
+  if (ui.flow) return apply(m, [setKey(m, ui, "positions", { ...(map ? positionsOf(map) : {}), ...all })]);
+  if (!map || map.flow) {
+    // No positions yet (or a flow mapping): write them as a block, one `id: { x, y }` line each.
+    const merged = { ...(map ? positionsOf(map) : {}), ...all } as Record<string, Position>;
+    const at = insertionPoint(m, ui, "positions");
+    return applySplices(m.text, [
+      { start: at.start, end: at.end, text: `${at.prefix}positions:\n${lines(at.indent + 2, Object.entries(merged))}` },
+    ]);
+  }
+  // Existing entries are replaced in place; new ones go in one insertion after the last entry.
+  const splices: Splice[] = [];
+  const fresh: [string, Position][] = [];
+  for (const [id, p] of Object.entries(all)) {
+    if (pairOf(map, id)) splices.push(setKey(m, map, id, p, flow));
+    else fresh.push([id, p]);
+  }
+  if (fresh.length > 0) {
+    const at = insertionPoint(m, map, undefined);
+    splices.push({ start: at.start, end: at.end, text: at.prefix + lines(at.indent, fresh) });
+  }
+  return applySplices(m.text, splices);
+}
+
+function positionsOf(map: YAMLMap): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const p of map.items as Pair[]) {
+    if (isScalar(p.key) && isMap(p.value)) {
+      out[String(p.key.value)] = {
+        x: Number(scalarText(valueAt(p.value, "x"))),
+        y: Number(scalarText(valueAt(p.value, "y"))),
+      };
+    }
+  }
+  return out;
+}
