@@ -21,6 +21,7 @@ import type { Issues } from "./issues.js";
 import type { Path } from "./positions.js";
 import { type RetryPatch, readRetry } from "./retry.js";
 import { readStep, type StepDraft } from "./steps.js";
+import { type CanvasPositions, checkPositionIds, readUi } from "./ui.js";
 
 export interface WorkflowDraft {
   dialect: Dialect;
@@ -41,6 +42,8 @@ export interface WorkflowDraft {
   mode?: "dag" | "sequential" | undefined;
   defaults: { retry?: RetryPatch | undefined; timeoutMs?: number | undefined; optional?: boolean | undefined };
   steps: StepDraft[];
+  /** Canvas positions (`ui.positions`): checked, then left out of the Workflow (ui.ts). */
+  positions: CanvasPositions;
 }
 
 export function readWorkflow(
@@ -49,9 +52,9 @@ export function readWorkflow(
   sourceText: (path: Path) => string | undefined,
 ): WorkflowDraft {
   const { dialect, root, rootPath } = detectDialect(doc);
-  if (dialect === "seed-001") checkKeys(doc, [], ["workflow", "$schema"], iss, "the top level");
+  if (dialect === "seed-001") checkKeys(doc, [], ["workflow", "$schema", "ui"], iss, "the top level");
   checkKeys(root, rootPath, TOP_KEYS, iss, dialect === "seed-001" ? "`workflow`" : "the workflow");
-  const draft: WorkflowDraft = { dialect, rootPath, tags: [], defaults: {}, steps: [] };
+  const draft: WorkflowDraft = { dialect, rootPath, tags: [], defaults: {}, steps: [], positions: new Map() };
   const get = (key: string): Field | undefined => field(root, key, rootPath);
 
   const name = get("name");
@@ -130,6 +133,15 @@ export function readWorkflow(
     if (seed.optional !== undefined) draft.defaults.optional ??= seed.optional;
   }
 
+  // Seed 001 keeps editor state beside its `workflow:` mapping or inside it.
+  const ui = get("ui");
+  const outerUi = dialect === "seed-001" ? field(doc, "ui", []) : undefined;
+  if (ui && outerUi) {
+    iss.error("WEFT_SCHEMA", ui.path, "`ui` is given twice: inside `workflow` and beside it", "keep one", "key");
+  }
+  const uiBlock = ui ?? outerUi;
+  if (uiBlock) draft.positions = readUi(uiBlock, iss);
+
   const steps = get("steps");
   if (!steps) {
     iss.error("WEFT_SCHEMA", rootPath, "the workflow has no `steps`", "add `steps:` with a list of steps");
@@ -148,6 +160,8 @@ export function readWorkflow(
       if (step) draft.steps.push(step);
     });
   }
+  const ids = draft.steps.flatMap((s) => (s.id === undefined ? [] : [s.id]));
+  if (ids.length > 0) checkPositionIds(draft.positions, ids, iss);
   return draft;
 }
 

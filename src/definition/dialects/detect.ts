@@ -30,7 +30,8 @@ export function detectDialect(doc: Record<string, unknown>): DialectRoot {
     return { dialect: "seed-003", root: doc, rootPath: [] };
   }
   const only = (obj: Record<string, unknown>, keys: string[]) => Object.keys(obj).every((k) => keys.includes(k));
-  if (only(doc, SEED002_TOP_KEYS) && steps.every((s) => only(s, SEED002_STEP_KEYS))) {
+  // `ui` (editor state, ui.ts) may be added to a file of any dialect without changing its dialect.
+  if (only(doc, [...SEED002_TOP_KEYS, "ui"]) && steps.every((s) => only(s, SEED002_STEP_KEYS))) {
     return { dialect: "seed-002", root: doc, rootPath: [] };
   }
   return { dialect: "canonical", root: doc, rootPath: [] };

@@ -4,7 +4,7 @@
  * `optional`, `retryPolicy` → `retry`, `timeoutMs` → `timeout`), accepted in any file.
  */
 
-/** Canonical top-level keys (plus `config`, seed 003's settings block, and `$schema` for editors). */
+/** Canonical top-level keys (plus `config`, seed 003's settings block, and `$schema` and `ui` for editors). */
 export const TOP_KEYS = [
   "name",
   "description",
@@ -23,6 +23,7 @@ export const TOP_KEYS = [
   "steps",
   "config",
   "$schema",
+  "ui",
 ] as const;
 
 export const DEFAULTS_KEYS = ["retry", "timeout", "optional"] as const;

@@ -8,7 +8,17 @@ import { isMap, isScalar, isSeq, type Pair, type Scalar, visit, type YAMLMap, ty
 import { DEP_KEYS, depsOf, implicitEdges, isSequential, namesOf, SOURCE_KEYS, writtenEdges } from "./graph.js";
 import { type DocModel, hasKey, mustOpen, NODE_KEYS, pairOf, type StepNode, stepNode, valueAt } from "./model.js";
 import { appendItem, deleteKey, insertionPoint, removeItems, type SetOptions, setKey, sourceOf } from "./splice.js";
-import { applySplices, blockItemRange, nodeStart, nodeValueEnd, renderFlow, type Splice, scalarText } from "./text.js";
+import {
+  applySplices,
+  blockItemRange,
+  lineEndIncl,
+  lineStart,
+  nodeStart,
+  nodeValueEnd,
+  renderFlow,
+  type Splice,
+  scalarText,
+} from "./text.js";
 import type { EdgeOn, JsonValue, NewStep, Position } from "./types.js";
 
 /** What a step id may look like (the engine's rule: expressions refer to it as `steps.<id>`). */
@@ -70,12 +80,24 @@ export function removeStep(text: string, id: string): string {
   } else if (m.list.flow) {
     splices.push(...(removeItems(m, m.list, [target.node]) ?? []));
   } else {
-    splices.push({ start: range.start, end: range.end, text: "" });
+    splices.push(withoutExtraBlankLine(m.text, range, target.index === m.list.items.length - 1));
   }
   splices.push(...refuseBrokenAliases(m, range.start, range.end));
   splices.push(...dropEdges(m, (from, to) => from === id || to === id, target));
   splices.push(positionRemoval(m, id));
   return apply(m, splices);
+}
+
+/** A removed item's lines, and one blank line of the two that would meet (or the one before the last item). */
+function withoutExtraBlankLine(text: string, range: { start: number; end: number }, last: boolean): Splice {
+  const blankAt = (at: number) => /^[ \t]*\n/.test(text.slice(at, lineEndIncl(text, at)));
+  const before = range.start > 0 ? lineStart(text, range.start - 1) : -1;
+  const blankBefore = before >= 0 && blankAt(before);
+  if (blankBefore && range.end < text.length && blankAt(range.end)) {
+    return { start: range.start, end: lineEndIncl(text, range.end), text: "" };
+  }
+  if (blankBefore && last) return { start: before, end: range.end, text: "" };
+  return { start: range.start, end: range.end, text: "" };
 }
 
 /** A step holding an anchor that another step uses (`*name`) cannot go without breaking that step. */
@@ -131,21 +153,21 @@ export function renameStep(text: string, from: string, to: string): string {
     }
   }
   const splices: Splice[] = [];
-  const expr = new RegExp(`(steps\\s*\\.\\s*)${from.replace(/[-]/g, "\\-")}(?![A-Za-z0-9_-])`, "g");
   const scan = (root: unknown) =>
     visit(root as YAMLSeq, {
+      Pair(_key, pair) {
+        const k = isScalar(pair.key) ? String(pair.key.value) : "";
+        // `if`, `condition` and `foreach` are expressions as a whole; other strings only inside `{{ … }}`.
+        whole.set(pair.value, ["if", "condition", "foreach"].includes(k));
+      },
       Scalar(key, node) {
-        if (key === "key") return;
+        if (key === "key" || typeof (node as Scalar).value !== "string") return;
         const src = sourceOf(m, node);
-        let next: string | undefined;
-        if (exact.has(node)) next = src.replace(from, to);
-        else if (typeof (node as Scalar).value === "string" && expr.test(src)) next = src.replace(expr, `$1${to}`);
-        expr.lastIndex = 0;
-        if (next !== undefined && next !== src) {
-          splices.push({ start: nodeStart(node), end: nodeValueEnd(node), text: next });
-        }
+        const next = exact.has(node) ? src.replace(from, to) : renameInText(src, from, to, whole.get(node) === true);
+        if (next !== src) splices.push({ start: nodeStart(node), end: nodeValueEnd(node), text: next });
       },
     });
+  const whole = new Map<unknown, boolean>();
   if (m.list) scan(m.list);
   if (m.edges) scan(m.edges);
   const positions = positionsMap(m);
@@ -206,7 +228,7 @@ function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
   if (m.dialect === "seed-001") {
     const source = stepNode(m, from).node;
     const keys = on === "success" ? ["on_success"] : on === "failure" ? ["on_failure"] : ["on_success", "on_failure"];
-    return keys.map((k) => addName(m, source, k, to, HEADER_KEYS));
+    return keys.map((k) => addName(m, source, k, to, SOURCE_KEYS));
   }
   const target = stepNode(m, to).node;
   const key = DEP_KEYS.find((k) => hasKey(target, k)) ?? (m.dialect === "seed-003" ? "dependencies" : "needs");
@@ -217,7 +239,8 @@ function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
 /** Adds an item to a list-valued key (`a` becomes `[a, b]`; a missing key becomes `key: [b]`). */
 function addName(m: DocModel, map: YAMLMap, key: string, item: JsonValue, after: string[]): Splice {
   const v = valueAt(map, key);
-  if (v === undefined) return setKey(m, map, key, [item], { flow: true, after });
+  // One step id is written as a scalar (`needs: build`), the way the templates write it.
+  if (v === undefined) return setKey(m, map, key, typeof item === "string" ? item : [item], { flow: true, after });
   if (isSeq(v)) return appendItem(m, v, item, { flow: true });
   if (isScalar(v) && v.value !== null) {
     return { start: nodeStart(v), end: nodeValueEnd(v), text: `[${sourceOf(m, v)}, ${renderFlow(item, m.json)}]` };
@@ -429,6 +452,61 @@ function positionsOf(map: YAMLMap): Record<string, JsonValue> {
         y: Number(scalarText(valueAt(p.value, "y"))),
       };
     }
+  }
+  return out;
+}
+
+const ID_CHAR = /[A-Za-z0-9_-]/;
+const BEFORE_ROOT = /[A-Za-z0-9_.$-]/;
+
+/**
+ * Renames step `from` in a scalar's source: `steps.<from>` anywhere, and `<from>` used as an expression's
+ * root (`{{ from.output }}`, seed 003's `{{from.result}}`) inside `{{ … }}` — or in the whole value when it is an
+ * expression (`if`, `foreach`). String literals inside expressions are left alone.
+ */
+export function renameInText(source: string, from: string, to: string, isExpression: boolean): string {
+  const q = source[0];
+  if ((q === '"' || q === "'") && source.length >= 2 && source.endsWith(q)) {
+    return q + renameInText(source.slice(1, -1), from, to, isExpression) + q;
+  }
+  const steps = `steps.${from}`;
+  const at = (i: number, word: string) => source.startsWith(word, i) && !ID_CHAR.test(source[i + word.length] ?? "");
+  let out = "";
+  let inExpr = isExpression;
+  let quote: string | undefined;
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i] as string;
+    if (!inExpr || quote === undefined) {
+      if (at(i, steps) && !BEFORE_ROOT.test(source[i - 1] ?? "")) {
+        out += `steps.${to}`;
+        i += steps.length;
+        continue;
+      }
+    }
+    if (!inExpr) {
+      if (source.startsWith("{{", i)) {
+        inExpr = true;
+        out += "{{";
+        i += 2;
+        continue;
+      }
+    } else if (quote !== undefined) {
+      if (c === quote && source[i - 1] !== "\\") quote = undefined;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (!isExpression && source.startsWith("}}", i)) {
+      inExpr = false;
+      out += "}}";
+      i += 2;
+      continue;
+    } else if (at(i, from) && !BEFORE_ROOT.test(source[i - 1] ?? "")) {
+      out += to;
+      i += from.length;
+      continue;
+    }
+    out += c;
+    i++;
   }
   return out;
 }
