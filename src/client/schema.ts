@@ -20,6 +20,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_artifacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/artifacts/{id}": {
         parameters: {
             query?: never;
@@ -222,6 +238,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["post_workflow_definitions_by_id_clone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-definitions/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow_definitions_categories"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -538,6 +570,7 @@ export interface components {
                 issues?: {
                     code: string;
                     column: number;
+                    field: string | null;
                     file: string;
                     hint: string | null;
                     line: number;
@@ -592,6 +625,59 @@ export interface operations {
                             waiting_since: string;
                             workflow_name: string;
                             workflow_run_id: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_artifacts: {
+        parameters: {
+            query?: {
+                file_type?: "image" | "video" | "document" | "code" | "other";
+                limit?: number;
+                offset?: number;
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            created_at: string;
+                            file_path: string;
+                            /** @enum {string} */
+                            file_type: "image" | "video" | "document" | "code" | "other";
+                            id: string;
+                            mime_type: string;
+                            name: string;
+                            project_id: string;
+                            run_name: string;
+                            sha256: string;
+                            size_bytes: number;
+                            updated_at: string;
+                            workflow_comment_id: string | null;
+                            workflow_name: string;
+                            workflow_run_id: string;
+                            workflow_run_step_id: string | null;
                         }[];
                     };
                 };
@@ -1254,16 +1340,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1327,16 +1427,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1411,16 +1525,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1528,16 +1656,30 @@ export interface operations {
                                 on: "success" | "failure" | "always";
                                 to: string;
                             }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
                             id: string;
                             last_used_at: string | null;
                             name: string;
                             phases: string[];
                             project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
                             source: string;
                             step_count: number;
                             steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
                                 foreach: string | null;
                                 id: string;
                                 if: string | null;
@@ -1555,6 +1697,42 @@ export interface operations {
                             version: number;
                             workflow_hash: string;
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_definitions_categories: {
+        parameters: {
+            query?: {
+                project_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            category: string;
+                            count: number;
+                        }[];
                     };
                 };
             };
@@ -1597,6 +1775,7 @@ export interface operations {
                             issues: {
                                 code: string;
                                 column: number;
+                                field: string | null;
                                 file: string;
                                 hint: string | null;
                                 line: number;
@@ -1734,6 +1913,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -1829,6 +2009,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -1869,10 +2050,15 @@ export interface operations {
                     args?: {
                         [key: string]: unknown;
                     };
+                    budget?: {
+                        cost_usd?: number;
+                        tokens?: number;
+                    };
                     idempotency_key?: string;
                     name?: string;
                     priority?: number;
                     project_id?: string;
+                    test_run?: boolean;
                     triggered_by?: string;
                     workflow?: {
                         file?: string;
@@ -1928,6 +2114,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -1981,6 +2168,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -2125,6 +2313,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -2286,6 +2475,7 @@ export interface operations {
                             issues?: {
                                 code: string;
                                 column: number;
+                                field: string | null;
                                 file: string;
                                 hint: string | null;
                                 line: number;
@@ -2746,6 +2936,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -2898,6 +3089,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -3079,6 +3271,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -3259,6 +3452,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;

@@ -94,7 +94,7 @@ export interface WorkflowStep {
   location?: SourceLocation | undefined;
 }
 
-export type Dialect = "canonical" | "seed-001" | "seed-002" | "seed-003" | "typescript";
+export type Dialect = "canonical" | "seed-000" | "seed-001" | "seed-002" | "seed-003" | "typescript";
 
 /** A spending limit of a run or step. Past it: fail the step, or pause the run until a person raises it. */
 export interface Budget {
@@ -171,6 +171,11 @@ export interface RunRecord {
   forkedFrom: { runId: string; checkpoint: number } | null;
   /** The stored workflow definition (template) it was launched from; null for a file. Stores set it always. */
   definitionId?: string | null | undefined;
+  /**
+   * A test run: every agent call is answered by the offline mock provider, whatever the agents are configured
+   * with (scripts still run). Kept for the run's life (resume, takeover, rewind). Stores set it always.
+   */
+  testRun?: boolean | undefined;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;

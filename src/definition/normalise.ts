@@ -4,6 +4,7 @@ import type { Budget, Dialect } from "../core/model.js";
 import { readBudget } from "./budget.js";
 import { detectDialect } from "./dialects/detect.js";
 import { DEFAULTS_KEYS, TOP_KEYS } from "./dialects/keys.js";
+import { argsFromDefaults, readSeed000Graph, SEED000_TOP_KEYS } from "./dialects/seed000.js";
 import { readSeed003Config } from "./dialects/seed003.js";
 import {
   checkKeys,
@@ -53,7 +54,8 @@ export function readWorkflow(
 ): WorkflowDraft {
   const { dialect, root, rootPath } = detectDialect(doc);
   if (dialect === "seed-001") checkKeys(doc, [], ["workflow", "$schema", "ui"], iss, "the top level");
-  checkKeys(root, rootPath, TOP_KEYS, iss, dialect === "seed-001" ? "`workflow`" : "the workflow");
+  const topKeys = dialect === "seed-000" ? SEED000_TOP_KEYS : TOP_KEYS;
+  checkKeys(root, rootPath, topKeys, iss, dialect === "seed-001" ? "`workflow`" : "the workflow");
   const draft: WorkflowDraft = { dialect, rootPath, tags: [], defaults: {}, steps: [], positions: new Map() };
   const get = (key: string): Field | undefined => field(root, key, rootPath);
 
@@ -94,6 +96,15 @@ export function readWorkflow(
     if (obj) {
       draft.argsSchema = obj as JsonObject;
       draft.argsSchemaPath = schema.path;
+    }
+  }
+
+  const defaultParams = dialect === "seed-000" ? get("default_params") : undefined;
+  if (defaultParams) {
+    const params = readMapping(defaultParams, iss, "write `default_params: { topic: …, quantity: 10 }`");
+    if (params) {
+      draft.argsSchema = argsFromDefaults(params, draft.argsSchema);
+      draft.argsSchemaPath ??= defaultParams.path;
     }
   }
 
@@ -142,6 +153,14 @@ export function readWorkflow(
   const uiBlock = ui ?? outerUi;
   if (uiBlock) draft.positions = readUi(uiBlock, iss);
 
+  if (dialect === "seed-000") {
+    const graph = readSeed000Graph(root, rootPath, iss);
+    draft.steps = graph.steps;
+    draft.positions = new Map([...graph.positions, ...draft.positions]);
+    checkPositionIds(draft.positions, idsOf(draft.steps), iss);
+    return draft;
+  }
+
   const steps = get("steps");
   if (!steps) {
     iss.error("WEFT_SCHEMA", rootPath, "the workflow has no `steps`", "add `steps:` with a list of steps");
@@ -160,10 +179,12 @@ export function readWorkflow(
       if (step) draft.steps.push(step);
     });
   }
-  const ids = draft.steps.flatMap((s) => (s.id === undefined ? [] : [s.id]));
+  const ids = idsOf(draft.steps);
   if (ids.length > 0) checkPositionIds(draft.positions, ids, iss);
   return draft;
 }
+
+const idsOf = (steps: readonly StepDraft[]): string[] => steps.flatMap((s) => (s.id === undefined ? [] : [s.id]));
 
 function twice(iss: Issues, f: Field, key: string, top: string): void {
   iss.error(

@@ -64,6 +64,18 @@ export const launchBody = z
     priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
     idempotency_key: label(500).optional(),
     triggered_by: label(500).optional(),
+    /** The run's budget, over the workflow's: a limit given replaces the workflow's, one left out keeps it. */
+    budget: z
+      .strictObject({
+        tokens: z.number().int().min(1).optional(),
+        cost_usd: z.number().positive().optional(),
+      })
+      .refine((b) => b.tokens !== undefined || b.cost_usd !== undefined, {
+        message: "give tokens, cost_usd or both",
+      })
+      .optional(),
+    /** Every agent call of the run answered by the offline mock provider (kept across resume); scripts still run. */
+    test_run: z.boolean().optional(),
   })
   .refine((b) => (b.workflow === undefined) !== (b.workflow_definition_id === undefined), {
     message: "give exactly one of `workflow_definition_id` or `workflow: { source }`",
@@ -217,6 +229,8 @@ export const runSchema = z.object({
   idempotency_key: z.string().nullable(),
   parent_run_id: z.string().nullable(),
   forked_from: z.object({ run_id: z.string(), checkpoint: z.number().int() }).nullable(),
+  /** Launched with `test_run: true`: every agent call answered by the offline mock provider. */
+  test_run: z.boolean(),
   error_message: z.string().nullable(),
   error: errorInfoSchema.nullable(),
   output: z.unknown(),
@@ -330,6 +344,8 @@ export const issueSchema = z.object({
   severity: z.enum(["error", "warning"]),
   message: z.string(),
   hint: z.string().nullable(),
+  /** `WEFT_ARGS`: the argument it is about (`topic`, `channels[1]`, `brand.voice`); null for the args as a whole and for workflow issues. */
+  field: z.string().nullable(),
   file: z.string(),
   line: z.number().int(),
   column: z.number().int(),
@@ -372,6 +388,14 @@ export const listDefinitionsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
+
+export const definitionCategoriesQuery = z.strictObject({
+  /** A project's definitions plus the built-in templates, as the list counts them. Absent: every readable one. */
+  project_id: idString.optional(),
+});
+
+/** `GET /api/workflow-definitions/categories`: each category and how many definitions have it. */
+export const definitionCategorySchema = z.object({ category: z.string(), count: z.number().int() });
 
 export const createDefinitionBody = z.strictObject({
   /** The workflow's YAML or JSON text; its `name` names the definition. */
@@ -432,18 +456,47 @@ export const definitionSummarySchema = z.object({
   updated_at: isoTime,
 });
 
+/** A run in a definition's detail (`recent_runs`). */
+export const recentRunSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(RUN_STATUSES),
+  created_at: isoTime,
+  /** `completed_at - started_at`; null until it ended. */
+  duration_ms: z.number().nullable(),
+});
+
 export const definitionDetailSchema = definitionSummarySchema.extend({
   source: z.string(),
   args_schema: z.record(z.string(), z.unknown()).nullable(),
+  /**
+   * Arguments to show as an example: the args schema's first `examples` entry (an object), else each property's
+   * `default`; null when the schema has neither.
+   */
+  example_args: z.record(z.string(), z.unknown()).nullable(),
+  /**
+   * `declared` (YAML, JSON): the steps are the workflow's. `code` (TypeScript): they are drawn from the source
+   * before any run — the engine creates the real ones as the code runs, so `dynamic` marks the steps that may
+   * run otherwise than drawn.
+   */
+  graph: z.enum(["declared", "code"]),
   steps: z.array(
     workflowStepSchema.extend({
       if: z.string().nullable(),
       foreach: z.string().nullable(),
       optional: z.boolean(),
+      /**
+       * A TypeScript step drawn from code that only the run can settle: `conditional` (inside an `if`, `?:`,
+       * `catch`…: it may not run), `loop` (it may run several times), `callback` (inside another function), `id`
+       * (its id is computed at run time). Null: it runs as drawn (always null for YAML and JSON).
+       */
+      dynamic: z.enum(["conditional", "loop", "callback", "id"]).nullable(),
     }),
   ),
   /** One per dependency: `to` runs after `from` ends `on` success, failure or always. */
   edges: z.array(edgeSchema),
+  /** The newest runs launched from it that the token may read, at most 5, newest first. */
+  recent_runs: z.array(recentRunSchema),
 });
 export type DefinitionDetail = z.infer<typeof definitionDetailSchema>;
 
@@ -573,6 +626,24 @@ export const artifactSchema = z.object({
   updated_at: isoTime,
 });
 export type ArtifactJson = z.infer<typeof artifactSchema>;
+
+/** `GET /api/artifacts`: artifacts across runs (the attachments picker, the launch form's documents). */
+export const searchArtifactsQuery = z.strictObject({
+  /** Only this project's runs (the token must read it). Absent: every project the token may read. */
+  project_id: idString.optional(),
+  file_type: z.enum(ARTIFACT_TYPES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+
+/** An artifact of `GET /api/artifacts`: where it came from too. */
+export const artifactListItemSchema = artifactSchema.extend({
+  project_id: z.string(),
+  /** The name of the run it belongs to (`workflow_run_id`). */
+  run_name: z.string(),
+  workflow_name: z.string(),
+});
+export type ArtifactListItemJson = z.infer<typeof artifactListItemSchema>;
 
 export const attachmentSchema = z.object({
   document_id: z.string(),

@@ -15,6 +15,7 @@ import type {
 } from "../core/model.js";
 import { isJournalValue, STEP_STATUSES, TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES } from "../core/model.js";
 import type {
+  ArtifactListing,
   ArtifactRecord,
   AttachmentRecord,
   CommentRecord,
@@ -27,6 +28,7 @@ import type {
   AgentSessionJson,
   ApprovalJson,
   ArtifactJson,
+  ArtifactListItemJson,
   AttachmentJson,
   attemptSchema,
   CommentJson,
@@ -224,6 +226,7 @@ export function runView(run: RunRecord, steps: readonly StepRunRecord[]): RunJso
     idempotency_key: run.idempotencyKey,
     parent_run_id: run.parentRunId,
     forked_from: run.forkedFrom ? { run_id: run.forkedFrom.runId, checkpoint: run.forkedFrom.checkpoint } : null,
+    test_run: run.testRun === true,
     error_message: run.error?.message ?? null,
     error: run.error,
     output: run.output,
@@ -446,6 +449,7 @@ export function issueView(i: Issue): z.infer<typeof issueSchema> {
     severity: i.severity,
     message: i.message,
     hint: i.hint ?? null,
+    field: i.field ?? null,
     file: i.location.file,
     line: i.location.line,
     column: i.location.column,
@@ -477,19 +481,59 @@ export function definitionSummaryView(d: DefinitionRecord): z.infer<typeof defin
   };
 }
 
-export function definitionDetailView(d: DefinitionRecord): DefinitionDetail {
+const DYNAMIC = new Set(["conditional", "loop", "callback", "id"] as const);
+type Dynamic = typeof DYNAMIC extends Set<infer T> ? T : never;
+
+/** Why a TypeScript step drawn from code may run otherwise (extract.ts's `config.$static.dynamic`), or null. */
+function dynamicOf(s: WorkflowStep): Dynamic | null {
+  const info = (s.config as { $static?: { dynamic?: unknown } } | undefined)?.$static;
+  const d = info?.dynamic;
+  return typeof d === "string" && DYNAMIC.has(d as Dynamic) ? (d as Dynamic) : null;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The args schema's first object in `examples`, else its properties' defaults; null when it has neither. */
+export function exampleArgsOf(schema: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  if (!schema) return null;
+  const examples = schema.examples;
+  if (Array.isArray(examples)) {
+    const first = examples.find(isObject);
+    if (first) return first;
+  }
+  const props = schema.properties;
+  if (!isObject(props)) return null;
+  const out: Record<string, unknown> = {};
+  for (const [key, prop] of Object.entries(props)) {
+    if (isObject(prop) && "default" in prop) out[key] = prop.default;
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** A definition with its steps and edges; `recent` = the newest runs launched from it the caller may read. */
+export function definitionDetailView(d: DefinitionRecord, recent: readonly RunRecord[]): DefinitionDetail {
   const w = d.workflow;
   return {
     ...definitionSummaryView(d),
     source: d.source,
     args_schema: w.argsSchema ?? null,
+    example_args: exampleArgsOf(w.argsSchema),
+    graph: d.format === "ts" ? "code" : "declared",
     steps: w.steps.map((s) => ({
       ...stepSummary(s),
       if: s.if ?? null,
       foreach: s.foreach ?? null,
       optional: s.optional,
+      dynamic: d.format === "ts" ? dynamicOf(s) : null,
     })),
     edges: edgesOf(w),
+    recent_runs: recent.map((r) => ({
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      created_at: isoNow(r.createdAt),
+      duration_ms: span(r.startedAt, r.endedAt),
+    })),
   };
 }
 
@@ -539,6 +583,11 @@ export function artifactView(a: ArtifactRecord): ArtifactJson {
     created_at: isoNow(a.createdAt),
     updated_at: isoNow(a.updatedAt),
   };
+}
+
+/** An artifact with its run (`GET /api/artifacts`). */
+export function artifactListItemView({ artifact, run }: ArtifactListing): ArtifactListItemJson {
+  return { ...artifactView(artifact), project_id: run.projectId, run_name: run.name, workflow_name: run.workflowName };
 }
 
 export function attachmentView(x: AttachmentRecord, image: ArtifactRecord | undefined): AttachmentJson {

@@ -54,6 +54,8 @@ export interface NewRun {
    * its own snapshot (`definition`); deleting the definition sets this back to null.
    */
   definitionId?: string | null | undefined;
+  /** A test run (`RunRecord.testRun`): every agent call answered by the mock. Absent: false. */
+  testRun?: boolean | undefined;
   /** Step runs to create with the run (normally one `pending` record per step). */
   steps: StepRunRecord[];
   /** Attempts copied into the run (a rewind reuses the completed steps of the source run). */
@@ -232,6 +234,12 @@ export interface DefinitionFilter {
   offset?: number | undefined;
 }
 
+/** How many definitions have one category (`definitions.categories`). */
+export interface DefinitionCategory {
+  category: string;
+  count: number;
+}
+
 export type CommentType = "user" | "system" | "agent";
 
 /** seed 002's WorkflowComment: on a run (`stepKey` null) or on one of its steps. */
@@ -298,6 +306,21 @@ export interface ArtifactRecord {
   sha256: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/** Which artifacts `artifacts.search` returns: across runs, newest first. */
+export interface ArtifactFilter {
+  /** The runs' project, or any of several (an API token's projects); absent: every project. */
+  projectId?: string | readonly string[] | undefined;
+  fileType?: ArtifactFileType | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+/** An artifact with the run it belongs to, as a cross-run list shows it ("from run X"). */
+export interface ArtifactListing {
+  artifact: ArtifactRecord;
+  run: { id: string; name: string; projectId: string; workflowName: string };
 }
 
 /** seed 000: at most this many images attached to one document. */
@@ -503,6 +526,11 @@ export interface Store {
     getByName(projectId: string, name: string): Promise<DefinitionRecord | undefined>;
     list(filter?: DefinitionFilter): Promise<DefinitionRecord[]>;
     /**
+     * The categories of the definitions `list` would return for the same project filter (definitions without a
+     * category are not counted), with how many have each: most first, then by name (case-insensitive).
+     */
+    categories(filter?: Pick<DefinitionFilter, "projectId" | "includeSystem">): Promise<DefinitionCategory[]>;
+    /**
      * Applies the patch and bumps `version`; throws `ConflictError` (entity "definition") when the stored
      * version is not `expectedVersion`, `WEFT_NOT_FOUND` for an unknown id.
      */
@@ -542,6 +570,11 @@ export interface Store {
       runId: string,
       opts?: { stepKey?: string | undefined; commentId?: string | undefined },
     ): Promise<ArtifactRecord[]>;
+    /**
+     * Artifacts of many runs with their run: newest first (`createdAt`, then latest created), narrowed by the
+     * runs' project and the file type, paged by `limit` / `offset`. One query, whatever the number of runs.
+     */
+    search(filter?: ArtifactFilter): Promise<ArtifactListing[]>;
     /**
      * Attaches to a comment of the same run (`WEFT_CONFLICT` otherwise), moving it from any other comment;
      * appends `workflow.artifact.attached`. Already attached to that comment: a no-op.

@@ -72,7 +72,7 @@ export default defineWorkflow({
     "Research the codebase, write a spec a person approves, implement it, review the change (addressing " +
     "requested changes), then run the project's tests and build.",
   version: "1.0",
-  category: "sdlc",
+  category: "examples",
   tags: ["coding-agent", "feature", "code-review", "approval", "seed-002"],
 
   argsSchema: z.object({

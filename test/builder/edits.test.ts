@@ -178,8 +178,27 @@ describe("removeStep", () => {
     expect(comments(out)).toEqual(comments(facebook));
   });
 
-  it("refuses to remove a step whose YAML anchor other steps use", () => {
-    expect(() => removeStep(facebook, "write-ads")).toThrow(/anchor `&copywriter`/);
+  it("writes an anchored value out at its first use when the step defining the anchor goes", () => {
+    const before = graphOf(facebook);
+    const copywriter = before.steps.find((s) => s.id === "write-ads")?.raw.system;
+    const out = removeStep(facebook, "write-ads");
+    const after = graphOf(out);
+    expect(after.steps.find((s) => s.id === "revise-ads")?.raw.system).toBe(copywriter);
+    expect(after.steps.find((s) => s.id === "record-feedback")?.raw.system).toBe(copywriter);
+    expect(out).toContain("    system: &copywriter |\n      You are a senior direct-response copywriter");
+    expect(out.match(/\*copywriter/g)).toHaveLength(1);
+    // The other steps still parse the same, apart from their references to write-ads.
+    const errors = parseWorkflow(out, { file: "wf.yaml" }).issues.filter((i) => i.severity === "error");
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e.message.includes("write-ads"))).toBe(true);
+    // (The removed step's prompt held the four `## …` lines.)
+    expect(comments(out)).toEqual(comments(facebook).filter((l) => !l.startsWith("      ## ")));
+  });
+
+  it("refuses when the anchored value is used inside a flow mapping", () => {
+    const text =
+      "name: t\nsteps:\n  - id: a\n    command: &cmd echo hi\n  - id: b\n    needs: a\n    env: { X: *cmd }\n    command: echo b\n";
+    expect(() => removeStep(text, "a")).toThrow(/anchor `&cmd`/);
   });
 
   it("removes a seed 001 step and the on_success naming it", () => {
@@ -316,6 +335,16 @@ describe("setStepField", () => {
     expect(comments(out)).toEqual(comments(hello));
   });
 
+  it("keeps a value's anchor when the value changes, and replaces an alias by the value", () => {
+    const out = setStepField(facebook, "write-ads", "system", "You write ads.\nShort ones.\n");
+    expect(out).toContain("    system: &copywriter |\n      You write ads.\n      Short ones.\n    prompt: |");
+    const g = graphOf(out);
+    expect(g.steps.find((s) => s.id === "revise-ads")?.raw.system).toBe("You write ads.\nShort ones.\n");
+    const own = setStepField(facebook, "revise-ads", "system", "Rewrite.");
+    expect(own).toContain("    system: Rewrite.\n");
+    expect(graphOf(own).steps.find((s) => s.id === "record-feedback")?.raw.system).toMatch(/^You are a senior/);
+  });
+
   it("writes a condition as `condition` in the seed dialects that spell it so", () => {
     const out = setStepField(seed003, "quality-check", "if", "args.deep");
     expect(out).toContain("    condition: args.deep\n");
@@ -413,5 +442,53 @@ edges:
     expect(out).toContain("edges: []");
     expect(comments(out)).toEqual([]);
     expect(out).toContain("# `type:` accepted too");
+  });
+
+  it("reads React Flow's shape (node_id, data.label, data.config) and a merge's incoming edges as always", () => {
+    const flow = `name: Branches
+nodes:
+  - node_id: start
+    node_type: conditional
+    data: { label: Long enough?, config: { condition: "{{ args.long }}" } }
+  - { node_id: a, node_type: generate_copy, data: { label: Long copy } }
+  - { node_id: b, node_type: generate_copy, data: { label: Short copy } }
+  - { node_id: join, node_type: merge, data: { label: Join } }
+  - { node_id: attach, node_type: attach_to_document, data: { config: { source_nodes: [a, b] } } }
+edges:
+  - { id: e1, source: start, target: a, sourceHandle: "true" }
+  - { id: e2, source: start, target: b, sourceHandle: "false" }
+  - { source: a, target: join }
+  - { source: b, target: join }
+  - { source: join, target: attach }
+`;
+    const g = graphOf(flow, TABLE);
+    expect(g.steps.map((s) => `${s.id}:${s.name}`)).toEqual([
+      "start:Long enough?",
+      "a:Long copy",
+      "b:Short copy",
+      "join:Join",
+      "attach:undefined",
+    ]);
+    expect(g.steps[0]?.config).toEqual({ condition: "{{ args.long }}" });
+    expect(g.edges.map((e) => `${e.from}->${e.to}:${e.on}:${e.handle}`)).toEqual([
+      "start->a:success:true",
+      "start->b:success:false",
+      "a->join:always:undefined",
+      "b->join:always:undefined",
+      "join->attach:success:undefined",
+    ]);
+    // Labels and config stay under `data`; renaming follows node_id, edges and source_nodes.
+    let out = setStepField(flow, "a", "name", "Long ad");
+    expect(out).toContain("data: { label: Long ad } }");
+    out = setStepField(out, "a", "temperature", 0.3);
+    expect(out).toContain("data: { label: Long ad, config: { temperature: 0.3 } } }");
+    out = renameStep(out, "a", "long");
+    expect(out).toContain("- { node_id: long, node_type: generate_copy,");
+    expect(out).toContain("source_nodes: [long, b]");
+    expect(out).toContain('{ id: e1, source: start, target: long, sourceHandle: "true" }');
+    // Edges of this dialect have no condition: into a merge always, elsewhere on success.
+    expect(() => connect(out, "start", "attach", "failure")).toThrow(/fires on success/);
+    expect(() => setEdgeOn(out, "long", "join", "success")).toThrow(/merge node/);
+    expect(connect(out, "start", "join", "always")).toContain("  - { source: start, target: join }\n");
   });
 });

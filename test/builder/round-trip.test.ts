@@ -100,7 +100,7 @@ describe("every template and seed example", () => {
       }
     });
 
-    it("writes positions to the ui block, twice the same", () => {
+    it("writes positions to the ui block, twice the same, without changing the workflow's hash", () => {
       const positions = Object.fromEntries(graph.steps.map((s, i) => [s.id, { x: i * 200, y: i * 40.4 }]));
       const once = setPositions(text, positions);
       expect(linesKept(text, once)).toEqual([]);
@@ -109,6 +109,10 @@ describe("every template and seed example", () => {
         Object.fromEntries(graph.steps.map((s, i) => [s.id, { x: i * 200, y: Math.round(i * 40.4) }])),
       );
       expect(setPositions(once, positions)).toBe(once);
+      // The ui block is not part of the workflow: the hash stays, and the server has no new issue.
+      const after = parse(once);
+      if (before.workflow) expect(workflowHash(after.workflow!)).toBe(workflowHash(before.workflow));
+      expect(after.issues.map((i) => i.message)).toEqual(before.issues.map((i) => i.message));
       const moved = setPositions(once, { [graph.steps[0]!.id]: { x: -5, y: 7 } });
       const r2 = readGraph(moved);
       expect(r2.ok && r2.graph.positions[graph.steps[0]!.id]).toEqual({ x: -5, y: 7 });

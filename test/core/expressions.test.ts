@@ -490,6 +490,7 @@ describe("functions", () => {
         "max",
         "min",
         "not",
+        "range",
         "round",
         "split",
         "startsWith",
@@ -568,6 +569,9 @@ describe("functions", () => {
     ["round('7.6')", 8],
     ["not(nil)", true],
     ["not(s)", false],
+    ["range(3)", [0, 1, 2]],
+    ["range('2')", [0, 1]],
+    ["range(0)", []],
   ])("%s = %j", (src, expected) => {
     expect(ev(src)).toEqual(expected);
   });
@@ -588,6 +592,10 @@ describe("functions", () => {
     ["round(2, 20)", /digits must be a whole number/],
     ["toJSON(1, 99)", /indent must be a whole number/],
     ["split(obj, ',')", /`split` expects a string as argument 1/],
+    ["range(1001)", /`range` takes a whole number from 0 to 1000, got 1001/],
+    ["range(-1)", /`range` takes a whole number from 0 to 1000/],
+    ["range(1.5)", /`range` takes a whole number/],
+    ["range(obj)", /`range` expects a number as argument 1, got an object/],
   ])("%s fails", (src, message) => {
     const err = errorOf(() => ev(src));
     expect(err.message).toMatch(message);

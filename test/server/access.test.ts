@@ -159,6 +159,7 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: "ok",
     otherProject: 404,
   },
+  "GET /api/artifacts": { call: () => ({ url: "/api/artifacts" }), readOnly: "ok", otherProject: "filtered" },
   "GET /api/artifacts/{id}": { call: (f) => ({ url: `/api/artifacts/${f.doc}` }), readOnly: "ok", otherProject: 404 },
   "DELETE /api/artifacts/{id}": {
     call: (f) => ({ url: `/api/artifacts/${f.image}` }),
@@ -204,6 +205,11 @@ const ROUTES: Record<string, RouteCase> = {
     call: () => ({ url: "/api/workflow-definitions", payload: { source: DEF("made"), project_id: "alpha" } }),
     readOnly: 403,
     otherProject: 403,
+  },
+  "GET /api/workflow-definitions/categories": {
+    call: () => ({ url: "/api/workflow-definitions/categories" }),
+    readOnly: "ok",
+    otherProject: "ok",
   },
   "POST /api/workflow-definitions/validate": {
     call: () => ({ url: "/api/workflow-definitions/validate", payload: { source: DEF("checked") } }),
@@ -358,6 +364,8 @@ describe("access control: every route, deny by default", () => {
         const ids = (body(res).data as Json[]).map((x) => x.id);
         expect(ids).not.toContain(f.run);
         expect(ids).not.toContain(f.def);
+        expect(ids).not.toContain(f.doc);
+        expect(ids).not.toContain(f.image);
       }
     }
     // What beta's token does see: its own run and definition, and the built-in templates.

@@ -23,7 +23,7 @@ describe.each(["implement-feature.ts", "simple-build-pipeline.yaml", "multi-agen
       const { workflow, issues } = await loadTemplate(`${dir}${name}`);
       expect(issues).toEqual([]);
       expect(workflow.version).toBe("1.0");
-      expect(workflow.category).toBe("sdlc");
+      expect(workflow.category).toBe("examples");
       expect(workflow.description).toBeTruthy();
     });
 

@@ -113,6 +113,9 @@ function format(args: Json[], cx: CallContext): string {
   return out;
 }
 
+/** The longest list `range` makes (a foreach over it starts one step run per item). */
+const MAX_RANGE = 1000;
+
 const DEFS: Record<string, FunctionDef> = {
   length: {
     min: 1,
@@ -229,6 +232,17 @@ const DEFS: Record<string, FunctionDef> = {
     },
   },
   not: { min: 1, max: 1, run: ([v]) => !isTruthy(v) },
+  range: {
+    min: 1,
+    max: 1,
+    run: ([n], cx, name) => {
+      const count = num(n, cx, name, 0);
+      if (!Number.isInteger(count) || count < 0 || count > MAX_RANGE) {
+        cx.fail(`\`range\` takes a whole number from 0 to ${MAX_RANGE}, got ${count}`);
+      }
+      return Array.from({ length: count }, (_, i) => i);
+    },
+  },
 };
 
 const FUNCTIONS: Record<string, FunctionDef> = Object.assign(Object.create(null) as Record<string, FunctionDef>, DEFS);

@@ -1,6 +1,7 @@
 /**
  * Which dialect a document is written in. The answer only labels the workflow (`source.dialect`) and picks the
  * document root: every dialect is read by the same reader (see keys.ts).
+ * - seed 000: top-level `nodes:` (and `edges:`) instead of `steps:` — seed 000's builder's templates (seed000.ts).
  * - seed 001: the workflow is wrapped in a top-level `workflow:` mapping.
  * - seed 003: a top-level `config` block, or steps with `key`, `dependencies`, `retryPolicy`, `timeoutMs`, …
  * - seed 002: only the keys seed 002 defines (name, description, argsSchema, phases; steps with id, name, phase,
@@ -24,6 +25,9 @@ const isMapping = (v: unknown): v is Record<string, unknown> =>
 export function detectDialect(doc: Record<string, unknown>): DialectRoot {
   if (isMapping(doc.workflow) && !Object.hasOwn(doc, "steps")) {
     return { dialect: "seed-001", root: doc.workflow, rootPath: ["workflow"] };
+  }
+  if (Object.hasOwn(doc, "nodes") && !Object.hasOwn(doc, "steps")) {
+    return { dialect: "seed-000", root: doc, rootPath: [] };
   }
   const steps = Array.isArray(doc.steps) ? doc.steps.filter(isMapping) : [];
   if (Object.hasOwn(doc, "config") || steps.some((s) => SEED003_STEP_MARKERS.some((k) => Object.hasOwn(s, k)))) {

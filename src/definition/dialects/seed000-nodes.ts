@@ -69,8 +69,10 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
     keys: {
       strategy:
         "`strategy`: single_to_single → one-to-one, single_to_multiple → one-to-many, multiple_to_single → many-to-one",
-      "(incoming edges)":
-        "`documents`: the outputs of the generate_copy nodes it follows; `images`: those of the generate_image nodes",
+      source_nodes:
+        "the nodes whose outputs it attaches; default: the nearest generate_copy and generate_image nodes before it (through review, conditional, parallel and merge nodes)",
+      "(sources)":
+        "`documents`: the generate_copy nodes' outputs (their documents); `images`: the generate_image nodes'",
     },
   },
   {
@@ -81,7 +83,7 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
     config: { message: "Review the results." },
     keys: {
       instructions: "`message`",
-      auto_approve_after: "`timeout` with `onTimeout: approve`",
+      auto_approve_after: "`timeout` with `onTimeout: approve` (a duration with its unit: `24h`)",
     },
   },
   {
@@ -89,11 +91,11 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
     label: "Conditional",
     type: "noop",
     description:
-      "Evaluates a condition once; the nodes on its true edges run when it holds, those on its false edges when not.",
-    config: { output: { condition: "{{ true }}" } },
+      "Branches: the nodes on its true edges run when the condition holds, those on its false edges when not.",
+    config: {},
     keys: {
       condition:
-        "the step's output `{ condition: {{ <condition> }} }`; targets of `sourceHandle: true` edges get `if: steps.<id>.output.condition`, of `false` edges `if: not(steps.<id>.output.condition)`",
+        'an expression; the targets of its `sourceHandle: "true"` edges get `if: <condition>`, of its `"false"` edges `if: !(<condition>)` (a single `{{ }}` around it is taken off)',
     },
   },
   {

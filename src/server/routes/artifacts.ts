@@ -24,9 +24,11 @@ import { z } from "zod";
 import { WeftError } from "../../core/errors.js";
 import { artifactStorageKey, displayName, extensionOf, fileTypeOf, mimeOf } from "../../engine/artifact-files.js";
 import type { ArtifactRecord, Store } from "../../store/store.js";
+import { requireRole } from "../access.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import {
   artifactContentQuery,
+  artifactListItemSchema,
   artifactParams,
   artifactSchema,
   attachCommentBody,
@@ -38,11 +40,12 @@ import {
   errorResponse,
   listArtifactsQuery,
   runParams,
+  searchArtifactsQuery,
   uploadFields,
 } from "../schemas.js";
 import { uploadTempName } from "../uploads.js";
 import { RequestError, type ZodTypeProvider, zodProblems } from "../validation.js";
-import { artifactView, attachmentView, stepKeyOf, stepKeyOfRequest } from "../views.js";
+import { artifactListItemView, artifactView, attachmentView, stepKeyOf, stepKeyOfRequest } from "../views.js";
 
 /** seed 002: uploads are capped at 100 MB. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
@@ -255,6 +258,27 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
       const step = req.query.step_id;
       const stepKey = step === undefined ? undefined : await stepKeyOfRequest(store, run, step);
       return data((await store.artifacts.list(runId, { stepKey })).map(artifactView));
+    },
+  );
+
+  // Across runs, like the run list: a named project must be readable (403 otherwise); without one, the token's.
+  app.get(
+    "/artifacts",
+    {
+      config: { access: { role: "read", scope: "token" } },
+      schema: { querystring: searchArtifactsQuery, response: { 200: envelope(z.array(artifactListItemSchema)) } },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.project_id !== undefined) requireRole(req, q.project_id, "read");
+      const readable = req.principal.readable();
+      const found = await store.artifacts.search({
+        projectId: q.project_id ?? (readable === "*" ? undefined : readable),
+        fileType: q.file_type,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return data(found.map(artifactListItemView));
     },
   );
 

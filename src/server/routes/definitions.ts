@@ -1,14 +1,14 @@
 /**
  * Workflow definitions (seed 002's WorkflowDefinition: templates) under `/api/workflow-definitions`: list
- * (category, search, sort; a project's own plus the built-in system templates), detail (steps, edges,
- * phases, args schema, usage stats), create / update from `{ source }` (YAML or JSON, validated: 422 with
+ * (category, search, sort; a project's own plus the built-in system templates), their categories, detail (steps,
+ * edges, phases, args schema, example args, usage stats, recent runs), create / update from `{ source }` (YAML or JSON, validated: 422 with
  * every issue's line and column), clone, delete, validate.
  *
  * A definition's name is its workflow's `name`, unique per project (409). Updates are optimistic: `version`
  * (given, or the one just read) must still be the stored one, else 409. System templates are read-only.
  */
 import { randomUUID } from "node:crypto";
-import type { FastifyPluginAsync, RawServerDefault } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from "fastify";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { ValidationError, WeftError } from "../../core/errors.js";
@@ -20,6 +20,8 @@ import { DEFAULT_PROJECT, data, type RoutePluginOptions } from "../context.js";
 import {
   cloneDefinitionBody,
   createDefinitionBody,
+  definitionCategoriesQuery,
+  definitionCategorySchema,
   definitionDetailSchema,
   definitionParams,
   definitionSummarySchema,
@@ -35,6 +37,9 @@ import type { ZodTypeProvider } from "../validation.js";
 import { definitionDetailView, definitionSummaryView, issueView } from "../views.js";
 
 type Format = "yaml" | "json";
+
+/** How many of a definition's runs its detail shows. */
+const RECENT_RUNS = 5;
 
 function formatOf(source: string, format: Format | undefined): Format {
   return format ?? (source.trimStart().startsWith("{") ? "json" : "yaml");
@@ -77,11 +82,36 @@ function renamedSource(source: string, format: Format, name: string): string | u
   }
 }
 
+/**
+ * The definitions a request may list: a named project's (the token must read it: 403 otherwise) or, without one,
+ * every project the token reads; both with the built-in templates. A token of every project sees everything.
+ */
+function visibleTo(
+  req: FastifyRequest,
+  project: string | undefined,
+): { projectId: string | string[] | undefined; includeSystem: true | undefined } {
+  if (project !== undefined) requireRole(req, project, "read");
+  const readable = req.principal.readable();
+  const projectId = project ?? (readable === "*" ? undefined : readable);
+  return { projectId, includeSystem: projectId !== undefined ? true : undefined };
+}
+
 export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault, ZodTypeProvider> = async (
   app,
   { ctx },
 ) => {
   const { store } = ctx;
+
+  /** The definition's detail, with the newest runs launched from it that the request's token may read. */
+  const detail = async (req: FastifyRequest, def: DefinitionRecord) => {
+    const readable = req.principal.readable();
+    const recent = await store.runs.list({
+      definitionId: def.id,
+      projectId: readable === "*" ? undefined : readable,
+      limit: RECENT_RUNS,
+    });
+    return data(definitionDetailView(def, recent));
+  };
 
   const mustGet = async (id: string): Promise<DefinitionRecord> => {
     const def = await store.definitions.get(id);
@@ -103,13 +133,8 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
     },
     async (req) => {
       const q = req.query;
-      if (q.project_id !== undefined) requireRole(req, q.project_id, "read");
-      const readable = req.principal.readable();
-      // A token limited to some projects sees theirs and the built-in templates.
-      const projectId = q.project_id ?? (readable === "*" ? undefined : readable);
       const defs = await store.definitions.list({
-        projectId,
-        includeSystem: projectId !== undefined ? true : undefined,
+        ...visibleTo(req, q.project_id),
         category: q.category,
         search: q.search || undefined,
         sort: q.sort,
@@ -118,6 +143,18 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
       });
       return data(defs.map(definitionSummaryView));
     },
+  );
+
+  app.get(
+    "/workflow-definitions/categories",
+    {
+      config: { access: { role: "read", scope: "token" } },
+      schema: {
+        querystring: definitionCategoriesQuery,
+        response: { 200: envelope(z.array(definitionCategorySchema)) },
+      },
+    },
+    async (req) => data(await store.definitions.categories(visibleTo(req, req.query.project_id))),
   );
 
   app.post(
@@ -138,7 +175,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
       config: { access: { role: "read", scope: { definition: "id" } } },
       schema: { params: definitionParams, response: { 200: envelope(definitionDetailSchema) } },
     },
-    async (req) => data(definitionDetailView(await mustGet(req.params.id))),
+    async (req) => detail(req, await mustGet(req.params.id)),
   );
 
   app.post(
@@ -167,7 +204,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
         }),
       );
       void reply.status(201);
-      return data(definitionDetailView(def));
+      return detail(req, def);
     },
   );
 
@@ -218,7 +255,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
           },
           body.version ?? current.version,
         );
-        return data(definitionDetailView(def));
+        return detail(req, def);
       } catch (err) {
         if (err instanceof ConflictError) {
           throw new WeftError(
@@ -281,7 +318,7 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
         }),
       );
       void reply.status(201);
-      return data(definitionDetailView(def));
+      return detail(req, def);
     },
   );
 

@@ -5,7 +5,7 @@
 import type Database from "better-sqlite3";
 import { WeftError } from "../../core/errors.js";
 import type { EventRecord } from "../../core/events.js";
-import type { ArtifactFileType, ArtifactRecord, NewArtifact } from "../store.js";
+import type { ArtifactFileType, ArtifactFilter, ArtifactListing, ArtifactRecord, NewArtifact } from "../store.js";
 import type { createAttachments } from "./attachments.js";
 import type { createComments } from "./comments.js";
 import { appendRunEvents, conflict, missing, type NoteVersion, uniquely } from "./shared.js";
@@ -88,6 +88,27 @@ export function createArtifacts(
       const where = ["run_id = ?", ...(step ? ["step_key = ?"] : []), ...(comment ? ["comment_id = ?"] : [])];
       stmt = db.prepare(`SELECT * FROM artifacts WHERE ${where.join(" AND ")} ORDER BY created_at, rowid`);
       lists.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  const searches = new Map<string, Database.Statement>();
+  /** `search`'s statement for one shape of filter: artifacts joined to their run, newest first. */
+  function searchStatement(project: "one" | "many" | undefined, fileType: boolean): Database.Statement {
+    const key = `${project}|${fileType}`;
+    let stmt = searches.get(key);
+    if (stmt === undefined) {
+      const where: string[] = [];
+      if (project === "one") where.push("r.project_id = ?");
+      if (project === "many") where.push("r.project_id IN (SELECT value FROM json_each(?))");
+      if (fileType) where.push("a.file_type = ?");
+      stmt = db.prepare(
+        `SELECT a.*, r.name AS run_name, r.project_id AS run_project_id, r.workflow_name AS run_workflow_name
+         FROM artifacts a JOIN runs r ON r.id = a.run_id
+         ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY a.created_at DESC, a.rowid DESC LIMIT ? OFFSET ?`,
+      );
+      searches.set(key, stmt);
     }
     return stmt;
   }
@@ -192,6 +213,21 @@ export function createArtifacts(
       if (opts.commentId !== undefined) params.push(opts.commentId);
       const stmt = listStatement(opts.stepKey !== undefined, opts.commentId !== undefined);
       return (stmt.all(params) as ArtifactRow[]).map(artifactFromRow);
+    },
+
+    search(filter: ArtifactFilter = {}): ArtifactListing[] {
+      const p = filter.projectId;
+      const params: unknown[] = [];
+      if (p !== undefined) params.push(typeof p === "string" ? p : JSON.stringify(p));
+      if (filter.fileType !== undefined) params.push(filter.fileType);
+      params.push(filter.limit ?? -1, filter.offset ?? 0);
+      const project = p === undefined ? undefined : typeof p === "string" ? "one" : "many";
+      type Joined = ArtifactRow & { run_name: string; run_project_id: string; run_workflow_name: string };
+      const rows = searchStatement(project, filter.fileType !== undefined).all(params) as Joined[];
+      return rows.map((r) => ({
+        artifact: artifactFromRow(r),
+        run: { id: r.run_id, name: r.run_name, projectId: r.run_project_id, workflowName: r.run_workflow_name },
+      }));
     },
 
     attachToComment: (id: string, commentId: string, now: number) => done(attachTx.immediate(id, commentId, now)),

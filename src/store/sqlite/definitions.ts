@@ -6,6 +6,7 @@ import type Database from "better-sqlite3";
 import type { Workflow } from "../../core/model.js";
 import {
   ConflictError,
+  type DefinitionCategory,
   type DefinitionFilter,
   type DefinitionFormat,
   type DefinitionPatch,
@@ -125,6 +126,31 @@ export function createDefinitions(db: Database.Database) {
     delete: db.prepare("DELETE FROM workflow_definitions WHERE id = ?"),
   };
 
+  /** The `WHERE` terms of a filter's project (and system templates); one `?` when `projectId` is given. */
+  function projectWhere(f: Pick<DefinitionFilter, "projectId" | "includeSystem">): string[] {
+    if (f.projectId === undefined) return [];
+    const many = typeof f.projectId !== "string";
+    const project = many ? "d.project_id IN (SELECT value FROM json_each(?))" : "d.project_id = ?";
+    return [f.includeSystem ? `(${project} OR d.system = 1)` : project];
+  }
+  const projectParams = (f: Pick<DefinitionFilter, "projectId">): unknown[] =>
+    f.projectId === undefined ? [] : [typeof f.projectId === "string" ? f.projectId : JSON.stringify(f.projectId)];
+
+  const categoryStatements = new Map<string, Database.Statement>();
+  function categoryStatement(f: Pick<DefinitionFilter, "projectId" | "includeSystem">): Database.Statement {
+    const key = `${f.projectId === undefined}|${typeof f.projectId === "string"}|${f.includeSystem === true}`;
+    let stmt = categoryStatements.get(key);
+    if (stmt === undefined) {
+      const where = [...projectWhere(f), "d.category IS NOT NULL"];
+      stmt = db.prepare(
+        `SELECT d.category AS category, count(*) AS count FROM workflow_definitions d WHERE ${where.join(" AND ")}
+         GROUP BY d.category ORDER BY count(*) DESC, weft_fold(d.category), d.category`,
+      );
+      categoryStatements.set(key, stmt);
+    }
+    return stmt;
+  }
+
   const listStatements = new Map<string, Database.Statement>();
   function listStatement(f: DefinitionFilter): Database.Statement {
     const sort = f.sort ?? "usage";
@@ -133,11 +159,7 @@ export function createDefinitions(db: Database.Database) {
     const key = `${shape.join("|")}|${Boolean(f.search)}|${sort}`;
     let stmt = listStatements.get(key);
     if (stmt === undefined) {
-      const where: string[] = [];
-      if (f.projectId !== undefined) {
-        const project = many ? "d.project_id IN (SELECT value FROM json_each(?))" : "d.project_id = ?";
-        where.push(f.includeSystem ? `(${project} OR d.system = 1)` : project);
-      }
+      const where = projectWhere(f);
       if (f.system !== undefined) where.push("d.system = ?");
       if (f.category !== undefined) where.push("d.category = ?");
       if (f.search) {
@@ -225,9 +247,7 @@ export function createDefinitions(db: Database.Database) {
     },
 
     list(f: DefinitionFilter = {}): DefinitionRecord[] {
-      const params: unknown[] = [];
-      if (f.projectId !== undefined)
-        params.push(typeof f.projectId === "string" ? f.projectId : JSON.stringify(f.projectId));
+      const params = projectParams(f);
       if (f.system !== undefined) params.push(f.system ? 1 : 0);
       if (f.category !== undefined) params.push(f.category);
       if (f.search) {
@@ -237,6 +257,10 @@ export function createDefinitions(db: Database.Database) {
       params.push(f.limit ?? -1, Math.max(0, f.offset ?? 0));
       const rows = listStatement(f).all(params) as Array<DefinitionRow & StatsRow>;
       return rows.map((r) => recordFromRow(r, statsFromRow(r)));
+    },
+
+    categories(f: Pick<DefinitionFilter, "projectId" | "includeSystem"> = {}): DefinitionCategory[] {
+      return categoryStatement(f).all(projectParams(f)) as DefinitionCategory[];
     },
 
     update: (id: string, patch: DefinitionPatch, expectedVersion: number): DefinitionRecord =>

@@ -87,6 +87,36 @@ export function artifactsConformance(ctx: ServerConformanceContext): void {
       expect(await s().artifacts.list("nope")).toEqual([]);
     });
 
+    it("searches artifacts across runs, newest first, by project and file type, with their run", async () => {
+      const p1 = await ctx.make({ projectId: "search-p1", name: "first run" });
+      const p1b = await ctx.make({ projectId: "search-p1", name: "second run" });
+      const p2 = await ctx.make({ projectId: "search-p2", name: "other project" });
+      const doc = (await s().artifacts.create(artifact(p1.id, "document", { now: T0 + 3 }))).artifact;
+      const img = (await s().artifacts.create(artifact(p1b.id, "image", { now: T0 + 4 }))).artifact;
+      const same = (await s().artifacts.create(artifact(p1.id, "document", { now: T0 + 4 }))).artifact;
+      const foreign = (await s().artifacts.create(artifact(p2.id, "document", { now: T0 + 9 }))).artifact;
+      const ids = async (f: Parameters<Store["artifacts"]["search"]>[0]) =>
+        (await s().artifacts.search(f)).map((x) => x.artifact.id);
+      // Same time: the later created first.
+      expect(await ids({ projectId: "search-p1" })).toEqual([same.id, img.id, doc.id]);
+      expect(await ids({ projectId: "search-p1", fileType: "document" })).toEqual([same.id, doc.id]);
+      expect(await ids({ projectId: ["search-p1", "search-p2"], fileType: "document" })).toEqual([
+        foreign.id,
+        same.id,
+        doc.id,
+      ]);
+      expect(await ids({ projectId: "search-p1", limit: 1, offset: 1 })).toEqual([img.id]);
+      expect(await ids({ projectId: "search-p1", offset: 3 })).toEqual([]);
+      expect(await ids({ projectId: [] })).toEqual([]);
+      expect(await ids({ projectId: "nobody" })).toEqual([]);
+      const [first] = await s().artifacts.search({ projectId: "search-p1", fileType: "image" });
+      expect(first).toEqual({
+        artifact: img,
+        run: { id: p1b.id, name: "second run", projectId: "search-p1", workflowName: p1b.workflowName },
+      });
+      expect((await ids({})).slice(0, 1)).toEqual([foreign.id]);
+    });
+
     it("attaches to a comment of the same run and detaches, with events; repeating either is a no-op", async () => {
       const run = await ctx.make();
       const c1 = (await s().comments.create(comment(run.id))).comment; // seq 2

@@ -93,6 +93,37 @@ export function definitionsConformance(ctx: ServerConformanceContext): void {
       expect(await names({ offset: 3 })).toEqual([other]);
     });
 
+    it("counts categories for the same project filter as list: most first, then by name; none left out", async () => {
+      const d = async (name: string, patch: Partial<NewDefinition> = {}) =>
+        (await s().definitions.create(definition({ name, ...patch }))).id;
+      await d("A", { category: "paid-ads" });
+      await d("B", { category: "email" });
+      await d("C", { category: "paid-ads" });
+      await d("D", { category: null });
+      await d("E", { category: "Blog-content" });
+      await d("F", { projectId: "p0", system: true, category: "sdlc" });
+      await d("G", { projectId: "p0", system: true, category: "email" });
+      await d("H", { projectId: "p2", category: "secret" });
+      expect(await s().definitions.categories({ projectId: "p1" })).toEqual([
+        { category: "paid-ads", count: 2 },
+        { category: "Blog-content", count: 1 },
+        { category: "email", count: 1 },
+      ]);
+      expect(await s().definitions.categories({ projectId: "p1", includeSystem: true })).toEqual([
+        { category: "email", count: 2 },
+        { category: "paid-ads", count: 2 },
+        { category: "Blog-content", count: 1 },
+        { category: "sdlc", count: 1 },
+      ]);
+      expect(await s().definitions.categories({ projectId: ["p2"], includeSystem: true })).toEqual([
+        { category: "email", count: 1 },
+        { category: "sdlc", count: 1 },
+        { category: "secret", count: 1 },
+      ]);
+      expect(await s().definitions.categories({ projectId: [] })).toEqual([]);
+      expect((await s().definitions.categories()).map((c) => c.category)).toContain("secret");
+    });
+
     it("sorts by usage (most runs first), newest, or name", async () => {
       const ids: string[] = [];
       for (const [i, name] of ["b", "A", "c"].entries()) {

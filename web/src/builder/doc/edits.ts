@@ -4,17 +4,52 @@
  * seed 000 an item of `edges:`); every other byte of the text is kept. Invalid requests (an unknown step, a
  * duplicate id) throw an Error with a readable message; the text is never left half-edited.
  */
-import { isMap, isScalar, isSeq, type Pair, type Scalar, visit, type YAMLMap, type YAMLSeq } from "yaml";
-import { DEP_KEYS, depsOf, implicitEdges, isSequential, namesOf, SOURCE_KEYS, writtenEdges } from "./graph.js";
-import { type DocModel, hasKey, mustOpen, NODE_KEYS, pairOf, type StepNode, stepNode, valueAt } from "./model.js";
+import {
+  type Alias,
+  Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Pair,
+  type Scalar,
+  visit,
+  type YAMLMap,
+  type YAMLSeq,
+} from "yaml";
+import {
+  DEP_KEYS,
+  depsOf,
+  implicitEdges,
+  isSequential,
+  namesOf,
+  SOURCE_KEYS,
+  seed000EdgeOn,
+  writtenEdges,
+} from "./graph.js";
+import {
+  type DocModel,
+  hasKey,
+  jsOf,
+  mustOpen,
+  NODE_KEYS,
+  nodeHolder,
+  pairOf,
+  type StepNode,
+  stepNode,
+  valueAt,
+} from "./model.js";
 import { appendItem, deleteKey, insertionPoint, removeItems, type SetOptions, setKey, sourceOf } from "./splice.js";
 import {
   applySplices,
+  blockEnd,
   blockItemRange,
+  isFlow,
   lineEndIncl,
   lineStart,
   nodeStart,
   nodeValueEnd,
+  pairEnd,
   renderFlow,
   type Splice,
   scalarText,
@@ -82,7 +117,7 @@ export function removeStep(text: string, id: string): string {
   } else {
     splices.push(withoutExtraBlankLine(m.text, range, target.index === m.list.items.length - 1));
   }
-  splices.push(...refuseBrokenAliases(m, range.start, range.end));
+  splices.push(...moveAnchors(m, range.start, range.end));
   splices.push(...dropEdges(m, (from, to) => from === id || to === id, target));
   splices.push(positionRemoval(m, id));
   return apply(m, splices);
@@ -100,29 +135,54 @@ function withoutExtraBlankLine(text: string, range: { start: number; end: number
   return { start: range.start, end: range.end, text: "" };
 }
 
-/** A step holding an anchor that another step uses (`*name`) cannot go without breaking that step. */
-function refuseBrokenAliases(m: DocModel, start: number, end: number): Splice[] {
-  const inside = new Set<string>();
-  const outside: string[] = [];
+/**
+ * Anchors the removed step defines (`&copywriter`) that other steps use (`*copywriter`): the first use gets the
+ * value written out, with the anchor, so the later uses keep working. A use that is not the value of a block
+ * mapping's key cannot be written out that way: the step is then refused with a clear message.
+ */
+function moveAnchors(m: DocModel, start: number, end: number): Splice[] {
+  const anchored = new Map<string, unknown>();
+  const uses: { alias: Alias; parent: unknown; flow: boolean }[] = [];
   visit(m.doc, {
     Node(_key, node) {
       const at = nodeStart(node);
       const anchor = (node as { anchor?: string }).anchor;
-      if (anchor && at >= start && at < end) inside.add(anchor);
+      if (anchor && at >= start && at < end) anchored.set(anchor, node);
     },
-    Alias(_key, node) {
+    Alias(_key, node, path) {
       const at = nodeStart(node);
-      if (at < start || at >= end) outside.push(node.source);
+      const map = path[path.length - 2];
+      if (at < start || at >= end) uses.push({ alias: node, parent: path[path.length - 1], flow: isFlow(map) });
     },
   });
-  const used = outside.find((a) => inside.has(a));
-  if (used !== undefined) {
-    throw new Error(
-      `this step defines the YAML anchor \`&${used}\` that other steps use (\`*${used}\`): write the value into those steps first`,
-    );
+  const splices: Splice[] = [];
+  const moved = new Set<string>();
+  for (const { alias, parent, flow } of uses.sort((a, b) => nodeStart(a.alias) - nodeStart(b.alias))) {
+    const node = anchored.get(alias.source);
+    if (node === undefined || moved.has(alias.source)) continue;
+    moved.add(alias.source);
+    if (!isPair(parent) || parent.value !== alias || !isScalar(parent.key) || flow) {
+      throw new Error(
+        `this step defines the YAML anchor \`&${alias.source}\` that another step uses (\`*${alias.source}\`): write the value into that step first`,
+      );
+    }
+    const key = String(parent.key.value);
+    const doc = new Document({ [key]: jsOf(m, node) });
+    const value = doc.get(key, true) as { anchor?: string } | undefined;
+    if (value) value.anchor = alias.source;
+    const keyStart = nodeStart(parent.key);
+    const indent = keyStart - lineStart(m.text, keyStart);
+    const rendered = indentBy(doc.toString({ lineWidth: 0 }), indent).slice(indent);
+    splices.push({ start: keyStart, end: blockEnd(m.text, pairEnd(parent)), text: rendered });
   }
-  return [];
+  return splices;
 }
+
+const indentBy = (text: string, indent: number): string =>
+  text
+    .split("\n")
+    .map((line) => (line === "" ? line : " ".repeat(indent) + line))
+    .join("\n");
 
 /** Renames a step and every reference to it: dependencies, edges, positions and `steps.<id>` in expressions. */
 export function renameStep(text: string, from: string, to: string): string {
@@ -131,9 +191,14 @@ export function renameStep(text: string, from: string, to: string): string {
   if (from === to) return text;
   checkNewId(m, to);
   const exact = new Set<unknown>();
-  const idNode = valueAt(step.node, "id") ?? valueAt(step.node, "key");
-  exact.add(idNode);
+  exact.add(valueAt(step.node, "id") ?? valueAt(step.node, m.listKey === "nodes" ? "node_id" : "key"));
   if (m.listKey === "nodes") {
+    // An attach_to_document node may name the nodes it takes from (`source_nodes`).
+    for (const s of m.steps) {
+      const config = valueAt(nodeHolder(s.node, "config"), "config");
+      const sources = isMap(config) ? valueAt(config, "source_nodes") : undefined;
+      for (const n of namesOf(sources)) if (n.name === from) exact.add(n.item);
+    }
     for (const e of m.edges?.items ?? []) {
       if (!isMap(e)) continue;
       for (const k of ["source", "target"]) {
@@ -184,13 +249,15 @@ export function setStepField(text: string, id: string, key: string, value: JsonV
   let map = s.node;
   let k = key;
   if (m.listKey === "nodes") {
-    if (k === "name" && !hasKey(map, "name")) k = "label";
+    if (k === "name") k = "label";
     if (k === "type" && hasKey(map, "node_type")) k = "node_type";
-    if (!NODE_KEYS.includes(k)) {
-      const config = valueAt(map, "config");
+    if (k === "label" || k === "description") map = nodeHolder(map, k);
+    else if (!NODE_KEYS.includes(k)) {
+      const holder = nodeHolder(map, "config");
+      const config = valueAt(holder, "config");
       if (!isMap(config)) {
         if (value === undefined) return text;
-        return apply(m, [setKey(m, map, "config", { [k]: value })]);
+        return apply(m, [setKey(m, holder, "config", { [k]: value })]);
       }
       map = config;
     }
@@ -218,7 +285,7 @@ export function connect(text: string, from: string, to: string, on: EdgeOn): str
 function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
   if (m.listKey === "nodes") {
     const edge: Record<string, JsonValue> = { source: from, target: to };
-    if (on !== "success") edge.on = on;
+    refuseSeed000On(m, to, on);
     if (m.edges && m.edges.items.length > 0) {
       const flow = m.edges.items.every((i) => isMap(i) && i.flow);
       return [appendItem(m, m.edges, edge, { flow })];
@@ -234,6 +301,16 @@ function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
   const key = DEP_KEYS.find((k) => hasKey(target, k)) ?? (m.dialect === "seed-003" ? "dependencies" : "needs");
   const item: JsonValue = on === "success" ? from : { step: from, on };
   return [addName(m, target, key, item, HEADER_KEYS)];
+}
+
+/** A seed 000 edge fires on success — always into a merge node — and cannot say otherwise. */
+function refuseSeed000On(m: DocModel, to: string, on: EdgeOn): void {
+  const implied = seed000EdgeOn(m, to);
+  if (on !== implied) {
+    throw new Error(
+      `a seed 000 edge into \`${to}\` fires ${implied === "always" ? "always (it is a merge node)" : "on success"}: edges of this dialect have no condition`,
+    );
+  }
 }
 
 /** Adds an item to a list-valued key (`a` becomes `[a, b]`; a missing key becomes `key: [b]`). */
@@ -267,14 +344,7 @@ export function setEdgeOn(text: string, from: string, to: string, on: EdgeOn): s
   if (!edge) throw new Error(`step \`${to}\` does not depend on \`${from}\``);
   if (edge.on === on) return m.text;
   if (m.listKey === "nodes") {
-    const items = (m.edges?.items ?? []).filter(
-      (i): i is YAMLMap =>
-        isMap(i) && scalarText(valueAt(i, "source")) === from && scalarText(valueAt(i, "target")) === to,
-    );
-    if (items.length === 1 && items[0]) {
-      const item = items[0];
-      return apply(m, [on === "success" ? deleteKey(m, item, "on") : setKey(m, item, "on", on)]);
-    }
+    refuseSeed000On(m, to, on);
   } else {
     // One `needs` item naming `from`: rewrite it in place.
     const target = stepNode(m, to).node;

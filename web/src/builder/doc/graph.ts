@@ -1,6 +1,6 @@
 /** readGraph: the builder's view of a workflow document (steps, edges, positions), in any dialect. */
 import { isMap, isScalar, isSeq, type YAMLMap } from "yaml";
-import { type DocModel, jsOf, NODE_KEYS, openDoc, STEP_KEYS, type StepNode, valueAt } from "./model.js";
+import { type DocModel, jsOf, nodeHolder, openDoc, STEP_KEYS, type StepNode, valueAt } from "./model.js";
 import { blockEnd, dashOf, isFlow, nodeStart, nodeValueEnd, scalarText } from "./text.js";
 import type {
   BuilderEdge,
@@ -57,11 +57,10 @@ function readStep(m: DocModel, s: StepNode, table: StepTypeTable | undefined): B
       step.type = mapped?.type ?? written;
       if (mapped || str("node_type") !== undefined) step.nodeType = written;
     }
-    const name = str("label") ?? str("name");
+    const name = scalarText(valueAt(nodeHolder(node, "label"), "label"));
     if (name !== undefined) step.name = name;
-    const config = raw.config;
+    const config = jsOf(m, valueAt(nodeHolder(node, "config"), "config"));
     if (config && typeof config === "object" && !Array.isArray(config)) step.config = config;
-    for (const [k, v] of Object.entries(raw)) if (!NODE_KEYS.includes(k)) step.config[k] = v;
     return step;
   }
   const type = str("type");
@@ -174,11 +173,8 @@ export function writtenEdges(m: DocModel): BuilderEdge[] {
       if (!isMap(item)) continue;
       const from = scalarText(valueAt(item, "source"));
       const to = scalarText(valueAt(item, "target"));
-      const on = scalarText(valueAt(item, "on"));
       const handle = scalarText(valueAt(item, "sourceHandle"));
-      if (from !== undefined && to !== undefined) {
-        add(from, to, on === "failure" || on === "always" ? on : "success", handle);
-      }
+      if (from !== undefined && to !== undefined) add(from, to, seed000EdgeOn(m, to), handle);
     }
     return [...out.values()];
   }
@@ -189,6 +185,13 @@ export function writtenEdges(m: DocModel): BuilderEdge[] {
     for (const n of namesOf(valueAt(s.node, "on_failure"))) add(s.id, n.name, "failure");
   }
   return [...out.values()];
+}
+
+/** How a seed 000 edge fires: always into a merge node (it joins branches that may be skipped), else on success. */
+export function seed000EdgeOn(m: DocModel, to: string): EdgeOn {
+  const node = m.steps.find((s) => s.id === to)?.node;
+  const kind = node ? (scalarText(valueAt(node, "node_type")) ?? scalarText(valueAt(node, "type"))) : undefined;
+  return kind === "merge" ? "always" : "success";
 }
 
 /** The file-order edges the engine adds in a sequential workflow (on_failure handlers stay out of the line). */

@@ -42,19 +42,33 @@ export const STEP_KEYS = [
   "parallel",
 ];
 
-/** Keys of a seed 000 node besides its `config`. */
+/**
+ * Keys of a seed 000 node itself (React Flow's shapes: the label and config may also sit under `data`). Every
+ * other setting of a node belongs in its `config`.
+ */
 export const NODE_KEYS = [
   "id",
+  "node_id",
   "node_type",
   "type",
   "label",
-  "name",
   "description",
   "config",
+  "data",
   "position",
   "position_x",
   "position_y",
 ];
+
+/**
+ * Where a seed 000 node keeps `key` (`label`, `config`, `description`): on the node, or under its `data` (also
+ * for a key it does not have yet, when it keeps its settings there).
+ */
+export function nodeHolder(node: YAMLMap, key: string): YAMLMap {
+  if (hasKey(node, key)) return node;
+  const data = valueAt(node, "data");
+  return isMap(data) ? data : node;
+}
 
 const SEED002_TOP_KEYS = ["name", "description", "argsSchema", "phases", "steps", "ui"];
 const SEED002_STEP_KEYS = ["id", "name", "phase", "type", "agent", "prompt", "permission", "command", "cwd"];
@@ -117,7 +131,10 @@ export function openDoc(text: string): OpenResult {
       problems: doc.errors.map((e) => {
         const [a, b] = e.pos;
         const at = lines.linePos(a);
-        return { message: firstLine(e.message), line: at.line, column: at.col, start: a, end: Math.max(b, a + 1) };
+        // The parser's range can run to the end of the text: a problem marks its own line only.
+        const eol = text.indexOf("\n", a);
+        const end = Math.max(Math.min(b, eol < 0 ? text.length : eol), a + 1);
+        return { message: firstLine(e.message), line: at.line, column: at.col, start: a, end };
       }),
     };
   }
@@ -145,7 +162,7 @@ export function openDoc(text: string): OpenResult {
   const steps: StepNode[] = [];
   list?.items.forEach((item, index) => {
     if (!isMap(item)) return;
-    const idNode = valueAt(item, "id") ?? (listKey === "steps" ? valueAt(item, "key") : undefined);
+    const idNode = valueAt(item, "id") ?? valueAt(item, listKey === "steps" ? "key" : "node_id");
     const id = isScalar(idNode) && idNode.value !== null ? String(idNode.value) : undefined;
     steps.push({ index, node: item, id });
   });

@@ -83,7 +83,12 @@ export function setKey(m: DocModel, map: YAMLMap, key: string, value: unknown, o
     }
     const start = nodeStart(pair.key);
     const end = blockEnd(m.text, pairEnd(pair));
-    const text = inline !== undefined ? `${key}: ${inline}\n` : renderPair(key, value, indent).slice(indent);
+    // An anchor on the old value stays (other keys use it: `*name`), and so do their values' link to it.
+    const anchor = (v as { anchor?: string } | null)?.anchor;
+    const text =
+      inline !== undefined
+        ? `${key}: ${anchor ? `&${anchor} ` : ""}${inline}\n`
+        : renderPair(key, value, indent, anchor).slice(indent);
     return { start, end, text };
   }
   const anchor = lastOf(map, opts.after);

@@ -95,9 +95,11 @@ export function blockItemRange(
   return { start, end: blockEnd(text, nodeValueEnd(item)), dash };
 }
 
-/** Renders `key: value` as block YAML lines indented by `indent` (ending with a newline). */
-export function renderPair(key: string, value: unknown, indent: number): string {
+/** Renders `key: value` (with `&anchor` on the value) as block YAML lines indented by `indent`, ending with a newline. */
+export function renderPair(key: string, value: unknown, indent: number, anchor?: string): string {
   const doc = new Document({ [key]: value });
+  const node = doc.get(key, true) as { anchor?: string } | undefined;
+  if (anchor && node) node.anchor = anchor;
   return indentLines(doc.toString({ lineWidth: 0, flowCollectionPadding: true }), indent);
 }
 

@@ -16,7 +16,15 @@ import {
   syntaxHighlighting,
 } from "@codemirror/language";
 import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
-import { Annotation, Compartment, EditorState, RangeSetBuilder, StateEffect, StateField } from "@codemirror/state";
+import {
+  Annotation,
+  Compartment,
+  EditorState,
+  RangeSetBuilder,
+  StateEffect,
+  StateField,
+  Transaction,
+} from "@codemirror/state";
 import {
   Decoration,
   type DecorationSet,
@@ -63,6 +71,31 @@ const highlightField = StateField.define<DecorationSet>({
 });
 const stepLine = Decoration.line({ class: "cm-step-selected" });
 
+/** Colours from the design tokens (a CodeMirror theme outranks its base theme, which plain CSS may not). */
+const theme = EditorView.theme({
+  "&": { backgroundColor: "var(--surface)", color: "var(--text)", fontSize: "12.5px" },
+  "&.cm-focused": { outline: "2px solid var(--focus)", outlineOffset: "-2px" },
+  ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.55" },
+  ".cm-gutters": {
+    backgroundColor: "var(--surface-2)",
+    color: "var(--text-2)",
+    borderRight: "1px solid var(--border)",
+  },
+  ".cm-activeLine": { backgroundColor: "rgb(79 70 229 / 5%)" },
+  ".cm-activeLineGutter": { backgroundColor: "rgb(79 70 229 / 10%)", color: "var(--text)" },
+  ".cm-step-selected": { backgroundColor: "rgb(79 70 229 / 9%)", boxShadow: "inset 3px 0 0 var(--accent)" },
+  ".cm-step-selected.cm-activeLine": { backgroundColor: "rgb(79 70 229 / 14%)" },
+  ".cm-tooltip": {
+    border: "1px solid var(--border)",
+    borderRadius: "6px",
+    boxShadow: "var(--shadow)",
+    backgroundColor: "var(--surface)",
+    fontFamily: "var(--font)",
+  },
+  ".cm-tooltip-lint": { maxWidth: "420px" },
+  ".cm-diagnostic": { padding: "6px 10px" },
+});
+
 /** The graph of the editor's current text (the last one that parsed), for completions and the cursor's step. */
 function graphCache() {
   let text: string | undefined;
@@ -86,6 +119,8 @@ export function YamlPane(props: YamlPaneProps) {
   const readOnlyConf = useRef(new Compartment());
   const graphOf = useRef(graphCache());
   const cursorStep = useRef<string | undefined>(undefined);
+  /** Texts reported through onChange that `text` has not come back with yet. */
+  const sent = useRef<string[]>([]);
 
   // Create the editor once; props reach it through the effects below.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once, with the first text
@@ -124,10 +159,15 @@ export function YamlPane(props: YamlPaneProps) {
           keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
           highlightField,
           readOnlyConf.current.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
-          EditorView.contentAttributes.of({ "aria-label": "Workflow YAML" }),
+          // tabindex: the text stays reachable by keyboard (and scrollable) when it is read-only.
+          EditorView.contentAttributes.of({ "aria-label": "Workflow YAML", tabindex: "0" }),
+          theme,
           EditorView.updateListener.of((u) => {
             if (u.docChanged && !u.transactions.some((t) => t.annotation(external))) {
-              latest.current.onChange(u.state.doc.toString());
+              const doc = u.state.doc.toString();
+              sent.current.push(doc);
+              if (sent.current.length > 50) sent.current.shift();
+              latest.current.onChange(doc);
             }
             if (u.selectionSet || u.docChanged) reportCursor(u.view);
           }),
@@ -154,12 +194,22 @@ export function YamlPane(props: YamlPaneProps) {
     onCursorStep(id);
   }
 
-  // `text` from outside: the smallest change, so the cursor stays where it was.
+  // `text` from outside: the smallest change, so the cursor stays where it was. A text this editor reported
+  // itself (the page catching up with typing, perhaps a keystroke behind) is not a change from outside. Changes
+  // from outside stay out of the editor's undo history: the page has its own undo for them.
   useEffect(() => {
     const v = view.current;
     if (!v) return;
+    const echo = sent.current.lastIndexOf(text);
+    if (echo >= 0) {
+      sent.current.splice(0, echo + 1);
+      return;
+    }
+    sent.current = [];
     const change = minimalChange(v.state.doc.toString(), text);
-    if (change) v.dispatch({ changes: change, annotations: [external.of(true)] });
+    if (change) {
+      v.dispatch({ changes: change, annotations: [external.of(true), Transaction.addToHistory.of(false)] });
+    }
   }, [text]);
 
   useEffect(() => {
