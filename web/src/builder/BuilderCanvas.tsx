@@ -247,7 +247,14 @@ export function BuilderCanvas(props: BuilderCanvasProps) {
         aria-label="Workflow canvas"
       >
         <Background gap={16} size={1} color="#dfe2e8" />
-        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor="#c7cad3" maskColor="rgb(247 247 249 / 70%)" />
+        <MiniMap
+          pannable
+          zoomable
+          ariaLabel="Minimap"
+          style={{ width: 144, height: 96 }}
+          nodeColor="#c7cad3"
+          maskColor="rgb(247 247 249 / 70%)"
+        />
         <Controls showInteractive={false} position="bottom-left" />
         <Panel position="top-right" className="canvas-tools">
           {!readOnly && (

@@ -1,3 +1,5 @@
+// The modal's styles (.dialog …) live with the run page, whose Dialog this reuses.
+import "../pages/RunPage.css";
 import { Dialog } from "../pages/run/Dialog";
 
 /**

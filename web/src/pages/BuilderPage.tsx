@@ -417,7 +417,7 @@ function Builder({ def }: { def: Definition | null }) {
           {broken && (
             <p className="canvas-broken" role="alert">
               <AlertTriangle size={14} aria-hidden="true" /> The YAML has a syntax error (line {syntaxProblems[0]?.line}
-              ): the canvas shows the last valid graph until it is fixed.
+              ): the canvas shows the last valid graph.
             </p>
           )}
           {graph ? (
