@@ -155,9 +155,9 @@ describeBrowser("builder", () => {
     await expect.poll(() => yaml.textContent()).toContain("agent: writer");
 
     // on_failure on an edge, from its menu.
-    await page
-      .locator('.react-flow__edge[data-id="script->noop"] .react-flow__edge-interaction')
-      .click({ force: true });
+    // From the keyboard: the edge takes focus, Enter selects it and opens its menu.
+    await page.locator('.react-flow__edge[data-id="script->noop"]').focus();
+    await page.keyboard.press("Enter");
     await page
       .getByRole("dialog", { name: "Dependency script → noop" })
       .getByLabel(/On failure/)
@@ -196,6 +196,9 @@ describeBrowser("builder", () => {
       )
       .toBe("completed");
     await page.locator('.step-node[data-step="agent"][data-status="completed"]').waitFor();
+    const run = await server.api.GET("/api/workflow-executions/{id}", { params: { path: { id: runId } } });
+    expect(run.data?.data.test_run).toBe(true);
+    expect(run.data?.data.workflow_definition_id).toBe(id);
     expect(page.errors).toEqual([]);
   }, 180_000);
 
@@ -219,6 +222,43 @@ describeBrowser("builder", () => {
     expect(await flowNode(page, "first").count()).toBe(1);
     await shot(page, "builder-syntax-error");
   }, 90_000);
+
+  it("deletes a step with the keyboard; undo and redo move through the texts", async () => {
+    const { data } = await server.api.POST("/api/workflow-definitions", {
+      body: { source: EDITABLE.replace("conflict-demo", "delete-demo") },
+    });
+    const page = await open(`/builder/${data?.data.id}`);
+    await flowNode(page, "second").click();
+    await page.keyboard.press("Delete");
+    await expect.poll(() => flowNode(page, "second").count()).toBe(0);
+    await expect.poll(() => page.locator(".builder-yaml").textContent()).not.toContain("id: second");
+    await page.getByRole("button", { name: "Undo" }).click();
+    await flowNode(page, "second").waitFor();
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
+    await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
+    await page.keyboard.press("Control+Shift+Z");
+    await expect.poll(() => flowNode(page, "second").count()).toBe(0);
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it("opens a TypeScript definition read-only, and a seed 000 template with its nodes", async () => {
+    const { data: list } = await server.api.GET("/api/workflow-definitions", { params: { query: { limit: 200 } } });
+    const ts = list?.data.find((d) => d.format === "ts");
+    if (!ts) throw new Error("no TypeScript template");
+    const page = await open(`/builder/${ts.id}`);
+    await page.getByText("Defined in TypeScript.").waitFor();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBeGreaterThan(1);
+    expect(await page.locator("[data-palette]").count()).toBe(0);
+    await expect.poll(() => page.locator(".ts-source").textContent()).toContain("defineWorkflow");
+
+    const seed = list?.data.find((d) => d.name === "Facebook Ads Campaign");
+    if (!seed) throw new Error("no Facebook Ads Campaign template");
+    const marketing = await open(`/builder/${seed.id}`);
+    await marketing.locator('.react-flow__node[data-id="approve-launch"]').waitFor();
+    await expect.poll(() => marketing.locator(".react-flow__node").count()).toBeGreaterThan(2);
+    await shot(marketing, "builder-seed-000");
+    expect([...page.errors, ...marketing.errors]).toEqual([]);
+  }, 60_000);
 
   it("clones and customises a system template, leaving the template unchanged", async () => {
     const { data: list } = await server.api.GET("/api/workflow-definitions", { params: { query: { limit: 200 } } });
@@ -281,7 +321,9 @@ describeBrowser("builder", () => {
     const page = await open(`/builder/${copy?.data.id}`);
     await flowNode(page, "draft").click();
     await page.locator(".cfg").waitFor();
-    await expect.poll(() => page.locator(".bnode.has-problems").count()).toBe(0);
+    await page.getByRole("button", { name: "Validate" }).click();
+    await page.getByText("Valid: no problems.").waitFor();
+    expect(await page.locator(".bnode.has-problems").count()).toBe(0);
     await shot(page, "builder");
     expect(await seriousViolations(page)).toEqual([]);
 
