@@ -12,6 +12,8 @@ import { SignInPage } from "./pages/SignInPage";
 
 // The run page (and its graph library) loads when a run is opened: the board's first load does not carry it.
 const RunPage = lazy(() => import("./pages/RunPage").then((m) => ({ default: m.RunPage })));
+// The builder (React Flow, CodeMirror, the YAML document model) loads when it is opened.
+const BuilderPage = lazy(() => import("./pages/BuilderPage").then((m) => ({ default: m.BuilderPage })));
 
 export function App() {
   const session = useSession();
@@ -50,6 +52,18 @@ export function App() {
             )}
           </Route>
           <Route path="/inbox" component={InboxPage} />
+          <Route path="/builder/new">
+            <Suspense fallback={<div className="boot" aria-busy="true" />}>
+              <BuilderPage />
+            </Suspense>
+          </Route>
+          <Route path="/builder/:id">
+            {(params) => (
+              <Suspense fallback={<div className="boot" aria-busy="true" />}>
+                <BuilderPage id={params.id} />
+              </Suspense>
+            )}
+          </Route>
           <Route>
             <ErrorView error={new WeftApiError(404, "WEFT_NOT_FOUND", `There is no page at ${location.pathname}.`)} />
           </Route>

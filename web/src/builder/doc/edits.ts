@@ -521,7 +521,7 @@ export function setPositions(text: string, positions: Record<string, Position>):
   }
   if (fresh.length > 0) {
     const at = insertionPoint(m, map, undefined);
-    splices.push({ start: at.start, end: at.end, text: at.prefix + lines(at.indent, fresh) });
+    splices.push({ start: at.start, end: at.end, text: at.prefix + lines(at.indent, fresh).slice(at.indent) });
   }
   return applySplices(m.text, splices);
 }
