@@ -158,6 +158,17 @@ describe("removeStep", () => {
     expect(graphOf(removeStep(removeStep(positioned, "facts"), "research")).positions).toEqual({});
   });
 
+  it("adds positions to an existing ui block one step at a time, as the canvas does", () => {
+    let out = hello;
+    const placed: Record<string, { x: number; y: number }> = {};
+    for (const [i, id] of ["facts", "research", "check-style"].entries()) {
+      placed[id] = { x: i * 10, y: i * 20 };
+      out = setPositions(out, { [id]: placed[id] as { x: number; y: number } });
+      expect(parsed(out).steps.length).toBe(parsed(hello).steps.length);
+      expect(graphOf(out).positions).toEqual(placed);
+    }
+  });
+
   it("keeps `needs: []` when the last dependency goes, so the workflow does not turn into file order", () => {
     const text =
       "name: t\nsteps:\n  - id: a\n    command: a\n  - id: b\n    command: b\n  - id: c\n    needs: a\n    command: c\n";
