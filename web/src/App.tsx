@@ -12,6 +12,8 @@ import { SignInPage } from "./pages/SignInPage";
 
 // The run page (and its graph library) loads when a run is opened: the board's first load does not carry it.
 const RunPage = lazy(() => import("./pages/RunPage").then((m) => ({ default: m.RunPage })));
+const GalleryPage = lazy(() => import("./pages/GalleryPage").then((m) => ({ default: m.GalleryPage })));
+const LaunchPage = lazy(() => import("./pages/gallery/LaunchPage").then((m) => ({ default: m.LaunchPage })));
 
 export function App() {
   const session = useSession();
@@ -50,6 +52,18 @@ export function App() {
             )}
           </Route>
           <Route path="/inbox" component={InboxPage} />
+          <Route path="/templates">
+            <Suspense fallback={<div className="boot" aria-busy="true" />}>
+              <GalleryPage />
+            </Suspense>
+          </Route>
+          <Route path="/templates/:id/launch">
+            {(params) => (
+              <Suspense fallback={<div className="boot" aria-busy="true" />}>
+                <LaunchPage id={params.id} />
+              </Suspense>
+            )}
+          </Route>
           <Route>
             <ErrorView error={new WeftApiError(404, "WEFT_NOT_FOUND", `There is no page at ${location.pathname}.`)} />
           </Route>
