@@ -4,8 +4,19 @@
  * the step's name, type and phase instead of a status.
  */
 import "@xyflow/react/dist/style.css";
-import { Background, Controls, type Edge, Handle, type Node, type NodeProps, Position, ReactFlow } from "@xyflow/react";
-import { memo, useMemo } from "react";
+import {
+  Background,
+  Controls,
+  type Edge,
+  Handle,
+  type Node,
+  type NodeProps,
+  Position,
+  ReactFlow,
+  useReactFlow,
+  useStore,
+} from "@xyflow/react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { flowEdgeOf } from "../run/edge-style";
 import { layout, NODE_H, NODE_W } from "../run/graph-model";
 import { StepIcon } from "../run/StepIcon";
@@ -59,13 +70,48 @@ const DefNode = memo(function DefNode({ data, targetPosition, sourcePosition }: 
 
 const nodeTypes = { def: DefNode };
 
-export interface DefinitionGraphProps {
-  steps: Definition["steps"];
-  edges: Definition["edges"];
+/** Below this zoom the names cannot be read: a long graph starts at its first steps instead, and pans. */
+const MIN_READABLE_ZOOM = 0.6;
+const PAD = 24;
+
+interface Bounds {
+  minX: number;
+  minY: number;
+  width: number;
   height: number;
 }
 
-export default function DefinitionGraph({ steps, edges, height }: DefinitionGraphProps) {
+/**
+ * The first view, once the box has a size: the whole graph when it fits at a readable zoom, else its start
+ * (left-aligned, vertically centred) at that zoom — the controls' "fit view" still shows it all.
+ */
+function InitialView({ bounds, onClipped }: { bounds: Bounds; onClipped: () => void }) {
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  const { setViewport } = useReactFlow();
+  const done = useRef(false);
+  useEffect(() => {
+    if (done.current || width === 0 || height === 0) return;
+    done.current = true;
+    const fit = Math.min(1, (width - 2 * PAD) / bounds.width, (height - 2 * PAD) / bounds.height);
+    const zoom = Math.max(fit, MIN_READABLE_ZOOM);
+    const x =
+      fit >= MIN_READABLE_ZOOM ? (width - bounds.width * zoom) / 2 - bounds.minX * zoom : PAD - bounds.minX * zoom;
+    const y = (height - bounds.height * zoom) / 2 - bounds.minY * zoom;
+    void setViewport({ x, y, zoom });
+    if (fit < MIN_READABLE_ZOOM) onClipped();
+  }, [width, height, bounds, setViewport, onClipped]);
+  return null;
+}
+
+export interface DefinitionGraphProps {
+  steps: Definition["steps"];
+  edges: Definition["edges"];
+  /** The tallest the box may be; it is as tall as the graph needs up to that. */
+  maxHeight: number;
+}
+
+export default function DefinitionGraph({ steps, edges, maxHeight }: DefinitionGraphProps) {
   const positions = useMemo(
     () =>
       layout(
@@ -75,6 +121,21 @@ export default function DefinitionGraph({ steps, edges, height }: DefinitionGrap
       ),
     [steps, edges],
   );
+  const bounds = useMemo((): Bounds => {
+    const all = [...positions.values()];
+    if (all.length === 0) return { minX: 0, minY: 0, width: 1, height: 1 };
+    const minX = Math.min(...all.map((p) => p.x));
+    const minY = Math.min(...all.map((p) => p.y));
+    return {
+      minX,
+      minY,
+      width: Math.max(...all.map((p) => p.x + NODE_W)) - minX,
+      height: Math.max(...all.map((p) => p.y + NODE_H)) - minY,
+    };
+  }, [positions]);
+  const height = Math.min(maxHeight, Math.max(180, bounds.height + 2 * PAD + 40));
+  const [clipped, setClipped] = useState(false);
+  const onClipped = useCallback(() => setClipped(true), []);
   const nodes: DefFlowNode[] = steps.map((s) => ({
     id: s.id,
     type: "def",
@@ -95,8 +156,6 @@ export default function DefinitionGraph({ steps, edges, height }: DefinitionGrap
         nodes={nodes}
         edges={flowEdges}
         nodeTypes={nodeTypes}
-        fitView
-        fitViewOptions={{ padding: 0.1, minZoom: 0.3, maxZoom: 1 }}
         minZoom={0.15}
         maxZoom={1.5}
         nodesDraggable={false}
@@ -108,9 +167,15 @@ export default function DefinitionGraph({ steps, edges, height }: DefinitionGrap
         preventScrolling={false}
         proOptions={{ hideAttribution: true }}
       >
+        <InitialView bounds={bounds} onClipped={onClipped} />
         <Background gap={20} size={1} color="#e3e5eb" />
         <Controls showInteractive={false} position="bottom-right" />
       </ReactFlow>
+      {clipped && (
+        <figcaption className="def-graph-hint">
+          The first steps · drag, or fit the view, to see all {steps.length}
+        </figcaption>
+      )}
     </figure>
   );
 }

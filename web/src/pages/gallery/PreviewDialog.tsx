@@ -50,7 +50,6 @@ export function PreviewDialog({ id, onClose }: { id: string; onClose: () => void
 
 function PreviewBody({ def }: { def: Definition }) {
   const fields = fieldsOf(def.args_schema);
-  const graphHeight = def.steps.length > 6 ? 300 : 240;
   return (
     <div className="preview">
       <div className="preview-top">
@@ -89,8 +88,8 @@ function PreviewBody({ def }: { def: Definition }) {
           </p>
         )}
         <div className="preview-graph">
-          <Suspense fallback={<div className="sk sk-graph" style={{ height: graphHeight }} />}>
-            <DefinitionGraph steps={def.steps} edges={def.edges} height={graphHeight} />
+          <Suspense fallback={<div className="sk sk-graph" />}>
+            <DefinitionGraph steps={def.steps} edges={def.edges} maxHeight={320} />
           </Suspense>
         </div>
         {def.phases.length > 0 && (
