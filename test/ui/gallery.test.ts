@@ -20,6 +20,7 @@ phases: [wait, finish]
 argsSchema:
   type: object
   required: [topic]
+  examples: [{ topic: Autumn sale, quantity: 12 }]
   properties:
     topic: { type: string, minLength: 3, description: What the run is about. }
     quantity: { type: integer, minimum: 1, maximum: 20, default: 5, description: How many drafts. }
@@ -36,6 +37,8 @@ steps:
   - { id: done, phase: finish, type: noop, needs: gate }
 `;
 
+/** Waits for a value (the page loads and re-renders on a busy machine: seconds, not vitest's default 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000 });
 /** An expression evaluated in the page (as text: this file is type-checked without the DOM library). */
 const inPage = <T>(page: Page, expression: string) => page.evaluate<T>(expression);
 /** What the page threw or logged as an error, but the browser's note of the 422 a test provoked on purpose. */
@@ -104,7 +107,7 @@ describeBrowser("the template gallery", () => {
   it("filters by category, searches and sorts, all kept in the URL across a reload", async () => {
     const page = (await openPage(server, { path: "/templates" })) as GalleryPage;
     await page.getByRole("heading", { name: "Templates", level: 1 }).waitFor();
-    await expect.poll(() => cards(page).count()).toBe(29);
+    await poll(() => cards(page).count()).toBe(29);
     await shot(page, "gallery");
     expect(await seriousViolations(page)).toEqual([]);
 
@@ -114,43 +117,44 @@ describeBrowser("the template gallery", () => {
     const count = Number(await paidAds.locator(".cat-chip-count").textContent());
     expect(count).toBeGreaterThan(0);
     await paidAds.click();
-    await expect.poll(() => new URL(page.url()).search).toBe("?category=paid-ads");
-    await expect.poll(() => cards(page).count()).toBe(count);
+    await poll(() => new URL(page.url()).search).toBe("?category=paid-ads");
+    await poll(() => cards(page).count()).toBe(count);
     expect(await page.locator(".tpl-card .cat-badge").allTextContents()).toEqual(Array(count).fill("Paid ads"));
     expect(await paidAds.getAttribute("aria-pressed")).toBe("true");
 
     // search (debounced into the URL), within all categories
     await categories.getByRole("button", { name: /^All/ }).click();
-    await expect.poll(() => cards(page).count()).toBe(29);
-    await page.getByRole("searchbox", { name: /Search templates/ }).fill("review");
-    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("review");
-    await expect.poll(async () => (await cards(page).count()) < 29).toBe(true);
+    await poll(() => cards(page).count()).toBe(29);
+    await page.getByRole("searchbox", { name: /Search templates/ }).fill("build");
+    await poll(() => new URL(page.url()).searchParams.get("q")).toBe("build");
+    await poll(async () => (await cards(page).count()) < 29).toBe(true);
     const found = await cardTitles(page);
-    expect(found).toContain("Code Review");
+    expect(found.length).toBeGreaterThan(1);
     expect(found).not.toContain("Sprint Planning");
+    // most used first (the default): the only one that has run
+    expect(found[0]).toBe("Simple Build Pipeline");
 
     // sort by name
     await page.getByRole("combobox", { name: "Sort" }).selectOption("name");
-    await expect.poll(() => new URL(page.url()).searchParams.get("sort")).toBe("name");
-    await expect
-      .poll(async () => {
-        const titles = await cardTitles(page);
-        return titles.join("|") === [...titles].sort((a, b) => a.localeCompare(b)).join("|") && titles.length > 1;
-      })
-      .toBe(true);
+    await poll(() => new URL(page.url()).searchParams.get("sort")).toBe("name");
+    await poll(async () => {
+      const titles = await cardTitles(page);
+      return titles.join("|") === [...titles].sort((a, b) => a.localeCompare(b)).join("|") && titles.length > 1;
+    }).toBe(true);
+    expect((await cardTitles(page))[0]).not.toBe("Simple Build Pipeline");
     const sorted = await cardTitles(page);
 
     // a reload shows the same view
     await page.reload();
-    await expect.poll(() => cardTitles(page)).toEqual(sorted);
-    expect(await page.getByRole("searchbox", { name: /Search templates/ }).inputValue()).toBe("review");
+    await poll(() => cardTitles(page)).toEqual(sorted);
+    expect(await page.getByRole("searchbox", { name: /Search templates/ }).inputValue()).toBe("build");
     expect(await page.getByRole("combobox", { name: "Sort" }).inputValue()).toBe("name");
 
     // no match: an empty state that clears the filters
     await page.getByRole("searchbox", { name: /Search templates/ }).fill("zzz-nothing-like-this");
     await page.getByText("No templates match").waitFor();
     await page.getByRole("button", { name: "Clear filters" }).click();
-    await expect.poll(() => cards(page).count()).toBe(29);
+    await poll(() => cards(page).count()).toBe(29);
     expect(new URL(page.url()).search).toBe("?sort=name");
 
     // a phone: one column, the chips scroll sideways, nothing wider than the screen
@@ -158,7 +162,7 @@ describeBrowser("the template gallery", () => {
       path: "/templates",
       viewport: { width: 390, height: 844 },
     })) as GalleryPage;
-    await expect.poll(() => cards(phone).count()).toBe(29);
+    await poll(() => cards(phone).count()).toBe(29);
     expect(await inPage<number>(phone, "document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     await shot(phone, "gallery-narrow");
     expect(await seriousViolations(phone)).toEqual([]);
@@ -173,7 +177,7 @@ describeBrowser("the template gallery", () => {
     await dialog.waitFor();
     expect(new URL(page.url()).searchParams.get("preview")).toBe(await definitionId(server, "Simple Build Pipeline"));
 
-    await expect.poll(() => dialog.locator(".def-node").count()).toBe(4);
+    await poll(() => dialog.locator(".def-node").count()).toBe(4);
     expect(await dialog.getByRole("list", { name: "Phases" }).getByRole("listitem").allTextContents()).toEqual([
       "1build2 steps",
       "2test1 step",
@@ -240,7 +244,7 @@ describeBrowser("the template gallery", () => {
     await page.getByRole("button", { name: "Launch run" }).click();
     await field(page, "topic").locator(".arg-error").getByText("Required").waitFor();
     expect(await topic.getAttribute("aria-invalid")).toBe("true");
-    await expect.poll(() => inPage<string>(page, "document.activeElement?.id")).toBe("arg-topic");
+    await poll(() => inPage<string>(page, "document.activeElement?.id")).toBe("arg-topic");
     expect(new URL(page.url()).pathname).toBe(`/templates/${id}/launch`);
 
     // 2. the server's check (minLength, which the client leaves to it): its 422 lands on the field
@@ -252,6 +256,12 @@ describeBrowser("the template gallery", () => {
     expect(await topic.getAttribute("aria-invalid")).toBe("true");
     await shot(page, "gallery-launch-error");
     expect(await seriousViolations(page)).toEqual([]);
+
+    // the schema's example fills the form (over the defaults)
+    await page.getByRole("button", { name: "Fill with example" }).click();
+    expect(await topic.inputValue()).toBe("Autumn sale");
+    expect(await page.getByRole("spinbutton", { name: /Quantity/ }).inputValue()).toBe("12");
+    expect(await field(page, "topic").locator(".arg-error").count()).toBe(0);
 
     // 3. fixed, and every kind of field used
     await topic.fill("Spring launch");
@@ -301,7 +311,7 @@ describeBrowser("the template gallery", () => {
     const error = field(page, "landing_url").locator(".arg-error");
     await error.waitFor();
     expect(await error.textContent()).toMatch(/format "uri"/);
-    await expect.poll(() => inPage<string>(page, "document.activeElement?.id")).toBe("arg-landing_url");
+    await poll(() => inPage<string>(page, "document.activeElement?.id")).toBe("arg-landing_url");
     const phone = (await openPage(server, {
       path: `/templates/${id}/launch`,
       viewport: { width: 390, height: 844 },
@@ -313,13 +323,26 @@ describeBrowser("the template gallery", () => {
     expect(unexpected(page, phone)).toEqual([]);
   });
 
+  it("clones a system template and opens the copy in the builder; the template is unchanged", async () => {
+    const original = await definitionId(server, "Code Review");
+    const page = (await openPage(server, { path: `/templates?preview=${original}` })) as GalleryPage;
+    await page.getByRole("dialog", { name: "Code Review" }).getByRole("button", { name: "Clone & customise" }).click();
+    await page.waitForURL(/\/builder\/[^/]+$/);
+    const copyId = new URL(page.url()).pathname.split("/").pop() as string;
+    expect(copyId).not.toBe(original);
+    const copy = await server.api.GET("/api/workflow-definitions/{id}", { params: { path: { id: copyId } } });
+    expect(copy.data?.data).toMatchObject({ name: "Code Review (copy)", system: false, project_id: "default" });
+    const kept = await server.api.GET("/api/workflow-definitions/{id}", { params: { path: { id: original } } });
+    expect(kept.data?.data).toMatchObject({ name: "Code Review", system: true, version: 1 });
+  });
+
   it("shows a TypeScript template's pre-run graph and launches it", async () => {
     const id = await definitionId(server, "Implement Feature");
     const page = (await openPage(server, { path: `/templates?preview=${id}` })) as GalleryPage;
     const dialog = page.getByRole("dialog", { name: "Implement Feature" });
     await dialog.getByText("TS", { exact: true }).waitFor();
     await dialog.getByText(/A TypeScript workflow/).waitFor();
-    await expect.poll(() => dialog.locator(".def-node").count()).toBe(10);
+    await poll(() => dialog.locator(".def-node").count()).toBe(10);
     await dialog.getByRole("table").getByText("maxReviewRounds").waitFor();
     await dialog.getByRole("link", { name: "Use template" }).click();
 
