@@ -137,4 +137,6 @@ export interface ResolvedAgent {
 export interface ProviderRegistry {
   /** Returns the agent's config; an agent with no configuration resolves to the `mock` provider with `configured: false`. */
   resolve(agentName: string): ResolvedAgent;
+  /** The provider that answers unconfigured agents (the offline mock); a test run answers every agent with it. */
+  readonly mock?: Provider | undefined;
 }

@@ -48,10 +48,38 @@ export function createProviderRegistry(opts: ProviderRegistryOptions = {}): Agen
     resolved.set(name, { config: { ...config, name }, provider, configured: true });
   }
   return {
+    mock,
     resolve(agentName) {
       return (
         resolved.get(agentName) ?? { config: { name: agentName, provider: "mock" }, provider: mock, configured: false }
       );
+    },
+  };
+}
+
+/**
+ * The registry of a test run: every agent answered by `mock`, whatever `base` configures it with. An agent
+ * `base` sends to another provider keeps its model, system prompt, temperature and max tokens (what the mock
+ * records), not its provider's settings, and the run's log says once that it was mocked.
+ */
+export function testRunRegistry(base: ProviderRegistry, mock: Provider): ProviderRegistry {
+  return {
+    mock,
+    resolve(agentName) {
+      const r = base.resolve(agentName);
+      if (r.provider === mock || r.provider.name === "mock") return r;
+      const { model, system, temperature, maxTokens } = r.config;
+      const config: AgentConfig = { name: agentName, provider: "mock" };
+      if (model !== undefined) config.model = model;
+      if (system !== undefined) config.system = system;
+      if (temperature !== undefined) config.temperature = temperature;
+      if (maxTokens !== undefined) config.maxTokens = maxTokens;
+      return {
+        config,
+        provider: mock,
+        configured: false,
+        notice: `agent ${agentName}: a test run; answered by the offline mock provider instead of ${r.provider.name}`,
+      };
     },
   };
 }

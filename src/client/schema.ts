@@ -554,6 +554,7 @@ export interface components {
                 issues?: {
                     code: string;
                     column: number;
+                    field: string | null;
                     file: string;
                     hint: string | null;
                     line: number;
@@ -1707,6 +1708,7 @@ export interface operations {
                             issues: {
                                 code: string;
                                 column: number;
+                                field: string | null;
                                 file: string;
                                 hint: string | null;
                                 line: number;
@@ -1844,6 +1846,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -1939,6 +1942,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -1979,10 +1983,15 @@ export interface operations {
                     args?: {
                         [key: string]: unknown;
                     };
+                    budget?: {
+                        cost_usd?: number;
+                        tokens?: number;
+                    };
                     idempotency_key?: string;
                     name?: string;
                     priority?: number;
                     project_id?: string;
+                    test_run?: boolean;
                     triggered_by?: string;
                     workflow?: {
                         file?: string;
@@ -2038,6 +2047,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -2091,6 +2101,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -2235,6 +2246,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -2396,6 +2408,7 @@ export interface operations {
                             issues?: {
                                 code: string;
                                 column: number;
+                                field: string | null;
                                 file: string;
                                 hint: string | null;
                                 line: number;
@@ -2856,6 +2869,7 @@ export interface operations {
                             started_at: string | null;
                             /** @enum {string} */
                             status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            test_run: boolean;
                             triggered_by: string | null;
                             updated_at: string;
                             user_id: string | null;
@@ -3008,6 +3022,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -3189,6 +3204,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;
@@ -3369,6 +3385,7 @@ export interface operations {
                                 skipped: number;
                                 waiting: number;
                             };
+                            test_run: boolean;
                             tokens: {
                                 input: number;
                                 output: number;

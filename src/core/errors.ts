@@ -199,6 +199,11 @@ export interface Issue {
   /** What the user can do to fix it. */
   hint?: string | undefined;
   severity: "error" | "warning";
+  /**
+   * `WEFT_ARGS`: the argument it is about, as a path into the args (`topic`, `channels[1]`, `brand.voice`,
+   * `["odd key"]`), so that a form can show the message on its field. Absent: the args as a whole.
+   */
+  field?: string | undefined;
 }
 
 export function formatIssue(issue: Issue): string {

@@ -171,6 +171,11 @@ export interface RunRecord {
   forkedFrom: { runId: string; checkpoint: number } | null;
   /** The stored workflow definition (template) it was launched from; null for a file. Stores set it always. */
   definitionId?: string | null | undefined;
+  /**
+   * A test run: every agent call is answered by the offline mock provider, whatever the agents are configured
+   * with (scripts still run). Kept for the run's life (resume, takeover, rewind). Stores set it always.
+   */
+  testRun?: boolean | undefined;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;

@@ -101,6 +101,12 @@ function argPath(instancePath: string, extra?: string): string {
   return out;
 }
 
+/** The field of an issue at `args.a[0].b`: `a[0].b` (`["odd key"]` stays bracketed); undefined for `args`. */
+export function fieldOfArgPath(path: string): string | undefined {
+  const field = path.replace(/^args\.?/, "");
+  return field === "" ? undefined : field;
+}
+
 function valueAt(root: Json, instancePath: string): Json | undefined {
   let at: Json | undefined = root;
   for (const seg of pointer(instancePath)) {
@@ -112,6 +118,19 @@ function valueAt(root: Json, instancePath: string): Json | undefined {
 }
 
 function argIssue(e: ErrorObject, args: Json, location: Issue["location"]): Issue {
+  const issue = describeArgError(e, args, location);
+  // A missing or unknown argument is about that argument, not the object holding it.
+  const extra =
+    e.keyword === "required"
+      ? String(e.params.missingProperty)
+      : e.keyword === "additionalProperties"
+        ? String(e.params.additionalProperty)
+        : undefined;
+  const field = fieldOfArgPath(argPath(e.instancePath, extra));
+  return field === undefined ? issue : { ...issue, field };
+}
+
+function describeArgError(e: ErrorObject, args: Json, location: Issue["location"]): Issue {
   const base = { code: "WEFT_ARGS" as const, severity: "error" as const, location };
   const where = argPath(e.instancePath);
   const got = () => {

@@ -50,6 +50,8 @@ export interface EngineCore {
   sandbox: Sandbox | undefined;
   stepTypes: ReadonlyMap<string, StepType<unknown>>;
   providers: ProviderRegistry;
+  /** What a test run's steps resolve agents with: every agent answered by the mock of `providers`. */
+  testProviders: ProviderRegistry;
   faults: Faults;
   logger: Logger;
   slots: Slots;

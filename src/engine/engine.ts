@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { createMockProvider } from "../agents/mock/index.js";
 import type { ProviderRegistry } from "../agents/provider.js";
-import { createProviderRegistry } from "../agents/registry.js";
+import { createProviderRegistry, testRunRegistry } from "../agents/registry.js";
 import { ValidationError, WeftError } from "../core/errors.js";
-import type { EventRecord } from "../core/events.js";
+import type { EventRecord, NewEvent } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import type { CheckpointRecord, Owner, RunRecord, StepRunRecord, Workflow } from "../core/model.js";
 import { newStepRecord, TERMINAL_RUN_STATUSES } from "../core/model.js";
@@ -94,6 +94,17 @@ export interface LaunchOptions {
   definitionId?: string;
   /** The code of a TypeScript workflow loaded from a file (its `workflow` model comes from the same load). */
   code?: TsWorkflowDefinition;
+  /**
+   * The run's budget, over the workflow's `budget`: a limit given replaces the workflow's, one left out keeps it.
+   * Recorded as the run's first `workflow.execution.budget_changed` (by `triggeredBy`, else `launch`).
+   */
+  budget?: { tokens?: number | undefined; costUsd?: number | undefined } | undefined;
+  /**
+   * A test run: every agent call is answered by the offline mock provider (the one `providers` answers
+   * unconfigured agents with), whatever the agents are configured with; scripts still run. Kept on the run
+   * (`RunRecord.testRun`) for its life: a resume, a takeover and a rewind keep the mock.
+   */
+  testRun?: boolean;
 }
 
 export interface DecisionOptions {
@@ -153,6 +164,19 @@ export interface Engine {
 const defaultTsLoader: TsLoader = async (file) =>
   (await import("../definition/typescript/load.js")).loadTypeScriptWorkflow(file);
 
+/** A launch's `budget` as the run's first budget change: each limit given replaces the workflow's. */
+function launchBudgetEvents(workflow: Workflow, o: LaunchOptions): NewEvent[] {
+  const b = o.budget;
+  if (b === undefined || (b.tokens === undefined && b.costUsd === undefined)) return [];
+  const data = {
+    key: null,
+    tokens: b.tokens ?? workflow.budget?.tokens ?? null,
+    cost_usd: b.costUsd ?? workflow.budget?.costUsd ?? null,
+    by: o.triggeredBy ?? "launch",
+  };
+  return [{ type: "workflow.execution.budget_changed", data }];
+}
+
 export function createEngine(opts: EngineOptions): Engine {
   const listeners = new Set<EventListener>();
   const noticeListeners = new Set<NoticeListener>();
@@ -188,6 +212,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const leaseMs = opts.leaseMs ?? 30_000;
   const clock: Clock = opts.clock ?? { now: () => Date.now() };
   const renewals = new LeaseRenewals(opts.store, leaseMs, clock);
+  const providers = opts.providers ?? createProviderRegistry({ mock: createMockProvider() });
   const acquisitions = new LeaseAcquisitions(opts.store);
   const core: EngineCore = {
     store: opts.store,
@@ -202,7 +227,8 @@ export function createEngine(opts: EngineOptions): Engine {
     stepEnv: opts.stepEnv ?? {},
     sandbox: opts.sandbox,
     stepTypes,
-    providers: opts.providers ?? createProviderRegistry({ mock: createMockProvider() }),
+    providers,
+    testProviders: testRunRegistry(providers, providers.mock ?? createMockProvider()),
     faults: opts.faults ?? noFaults,
     logger,
     slots,
@@ -352,6 +378,7 @@ export function createEngine(opts: EngineOptions): Engine {
         idempotencyFingerprint: o.idempotencyKey === undefined ? null : launchFingerprint(hash, args),
         parentRunId: o.parentRunId ?? null,
         definitionId: o.definitionId ?? null,
+        testRun: o.testRun === true,
         forkedFrom: null,
         steps,
         events: [
@@ -359,6 +386,7 @@ export function createEngine(opts: EngineOptions): Engine {
             type: "workflow.execution.created",
             data: { workflow_name: workflow.name, workflow_hash: hash, args, triggered_by: o.triggeredBy ?? null },
           },
+          ...launchBudgetEvents(workflow, o),
         ],
         now,
       });
@@ -455,6 +483,7 @@ export function createEngine(opts: EngineOptions): Engine {
         idempotencyKey: null,
         parentRunId: runId,
         definitionId: source.run.definitionId ?? null,
+        testRun: source.run.testRun === true,
         forkedFrom: { runId, checkpoint },
         steps,
         attempts: reused,

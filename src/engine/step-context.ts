@@ -46,7 +46,7 @@ export function createStepContext(a: StepContextArgs): StepContext {
     item: item?.item,
     index: item?.index,
     timeoutMs: step.timeoutMs,
-    providers: core.providers,
+    providers: a.state.run.testRun === true ? core.testProviders : core.providers,
     usage: a.usage,
     artifacts: createStepArtifacts({
       store: core.store,

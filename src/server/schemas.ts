@@ -64,6 +64,18 @@ export const launchBody = z
     priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
     idempotency_key: label(500).optional(),
     triggered_by: label(500).optional(),
+    /** The run's budget, over the workflow's: a limit given replaces the workflow's, one left out keeps it. */
+    budget: z
+      .strictObject({
+        tokens: z.number().int().min(1).optional(),
+        cost_usd: z.number().positive().optional(),
+      })
+      .refine((b) => b.tokens !== undefined || b.cost_usd !== undefined, {
+        message: "give tokens, cost_usd or both",
+      })
+      .optional(),
+    /** Every agent call of the run answered by the offline mock provider (kept across resume); scripts still run. */
+    test_run: z.boolean().optional(),
   })
   .refine((b) => (b.workflow === undefined) !== (b.workflow_definition_id === undefined), {
     message: "give exactly one of `workflow_definition_id` or `workflow: { source }`",
@@ -217,6 +229,8 @@ export const runSchema = z.object({
   idempotency_key: z.string().nullable(),
   parent_run_id: z.string().nullable(),
   forked_from: z.object({ run_id: z.string(), checkpoint: z.number().int() }).nullable(),
+  /** Launched with `test_run: true`: every agent call answered by the offline mock provider. */
+  test_run: z.boolean(),
   error_message: z.string().nullable(),
   error: errorInfoSchema.nullable(),
   output: z.unknown(),
@@ -330,6 +344,8 @@ export const issueSchema = z.object({
   severity: z.enum(["error", "warning"]),
   message: z.string(),
   hint: z.string().nullable(),
+  /** `WEFT_ARGS`: the argument it is about (`topic`, `channels[1]`, `brand.voice`); null for the args as a whole and for workflow issues. */
+  field: z.string().nullable(),
   file: z.string(),
   line: z.number().int(),
   column: z.number().int(),

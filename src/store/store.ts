@@ -54,6 +54,8 @@ export interface NewRun {
    * its own snapshot (`definition`); deleting the definition sets this back to null.
    */
   definitionId?: string | null | undefined;
+  /** A test run (`RunRecord.testRun`): every agent call answered by the mock. Absent: false. */
+  testRun?: boolean | undefined;
   /** Step runs to create with the run (normally one `pending` record per step). */
   steps: StepRunRecord[];
   /** Attempts copied into the run (a rewind reuses the completed steps of the source run). */

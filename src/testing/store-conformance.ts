@@ -133,6 +133,19 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect(events).toEqual([{ ...created(), runId: input.id, seq: 1, at: T0 }]);
       });
 
+      it("keeps a test run's flag for its life: false unless created as one, unchanged by commits", async () => {
+        const plain = await make();
+        const test = await make({ testRun: true });
+        expect(plain.testRun).toBe(false);
+        expect(test.testRun).toBe(true);
+        await store.commit({ runId: test.id, expectedVersion: 1, run: { status: "running" }, now: T0 + 1 });
+        expect(await store.runs.get(test.id)).toMatchObject({ status: "running", testRun: true });
+        expect((await store.runs.get(plain.id))?.testRun).toBe(false);
+        expect((await store.runs.list({ projectId: test.projectId })).find((r) => r.id === test.id)?.testRun).toBe(
+          true,
+        );
+      });
+
       it("creates the attempts a rewound run copies", async () => {
         const id = uid();
         await make({ id, attempts: [attempt(id, "a", 1)] });

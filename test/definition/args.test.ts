@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Workflow } from "../../src/core/model.js";
+import { fieldOfArgPath } from "../../src/definition/args.js";
 import { validateArgs } from "../../src/definition/index.js";
 import { fixtureDir, mustParse, parseFile, parseYaml, seedDir } from "./helpers.js";
 
@@ -24,6 +25,7 @@ describe("validateArgs", () => {
         message: "args.environment is required",
         hint: "pass a value for `environment`",
         location: { file: "cli", line: 1, column: 1 },
+        field: "environment",
       },
     ]);
   });
@@ -43,6 +45,28 @@ describe("validateArgs", () => {
       "args.topic must be string, got the number 42",
       'args.channels[1] must be one of email, social, web, got the string "fax"',
     ]);
+    // Each names its field, so that a form shows the message there.
+    expect(issues.map((i) => i.field)).toEqual(["topic", "channels[1]"]);
+  });
+
+  it("names the field of nested, unknown and oddly named arguments; none for the args as a whole", () => {
+    const wf = {
+      ...pipeline(),
+      argsSchema: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          environment: { type: "string" },
+          brand: { type: "object", required: ["voice"], properties: { voice: { type: "string" } } },
+          "odd key": { type: "number" },
+        },
+      },
+    };
+    const { issues } = validateArgs(wf, { environment: "dev", brand: {}, "odd key": "x", extra: 1 });
+    expect(issues.map((i) => i.field).sort()).toEqual(['["odd key"]', "brand.voice", "extra"]);
+    expect(validateArgs(wf, [] as never).issues[0]?.field).toBeUndefined();
+    expect(fieldOfArgPath("args")).toBeUndefined();
+    expect(fieldOfArgPath("args.a[0].b")).toBe("a[0].b");
   });
 
   it("args must be a JSON object", () => {

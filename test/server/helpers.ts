@@ -4,6 +4,7 @@
  */
 import { connect } from "node:net";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import type { EngineOptions } from "../../src/engine/engine.js";
 import type { ServerDeps } from "../../src/server/app.js";
 import { buildApp } from "../../src/server/app.js";
 import { createBackground } from "../../src/server/background.js";
@@ -17,8 +18,12 @@ export interface ServerEnv {
   close(): Promise<void>;
 }
 
-export async function serverEnv(deps: Partial<ServerDeps> = {}): Promise<ServerEnv> {
-  const env = testEnv();
+/** `engine`: options of the test engine (providers, functions…). */
+export async function serverEnv(
+  deps: Partial<ServerDeps> = {},
+  engine: Partial<EngineOptions> = {},
+): Promise<ServerEnv> {
+  const env = testEnv(engine);
   const background = createBackground({ engine: env.engine });
   const app = await buildApp({
     engine: env.engine,

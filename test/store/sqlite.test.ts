@@ -87,6 +87,7 @@ describe("sqlite store", () => {
       { version: 3, name: "scoped_keys_and_actors" },
       { version: 4, name: "run_views" },
       { version: 5, name: "artifact_search" },
+      { version: 6, name: "test_runs" },
     ]);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([

@@ -183,6 +183,7 @@ export function createAgentRuntime(opts: AgentRuntimeOptions): AgentRuntime {
     prices,
     limits,
     apiKey: deps.apiKey,
+    mock,
     resolve(agentName): ResolvedAgent {
       const agent = agents.get(agentName);
       if (!agent) return { config: { name: agentName, provider: "mock" }, provider: mock, configured: false };

@@ -7,7 +7,7 @@ import { LineCounter } from "yaml";
 import type { Issue } from "../../core/errors.js";
 import { isJsonObject, type Json, type JsonObject } from "../../core/json.js";
 import type { Workflow, WorkflowStep } from "../../core/model.js";
-import { checkArgsSchema } from "../args.js";
+import { checkArgsSchema, fieldOfArgPath } from "../args.js";
 import { field, readString, readStringList } from "../fields.js";
 import { closest, describe, Issues } from "../issues.js";
 import { SourceMap } from "../positions.js";
@@ -215,6 +215,8 @@ export function parseArgsWithZod(
           keys.length > 0
             ? `${argPath(i.path)} has unknown argument${keys.length > 1 ? "s" : ""} ${keys.map((k) => `\`${k}\``).join(", ")}`
             : `${argPath(i.path)}: ${i.message}`;
+        // An unknown key is about that key (the first, when there are several).
+        const at = fieldOfArgPath(argPath(keys.length > 0 ? [...i.path, keys[0] as string] : i.path));
         return {
           code: "WEFT_ARGS" as const,
           severity: "error" as const,
@@ -222,6 +224,7 @@ export function parseArgsWithZod(
           hint:
             keys.length > 0 ? "remove it, or declare it in the workflow's argsSchema" : "see the workflow's argsSchema",
           location,
+          ...(at === undefined ? {} : { field: at }),
         };
       }),
     };

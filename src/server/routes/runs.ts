@@ -142,6 +142,8 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
         triggeredBy: body.triggered_by ?? "api",
         idempotencyKey: body.idempotency_key,
         code,
+        budget: body.budget && { tokens: body.budget.tokens, costUsd: body.budget.cost_usd },
+        testRun: body.test_run,
       });
       // A repeated idempotency key answers the existing run with 200; the sweep drives it if nobody does.
       if (created) background.drive(run.id);

@@ -172,6 +172,7 @@ export function createWritePath(db: Database.Database, st: Statements) {
       run.forkedFrom?.checkpoint ?? null,
       run.events.length,
       definitionId,
+      run.testRun === true ? 1 : 0,
       JSON.stringify(run.args),
       JSON.stringify(run.definition),
     );
@@ -237,6 +238,7 @@ function newRunRecord(run: NewRun): RunRecord {
     parentRunId: run.parentRunId,
     forkedFrom: run.forkedFrom,
     definitionId: run.definitionId ?? null,
+    testRun: run.testRun === true,
     createdAt: run.now,
     startedAt: null,
     endedAt: null,

@@ -44,6 +44,7 @@ export interface RunRow {
   forked_from_run_id: string | null;
   forked_from_checkpoint: number | null;
   definition_id: string | null;
+  test_run: number;
   error: string | null;
   output: string | null;
   args: string;
@@ -135,6 +136,7 @@ export function runFromRow(r: RunRow, definitions?: Map<string, Workflow>): RunR
     forkedFrom:
       r.forked_from_run_id === null ? null : { runId: r.forked_from_run_id, checkpoint: r.forked_from_checkpoint ?? 0 },
     definitionId: r.definition_id,
+    testRun: r.test_run === 1,
     createdAt: r.created_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,

@@ -57,6 +57,7 @@ const RUN_INSERT_COLUMNS = [
   "forked_from_checkpoint",
   "last_seq",
   "definition_id",
+  "test_run",
   "args",
   "definition",
 ];

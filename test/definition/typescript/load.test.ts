@@ -335,9 +335,15 @@ describe("parseArgsWithZod", () => {
           message: "args has unknown argument `b`",
           hint: "remove it, or declare it in the workflow's argsSchema",
           location: { file: "args", line: 1, column: 1 },
+          field: "b",
         },
       ],
     });
+    const nested = parseArgsWithZod(
+      { argsSchema: z.object({ channels: z.array(z.enum(["email", "web"])), brand: z.object({ voice: z.string() }) }) },
+      { channels: ["email", "fax"], brand: {} },
+    );
+    expect("issues" in nested && nested.issues.map((i) => i.field)).toEqual(["channels[1]", "brand.voice"]);
     expect(parseArgsWithZod({ argsSchema: z.object({ d: z.coerce.date() }) }, { d: "2030-01-01" })).toMatchObject({
       issues: [{ message: expect.stringContaining("not JSON") }],
     });

@@ -7,6 +7,7 @@ import { sql as server } from "./002_server.js";
 import { sql as scopedKeysAndActors } from "./003_scoped_keys_and_actors.js";
 import { sql as runViews } from "./004_run_views.js";
 import { sql as artifactSearch } from "./005_artifact_search.js";
+import { sql as testRuns } from "./006_test_runs.js";
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; recorded in `schema_migrations.version`. */
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "scoped_keys_and_actors", sql: scopedKeysAndActors },
   { version: 4, name: "run_views", sql: runViews },
   { version: 5, name: "artifact_search", sql: artifactSearch },
+  { version: 6, name: "test_runs", sql: testRuns },
 ];
 
 /** The schema version this code writes and understands. */
