@@ -277,7 +277,23 @@ describeBrowser("the template gallery", () => {
       .check();
     await page.getByLabel("Run name").fill("form check run");
     await page.getByLabel("Priority").fill("2");
+    // a budget the client refuses, then one it sends
+    await page.getByLabel("Token budget").fill("-5");
     await page.getByRole("button", { name: "Launch run" }).click();
+    await page.getByText("Enter a whole number of tokens above 0").waitFor();
+    expect(await page.getByLabel("Token budget").getAttribute("aria-invalid")).toBe("true");
+    await page.getByLabel("Token budget").fill("50000");
+    const sent = page.waitForRequest(
+      (r) => r.method() === "POST" && new URL(r.url()).pathname === "/api/workflow-executions",
+    );
+    await page.getByRole("button", { name: "Launch run" }).click();
+    expect(JSON.parse((await sent).postData() ?? "{}")).toMatchObject({
+      workflow_definition_id: id,
+      project_id: "default",
+      name: "form check run",
+      priority: 2,
+      budget: { tokens: 50000 },
+    });
 
     await page.waitForURL(/\/runs\/[^/]+$/);
     const runId = new URL(page.url()).pathname.split("/").pop() as string;
@@ -352,11 +368,13 @@ describeBrowser("the template gallery", () => {
     expect(await rounds.getAttribute("max")).toBe("3");
     await page.getByRole("spinbutton", { name: /Max review rounds/ }).fill("1");
     await page.getByLabel("Run name").fill("ts template run");
+    await page.getByRole("switch", { name: "Test run" }).click();
     await page.getByRole("button", { name: "Launch run" }).click();
     await page.waitForURL(/\/runs\/[^/]+$/);
     await page.getByRole("heading", { name: "ts template run" }).waitFor();
     const run = await runOf(server, new URL(page.url()).pathname.split("/").pop() as string);
     expect(run.workflow_definition_id).toBe(id);
+    expect(run.test_run).toBe(true);
     expect(run.args).toMatchObject({ maxReviewRounds: 1, packageManager: "pnpm", featureName: "Dark mode toggle" });
     expect(unexpected(page)).toEqual([]);
   });

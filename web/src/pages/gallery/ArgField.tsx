@@ -5,6 +5,7 @@
 import { Plus, X } from "lucide-react";
 import { useState } from "react";
 import { DocumentPicker } from "./DocumentPicker";
+import { Switch } from "./Switch";
 import type { Field, FieldValue } from "./schema-form";
 
 export interface ArgFieldProps {
@@ -158,21 +159,13 @@ function Input({
       );
     case "boolean":
       return (
-        <button
-          type="button"
-          role="switch"
-          className="switch"
-          aria-checked={value === true}
-          aria-labelledby={`${common.id}-label`}
-          aria-describedby={common["aria-describedby"]}
+        <Switch
           id={common.id}
-          onClick={() => onChange(value !== true)}
-        >
-          <span className="switch-thumb" aria-hidden="true" />
-          <span className="switch-text" aria-hidden="true">
-            {value === true ? "On" : "Off"}
-          </span>
-        </button>
+          on={value === true}
+          onChange={onChange}
+          labelledBy={`${common.id}-label`}
+          describedBy={common["aria-describedby"]}
+        />
       );
     case "list":
       return (

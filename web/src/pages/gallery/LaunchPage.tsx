@@ -15,6 +15,7 @@ import { ErrorView } from "../../components/ErrorView";
 import { formatDuration } from "../run/types";
 import { ArgField } from "./ArgField";
 import { type Definition, formatRate, keys, type LaunchBody, launch, launchProjectOf, read } from "./queries";
+import { Switch } from "./Switch";
 import {
   argIssuesOf,
   collectArgs,
@@ -93,6 +94,7 @@ function LaunchForm({ def }: { def: Definition }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formErrors, setFormErrors] = useState<string[]>([]);
   const [options, setOptions] = useState<Options>({ name: "", priority: "", tokens: "", cost: "" });
+  const [testRun, setTestRun] = useState(false);
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const [focusFirstError, setFocusFirstError] = useState(0);
@@ -143,6 +145,7 @@ function LaunchForm({ def }: { def: Definition }) {
         project_id: project,
         args,
         triggered_by: "web",
+        ...(testRun ? { test_run: true } : {}),
         ...opts,
       });
       void qc.invalidateQueries({ queryKey: ACTIVE_RUNS_KEY });
@@ -255,6 +258,16 @@ function LaunchForm({ def }: { def: Definition }) {
                 onChange={(v) => setOption("cost", "run-cost", v)}
                 input={{ type: "number", min: 0, step: 0.5, placeholder: "No limit" }}
               />
+              <div className="arg-field option-wide">
+                <span className="arg-label" id="run-test-label">
+                  Test run
+                </span>
+                <Switch on={testRun} onChange={setTestRun} labelledBy="run-test-label" describedBy="run-test-help" />
+                <p className="arg-help" id="run-test-help">
+                  Every agent call is answered by the offline mock provider: try the workflow without spending tokens.
+                  Scripts still run.
+                </p>
+              </div>
             </div>
           </section>
 

@@ -31,10 +31,9 @@ export type DefinitionItem = Answer<typeof read.definitions>[number];
 export type Definition = Answer<typeof read.definition>;
 export type Category = Answer<typeof read.categories>[number];
 export type DocumentArtifact = Answer<typeof read.documents>[number];
-/** The launch's body; `budget` is the api slice's (issue 12 contract 4: the run's budget over the workflow's). */
 export type LaunchBody = NonNullable<
   paths["/api/workflow-executions"]["post"]["requestBody"]
->["content"]["application/json"] & { budget?: { tokens?: number; cost_usd?: number } };
+>["content"]["application/json"];
 
 export const keys = {
   definitions: (f: Pick<GalleryFilters, "category" | "q" | "sort">) =>
