@@ -48,8 +48,8 @@ export function DocumentPicker({
               <input type="checkbox" checked={chosen.has(d.id)} onChange={(e) => toggle(d.id, e.target.checked)} />
               <FileText size={15} aria-hidden="true" className="doc-icon" />
               <span className="doc-name">{d.name}</span>
-              <span className="doc-meta muted">
-                {formatBytes(d.size_bytes)} · {ago(d.created_at)}
+              <span className="doc-meta muted" title={`From the run ${d.run_name} (${d.workflow_name})`}>
+                {d.run_name} · {formatBytes(d.size_bytes)} · {ago(d.created_at)}
               </span>
             </label>
           </li>
