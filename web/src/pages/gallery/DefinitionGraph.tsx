@@ -73,6 +73,7 @@ const nodeTypes = { def: DefNode };
 /** Below this zoom the names cannot be read: a long graph starts at its first steps instead, and pans. */
 const MIN_READABLE_ZOOM = 0.6;
 const PAD = 24;
+const CONTROLS_W = 40;
 
 interface Bounds {
   minX: number;
@@ -93,10 +94,14 @@ function InitialView({ bounds, onClipped }: { bounds: Bounds; onClipped: () => v
   useEffect(() => {
     if (done.current || width === 0 || height === 0) return;
     done.current = true;
-    const fit = Math.min(1, (width - 2 * PAD) / bounds.width, (height - 2 * PAD) / bounds.height);
+    // The zoom controls sit at the right: the graph keeps clear of them.
+    const across = width - 2 * PAD - CONTROLS_W;
+    const fit = Math.min(1, across / bounds.width, (height - 2 * PAD) / bounds.height);
     const zoom = Math.max(fit, MIN_READABLE_ZOOM);
     const x =
-      fit >= MIN_READABLE_ZOOM ? (width - bounds.width * zoom) / 2 - bounds.minX * zoom : PAD - bounds.minX * zoom;
+      fit >= MIN_READABLE_ZOOM
+        ? PAD + (across - bounds.width * zoom) / 2 - bounds.minX * zoom
+        : PAD - bounds.minX * zoom;
     const y = (height - bounds.height * zoom) / 2 - bounds.minY * zoom;
     void setViewport({ x, y, zoom });
     if (fit < MIN_READABLE_ZOOM) onClipped();

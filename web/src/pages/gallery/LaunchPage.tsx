@@ -28,6 +28,8 @@ import {
 } from "./schema-form";
 import { CategoryBadge, TsBadge } from "./TemplateCard";
 import "../GalleryPage.css";
+import "./preview.css";
+import "./launch.css";
 
 export function LaunchPage({ id }: { id: string }) {
   const def = useQuery({ queryKey: keys.definition(id), queryFn: () => read.definition(id) });

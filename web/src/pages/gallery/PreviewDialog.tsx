@@ -16,6 +16,7 @@ import { Modal } from "./Modal";
 import { clone, type Definition, formatRate, keys, launchProjectOf, read } from "./queries";
 import { type Field, fieldsOf } from "./schema-form";
 import { CategoryBadge, TsBadge } from "./TemplateCard";
+import "./preview.css";
 
 const DefinitionGraph = lazy(() => import("./DefinitionGraph"));
 
