@@ -14,6 +14,8 @@ import { SignInPage } from "./pages/SignInPage";
 const RunPage = lazy(() => import("./pages/RunPage").then((m) => ({ default: m.RunPage })));
 // The builder (React Flow, CodeMirror, the YAML document model) loads when it is opened.
 const BuilderPage = lazy(() => import("./pages/BuilderPage").then((m) => ({ default: m.BuilderPage })));
+const GalleryPage = lazy(() => import("./pages/GalleryPage").then((m) => ({ default: m.GalleryPage })));
+const LaunchPage = lazy(() => import("./pages/gallery/LaunchPage").then((m) => ({ default: m.LaunchPage })));
 
 export function App() {
   const session = useSession();
@@ -61,6 +63,18 @@ export function App() {
             {(params) => (
               <Suspense fallback={<div className="boot" aria-busy="true" />}>
                 <BuilderPage id={params.id} />
+              </Suspense>
+            )}
+          </Route>
+          <Route path="/templates">
+            <Suspense fallback={<div className="boot" aria-busy="true" />}>
+              <GalleryPage />
+            </Suspense>
+          </Route>
+          <Route path="/templates/:id/launch">
+            {(params) => (
+              <Suspense fallback={<div className="boot" aria-busy="true" />}>
+                <LaunchPage id={params.id} />
               </Suspense>
             )}
           </Route>

@@ -19,7 +19,9 @@ import "./ActivePanel.css";
 type Run = paths["/api/workflow-executions"]["get"]["responses"][200]["content"]["application/json"]["data"][number];
 
 const ACTIVE = ["pending", "running", "waiting", "paused"] as const;
-const KEY = ["active-runs"];
+/** The panel's query: invalidated by whatever starts a run (the launch form), so the run is listed at once. */
+export const ACTIVE_RUNS_KEY = ["active-runs"];
+const KEY = ACTIVE_RUNS_KEY;
 
 export function ActivePanel({ open, onClose }: { open: boolean; onClose: () => void }) {
   if (!open) return null;

@@ -1,4 +1,4 @@
-import { Activity, Inbox, LayoutGrid, LogOut } from "lucide-react";
+import { Activity, Inbox, LayoutGrid, LayoutTemplate, LogOut } from "lucide-react";
 import { Link, useLocation } from "wouter";
 import { setToken } from "../api/auth";
 import { type ConnectionState, live, useConnection } from "../api/live";
@@ -30,6 +30,13 @@ export function Header({ onOpenActive }: { onOpenActive: () => void }) {
         <Link href="/inbox" className="nav-link" aria-current={location === "/inbox" ? "page" : undefined}>
           <Inbox size={16} aria-hidden="true" /> Review
           <InboxBadge />
+        </Link>
+        <Link
+          href="/templates"
+          className="nav-link"
+          aria-current={location.startsWith("/templates") ? "page" : undefined}
+        >
+          <LayoutTemplate size={16} aria-hidden="true" /> Templates
         </Link>
         <button type="button" className="nav-link" aria-haspopup="dialog" onClick={onOpenActive}>
           <Activity size={16} aria-hidden="true" /> Active

@@ -4,18 +4,10 @@
  * node without moving anything.
  */
 import "@xyflow/react/dist/style.css";
-import {
-  Background,
-  Controls,
-  type Edge,
-  MarkerType,
-  Position,
-  ReactFlow,
-  useReactFlow,
-  useStore,
-} from "@xyflow/react";
+import { Background, Controls, type Edge, Position, ReactFlow, useReactFlow, useStore } from "@xyflow/react";
 import { useEffect, useMemo } from "react";
-import { countsOf, edgesOf, type GraphEdge, groupSteps, layout, NODE_H, NODE_W } from "./graph-model";
+import { flowEdgeOf } from "./edge-style";
+import { countsOf, edgesOf, groupSteps, layout, NODE_H, NODE_W } from "./graph-model";
 import { type StepFlowNode, StepNode } from "./StepNode";
 import type { RunDetail, StepStatus } from "./types";
 
@@ -31,12 +23,6 @@ function FitOnResize() {
   }, [width, height, fitView]);
   return null;
 }
-
-const EDGE_STYLE: Record<GraphEdge["on"], { stroke: string; dash?: string; label?: string }> = {
-  success: { stroke: "#a3a9b6" },
-  failure: { stroke: "#dc2626", dash: "6 4", label: "on failure" },
-  always: { stroke: "#64748b", dash: "2 4", label: "always" },
-};
 
 export interface RunGraphProps {
   run: RunDetail;
@@ -87,35 +73,12 @@ export default function RunGraph({ run, selected, onOpen, direction, maxHeight }
     },
   }));
 
-  const flowEdges: Edge[] = edges.map((e) => {
-    const s = EDGE_STYLE[e.on];
-    const live = statusOf.get(e.to) === "running" && statusOf.get(e.from) !== "pending";
-    return {
-      id: `${e.from}->${e.to}:${e.on}`,
-      source: e.from,
-      target: e.to,
-      type: "default",
-      animated: live,
-      focusable: false,
-      selectable: false,
-      className: `run-edge run-edge-${e.on}`,
-      style: { stroke: s.stroke, strokeWidth: 1.5, ...(s.dash ? { strokeDasharray: s.dash } : {}) },
-      markerEnd: { type: MarkerType.ArrowClosed, color: s.stroke, width: 16, height: 16 },
-      ...(s.label
-        ? {
-            label: s.label,
-            labelStyle: {
-              fill: e.on === "failure" ? "var(--st-failed-text)" : "var(--text-2)",
-              fontSize: 11,
-              fontWeight: 600,
-            },
-            labelBgStyle: { fill: "var(--surface)" },
-            labelBgPadding: [4, 2] as [number, number],
-            labelBgBorderRadius: 4,
-          }
-        : {}),
-    };
-  });
+  const flowEdges: Edge[] = edges.map((e) => ({
+    ...flowEdgeOf(e),
+    type: "default",
+    animated: statusOf.get(e.to) === "running" && statusOf.get(e.from) !== "pending",
+    className: `run-edge run-edge-${e.on}`,
+  }));
 
   return (
     <div className="graph" style={{ height }}>
