@@ -350,6 +350,16 @@ describeBrowser("the template gallery", () => {
     expect(copy.data?.data).toMatchObject({ name: "Code Review (copy)", system: false, project_id: "default" });
     const kept = await server.api.GET("/api/workflow-definitions/{id}", { params: { path: { id: original } } });
     expect(kept.data?.data).toMatchObject({ name: "Code Review", system: true, version: 1 });
+
+    // The copy is one's own: its preview offers to edit it in the builder, where it is not read-only.
+    await page.goto(`${server.url}/templates?preview=${copyId}`);
+    await page
+      .getByRole("dialog", { name: "Code Review (copy)" })
+      .getByRole("link", { name: "Edit in builder" })
+      .click();
+    await page.waitForURL(new RegExp(`/builder/${copyId}$`));
+    await page.getByRole("button", { name: /^Save/ }).waitFor();
+    expect(await page.getByText(/read-only/).count()).toBe(0);
   });
 
   it("shows a TypeScript template's pre-run graph and launches it", async () => {

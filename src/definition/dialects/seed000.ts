@@ -38,6 +38,8 @@ const NODE_KEYS = ["id", "node_id", "node_type", "type", "label", "description",
 const NODE_XY_KEYS = ["position_x", "position_y"];
 /** React Flow's own node state, stored with the node by the builder: accepted, ignored. */
 const REACT_FLOW_NODE_KEYS = ["width", "height", "selected", "dragging", "positionAbsolute", "measured"];
+/** A node's own keys; every other setting belongs in its `config` (the builder's model keeps a copy of this). */
+export const SEED000_NODE_KEYS: readonly string[] = [...NODE_KEYS, ...NODE_XY_KEYS];
 const EDGE_KEYS = ["id", "source", "target", "sourceHandle", "targetHandle", "type", "label", "animated"];
 
 export interface Seed000Graph {

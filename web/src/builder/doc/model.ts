@@ -70,9 +70,9 @@ export function nodeHolder(node: YAMLMap, key: string): YAMLMap {
   return isMap(data) ? data : node;
 }
 
-const SEED002_TOP_KEYS = ["name", "description", "argsSchema", "phases", "steps", "ui"];
-const SEED002_STEP_KEYS = ["id", "name", "phase", "type", "agent", "prompt", "permission", "command", "cwd"];
-const SEED003_STEP_MARKERS = ["key", "dependencies", "retryPolicy", "timeoutMs", "parallel", "continueOnError"];
+export const SEED002_TOP_KEYS = ["name", "description", "argsSchema", "phases", "steps", "ui"];
+export const SEED002_STEP_KEYS = ["id", "name", "phase", "type", "agent", "prompt", "permission", "command", "cwd"];
+export const SEED003_STEP_MARKERS = ["key", "dependencies", "retryPolicy", "timeoutMs", "parallel", "continueOnError"];
 
 export interface StepNode {
   index: number;

@@ -4,7 +4,7 @@
  * and Clone & customise (a copy of one's own, opened in the builder).
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Copy, FileCode2, Rocket } from "lucide-react";
+import { Copy, FileCode2, PenLine, Rocket } from "lucide-react";
 import { lazy, Suspense, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { messageOf } from "../../api/client";
@@ -240,6 +240,18 @@ function PreviewActions({ def }: { def: Definition }) {
           {error}
         </p>
       )}
+      <Link
+        href={`/builder/${def.id}`}
+        className="btn"
+        title={
+          def.system || def.format === "ts" || !mayClone
+            ? "See it in the builder (read-only)"
+            : "Edit this workflow in the builder"
+        }
+      >
+        <PenLine size={15} aria-hidden="true" />{" "}
+        {def.system || def.format === "ts" ? "Open in builder" : "Edit in builder"}
+      </Link>
       <button
         type="button"
         className="btn"
