@@ -465,6 +465,25 @@ edges:
     expect(out).toContain("# `type:` accepted too");
   });
 
+  it("connects a conditional's false branch as an edge with its sourceHandle, which the server reads as if: !(…)", () => {
+    let out = addStep(seed000, { id: "long", type: "noop", nodeType: "conditional", name: "Long enough?" });
+    out = setStepField(out, "long", "condition", "args.copy_quantity > 5");
+    out = addStep(out, {
+      id: "short",
+      type: "agent",
+      nodeType: "generate_copy",
+      name: "Short copy",
+      config: { prompt_template: "Write one short line." },
+    });
+    out = connect(out, "check", "long", "success");
+    out = connect(out, "long", "short", "success", "false");
+    expect(out).toContain('  - { source: long, target: short, sourceHandle: "false" }\n');
+    expect(graphOf(out, TABLE).edges.find((e) => e.to === "short")).toMatchObject({ from: "long", handle: "false" });
+    const short = parsed(out).steps.find((x) => x.id === "short");
+    expect(short?.if).toContain("!(");
+    expect(() => connect(hello, "facts", "research", "success", "true")).toThrow(/seed 000 conditional/);
+  });
+
   it("reads React Flow's shape (node_id, data.label, data.config) and a merge's incoming edges as always", () => {
     const flow = `name: Branches
 nodes:

@@ -39,7 +39,8 @@ export interface BuilderCanvasProps {
   onSelectStep: (id: string | null) => void;
   onSelectEdge: (edge: EdgeRef | null) => void;
   onDrop: (paletteKey: string, at: Position) => void;
-  onConnect: (from: string, to: string) => void;
+  /** `handle`: the branch ("true" / "false") when the edge leaves a seed 000 conditional. */
+  onConnect: (from: string, to: string, handle?: "true" | "false") => void;
   onDelete: (steps: string[], edges: EdgeRef[]) => void;
   onMove: (positions: Record<string, Position>) => void;
   onEdgeOn: (edge: EdgeRef, on: EdgeOn) => void;
@@ -189,7 +190,9 @@ export function BuilderCanvas(props: BuilderCanvasProps) {
   };
 
   const onConnect = (c: Connection) => {
-    if (c.source && c.target && c.source !== c.target) props.onConnect(c.source, c.target);
+    if (!c.source || !c.target || c.source === c.target) return;
+    const branch = c.sourceHandle === "true" || c.sourceHandle === "false" ? c.sourceHandle : undefined;
+    props.onConnect(c.source, c.target, branch);
   };
 
   const onEdgeClick = (e: MouseEvent, edge: Edge) => {

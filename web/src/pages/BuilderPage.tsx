@@ -443,7 +443,7 @@ function Builder({ def }: { def: Definition | null }) {
                 const item = [...items, ...nodeItems].find((i) => i.key === key);
                 if (item) add(item, at);
               }}
-              onConnect={(from, to) => edit((t) => connect(t, from, to, "success"))}
+              onConnect={(from, to, handle) => edit((t) => connect(t, from, to, "success", handle))}
               onDelete={onDelete}
               onMove={(moved) => edit((t) => setPositions(t, { ...positions, ...moved }))}
               onEdgeOn={(e, on) => edit((t) => setEdgeOn(t, e.from, e.to, on))}

@@ -284,7 +284,11 @@ export function setStepField(text: string, id: string, key: string, value: JsonV
 // ─── edges ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Makes `to` depend on `from` (firing on `on`). */
-export function connect(text: string, from: string, to: string, on: EdgeOn): string {
+/**
+ * Adds `to`'s dependency on `from`. `handle` is the branch of a seed 000 conditional the edge leaves from
+ * (`"true"` or `"false"`), written as the edge's `sourceHandle`; other edges have none.
+ */
+export function connect(text: string, from: string, to: string, on: EdgeOn, handle?: "true" | "false"): string {
   let m = mustOpen(text);
   stepNode(m, from);
   stepNode(m, to);
@@ -292,12 +296,16 @@ export function connect(text: string, from: string, to: string, on: EdgeOn): str
   if (isSequential(m)) m = mustOpen(materialise(m));
   const had = writtenEdges(m).find((e) => e.from === from && e.to === to);
   if (had) return had.on === on ? m.text : setEdgeOn(m.text, from, to, on);
-  return apply(m, addEdge(m, from, to, on));
+  if (handle !== undefined && m.listKey !== "nodes") {
+    throw new Error("a branch (`sourceHandle`) belongs to a seed 000 conditional's edges only");
+  }
+  return apply(m, addEdge(m, from, to, on, handle));
 }
 
-function addEdge(m: DocModel, from: string, to: string, on: EdgeOn): Splice[] {
+function addEdge(m: DocModel, from: string, to: string, on: EdgeOn, handle?: "true" | "false"): Splice[] {
   if (m.listKey === "nodes") {
     const edge: Record<string, JsonValue> = { source: from, target: to };
+    if (handle !== undefined) edge.sourceHandle = handle;
     refuseSeed000On(m, to, on);
     if (m.edges && m.edges.items.length > 0) {
       const flow = m.edges.items.every((i) => isMap(i) && i.flow);
