@@ -36,9 +36,12 @@ async function dropStep(page: Page, key: string, x: number, y: number) {
   await page.dragAndDrop(`[data-palette="${key}"]`, ".canvas .react-flow__pane", { targetPosition: { x, y } });
 }
 
-/** Drags from one node's output handle to another's input handle. */
-async function connectSteps(page: Page, from: string, to: string) {
-  const out = await flowNode(page, from).locator(".react-flow__handle.source").first().boundingBox();
+/** Drags from one node's output handle (or the named one: a conditional's "true"/"false") to another's input. */
+async function connectSteps(page: Page, from: string, to: string, handle?: "true" | "false") {
+  const source = flowNode(page, from).locator(
+    handle ? `.react-flow__handle.source[data-handleid="${handle}"]` : ".react-flow__handle.source",
+  );
+  const out = await source.first().boundingBox();
   const inp = await flowNode(page, to).locator(".react-flow__handle.target").first().boundingBox();
   if (!out || !inp) throw new Error(`no handles for ${from} → ${to}`);
   await page.mouse.move(out.x + out.width / 2, out.y + out.height / 2);
@@ -222,6 +225,30 @@ describeBrowser("builder", () => {
     expect(await flowNode(page, "first").count()).toBe(1);
     await shot(page, "builder-syntax-error");
   }, 90_000);
+
+  it("connects a seed 000 conditional's false branch: the edge keeps its sourceHandle, the target its if", async () => {
+    const source = `name: Branch demo
+default_params: { long: true }
+nodes:
+  - { id: ask, node_type: conditional, label: Long copy?, config: { condition: "args.long == true" }, position: { x: 0, y: 0 } }
+  - { id: long, node_type: generate_copy, label: Long copy, config: { prompt_template: "Write a long ad." }, position: { x: -150, y: 220 } }
+  - { id: short, node_type: generate_copy, label: Short copy, config: { prompt_template: "Write a short ad." }, position: { x: 250, y: 220 } }
+edges:
+  - { source: ask, target: long, sourceHandle: "true" }
+`;
+    const { data } = await server.api.POST("/api/workflow-definitions", { body: { source } });
+    const id = data?.data.id as string;
+    const page = await open(`/builder/${id}`);
+    await flowNode(page, "short").waitFor();
+    await connectSteps(page, "ask", "short", "false");
+    await expect.poll(() => page.locator(".react-flow__edge").count(), { timeout: 10_000 }).toBe(2);
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect.poll(async () => (await definition(server, id)).version, { timeout: 10_000 }).toBe(2);
+    const saved = await definition(server, id);
+    expect(saved.source).toContain('- { source: ask, target: short, sourceHandle: "false" }');
+    expect(saved.steps?.find((s) => s.id === "short")?.if).toMatch(/!\(/);
+    expect(page.errors).toEqual([]);
+  }, 60_000);
 
   it("deletes a step with the keyboard; undo and redo move through the texts", async () => {
     const { data } = await server.api.POST("/api/workflow-definitions", {
