@@ -19,6 +19,7 @@ import {
 } from "@xyflow/react";
 import { LayoutDashboard, Maximize } from "lucide-react";
 import { type DragEvent, type MouseEvent, useCallback, useMemo, useRef, useState } from "react";
+import { flowEdgeOf } from "../pages/run/edge-style";
 import type { BuilderGraph, EdgeOn, Position } from "./doc/types";
 import { EdgeMenu } from "./EdgeMenu";
 import { type BuilderFlowNode, NODE_H, NODE_W, nodeTypes } from "./nodes";
@@ -46,12 +47,6 @@ export interface BuilderCanvasProps {
   onEdgeOn: (edge: EdgeRef, on: EdgeOn) => void;
   onLayout: () => void;
 }
-
-const EDGE_STYLE: Record<EdgeOn, { stroke: string; dash?: string; label?: string }> = {
-  success: { stroke: "#9aa0ad" },
-  failure: { stroke: "#dc2626", dash: "6 4", label: "on failure" },
-  always: { stroke: "#64748b", dash: "2 4", label: "always" },
-};
 
 const edgeId = (e: EdgeRef) => `${e.from}->${e.to}`;
 const negated = (cond: string | undefined) => cond !== undefined && /^\s*(!|not\b)|==\s*false\s*$/.test(cond);
@@ -88,33 +83,26 @@ export function BuilderCanvas(props: BuilderCanvasProps) {
   const edges: Edge[] = useMemo(() => {
     const byId = new Map(graph.steps.map((s) => [s.id, s]));
     return graph.edges.map((e) => {
-      const s = EDGE_STYLE[e.on];
+      // Drawn like the run page's edges; here they can be selected (the edge menu) and focused.
+      const base = flowEdgeOf(e);
       const fromConditional = byId.get(e.from)?.nodeType === "conditional";
       const selected = selectedEdge !== null && selectedEdge.from === e.from && selectedEdge.to === e.to;
       return {
+        ...base,
         id: edgeId(e),
-        source: e.from,
-        target: e.to,
+        focusable: true,
+        selectable: true,
         ...(fromConditional ? { sourceHandle: e.handle ?? (negated(byId.get(e.to)?.if) ? "false" : "true") } : {}),
         selected,
         className: `bedge bedge-${e.on}`,
         ariaLabel: `Dependency ${e.from} to ${e.to}, on ${e.on}`,
-        style: {
-          stroke: selected ? "var(--accent)" : s.stroke,
-          strokeWidth: selected ? 2.25 : 1.6,
-          ...(s.dash ? { strokeDasharray: s.dash } : {}),
-        },
-        markerEnd: { type: MarkerType.ArrowClosed, color: selected ? "#4f46e5" : s.stroke, width: 16, height: 16 },
-        interactionWidth: 18,
-        ...(s.label
+        ...(selected
           ? {
-              label: s.label,
-              labelStyle: { fill: e.on === "failure" ? "#b91c1c" : "#4b5160", fontSize: 11, fontWeight: 600 },
-              labelBgStyle: { fill: "#ffffff" },
-              labelBgPadding: [4, 2] as [number, number],
-              labelBgBorderRadius: 4,
+              style: { ...base.style, stroke: "var(--accent)", strokeWidth: 2.25 },
+              markerEnd: { type: MarkerType.ArrowClosed, color: "#4f46e5", width: 16, height: 16 },
             }
           : {}),
+        interactionWidth: 18,
       };
     });
   }, [graph, selectedEdge]);

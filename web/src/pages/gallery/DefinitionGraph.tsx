@@ -17,7 +17,7 @@ import {
   useStore,
 } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { flowEdgeOf } from "../run/edge-style";
+import { flowEdgeOf, READ_ONLY_FLOW } from "../run/edge-style";
 import { layout, NODE_H, NODE_W } from "../run/graph-model";
 import { StepIcon } from "../run/StepIcon";
 import type { Definition } from "./queries";
@@ -157,21 +157,7 @@ export default function DefinitionGraph({ steps, edges, maxHeight }: DefinitionG
   const flowEdges: Edge[] = edges.map(flowEdgeOf);
   return (
     <figure className="def-graph" style={{ height }} aria-label={`Workflow graph: ${steps.length} steps`}>
-      <ReactFlow
-        nodes={nodes}
-        edges={flowEdges}
-        nodeTypes={nodeTypes}
-        minZoom={0.15}
-        maxZoom={1.5}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        nodesFocusable={false}
-        edgesFocusable={false}
-        elementsSelectable={false}
-        zoomOnScroll={false}
-        preventScrolling={false}
-        proOptions={{ hideAttribution: true }}
-      >
+      <ReactFlow nodes={nodes} edges={flowEdges} nodeTypes={nodeTypes} minZoom={0.15} maxZoom={1.5} {...READ_ONLY_FLOW}>
         <InitialView bounds={bounds} onClipped={onClipped} />
         <Background gap={20} size={1} color="#e3e5eb" />
         <Controls showInteractive={false} position="bottom-right" />

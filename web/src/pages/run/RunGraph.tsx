@@ -6,7 +6,7 @@
 import "@xyflow/react/dist/style.css";
 import { Background, Controls, type Edge, Position, ReactFlow, useReactFlow, useStore } from "@xyflow/react";
 import { useEffect, useMemo } from "react";
-import { flowEdgeOf } from "./edge-style";
+import { flowEdgeOf, READ_ONLY_FLOW } from "./edge-style";
 import { countsOf, edgesOf, groupSteps, layout, NODE_H, NODE_W } from "./graph-model";
 import { type StepFlowNode, StepNode } from "./StepNode";
 import type { RunDetail, StepStatus } from "./types";
@@ -91,15 +91,8 @@ export default function RunGraph({ run, selected, onOpen, direction, maxHeight }
         fitViewOptions={{ padding: 0.12, minZoom: 0.6, maxZoom: 1 }}
         minZoom={0.2}
         maxZoom={1.5}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        nodesFocusable={false}
-        edgesFocusable={false}
-        elementsSelectable={false}
+        {...READ_ONLY_FLOW}
         panOnScroll={false}
-        zoomOnScroll={false}
-        preventScrolling={false}
-        proOptions={{ hideAttribution: true }}
         aria-label="Steps of the run"
       >
         <FitOnResize />

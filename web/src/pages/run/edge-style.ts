@@ -37,3 +37,15 @@ export function flowEdgeOf(e: GraphEdge): Edge {
       : {}),
   };
 }
+
+/** The props that make a React Flow view read-only: nothing to drag, connect, select or focus; the page scrolls. */
+export const READ_ONLY_FLOW = {
+  nodesDraggable: false,
+  nodesConnectable: false,
+  nodesFocusable: false,
+  edgesFocusable: false,
+  elementsSelectable: false,
+  zoomOnScroll: false,
+  preventScrolling: false,
+  proOptions: { hideAttribution: true },
+} as const;
