@@ -230,7 +230,8 @@ describeBrowser("sign-in and read-only access", () => {
     reviewRun = await launch(server, REVIEWED, "launch post (tokens)");
     await launch(server, SLOW, "build (tokens)");
     await until(async () => (await stepStatus(server, reviewRun, "review")) === "waiting", "the review step to wait");
-  });
+    // A server start, a CLI process and two launches: under a loaded CI machine that can pass the default 60 s.
+  }, 150_000);
   afterAll(async () => {
     await server?.stop();
   });
