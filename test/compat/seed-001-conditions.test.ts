@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { MockFixture } from "../../src/agents/mock/index.js";
 import type { Json, JsonObject } from "../../src/core/json.js";
 import { cleanupDirs, type Loose, repoRoot, tempDir, weft, weftIn } from "../cli/helpers.js";
+import { serverEnv } from "../server/helpers.js";
 import { type TemplateRun, withTemplateRun } from "../templates/harness.js";
 
 afterAll(() => cleanupDirs());
@@ -138,6 +139,25 @@ describe("seed 001: weft validate on a condition the outputSchema does not back"
         location: { file, line: 21, column: 41 },
       }),
     ]);
+  });
+
+  it("POST /api/workflow-definitions/validate gives the same warning, with its line and column", async () => {
+    const s = await serverEnv();
+    try {
+      const source = readFileSync(join(dir, "bug-lifecycle-undeclared.yaml"), "utf8");
+      const res = await s.app.inject({
+        method: "POST",
+        url: "/api/workflow-definitions/validate",
+        payload: { source },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().data).toMatchObject({
+        valid: true,
+        issues: [{ code: "WEFT_UNDECLARED_FIELD", severity: "warning", line: 21, column: 41 }],
+      });
+    } finally {
+      await s.close();
+    }
   });
 
   it("says nothing for the seed's own file, which has no outputSchema (checked when it runs)", async () => {
