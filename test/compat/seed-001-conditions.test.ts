@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { MockFixture } from "../../src/agents/mock/index.js";
 import type { Json, JsonObject } from "../../src/core/json.js";
-import { cleanupDirs, type Loose, repoRoot, tempDir, weft, weftIn } from "../cli/helpers.js";
+import { cleanupDirs, type Loose, repoRoot, tempDir, weftIn } from "../cli/helpers.js";
 import { serverEnv } from "../server/helpers.js";
 import { type TemplateRun, withTemplateRun } from "../templates/harness.js";
 
@@ -121,7 +121,7 @@ describe("seed 001: the bug lifecycle's condition on triage's JSON answer", () =
 describe("seed 001: weft validate on a condition the outputSchema does not back", () => {
   it("warns at the field's line and column, and the file stays valid", async () => {
     const file = join(dir, "bug-lifecycle-undeclared.yaml");
-    const r = await weft(["validate", file]);
+    const r = await weftIn(tempDir(), ["validate", file]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.lines).toContain(
       `${file}:21:41: warning WEFT_UNDECLARED_FIELD: step \`assign\` reads \`steps.triage.output.severity\` in \`if\`, ` +
@@ -129,7 +129,7 @@ describe("seed 001: weft validate on a condition the outputSchema does not back"
     );
     expect(r.stdout).toContain("→ it declares `priority` and `summary`; declare `severity` under its properties");
 
-    const json = await weft(["validate", file, "--format", "json"]);
+    const json = await weftIn(tempDir(), ["validate", file, "--format", "json"]);
     const [entry] = JSON.parse(json.stdout) as Loose[];
     expect(entry.valid).toBe(true);
     expect(entry.issues).toEqual([
@@ -161,7 +161,7 @@ describe("seed 001: weft validate on a condition the outputSchema does not back"
   });
 
   it("says nothing for the seed's own file, which has no outputSchema (checked when it runs)", async () => {
-    const r = await weft(["validate", workflow]);
+    const r = await weftIn(tempDir(), ["validate", workflow]);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout.trim()).toBe(`✓ ${workflow} is valid`);
   });
