@@ -72,6 +72,7 @@ describe("seed 001: the bug lifecycle's condition on triage's JSON answer", () =
       expect(statuses(r)).toMatchObject({ triage: "completed", assign: "failed", fix: "skipped" });
       const error = r.steps.get("assign")?.error;
       expect(error?.code).toBe("WEFT_EXPRESSION");
+      expect(error?.message).not.toContain("answered text");
       const text = JSON.stringify(`${JSON.stringify(answer, null, 2)}`);
       expect(error?.message).toBe(
         "if of step `assign`: cannot compare null with a number (3) using `>` (line 1, column 34) — " +
@@ -86,7 +87,9 @@ describe("seed 001: the bug lifecycle's condition on triage's JSON answer", () =
     await withTemplateRun(workflow, { args, fixtures: triageSays({ text: prose }) }, (r) => {
       expect(statuses(r)).toMatchObject({ assign: "failed" });
       expect(r.steps.get("assign")?.error?.message).toContain(
-        `\`steps.triage.output\` has no \`severity\`; it is an object: {"result":"${prose}"}`,
+        `\`steps.triage.output\` has no \`severity\`; it is an object: {"result":"${prose}"}; ` +
+          "give it a fallback with default(value, 0). " +
+          "Step `triage` answered text, not a JSON object: ask for JSON only, or give it an outputSchema",
       );
     });
   });
