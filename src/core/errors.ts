@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   WEFT_UNKNOWN_REF: "A dependency, on_success/on_failure target or expression names a step that does not exist.",
   WEFT_CYCLE: "The steps' dependencies form a cycle.",
   WEFT_UNKNOWN_ROOT: "An expression starts with a name that is neither a step, an argument nor a known root.",
+  WEFT_UNDECLARED_FIELD:
+    "An expression reads a field of a step's output that the step's outputSchema does not declare.",
   WEFT_EXPRESSION: "An expression could not be parsed or evaluated.",
   WEFT_ARGS: "The run's arguments do not match the workflow's argsSchema.",
   WEFT_STEP_CONFIG: "A step's configuration does not match its step type.",

@@ -17,6 +17,7 @@ import {
 import type { Json } from "../core/json.js";
 import type { Workflow, WorkflowStep } from "../core/model.js";
 import { didYouMean, type Issues } from "./issues.js";
+import { outputFieldWarning } from "./output-fields.js";
 import type { Path } from "./positions.js";
 import type { StepDraft } from "./steps.js";
 
@@ -40,8 +41,16 @@ export function checkExpressions(workflow: Workflow, drafts: readonly StepDraft[
       : undefined;
   const upstream = upstreamOf(byId);
 
-  const checkRef = (ref: Reference, scope: Scope, path: Path, source: string) => {
+  const checkRef = (ref: Reference, scope: Scope, path: Path, source: string, text: string) => {
     const at = iss.map.locateInString(path, ref.offset);
+    /** Fields read from a step's output that its outputSchema does not declare (output-fields.ts). */
+    const checkFields = (target: string, shown: string, skip: number) => {
+      const step = byId.get(target);
+      const w = step && outputFieldWarning(scope.step.id, source, step, shown, ref.path.slice(skip));
+      if (!w) return;
+      const location = iss.map.locateInString(path, segmentOffset(text, ref, skip + w.index));
+      iss.add({ code: "WEFT_UNDECLARED_FIELD", severity: "warning", message: w.message, hint: w.hint, location });
+    };
     const push = (code: "WEFT_UNKNOWN_ROOT" | "WEFT_UNKNOWN_REF", message: string, hint: string, warn = false) =>
       iss.add({ code, severity: warn ? "warning" : "error", message, hint, location: at });
     const sid = scope.step.id;
@@ -73,7 +82,10 @@ export function checkExpressions(workflow: Workflow, drafts: readonly StepDraft[
           `step \`${sid}\` uses \`steps.${first}\` in \`${source}\`, but no step has the id \`${first}\``,
           didYouMean(first, byId.keys()) ?? `steps are: ${[...byId.keys()].join(", ")}`,
         );
-      } else stepRef(first, `steps.${first}`);
+      } else {
+        stepRef(first, `steps.${first}`);
+        if (ref.path[1] === "output") checkFields(first, `steps.${first}.output`, 2);
+      }
     } else if (root === "item" || root === "index") {
       if (!scope.itemDefined) {
         push(
@@ -88,6 +100,7 @@ export function checkExpressions(workflow: Workflow, drafts: readonly StepDraft[
       return;
     } else if (byId.has(root)) {
       stepRef(root, root);
+      checkFields(root, root, 0);
     } else if (argNames && !argNames.has(root)) {
       const candidates = [...FIXED_ROOTS, ...byId.keys(), ...argNames];
       push(
@@ -118,7 +131,7 @@ export function checkExpressions(workflow: Workflow, drafts: readonly StepDraft[
       });
       return;
     }
-    for (const ref of refs) checkRef(ref, scope, path, source);
+    for (const ref of refs) checkRef(ref, scope, path, source, text);
   };
 
   workflow.steps.forEach((step, i) => {
@@ -135,6 +148,20 @@ export function checkExpressions(workflow: Workflow, drafts: readonly StepDraft[
       walkStrings(value, base, key, (text, path, label) => check(text, path, scope, label, "template"));
     }
   });
+}
+
+/** Offset in `text` of the `index`-th name of `ref.path` (found after the ones before it), else of the root. */
+function segmentOffset(text: string, ref: Reference, index: number): number {
+  const span = text.slice(ref.offset, ref.offset + ref.length);
+  let at = ref.root.length;
+  for (let i = 0; i <= index; i++) {
+    const name = ref.path[i] ?? "";
+    const found = name === "" ? -1 : span.indexOf(name, at);
+    if (found < 0) return ref.offset;
+    if (i === index) return ref.offset + found;
+    at = found + name.length;
+  }
+  return ref.offset;
 }
 
 function walkStrings(value: Json, path: Path, label: string, visit: (text: string, path: Path, label: string) => void) {

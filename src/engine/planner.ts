@@ -11,6 +11,7 @@ import { schedule } from "../core/scheduler.js";
 import type { StepFunctionContext } from "../definition/typescript/define.js";
 import { runScope } from "./scope.js";
 import type { RunState } from "./state.js";
+import { textAnswerHint } from "./text-answers.js";
 
 export interface PlanInput {
   state: RunState;
@@ -74,12 +75,13 @@ function evaluateStep(state: RunState, step: WorkflowStep, what: "if" | "foreach
     return { ok: true, value };
   } catch (err) {
     const info = toErrorInfo(err);
+    const hint = what === "if" && step.if !== undefined ? textAnswerHint(state, step.if) : undefined;
     return {
       ok: false,
       error: {
         ...info,
         retryable: false,
-        message: `${what} of step \`${step.id}\`: ${info.message}`,
+        message: `${what} of step \`${step.id}\`: ${info.message}${hint ? `. ${hint}` : ""}`,
         location: step.location,
       },
     };

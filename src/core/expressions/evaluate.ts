@@ -7,6 +7,7 @@ import type { Json } from "../json.js";
 import type { BinaryExpr, Expr, IndexExpr, Limits, MemberExpr, Scope } from "./ast.js";
 import { expressionError } from "./errors.js";
 import { bounded, type CallContext, callFunction, renderText } from "./functions.js";
+import { explainMissing } from "./missing.js";
 import { BLOCKED_KEYS, describeValue, getMember, isTruthy, looseEquals, numericString, typeName } from "./values.js";
 
 interface Context {
@@ -98,6 +99,9 @@ function root(name: string, node: Expr, cx: Context): Json {
 
 type Link = MemberExpr | IndexExpr | BinaryExpr;
 
+const FALLBACK = "give it a fallback with default(value, 0)";
+const MAYBE_MISSING = `a value may be missing; ${FALLBACK}`;
+
 /** Evaluate a left-leaning chain bottom-up without recursing down its left spine. */
 function chain(top: Link, cx: Context): Json {
   const spine: Link[] = [];
@@ -121,7 +125,14 @@ function chain(top: Link, cx: Context): Json {
 
 function binary(node: BinaryExpr, a: Json, b: Json, cx: Context): Json {
   const op = node.op;
-  const at = (what: string, hint?: string): never => fail(cx, node.opOffset, what, hint, op.length);
+  const at = (what: string, hint?: string): never => {
+    // An operand that is a path and came out null: say which link is missing and what is there instead.
+    const why = [a === null ? explainMissing(node.left, cx.scope) : undefined]
+      .concat(b === null ? explainMissing(node.right, cx.scope) : undefined)
+      .filter((w): w is string => w !== undefined);
+    const said = why.length > 0 ? `${why.join("; ")}; ${hint === MAYBE_MISSING ? FALLBACK : (hint ?? FALLBACK)}` : hint;
+    return fail(cx, node.opOffset, what, said, op.length);
+  };
   switch (op) {
     case "==":
     case "!=": {
@@ -179,9 +190,6 @@ function ordered(
   const x = typeof a === "string" && typeof b === "number" ? numericString(a) : a;
   const y = typeof b === "string" && typeof a === "number" ? numericString(b) : b;
   if (typeof x === "number" && typeof y === "number") return [x, y];
-  const hint =
-    a === null || b === null
-      ? "a value may be missing; give it a fallback with default(value, 0)"
-      : "compare numbers with numbers, or text with text";
+  const hint = a === null || b === null ? MAYBE_MISSING : "compare numbers with numbers, or text with text";
   return at(`cannot compare ${describeValue(a)} with ${describeValue(b)} using \`${op}\``, hint);
 }

@@ -9,7 +9,8 @@
  *
  * Output: with an `outputSchema` and an object answer, that object (so `steps.triage.output.severity` reads a
  * field); otherwise `{ result: <text> }` (seed 003 reads `{{security-scan.result}}`), plus `json` when the
- * schema asked for a non-object value. An answer that does not match `outputSchema` is a `RetryableError`
+ * schema asked for a non-object value. Without a schema, an answer that is a JSON object (json-answer.ts says
+ * what counts) adds its fields beside `result`, so seed 001's `{{steps.triage.output.severity}}` reads it. An answer that does not match `outputSchema` is a `RetryableError`
  * (models vary between attempts). The transcript goes to `<logDir>/session.jsonl`, appended per attempt.
  * A provider call is not deduplicated across a crash: the step runs again, with the same idempotency key.
  */
@@ -30,6 +31,7 @@ import { writeDocument } from "../artifacts.js";
 import { jsonObject } from "../config.js";
 import { defineStepType, type StepContext } from "../step-type.js";
 import { checkBudget, lastSessionId, modelChain, toBudget } from "./budget.js";
+import { parseJsonText, schemalessOutput } from "./json-answer.js";
 import { buildPrompt, withDocuments } from "./prompt.js";
 import { answerSummary } from "./summary.js";
 
@@ -85,15 +87,7 @@ export type AgentStepConfig = z.infer<typeof agentConfigSchema>;
 const FALLBACK_ON: ReadonlySet<ProviderFailureKind> = new Set(["rate_limited", "overloaded", "server"]);
 
 function parseAnswer(response: ProviderResponse): Json | undefined {
-  if (response.json !== undefined) return response.json;
-  // Models often wrap JSON in a fenced block.
-  const text = response.text.trim();
-  const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n```$/.exec(text);
-  try {
-    return JSON.parse(fenced ? (fenced[1] as string) : text) as Json;
-  } catch {
-    return undefined;
-  }
+  return response.json !== undefined ? response.json : parseJsonText(response.text);
 }
 
 /** Why an answer does not satisfy the schema, or undefined when it does. */
@@ -112,7 +106,7 @@ function repairPrompt(problem: string): string {
 }
 
 function toOutput(config: AgentStepConfig, agent: string, response: ProviderResponse): Json {
-  if (!config.outputSchema) return { result: response.text };
+  if (!config.outputSchema) return schemalessOutput(response.text);
   const problem = schemaMismatch(config.outputSchema, response);
   if (problem !== undefined) {
     throw new RetryableError(`agent "${agent}" did not answer JSON matching the step's outputSchema: ${problem}`, {
