@@ -116,10 +116,7 @@ const seed003Config: Record<(typeof SEED003_CONFIG_KEYS)[number], JsonObject> = 
     ...integer(0, 99),
     description: "Every step's default retries: n retries are n + 1 attempts (`defaults.retry`).",
   },
-  checkpointInterval: ref(
-    "durationOrZero",
-    "Accepted and informational: weft checkpoints after every step, and keeps every checkpoint a resume needs.",
-  ),
+  checkpointInterval: ref("durationOrZero", "Accepted and ignored: weft checkpoints after every step."),
   parallelism: {
     ...integer(1),
     description: "At most this many steps at once (as the top-level `parallelism`; give one of the two).",
