@@ -9,7 +9,7 @@ export {
   type ParseWorkflowResult,
   parseWorkflow,
 } from "./parse-workflow.js";
-export { WORKFLOW_SCHEMA_ID, workflowJsonSchema } from "./schema/workflow-schema.js";
+export { workflowJsonSchema } from "./schema/workflow-schema.js";
 export { configJsonSchema, type StepTypeSchemas } from "./step-config.js";
 export {
   argsJsonSchema,

@@ -27,7 +27,7 @@ import {
   TOP_KEY_SCHEMAS,
 } from "./workflow-keys.js";
 
-export const WORKFLOW_SCHEMA_ID = "https://weftflow.dev/schema/workflow.schema.json";
+const WORKFLOW_SCHEMA_ID = "https://weftflow.dev/schema/workflow.schema.json";
 
 const STEPS_DIALECT =
   "A workflow with `steps:` — weft's canonical dialect, which seed 002's files (`.agent/workflows/definitions/*.yaml`) are written in, and seed 003's (a top-level `config:` block; steps with `key`, `dependencies`, `retryPolicy`, `timeoutMs`, `parallel`).";
