@@ -119,7 +119,11 @@ describe("schema/workflow.schema.json", () => {
 
   it("tells the dialects apart by a required key, each branch described for editors", () => {
     const branches = schema.oneOf as { title: string; description: string; required?: string[]; $ref?: string }[];
-    expect(branches.map((b) => b.title)).toEqual(["steps", "seed 001 (workflow:)", "seed 000 (nodes:, edges:)"]);
+    expect(branches.map((b) => b.title)).toEqual([
+      "weft workflow (steps:)",
+      "seed 001 (workflow:)",
+      "seed 000 (nodes:, edges:)",
+    ]);
     expect(schema.$defs.workflow.required).toEqual(["name", "steps"]);
     expect(branches[1]?.required).toEqual(["workflow"]);
     expect(branches[2]?.required).toEqual(["name", "nodes"]);

@@ -49,7 +49,7 @@ export function workflowJsonSchema(stepTypes: StepTypeSchemas): JsonObject {
     description:
       "A weft workflow definition, in any dialect weft reads: `steps:` (canonical; seed 002; seed 003's `config:` and `key`/`dependencies`), seed 001's `workflow:` wrapper, or seed 000's `nodes:`/`edges:`. Reference: docs/workflow-syntax.md. In YAML, add `# yaml-language-server: $schema=<path or URL of this file>` as the first line for autocompletion.",
     oneOf: [
-      { title: "steps", description: STEPS_DIALECT, $ref: "#/$defs/workflow" },
+      { title: "weft workflow (steps:)", description: STEPS_DIALECT, $ref: "#/$defs/workflow" },
       {
         title: "seed 001 (workflow:)",
         description: SEED001_DIALECT,
