@@ -2,6 +2,15 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/y;
 
+/**
+ * The strings parseDuration reads, as a JSON Schema `pattern` (editors check durations with it: the workflow
+ * schema, definition/schema/). A test holds it to parseDuration: a number of ms, or parts `<number><unit>`
+ * separated by spaces, with whitespace around the whole.
+ */
+export const DURATION_PATTERN = "^\\s*(?:\\d+(?:\\.\\d+)?|(?:\\d+(?:\\.\\d+)?\\s*(?:ms|s|m|h|d) *)+)\\s*$";
+/** The same strings when every number in them is zero (a duration of 0). */
+export const ZERO_DURATION_PATTERN = "^\\s*(?:0+(?:\\.0+)?|(?:0+(?:\\.0+)?\\s*(?:ms|s|m|h|d) *)+)\\s*$";
+
 /** Returns milliseconds, or undefined when `value` is not a duration. */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;

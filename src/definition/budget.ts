@@ -8,6 +8,7 @@ import { checkKeys, type Field, field, readInteger, readMapping, readNumber } fr
 import type { Issues } from "./issues.js";
 
 export const BUDGET_KEYS = ["tokens", "cost_usd", "costUsd", "on_exceed", "onExceed"] as const;
+export const BUDGET_POLICIES = ["fail", "pause"] as const;
 
 export function readBudget(f: Field, iss: Issues): Budget | undefined {
   const obj = readMapping(f, iss, "write `budget: { tokens: 200000, cost_usd: 5, on_exceed: pause }`");
@@ -20,7 +21,8 @@ export function readBudget(f: Field, iss: Issues): Budget | undefined {
   if (cost) out.costUsd = readNumber(cost, iss, 0.000001);
   const policy = field(obj, "on_exceed", f.path) ?? field(obj, "onExceed", f.path);
   if (policy) {
-    if (policy.value === "fail" || policy.value === "pause") out.onExceed = policy.value;
+    const value = BUDGET_POLICIES.find((p) => p === policy.value);
+    if (value) out.onExceed = value;
     else
       iss.error(
         "WEFT_SCHEMA",

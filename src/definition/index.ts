@@ -9,7 +9,8 @@ export {
   type ParseWorkflowResult,
   parseWorkflow,
 } from "./parse-workflow.js";
-export type { StepTypeSchemas } from "./step-config.js";
+export { workflowJsonSchema } from "./schema/workflow-schema.js";
+export { configJsonSchema, type StepTypeSchemas } from "./step-config.js";
 export {
   argsJsonSchema,
   isTypeScriptWorkflowFile,

@@ -3,7 +3,7 @@ import type { JsonObject } from "../core/json.js";
 import type { Budget, Dialect } from "../core/model.js";
 import { readBudget } from "./budget.js";
 import { detectDialect } from "./dialects/detect.js";
-import { DEFAULTS_KEYS, TOP_KEYS } from "./dialects/keys.js";
+import { DEFAULTS_KEYS, SEED001_OUTER_KEYS, TOP_KEYS, WORKFLOW_MODES } from "./dialects/keys.js";
 import { argsFromDefaults, readSeed000Graph, SEED000_TOP_KEYS } from "./dialects/seed000.js";
 import { readSeed003Config } from "./dialects/seed003.js";
 import {
@@ -53,7 +53,7 @@ export function readWorkflow(
   sourceText: (path: Path) => string | undefined,
 ): WorkflowDraft {
   const { dialect, root, rootPath } = detectDialect(doc);
-  if (dialect === "seed-001") checkKeys(doc, [], ["workflow", "$schema", "ui"], iss, "the top level");
+  if (dialect === "seed-001") checkKeys(doc, [], SEED001_OUTER_KEYS, iss, "the top level");
   const topKeys = dialect === "seed-000" ? SEED000_TOP_KEYS : TOP_KEYS;
   checkKeys(root, rootPath, topKeys, iss, dialect === "seed-001" ? "`workflow`" : "the workflow");
   const draft: WorkflowDraft = { dialect, rootPath, tags: [], defaults: {}, steps: [], positions: new Map() };
@@ -116,7 +116,8 @@ export function readWorkflow(
   if (budget) draft.budget = readBudget(budget, iss);
   const mode = get("mode");
   if (mode) {
-    if (mode.value === "dag" || mode.value === "sequential") draft.mode = mode.value;
+    const value = WORKFLOW_MODES.find((m) => m === mode.value);
+    if (value) draft.mode = value;
     else {
       iss.error(
         "WEFT_SCHEMA",

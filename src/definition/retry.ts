@@ -10,8 +10,14 @@ import { describe, type Issues } from "./issues.js";
 
 export type RetryPatch = Partial<RetryPolicy>;
 
-const RETRY_KEYS = ["maxAttempts", "delay", "backoff", "maxDelay", "jitter", "retryOn"] as const;
-const RETRY_POLICY_KEYS = ["maxRetries", "retryDelayMs", "retryBackoffMultiplier", "retryableErrors", "maxDelayMs"];
+export const RETRY_KEYS = ["maxAttempts", "delay", "backoff", "maxDelay", "jitter", "retryOn"] as const;
+export const RETRY_POLICY_KEYS = [
+  "maxRetries",
+  "retryDelayMs",
+  "retryBackoffMultiplier",
+  "retryableErrors",
+  "maxDelayMs",
+] as const;
 
 /** Canonical `retry`. */
 export function readRetry(f: Field, iss: Issues): RetryPatch | undefined {

@@ -1,5 +1,5 @@
 /** Checks each step's config against its step type's `configSchema` (zod), at the location of the offending key. */
-import type { z } from "zod";
+import { z } from "zod";
 import type { Workflow } from "../core/model.js";
 import { BUILTIN_STEP_TYPES } from "./dialects/keys.js";
 import { closest, didYouMean, type Issues } from "./issues.js";
@@ -15,6 +15,19 @@ export type StepTypeSchemas = ReadonlyMap<
     readonly offered?: boolean | undefined;
   }
 >;
+
+/**
+ * The JSON Schema of a config schema as written (`io: "input"`), for editors: the step-types API and the workflow
+ * schema (schema/). What JSON Schema cannot say (a `z.custom` check, a refinement) is left open (`{}`) unless the
+ * zod schema gives it with `.meta()`; a schema zod cannot convert at all is `{}`.
+ */
+export function configJsonSchema(schema: z.ZodType<unknown>): Record<string, unknown> {
+  try {
+    return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
 
 export function checkStepConfigs(
   workflow: Workflow,

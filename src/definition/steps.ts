@@ -67,8 +67,10 @@ export interface StepDraft {
 
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Ids expressions can never reach (only own data properties are): refused like the roots. */
-const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
-const CONDITIONS: readonly DependencyCondition[] = ["success", "failure", "always"];
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+export const DEPENDENCY_CONDITIONS: readonly DependencyCondition[] = ["success", "failure", "always"];
+/** The keys of a dependency written as a mapping. */
+export const NEED_KEYS = ["step", "on"] as const;
 
 export function readStep(value: unknown, path: Path, index: number, iss: Issues): StepDraft | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -270,7 +272,7 @@ function readNeeds(f: Field, iss: Issues): DepDraft[] {
     }
     if (typeof item === "object" && item !== null && !Array.isArray(item)) {
       const obj = item as Record<string, unknown>;
-      const extra = Object.keys(obj).filter((k) => k !== "step" && k !== "on");
+      const extra = Object.keys(obj).filter((k) => !(NEED_KEYS as readonly string[]).includes(k));
       for (const k of extra) {
         iss.error("WEFT_SCHEMA", [...path, k], `unknown key \`${k}\` in a dependency`, "use `step` and `on`", "key");
       }
@@ -282,7 +284,7 @@ function readNeeds(f: Field, iss: Issues): DepDraft[] {
           "a dependency mapping needs `step: <step id>`",
           "write `{ step: build, on: always }`",
         );
-      } else if (typeof on !== "string" || !CONDITIONS.includes(on as DependencyCondition)) {
+      } else if (typeof on !== "string" || !DEPENDENCY_CONDITIONS.includes(on as DependencyCondition)) {
         iss.error(
           "WEFT_SCHEMA",
           [...path, "on"],

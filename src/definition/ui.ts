@@ -17,6 +17,7 @@ export interface CanvasPosition {
 export type CanvasPositions = Map<string, CanvasPosition & { path: Path }>;
 
 export const UI_KEYS = ["positions"] as const;
+export const POSITION_KEYS = ["x", "y"] as const;
 
 export function readUi(f: Field, iss: Issues): CanvasPositions {
   const out: CanvasPositions = new Map();
@@ -39,7 +40,7 @@ export function readUi(f: Field, iss: Issues): CanvasPositions {
 export function readPosition(f: Field, iss: Issues): CanvasPosition | undefined {
   const obj = readMapping(f, iss, "write `{ x: 0, y: 0 }`");
   if (!obj) return undefined;
-  checkKeys(obj, f.path, ["x", "y"], iss, "a position");
+  checkKeys(obj, f.path, POSITION_KEYS, iss, "a position");
   let ok = true;
   const coordinate = (key: "x" | "y"): number => {
     const c = field(obj, key, f.path);

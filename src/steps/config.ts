@@ -1,6 +1,6 @@
 /** Zod pieces shared by the built-in step types' config schemas. */
 import { z } from "zod";
-import { parseDuration } from "../core/duration.js";
+import { DURATION_PATTERN, parseDuration } from "../core/duration.js";
 import { TerminalError } from "../core/errors.js";
 import { isJsonObject, type Json, type JsonObject } from "../core/json.js";
 import type { StepContext } from "./step-type.js";
@@ -16,6 +16,9 @@ export function isJson(value: unknown, depth = 0): value is Json {
   return false;
 }
 
+/** A string holding a `{{ … }}` template, as a JSON Schema `pattern`. */
+export const TEMPLATE_PATTERN = "\\{\\{";
+
 export const jsonValue = z.custom<Json>((v) => isJson(v), "must be a JSON value");
 export const jsonObject = z.custom<JsonObject>((v) => isJsonObject(v) && isJson(v), "must be an object");
 
@@ -25,7 +28,15 @@ export const durationValue = z
   .refine(
     (v) => (typeof v === "string" && v.includes("{{")) || parseDuration(v) !== undefined,
     'must be a duration: milliseconds or a string like "500ms", "30s", "5m", "1h30m", "2d"',
-  );
+  )
+  // The refinement, for editors (the workflow schema): JSON Schema cannot run it.
+  .meta({
+    anyOf: [
+      { type: "number", minimum: 0 },
+      { type: "string", pattern: DURATION_PATTERN },
+      { type: "string", pattern: TEMPLATE_PATTERN },
+    ],
+  });
 
 /** Renders (when templated) and parses a duration; a bad value fails the step terminally. */
 export function resolveDuration(ctx: StepContext, value: number | string, field: string): number {

@@ -81,12 +81,15 @@ describe("GET /api/step-types", () => {
 
   it("the agent schema has `prompt`, `agent` required, and no way to add unknown keys", async () => {
     const agent = byType(await stepTypes()).get("agent")?.config_schema as unknown as ObjectSchema;
-    expect(agent.properties.prompt).toEqual({ type: "string" });
+    expect(agent.properties.prompt).toEqual({ type: "string", description: "The prompt (a template)." });
     expect(agent.properties.temperature).toMatchObject({ type: "number", minimum: 0, maximum: 2 });
     expect(agent.required).toEqual(["agent"]);
     expect(agent.additionalProperties).toBe(false);
-    // A z.custom check (outputSchema, inputs) has no JSON Schema: left open rather than failing.
-    expect(agent.properties.outputSchema).toEqual({});
+    // A z.custom check (outputSchema, inputs) has no JSON Schema: only what its `.meta()` says, not the check.
+    expect(agent.properties.outputSchema).toEqual({
+      type: "object",
+      description: "JSON Schema the agent's answer must match; the parsed JSON becomes the step's output.",
+    });
   });
 
   it("each schema describes what the engine accepts: a sample config fits it, a key outside it is refused", async () => {

@@ -28,8 +28,20 @@ export const TOP_KEYS = [
 
 export const DEFAULTS_KEYS = ["retry", "timeout", "optional"] as const;
 
+/** Seed 001's top level: the workflow wrapped in `workflow:`, with editor keys beside it. */
+export const SEED001_OUTER_KEYS = ["workflow", "$schema", "ui"] as const;
+
+/** `mode:` — `dag` (declared dependencies order steps) or `sequential` (also file order). */
+export const WORKFLOW_MODES = ["dag", "sequential"] as const;
+
 /** Seed 003's top-level `config`. */
-export const SEED003_CONFIG_KEYS = ["timeout", "maxRetries", "checkpointInterval", "parallelism", "continueOnError"];
+export const SEED003_CONFIG_KEYS = [
+  "timeout",
+  "maxRetries",
+  "checkpointInterval",
+  "parallelism",
+  "continueOnError",
+] as const;
 
 /** Keys every step may have; anything else on a step belongs to its type's `config`. */
 export const STEP_KEYS = [

@@ -37,10 +37,12 @@ export const SEED000_TOP_KEYS: readonly string[] = [
 const NODE_KEYS = ["id", "node_id", "node_type", "type", "label", "description", "config", "data", "position"];
 const NODE_XY_KEYS = ["position_x", "position_y"];
 /** React Flow's own node state, stored with the node by the builder: accepted, ignored. */
-const REACT_FLOW_NODE_KEYS = ["width", "height", "selected", "dragging", "positionAbsolute", "measured"];
+export const REACT_FLOW_NODE_KEYS = ["width", "height", "selected", "dragging", "positionAbsolute", "measured"];
 /** A node's own keys; every other setting belongs in its `config` (the builder's model keeps a copy of this). */
 export const SEED000_NODE_KEYS: readonly string[] = [...NODE_KEYS, ...NODE_XY_KEYS];
-const EDGE_KEYS = ["id", "source", "target", "sourceHandle", "targetHandle", "type", "label", "animated"];
+/** React Flow keeps a node's label and config under `data`. */
+export const NODE_DATA_KEYS = ["label", "config", "description"];
+export const EDGE_KEYS = ["id", "source", "target", "sourceHandle", "targetHandle", "type", "label", "animated"];
 
 export interface Seed000Graph {
   steps: StepDraft[];
@@ -127,7 +129,7 @@ function readNode(
   // React Flow keeps the label and config under `data`.
   const data = field(value, "data", path);
   const dataObj = data ? readMapping(data, iss, "write `data: { label: …, config: { … } }`") : undefined;
-  if (dataObj && data) checkKeys(dataObj, data.path, ["label", "config", "description"], iss, "a node's `data`");
+  if (dataObj && data) checkKeys(dataObj, data.path, NODE_DATA_KEYS, iss, "a node's `data`");
   const fromData = (key: string): Field | undefined => {
     const direct = field(value, key, path);
     const nested = dataObj && data ? field(dataObj, key, data.path) : undefined;

@@ -5,26 +5,13 @@
  * Everything comes from the registered types and the definition module's tables; nothing is restated here.
  */
 import type { FastifyPluginAsync, RawServerDefault } from "fastify";
-import { z } from "zod";
 import { BUILTIN_STEP_TYPES } from "../../definition/dialects/keys.js";
 import { SEED000_NODE_TYPES } from "../../definition/dialects/seed000-nodes.js";
-import type { StepTypeSchemas } from "../../definition/index.js";
+import { configJsonSchema, type StepTypeSchemas } from "../../definition/index.js";
 import { TYPE_INFERENCE } from "../../definition/steps.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import { envelope, type StepTypesView, stepTypesSchema } from "../schemas.js";
 import type { ZodTypeProvider } from "../validation.js";
-
-/**
- * The JSON Schema of a config schema as written (`io: "input"`). What JSON Schema cannot say (a `z.custom`
- * check, a refinement) is left open (`{}`) rather than failing; a schema zod cannot convert at all is `{}`.
- */
-export function configJsonSchema(schema: z.ZodType<unknown>): Record<string, unknown> {
-  try {
-    return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
 
 /**
  * The step types a palette offers (the `function` type only once a function is registered): first the types a

@@ -37,31 +37,61 @@ import { answerSummary } from "./summary.js";
 
 export const agentConfigSchema = z
   .strictObject({
-    agent: z.string().min(1),
-    prompt: z.string().optional(),
-    inputs: jsonObject.optional(),
-    system: z.string().optional(),
-    model: z.string().min(1).optional(),
+    agent: z.string().min(1).describe("The agent role, mapped to a provider and model by configuration."),
+    prompt: z.string().optional().describe("The prompt (a template)."),
+    inputs: jsonObject
+      .optional()
+      .meta({ type: "object", description: "Named inputs (templates) handed to the agent with the prompt." }),
+    system: z.string().optional().describe("The system prompt."),
+    model: z.string().min(1).optional().describe("Overrides the agent's model."),
     outputSchema: jsonObject
       .superRefine((schema, ctx) => {
         const problem = schemaProblem(schema);
         if (problem) ctx.addIssue({ code: "custom", message: `is not a valid JSON Schema: ${problem}` });
       })
-      .optional(),
-    permission: z.enum(["default", "plan", "acceptEdits", "bypassPermissions"]).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    maxTokens: z.number().int().min(1).optional(),
+      .optional()
+      .meta({
+        type: "object",
+        description: "JSON Schema the agent's answer must match; the parsed JSON becomes the step's output.",
+      }),
+    permission: z
+      .enum(["default", "plan", "acceptEdits", "bypassPermissions"])
+      .optional()
+      .describe("CLI agents: the permission mode."),
+    temperature: z.number().min(0).max(2).optional().describe("Sampling temperature."),
+    maxTokens: z.number().int().min(1).optional().describe("Upper bound of the answer's tokens."),
     /**
      * Context documents: text document artifacts of the run's project whose text follows the prompt — an id, a
      * list of ids, or a template that renders to either (`"{{ args.context_documents }}"`); null or `[]`: none.
      */
-    documents: z.union([z.string(), z.array(z.string())]).optional(),
+    documents: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe(
+        "Context documents whose text follows the prompt: text document artifact ids of the run's project, usually `{{ args.context_documents }}` (an argument with `items: { type: string, format: weft-document }`).",
+      ),
     /** Also keep the answer as a markdown document artifact with this name (templated); output gets `document_id`. */
-    document: z.string().min(1).max(300).optional(),
+    document: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe("Also keep the answer as a markdown document with this name (a template); output gets `document_id`."),
     /** Times an answer outside `outputSchema` is sent back to the model to repair, within one attempt. Default 2. */
-    repairs: z.number().int().min(0).max(5).optional(),
+    repairs: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .optional()
+      .describe("Times an answer outside `outputSchema` is sent back to the model to repair. Default 2."),
     /** Models tried in turn when the model fails with a rate limit, an overload or a server error. */
-    fallback: z.array(z.string().min(1)).min(1).max(10).optional(),
+    fallback: z
+      .array(z.string().min(1))
+      .min(1)
+      .max(10)
+      .optional()
+      .describe("Models tried in turn when the model fails with a rate limit, an overload or a server error."),
     /** This step run's limit (all its attempts); default policy `fail`. */
     budget: z
       .strictObject({
@@ -74,12 +104,17 @@ export const agentConfigSchema = z
       .refine((b) => b.tokens !== undefined || b.cost_usd !== undefined || b.costUsd !== undefined, {
         message: "a budget needs tokens, cost_usd or both",
       })
-      .optional(),
+      .optional()
+      .meta({
+        description: "This step run's limit (all its attempts); default policy `fail`.",
+        anyOf: [{ required: ["tokens"] }, { required: ["cost_usd"] }, { required: ["costUsd"] }],
+      }),
   })
   .refine((c) => c.prompt !== undefined || c.inputs !== undefined, {
     message: "an agent step needs a prompt or inputs",
     path: ["prompt"],
-  });
+  })
+  .meta({ anyOf: [{ required: ["prompt"] }, { required: ["inputs"] }] });
 
 export type AgentStepConfig = z.infer<typeof agentConfigSchema>;
 

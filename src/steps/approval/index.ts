@@ -7,9 +7,12 @@ import { durationValue, resolveDuration } from "../config.js";
 import { defineStepType } from "../step-type.js";
 
 export const approvalConfigSchema = z.strictObject({
-  message: z.string().optional(),
-  timeout: durationValue.optional(),
-  onTimeout: z.enum(["approve", "reject"]).optional(),
+  message: z.string().optional().describe("What the approver is asked (a template)."),
+  timeout: durationValue.optional().describe("The deadline for a decision (see `onTimeout`)."),
+  onTimeout: z
+    .enum(["approve", "reject"])
+    .optional()
+    .describe("The decision taken when `timeout` passes with no answer. Default reject."),
 });
 
 export type ApprovalConfig = z.infer<typeof approvalConfigSchema>;

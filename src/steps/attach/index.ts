@@ -27,10 +27,26 @@ const idsValue = (role: Role) =>
   });
 
 export const attachConfigSchema = z.strictObject({
-  documents: idsValue("documents"),
-  images: idsValue("images"),
-  strategy: z.enum(ATTACH_STRATEGIES, { error: `must be ${ATTACH_STRATEGIES.join(", ")}` }).optional(),
-  primary: z.string().trim().min(1, 'must be "first" or an image id').optional(),
+  documents: idsValue("documents").describe(
+    "The document artifacts: an id, a list, or a template such as `{{ steps.copy.output.document_id }}`.",
+  ),
+  images: idsValue("images").describe(
+    "The image artifacts: an id, a list, or a template such as `{{ steps.hero.output.image_ids }}` (a foreach join of image outputs works too).",
+  ),
+  strategy: z
+    .enum(ATTACH_STRATEGIES, { error: `must be ${ATTACH_STRATEGIES.join(", ")}` })
+    .optional()
+    .describe(
+      "one-to-one pairs the n-th document with the n-th image; one-to-many gives one document every image; many-to-one gives every document one image. Default: from the counts.",
+    ),
+  primary: z
+    .string()
+    .trim()
+    .min(1, 'must be "first" or an image id')
+    .optional()
+    .describe(
+      "`first`, or an image id (template): each document's primary image. Default: the first image a document ever got.",
+    ),
 });
 
 export type AttachStepConfig = z.infer<typeof attachConfigSchema>;

@@ -10,8 +10,8 @@ import { isJson, jsonValue } from "../config.js";
 import { defineStepType, type StepFunction, type StepType } from "../step-type.js";
 
 export const functionConfigSchema = z.strictObject({
-  function: z.string().min(1),
-  input: jsonValue.optional(),
+  function: z.string().min(1).describe("The name of a registered function."),
+  input: jsonValue.optional().describe("The value passed to the function (templates rendered)."),
 });
 
 export type FunctionConfig = z.infer<typeof functionConfigSchema>;

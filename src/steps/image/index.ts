@@ -26,6 +26,7 @@ import { RetryableError, TerminalError, WeftError } from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
 import { checkBudget } from "../agent/budget.js";
 import { writeImage } from "../artifacts.js";
+import { TEMPLATE_PATTERN } from "../config.js";
 import { defineStepType, type StepArtifact, type StepContext } from "../step-type.js";
 
 /** Providers of weft's that have an image API (a plugin's provider has one when it implements `generateImages`). */
@@ -51,24 +52,53 @@ const countValue = z
         message: `must be a whole number from 1 to ${MAX_IMAGE_COUNT} (got ${v}); image APIs make at most ${MAX_IMAGE_COUNT} per request`,
       });
     }
+  })
+  .meta({
+    anyOf: [
+      { type: "integer", minimum: 1, maximum: MAX_IMAGE_COUNT },
+      { type: "string", pattern: TEMPLATE_PATTERN },
+    ],
   });
 
 export const imageConfigSchema = z.strictObject({
-  agent: z.string().min(1, "must name an agent"),
-  prompt: z.string().trim().min(1, "an image step needs a prompt that describes the image"),
-  count: countValue.optional(),
+  agent: z
+    .string()
+    .min(1, "must name an agent")
+    .describe(`The agent role; its provider needs an image API (${IMAGE_PROVIDERS.join(", ")}).`),
+  prompt: z
+    .string()
+    .trim()
+    .min(1, "an image step needs a prompt that describes the image")
+    .describe("The prompt (a template)."),
+  count: countValue
+    .optional()
+    .describe(`How many images, 1–${MAX_IMAGE_COUNT} (or a template giving the number). Default 1.`),
   size: z
     .string()
     .refine((s) => isTemplate(s) || parseImageSize(s) !== undefined, `must be ${SIZE_FORMS}`)
-    .optional(),
-  style: z.string().min(1).optional(),
-  quality: z.string().min(1).optional(),
+    .optional()
+    .describe(`${SIZE_FORMS}; each provider maps it to its API. Default: the API's.`),
+  style: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("A style in words (`watercolor`), added to the prompt; dall-e-3 takes `vivid` or `natural`."),
+  quality: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The provider's quality setting (OpenAI: `low`, `medium`, `high`, `auto`; dall-e-3: `standard`, `hd`)."),
   filename: z
     .string()
     .min(1)
     .refine((s) => !/[/\\]/.test(s), "is a file name, not a path: leave out / and \\")
-    .optional(),
-  model: z.string().min(1).optional(),
+    .optional()
+    .meta({
+      pattern: "^[^/\\\\]+$",
+      description:
+        "The images' display name (`hero` → `hero.png`, or `hero-1.png`… with a count above 1). Default: the step id.",
+    }),
+  model: z.string().min(1).optional().describe("Overrides the agent's model."),
 });
 
 export type ImageStepConfig = z.infer<typeof imageConfigSchema>;

@@ -3,7 +3,9 @@ import { z } from "zod";
 import { jsonValue } from "../config.js";
 import { defineStepType } from "../step-type.js";
 
-export const noopConfigSchema = z.strictObject({ output: jsonValue.optional() });
+export const noopConfigSchema = z.strictObject({
+  output: jsonValue.optional().describe("The step's output (a JSON value; templates rendered)."),
+});
 
 export type NoopConfig = z.infer<typeof noopConfigSchema>;
 

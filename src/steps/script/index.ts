@@ -41,8 +41,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const scriptConfigSchema = z
   .strictObject({
-    command: z.string().min(1, "must not be empty"),
-    cwd: z.string().min(1).optional(),
+    command: z
+      .string()
+      .min(1, "must not be empty")
+      .describe("The command. `{{ }}` values reach the shell as environment variables, never as shell text."),
+    cwd: z.string().min(1).optional().describe("Working directory. Default: the run's project directory."),
     env: z
       .record(z.string(), z.string())
       .optional()
@@ -53,10 +56,14 @@ export const scriptConfigSchema = z
             ctx.addIssue({ code: "custom", message: `"${name}": names starting with ${EXPR_VAR_PREFIX} are reserved` });
           }
         }
-      }),
-    shell: z.string().min(1).optional(),
+      })
+      .describe("Extra environment variables (templates)."),
+    shell: z.string().min(1).optional().describe("The shell that runs `command`. Default /bin/sh."),
     /** In the sandbox: keep the network reachable. Default false. Without a sandbox the network is always there. */
-    network: z.boolean().optional(),
+    network: z
+      .boolean()
+      .optional()
+      .describe("In the sandbox (`weft --sandbox bwrap`), keep the network reachable. Default false."),
   })
   .superRefine((config, ctx) => {
     try {

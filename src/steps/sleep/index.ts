@@ -9,12 +9,13 @@ import { defineStepType } from "../step-type.js";
 
 export const sleepConfigSchema = z
   .strictObject({
-    duration: durationValue.optional(),
-    until: z.string().min(1).optional(),
+    duration: durationValue.optional().describe("How long to wait."),
+    until: z.string().min(1).optional().describe("An ISO time (a template) to wait until."),
   })
   .refine((c) => (c.duration === undefined) !== (c.until === undefined), {
     message: "give exactly one of duration and until",
-  });
+  })
+  .meta({ oneOf: [{ required: ["duration"] }, { required: ["until"] }] });
 
 export type SleepConfig = z.infer<typeof sleepConfigSchema>;
 
