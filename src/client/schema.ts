@@ -196,6 +196,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_v1_workflows_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/execute/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_by_id_execute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_v1_workflows_executions_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_executions_by_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/pause/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_executions_by_id_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/resume/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_executions_by_id_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions": {
         parameters: {
             query?: never;
@@ -1259,6 +1371,461 @@ export interface operations {
                                 type: string;
                             }[];
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string | ({
+                    project_id?: string;
+                    /** @enum {string} */
+                    status?: "draft" | "active";
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description 201 response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        definition: unknown;
+                        description: string | null;
+                        id: string;
+                        name: string;
+                        project_id: string;
+                        revision: number;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "archived";
+                        updated_at: string;
+                        version: string | null;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_v1_workflows_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        definition: unknown;
+                        description: string | null;
+                        id: string;
+                        name: string;
+                        project_id: string;
+                        revision: number;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "archived";
+                        updated_at: string;
+                        version: string | null;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_by_id_execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    input_data?: {
+                        [key: string]: unknown;
+                    };
+                    test_run?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description 201 response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_v1_workflows_executions_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_executions_by_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_executions_by_id_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_executions_by_id_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
                     };
                 };
             };
