@@ -228,6 +228,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-definitions/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflow_definitions_by_id_activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-definitions/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflow_definitions_by_id_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions/{id}/clone": {
         parameters: {
             query?: never;
@@ -1250,6 +1282,7 @@ export interface operations {
                 project_id?: string;
                 search?: string;
                 sort?: "usage" | "newest" | "name";
+                status?: string | string[];
             };
             header?: never;
             path?: never;
@@ -1276,6 +1309,8 @@ export interface operations {
                             name: string;
                             phases: string[];
                             project_id: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             success_rate: number | null;
                             system: boolean;
@@ -1314,6 +1349,8 @@ export interface operations {
                     format?: "yaml" | "json";
                     project_id?: string;
                     source: string;
+                    /** @enum {string} */
+                    status?: "draft" | "active";
                     tags?: string[];
                 };
             };
@@ -1361,6 +1398,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1448,6 +1487,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1546,6 +1587,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1602,6 +1645,196 @@ export interface operations {
                             /** @constant */
                             deleted: true;
                             id: string;
+                        };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflow_definitions_by_id_activate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            args_schema: {
+                                [key: string]: unknown;
+                            } | null;
+                            average_duration_ms: number | null;
+                            category: string | null;
+                            created_at: string;
+                            description: string | null;
+                            edges: {
+                                from: string;
+                                /** @enum {string} */
+                                on: "success" | "failure" | "always";
+                                to: string;
+                            }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
+                            id: string;
+                            last_used_at: string | null;
+                            name: string;
+                            phases: string[];
+                            project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
+                            source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
+                            step_count: number;
+                            steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
+                                foreach: string | null;
+                                id: string;
+                                if: string | null;
+                                name: string;
+                                needs: string[];
+                                optional: boolean;
+                                phase: string | null;
+                                type: string;
+                            }[];
+                            success_rate: number | null;
+                            system: boolean;
+                            tags: string[];
+                            times_used: number;
+                            updated_at: string;
+                            version: number;
+                            workflow_hash: string;
+                        };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflow_definitions_by_id_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            args_schema: {
+                                [key: string]: unknown;
+                            } | null;
+                            average_duration_ms: number | null;
+                            category: string | null;
+                            created_at: string;
+                            description: string | null;
+                            edges: {
+                                from: string;
+                                /** @enum {string} */
+                                on: "success" | "failure" | "always";
+                                to: string;
+                            }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
+                            id: string;
+                            last_used_at: string | null;
+                            name: string;
+                            phases: string[];
+                            project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
+                            source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
+                            step_count: number;
+                            steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
+                                foreach: string | null;
+                                id: string;
+                                if: string | null;
+                                name: string;
+                                needs: string[];
+                                optional: boolean;
+                                phase: string | null;
+                                type: string;
+                            }[];
+                            success_rate: number | null;
+                            system: boolean;
+                            tags: string[];
+                            times_used: number;
+                            updated_at: string;
+                            version: number;
+                            workflow_hash: string;
                         };
                     };
                 };
@@ -1677,6 +1910,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1715,6 +1950,7 @@ export interface operations {
         parameters: {
             query?: {
                 project_id?: string;
+                status?: string | string[];
             };
             header?: never;
             path?: never;

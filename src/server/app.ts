@@ -143,7 +143,8 @@ function storedDefinitions(
   return async (id) => {
     const def = await store.definitions.get(id);
     if (!def) return undefined;
-    if (def.format !== "ts") return { workflow: def.workflow, projectId: def.projectId, system: def.system };
+    const { projectId, system, status } = def;
+    if (def.format !== "ts") return { workflow: def.workflow, projectId, system, status };
     const dir = join(dataDir, "definitions", "ts");
     const file = join(dir, `${sourceHashOf(def.source)}.ts`);
     if (!existsSync(file)) {
@@ -153,7 +154,7 @@ function storedDefinitions(
       await rename(tmp, file);
     }
     const { definition, workflow } = await loadTypeScriptWorkflow(file, { stepTypes });
-    return { workflow, code: definition, projectId: def.projectId, system: def.system };
+    return { workflow, code: definition, projectId, system, status };
   };
 }
 

@@ -231,6 +231,16 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: 403,
     otherProject: 404,
   },
+  "POST /api/workflow-definitions/{id}/activate": {
+    call: (f) => ({ url: `/api/workflow-definitions/${f.def}/activate`, payload: {} }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "POST /api/workflow-definitions/{id}/archive": {
+    call: (f) => ({ url: `/api/workflow-definitions/${f.def}/archive`, payload: {} }),
+    readOnly: 403,
+    otherProject: 404,
+  },
   "DELETE /api/workflow-definitions/{id}": {
     call: (f) => ({ url: `/api/workflow-definitions/${f.def}` }),
     readOnly: 403,

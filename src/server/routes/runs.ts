@@ -5,17 +5,23 @@
  * Concurrency: every command is one optimistic transaction in the engine (reload and re-apply when the run
  * changed meanwhile), so of two racing commands that exclude each other exactly one wins; the other sees
  * the new state and answers 409. Pause of a paused run and resume of a running run are no-ops (200).
+ *
+ * The logic lives in ../handlers/runs.ts (shared with the seed aliases in compat/); these routes map HTTP onto it.
  */
-import type { FastifyContextConfig, FastifyPluginAsync, FastifyRequest, RawServerDefault } from "fastify";
+import type { FastifyContextConfig, FastifyPluginAsync, RawServerDefault } from "fastify";
 import { z } from "zod";
-import { ValidationError, WeftError } from "../../core/errors.js";
-import type { JsonObject } from "../../core/json.js";
-import type { RunRecord, Workflow } from "../../core/model.js";
-import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
-import { parseWorkflow, type StepTypeSchemas } from "../../definition/index.js";
-import type { TsWorkflowDefinition } from "../../definition/typescript/define.js";
-import { requireRole } from "../access.js";
-import { DEFAULT_PROJECT, data, type RoutePluginOptions } from "../context.js";
+import { data, type RoutePluginOptions } from "../context.js";
+import {
+  cancelRun,
+  carryOn,
+  getRun,
+  launchRun,
+  listRuns,
+  pauseRun,
+  resumeRun,
+  retryStep,
+  runDetail,
+} from "../handlers/runs.js";
 import {
   budgetBody,
   byBody,
@@ -25,7 +31,6 @@ import {
   decisionBody,
   emptyBody,
   envelope,
-  type inlineWorkflowSchema,
   launchBody,
   listRunsQuery,
   rewindBody,
@@ -36,29 +41,8 @@ import {
   runStepParams,
   runSummarySchema,
 } from "../schemas.js";
-import { requireScripts } from "../scripts.js";
 import type { ZodTypeProvider } from "../validation.js";
-import {
-  checkpointView,
-  commentsOf,
-  controlView,
-  runContexts,
-  runDetailView,
-  runListItemView,
-  runSummaryView,
-  runView,
-  stepKeyOf,
-} from "../views.js";
-
-/** An inline workflow's text → the workflow, or a ValidationError (422) with every error's line and column. */
-export function parseInlineWorkflow(w: z.infer<typeof inlineWorkflowSchema>, stepTypes: StepTypeSchemas): Workflow {
-  const json = w.format === "json" || (w.format === undefined && w.source.trimStart().startsWith("{"));
-  const file = w.file ?? (json ? "workflow.json" : "workflow.yaml");
-  const { workflow, issues } = parseWorkflow(w.source, { file, format: json ? "json" : "yaml", stepTypes });
-  const errors = issues.filter((i) => i.severity === "error");
-  if (!workflow || errors.length) throw new ValidationError(errors);
-  return workflow;
-}
+import { checkpointView, controlView, runListItemView, runSummaryView, runView, stepKeyOf } from "../views.js";
 
 export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault, ZodTypeProvider> = async (
   app,
@@ -68,57 +52,6 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
   const read: FastifyContextConfig = { access: { role: "read", scope: { run: "id" } } };
   const operate: FastifyContextConfig = { access: { role: "operate", scope: { run: "id" } } };
 
-  const mustGet = async (id: string): Promise<RunRecord> => {
-    const run = await engine.getRun(id);
-    if (!run) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${id}`);
-    return run;
-  };
-  const detail = async (run: RunRecord) => {
-    const [[one], comments] = await Promise.all([runContexts(store, [run], Date.now()), commentsOf(store, run.id)]);
-    if (!one) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${run.id}`);
-    return runDetailView(one.run, one.context, comments);
-  };
-
-  /** After a command that lets the run go on: drive it here unless a live process already does. */
-  const carryOn = (run: RunRecord) => {
-    if (TERMINAL_RUN_STATUSES.has(run.status) || run.status === "paused" || engine.ownedElsewhere(run)) return;
-    background.drive(run.id);
-  };
-
-  /** The workflow of a launch, its project, and the definition it comes from (null for an inline workflow). */
-  const workflowOf = async (
-    req: FastifyRequest,
-    body: z.infer<typeof launchBody>,
-  ): Promise<{
-    workflow: Workflow;
-    code?: TsWorkflowDefinition | undefined;
-    projectId: string | undefined;
-    definitionId: string | undefined;
-  }> => {
-    if (body.workflow) {
-      return {
-        workflow: parseInlineWorkflow(body.workflow, ctx.stepTypes),
-        projectId: body.project_id,
-        definitionId: undefined,
-      };
-    }
-    const id = body.workflow_definition_id as string;
-    const def = await ctx.resolveDefinition(id);
-    // A project's definitions are launched in that project; built-in (system) ones in any. A definition of a
-    // project the token cannot read is as unknown as a missing one.
-    const visible = def !== undefined && (def.system || req.principal.can(def.projectId, "read"));
-    if (!def || !visible || (body.project_id !== undefined && !def.system && def.projectId !== body.project_id)) {
-      const where = body.project_id === undefined ? "" : ` in project ${body.project_id}`;
-      throw new WeftError("WEFT_NOT_FOUND", `no workflow definition has id ${id}${where}`);
-    }
-    return {
-      workflow: def.workflow,
-      code: def.code,
-      projectId: body.project_id ?? (def.system ? undefined : def.projectId),
-      definitionId: id,
-    };
-  };
-
   app.post(
     "/workflow-executions",
     {
@@ -126,27 +59,8 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       schema: { body: launchBody, response: { 200: envelope(runSchema), 201: envelope(runSchema) } },
     },
     async (req, reply) => {
-      const body = req.body;
-      const { workflow, code, projectId, definitionId } = await workflowOf(req, body);
-      requireRole(req, projectId ?? DEFAULT_PROJECT, "operate");
-      // An inline workflow is code sent now; a stored definition's code was allowed when it was stored.
-      if (definitionId === undefined) {
-        requireScripts(req, projectId ?? DEFAULT_PROJECT, workflow, "launching an inline workflow");
-      }
-      const { run, created } = await engine.launch(workflow, {
-        args: (body.args ?? {}) as JsonObject,
-        name: body.name,
-        projectId,
-        definitionId,
-        priority: body.priority,
-        triggeredBy: body.triggered_by ?? "api",
-        idempotencyKey: body.idempotency_key,
-        code,
-        budget: body.budget && { tokens: body.budget.tokens, costUsd: body.budget.cost_usd },
-        testRun: body.test_run,
-      });
-      // A repeated idempotency key answers the existing run with 200; the sweep drives it if nobody does.
-      if (created) background.drive(run.id);
+      const { run, created } = await launchRun(ctx, req, req.body);
+      // A repeated idempotency key answers the existing run with 200.
       void reply.status(created ? 201 : 200);
       return data(runView(run, await store.steps.list(run.id)));
     },
@@ -162,19 +76,8 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       },
     },
     async (req) => {
-      const q = req.query;
-      if (q.project_id !== undefined) requireRole(req, q.project_id, "read");
-      const readable = req.principal.readable();
-      const runs = await store.runs.list({
-        projectId: q.project_id ?? (readable === "*" ? undefined : readable),
-        definitionId: q.workflow_definition_id,
-        forkedFrom: q.forked_from,
-        status: q.status,
-        limit: q.offset + q.limit,
-      });
-      // Two store calls for the whole page (runs.overview, runs.durations), whatever its length.
-      const summary = q.view === "summary";
-      const page = await runContexts(store, runs.slice(q.offset), Date.now(), summary ? "brief" : "full");
+      const summary = req.query.view === "summary";
+      const page = await listRuns(ctx, req, req.query, summary ? "brief" : "full");
       const view = summary ? runSummaryView : runListItemView;
       return data(page.map(({ run, context }) => view(run, context)));
     },
@@ -183,7 +86,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
   app.get(
     "/workflow-executions/:id",
     { config: read, schema: { params: runParams, response: { 200: envelope(runDetailSchema) } } },
-    async (req) => data(await detail(await mustGet(req.params.id))),
+    async (req) => data(await runDetail(ctx, await getRun(ctx, req.params.id))),
   );
 
   const control = { params: runParams, response: { 200: envelope(controlResultSchema) } };
@@ -191,21 +94,17 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
   app.post(
     "/workflow-executions/:id/pause",
     { config: operate, schema: { ...control, body: emptyBody } },
-    async (req) => data(controlView(await engine.pause(req.params.id))),
+    async (req) => data(controlView(await pauseRun(ctx, req.params.id))),
   );
 
   app.post(
     "/workflow-executions/:id/resume",
     { config: operate, schema: { ...control, body: emptyBody } },
-    async (req) => {
-      const run = await engine.resume(req.params.id);
-      carryOn(run);
-      return data(controlView(run));
-    },
+    async (req) => data(controlView(await resumeRun(ctx, req.params.id))),
   );
 
   app.post("/workflow-executions/:id/cancel", { config: operate, schema: { ...control, body: byBody } }, async (req) =>
-    data(controlView(await engine.cancel(req.params.id, req.body?.by ?? "api"))),
+    data(controlView(await cancelRun(ctx, req.params.id, req.body?.by))),
   );
 
   for (const verb of ["approve", "reject"] as const) {
@@ -223,8 +122,8 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
           comment: req.body?.comment,
           claimedBy: req.body?.by,
         });
-        carryOn(run);
-        return data(await detail(run));
+        carryOn(ctx, run);
+        return data(await runDetail(ctx, run));
       },
     );
   }
@@ -233,10 +132,8 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
     "/workflow-executions/:id/steps/:step/retry",
     { config: operate, schema: { params: runStepParams, body: byBody, response: { 200: envelope(runDetailSchema) } } },
     async (req) => {
-      const { id, step } = req.params;
-      const run = await engine.retryStep(id, stepKeyOf(id, step), req.body?.by ?? "api");
-      carryOn(run);
-      return data(await detail(run));
+      const run = await retryStep(ctx, req.params.id, req.params.step, req.body?.by);
+      return data(await runDetail(ctx, run));
     },
   );
 
@@ -270,7 +167,7 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       },
     },
     async (req) => {
-      await mustGet(req.params.id);
+      await getRun(ctx, req.params.id);
       return data((await store.checkpoints.list(req.params.id, req.query.limit)).map(checkpointView));
     },
   );
