@@ -33,6 +33,7 @@ import { createRevocationWatch } from "./revocation.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
+import { seed000Routes } from "./routes/compat/seed000.js";
 import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepTypeRoutes } from "./routes/step-types.js";
@@ -323,6 +324,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(commentRoutes, { prefix: "/api", ctx });
   await app.register(approvalRoutes, { prefix: "/api", ctx });
   await app.register(stepTypeRoutes, { prefix: "/api", ctx });
+  await app.register(seed000Routes, { prefix: "/api", ctx });
   await app.register(eventsPlugin, {
     deps,
     feed,

@@ -59,6 +59,7 @@ export type Positions = ReadonlyMap<string, { x: number; y: number }>;
 export const SEED000_RECORD_KEYS = [
   "id",
   "workspace_id",
+  "project_id",
   "is_system",
   "usage_count",
   "node_count",
@@ -213,6 +214,15 @@ export function graphOfWorkflow(
   };
   const problems = readBack(workflow, graph, stepTypes);
   return problems.length > 0 ? { problems } : { graph };
+}
+
+/**
+ * The seed 000 node type each step of a workflow is written as (`graphOfWorkflow`'s `node_type`): what seed 000
+ * calls a run's per-node jobs (`job_type`).
+ */
+export function nodeTypesOf(workflow: Workflow): Map<string, string> {
+  const branches = conditionalBranches(workflow, new Map(workflow.steps.map((s) => [s.id, s])));
+  return new Map(workflow.steps.map((s) => [s.id, kindOf(s, branches)?.name ?? s.type]));
 }
 
 /** A noop step whose dependents' `if`s are its branches: its condition and which way each dependent goes. */
