@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { createMockProvider } from "../../src/agents/mock/index.js";
 import { createProviderRegistry } from "../../src/agents/registry.js";
 import { builtinStepTypes } from "../../src/steps/builtin.js";
-import { installTemplates } from "../../src/templates/library.js";
+import { installTemplates, templateId as libraryId } from "../../src/templates/library.js";
 import { until } from "../helpers/engine.js";
 import { type Json, type ServerEnv, serverEnv } from "../server/helpers.js";
 
@@ -211,6 +211,25 @@ describe("seed 000 templates", () => {
     await refused("POST", "/api/workflows/templates/no-such-template/clone", {}, 404, /no workflow definition/);
     const system = (await ok("GET", "/api/workflows/templates?category=paid-ads"))[0];
     await refused("PUT", `/api/workflows/templates/${system.id}`, { name: "Mine" }, 409, /built-in template/);
+    const mine = await ok("POST", "/api/workflows/templates", bad({}), 201);
+    await refused(
+      "PUT",
+      `/api/workflows/templates/${mine.id}`,
+      { workspace_id: "p2" },
+      400,
+      /workspace cannot be changed/,
+    );
+  });
+
+  it("a TypeScript workflow is code, not nodes: left out of the list, a 422 that says so, never cloned", async () => {
+    const id = libraryId("implement-feature");
+    expect(await s.env.store.definitions.get(id)).toMatchObject({ format: "ts" });
+    const all = await ok("GET", "/api/workflows/templates?limit=200");
+    expect(all.map((t: Json) => t.id)).not.toContain(id);
+    await refused("GET", `/api/workflows/templates/${id}`, undefined, 422, /TypeScript workflow is code/);
+    const before = (await ok("GET", "/api/workflow-definitions?limit=200")).data.length;
+    await refused("POST", `/api/workflows/templates/${id}/clone`, {}, 422, /cannot be written as a seed 000 template/);
+    expect((await ok("GET", "/api/workflow-definitions?limit=200")).data.length).toBe(before);
   });
 });
 

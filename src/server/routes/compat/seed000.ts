@@ -188,6 +188,8 @@ export const seed000Routes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
     },
     async (req, reply) => {
       const b = req.body;
+      // A definition seed 000 cannot show (a TypeScript one) is refused before a copy is made.
+      mustGraph(await getDefinition(ctx, req.params.id));
       const def = await cloneDefinition(ctx, req, req.params.id, {
         name: b?.name,
         project_id: b?.project_id ?? b?.workspace_id,
