@@ -245,7 +245,7 @@ ui:
       if: "args.go",
       config: { instructions: "Ship?", auto_approve_after: "1h" },
     });
-    expect(graph.edges).toContainEqual({ id: "build-tell", source: "build", target: "tell", on: "failure" });
+    expect(graph.edges).toContainEqual({ id: "build->tell", source: "build", target: "tell", on: "failure" });
     expect(workflowHash(readGraph(graph))).toBe(workflowHash(workflow));
   });
 
@@ -318,5 +318,14 @@ ui:
     const approval = read(`name: A\nsteps:\n  - { id: ok, type: approval, message: Go?, timeoutMs: 5000 }\n`, "a.yaml");
     const p = graphOfWorkflow(approval);
     expect(p.problems).toContainEqual(expect.objectContaining({ step: "ok", field: "timeoutMs" }));
+    // Nodes the seed 000 reader refuses (a workflow object no file gives: `index` outside a foreach) name the step.
+    const fan = read(
+      `name: F\nsteps:\n  - { id: x, type: agent, agent: a, prompt: "n {{ index }}", foreach: "range(2)" }\n`,
+      "f.yaml",
+    );
+    const broken = { ...fan, steps: fan.steps.map(({ foreach: _f, ...st }) => st) };
+    expect(graphOfWorkflow(broken).problems).toContainEqual(
+      expect.objectContaining({ step: "x", field: "nodes", message: expect.stringMatching(/uses `index`/) }),
+    );
   });
 });

@@ -193,7 +193,8 @@ export function graphOfWorkflow(
     if (step.foreach !== undefined && config.quantity === undefined) node.foreach = step.foreach;
     nodes.push(node);
     for (const dep of step.needs) {
-      const edge: JsonObject = { id: `${dep.step}-${step.id}`, source: dep.step, target: step.id };
+      // `->` cannot be part of a step id: an edge id is unique per pair.
+      const edge: JsonObject = { id: `${dep.step}->${step.id}`, source: dep.step, target: step.id };
       const branch = branches.get(dep.step)?.targets.get(step.id);
       if (branch !== undefined) edge.sourceHandle = String(branch);
       // weft's extension: an edge that fires otherwise than on success (always, into a merge node) says so.
@@ -382,7 +383,12 @@ function readBack(workflow: Workflow, graph: Seed000Graph, stepTypes?: StepTypeS
   if (!back) {
     return issues
       .filter((i) => i.severity === "error")
-      .map((i) => ({ step: undefined, field: "nodes", message: `as seed 000 nodes and edges: ${i.message}` }));
+      .map((i) => ({
+        // The reader's messages name the step they are about.
+        step: /\bstep `([^`]+)`/.exec(i.message)?.[1],
+        field: "nodes",
+        message: `as seed 000 nodes and edges: ${i.message}`,
+      }));
   }
   if (workflowHash(back) === workflowHash(workflow)) return [];
   const problems: Seed000Problem[] = [];
