@@ -4905,6 +4905,7 @@ export interface operations {
                         nodes: {
                             [key: string]: unknown;
                         }[];
+                        success_rate: number | null;
                         updated_at: string;
                         usage_count: number;
                         workspace_id: string;
@@ -4980,6 +4981,7 @@ export interface operations {
                         nodes: {
                             [key: string]: unknown;
                         }[];
+                        success_rate: number | null;
                         updated_at: string;
                         usage_count: number;
                         workspace_id: string;
@@ -5034,6 +5036,7 @@ export interface operations {
                         nodes: {
                             [key: string]: unknown;
                         }[];
+                        success_rate: number | null;
                         updated_at: string;
                         usage_count: number;
                         workspace_id: string;
@@ -5111,6 +5114,7 @@ export interface operations {
                         nodes: {
                             [key: string]: unknown;
                         }[];
+                        success_rate: number | null;
                         updated_at: string;
                         usage_count: number;
                         workspace_id: string;
@@ -5173,6 +5177,7 @@ export interface operations {
                         nodes: {
                             [key: string]: unknown;
                         }[];
+                        success_rate: number | null;
                         updated_at: string;
                         usage_count: number;
                         workspace_id: string;

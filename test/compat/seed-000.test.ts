@@ -325,6 +325,10 @@ describe("seed 000 executions", () => {
     const done = await pollUntil(e.id, (x) => x.status === "completed", "the retried run");
     expect(job(done, "copy")).toMatchObject({ status: "completed", attempt: 2 });
     expect(done.progress_percent).toBe(100);
+    // The template's usage stats count the run (seed 000's gallery cards and preview, T068/T116).
+    const stats = await ok("GET", `/api/workflows/templates/${t.id}`);
+    expect(stats).toMatchObject({ usage_count: 1, success_rate: 1 });
+    expect(stats.avg_execution_time).toBeGreaterThanOrEqual(0);
   });
 
   it("bad launches and controls are clear 4xx", async () => {

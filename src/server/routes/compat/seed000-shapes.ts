@@ -164,6 +164,8 @@ export const templateSchema = z.looseObject({
   node_count: z.number().int(),
   /** Seconds, the mean of its completed runs; null before any. */
   avg_execution_time: z.number().nullable(),
+  /** completed / (completed + failed) runs, 0–1 (the preview's "success rate", T116); null before any. */
+  success_rate: z.number().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -252,6 +254,7 @@ export function templateView(def: DefinitionRecord, graph: Seed000Graph): z.infe
     usage_count: def.timesUsed,
     node_count: graph.nodes.length,
     avg_execution_time: def.averageDurationMs === null ? null : def.averageDurationMs / 1000,
+    success_rate: def.successRate,
     created_at: isoAlways(def.createdAt),
     updated_at: isoAlways(def.updatedAt),
   };
