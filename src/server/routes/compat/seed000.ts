@@ -60,7 +60,10 @@ import {
   updateTemplateBody,
 } from "./seed000-shapes.js";
 
-/** Definitions whose nodes and edges were written, by id, version and time: writing them reads the workflow back. */
+/**
+ * How many definitions' nodes and edges are kept once written (by id, version and update time): writing them
+ * reads the workflow back, a few milliseconds each, and a gallery lists every template.
+ */
 const GRAPH_CACHE_SIZE = 500;
 
 /** How many events one read of a run's event log takes (the usage of its agent jobs). */
@@ -122,7 +125,8 @@ export const seed000Routes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
           offset: String(q.offset),
         }),
       );
-      // A TypeScript workflow is code: it has no nodes and edges to list (GET /api/workflow-definitions has it).
+      // A definition seed 000's nodes cannot hold (a TypeScript workflow: code) is not listed here;
+      // GET /api/workflow-definitions has it.
       return defs.flatMap((def) => {
         if (!q.include_system && def.system) return [];
         const g = graphOf(def);
