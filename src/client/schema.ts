@@ -132,6 +132,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/documents/{docId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_documents_by_docId_attachments"];
+        put?: never;
+        post: operations["post_documents_by_docId_attachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{docId}/attachments/{imageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["delete_documents_by_docId_attachments_by_imageId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{docId}/attachments/{imageId}/primary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["put_documents_by_docId_attachments_by_imageId_primary"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -680,6 +728,166 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflows/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflows_executions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/executions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflows_executions_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/executions/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflows_executions_by_id_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/executions/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflows_executions_by_id_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/executions/{id}/retry-node": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflows_executions_by_id_retry_node"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/executions/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflows_executions_by_id_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/executions/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflows_executions_launch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflows_templates"];
+        put?: never;
+        post: operations["post_workflows_templates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflows_templates_by_id"];
+        put: operations["put_workflows_templates_by_id"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflows/templates/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflows_templates_by_id_clone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ws": {
         parameters: {
             query?: never;
@@ -1216,6 +1424,174 @@ export interface operations {
                             workflow_run_step_id: string | null;
                         };
                     };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_documents_by_docId_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                docId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachment_order: number;
+                        created_at: string;
+                        created_by_workflow_id: null;
+                        document_id: string;
+                        id: string;
+                        image: unknown;
+                        image_id: string;
+                        is_primary: boolean;
+                    }[];
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_documents_by_docId_attachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                docId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    image_ids: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachment_order: number;
+                        created_at: string;
+                        created_by_workflow_id: null;
+                        document_id: string;
+                        id: string;
+                        image: unknown;
+                        image_id: string;
+                        is_primary: boolean;
+                    }[];
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_documents_by_docId_attachments_by_imageId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                docId: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachment_order: number;
+                        created_at: string;
+                        created_by_workflow_id: null;
+                        document_id: string;
+                        id: string;
+                        image: unknown;
+                        image_id: string;
+                        is_primary: boolean;
+                    }[];
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_documents_by_docId_attachments_by_imageId_primary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                docId: string;
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attachment_order: number;
+                        created_at: string;
+                        created_by_workflow_id: null;
+                        document_id: string;
+                        id: string;
+                        image: unknown;
+                        image_id: string;
+                        is_primary: boolean;
+                    }[];
                 };
             };
             /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
@@ -4464,6 +4840,916 @@ export interface operations {
                             /** @enum {string} */
                             type: "input" | "output" | "events" | "summary";
                         };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflows_executions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                project_id?: string;
+                status?: string;
+                template_id?: string;
+                workspace_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agent_jobs: {
+                            attempt: number;
+                            completed_at: string | null;
+                            cost: number | null;
+                            error_message: string | null;
+                            execution_id: string;
+                            id: string;
+                            input_data: unknown;
+                            iteration: number | null;
+                            job_type: string;
+                            node_id: string;
+                            output_data: unknown;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                            tokens_used: number;
+                            weft_status: string;
+                        }[];
+                        completed_at: string | null;
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        created_at: string;
+                        current_node: {
+                            label: string;
+                            node_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                        } | null;
+                        current_node_id: string | null;
+                        error_message: string | null;
+                        id: string;
+                        progress: number;
+                        progress_percent: number;
+                        project_id: string;
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "paused" | "completed" | "failed" | "stopped";
+                        template_id: string | null;
+                        template_name: string;
+                        tokens_used: number;
+                        total_cost: number | null;
+                        updated_at: string;
+                        user_id: null;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workspace_id: string;
+                    }[];
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflows_executions_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agent_jobs: {
+                            attempt: number;
+                            completed_at: string | null;
+                            cost: number | null;
+                            error_message: string | null;
+                            execution_id: string;
+                            id: string;
+                            input_data: unknown;
+                            iteration: number | null;
+                            job_type: string;
+                            node_id: string;
+                            output_data: unknown;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                            tokens_used: number;
+                            weft_status: string;
+                        }[];
+                        completed_at: string | null;
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        created_at: string;
+                        current_node: {
+                            label: string;
+                            node_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                        } | null;
+                        current_node_id: string | null;
+                        error_message: string | null;
+                        id: string;
+                        progress: number;
+                        progress_percent: number;
+                        project_id: string;
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "paused" | "completed" | "failed" | "stopped";
+                        template_id: string | null;
+                        template_name: string;
+                        tokens_used: number;
+                        total_cost: number | null;
+                        updated_at: string;
+                        user_id: null;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workspace_id: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflows_executions_by_id_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agent_jobs: {
+                            attempt: number;
+                            completed_at: string | null;
+                            cost: number | null;
+                            error_message: string | null;
+                            execution_id: string;
+                            id: string;
+                            input_data: unknown;
+                            iteration: number | null;
+                            job_type: string;
+                            node_id: string;
+                            output_data: unknown;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                            tokens_used: number;
+                            weft_status: string;
+                        }[];
+                        completed_at: string | null;
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        created_at: string;
+                        current_node: {
+                            label: string;
+                            node_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                        } | null;
+                        current_node_id: string | null;
+                        error_message: string | null;
+                        id: string;
+                        progress: number;
+                        progress_percent: number;
+                        project_id: string;
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "paused" | "completed" | "failed" | "stopped";
+                        template_id: string | null;
+                        template_name: string;
+                        tokens_used: number;
+                        total_cost: number | null;
+                        updated_at: string;
+                        user_id: null;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workspace_id: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflows_executions_by_id_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agent_jobs: {
+                            attempt: number;
+                            completed_at: string | null;
+                            cost: number | null;
+                            error_message: string | null;
+                            execution_id: string;
+                            id: string;
+                            input_data: unknown;
+                            iteration: number | null;
+                            job_type: string;
+                            node_id: string;
+                            output_data: unknown;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                            tokens_used: number;
+                            weft_status: string;
+                        }[];
+                        completed_at: string | null;
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        created_at: string;
+                        current_node: {
+                            label: string;
+                            node_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                        } | null;
+                        current_node_id: string | null;
+                        error_message: string | null;
+                        id: string;
+                        progress: number;
+                        progress_percent: number;
+                        project_id: string;
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "paused" | "completed" | "failed" | "stopped";
+                        template_id: string | null;
+                        template_name: string;
+                        tokens_used: number;
+                        total_cost: number | null;
+                        updated_at: string;
+                        user_id: null;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workspace_id: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflows_executions_by_id_retry_node: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    node_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agent_jobs: {
+                            attempt: number;
+                            completed_at: string | null;
+                            cost: number | null;
+                            error_message: string | null;
+                            execution_id: string;
+                            id: string;
+                            input_data: unknown;
+                            iteration: number | null;
+                            job_type: string;
+                            node_id: string;
+                            output_data: unknown;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                            tokens_used: number;
+                            weft_status: string;
+                        }[];
+                        completed_at: string | null;
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        created_at: string;
+                        current_node: {
+                            label: string;
+                            node_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                        } | null;
+                        current_node_id: string | null;
+                        error_message: string | null;
+                        id: string;
+                        progress: number;
+                        progress_percent: number;
+                        project_id: string;
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "paused" | "completed" | "failed" | "stopped";
+                        template_id: string | null;
+                        template_name: string;
+                        tokens_used: number;
+                        total_cost: number | null;
+                        updated_at: string;
+                        user_id: null;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workspace_id: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflows_executions_by_id_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agent_jobs: {
+                            attempt: number;
+                            completed_at: string | null;
+                            cost: number | null;
+                            error_message: string | null;
+                            execution_id: string;
+                            id: string;
+                            input_data: unknown;
+                            iteration: number | null;
+                            job_type: string;
+                            node_id: string;
+                            output_data: unknown;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                            tokens_used: number;
+                            weft_status: string;
+                        }[];
+                        completed_at: string | null;
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        created_at: string;
+                        current_node: {
+                            label: string;
+                            node_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                        } | null;
+                        current_node_id: string | null;
+                        error_message: string | null;
+                        id: string;
+                        progress: number;
+                        progress_percent: number;
+                        project_id: string;
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "paused" | "completed" | "failed" | "stopped";
+                        template_id: string | null;
+                        template_name: string;
+                        tokens_used: number;
+                        total_cost: number | null;
+                        updated_at: string;
+                        user_id: null;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workspace_id: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflows_executions_launch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    config?: {
+                        [key: string]: unknown;
+                    };
+                    name?: string;
+                    params?: {
+                        [key: string]: unknown;
+                    };
+                    project_id?: string;
+                    template_id: string;
+                    workspace_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 201 response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agent_jobs: {
+                            attempt: number;
+                            completed_at: string | null;
+                            cost: number | null;
+                            error_message: string | null;
+                            execution_id: string;
+                            id: string;
+                            input_data: unknown;
+                            iteration: number | null;
+                            job_type: string;
+                            node_id: string;
+                            output_data: unknown;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                            tokens_used: number;
+                            weft_status: string;
+                        }[];
+                        completed_at: string | null;
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        created_at: string;
+                        current_node: {
+                            label: string;
+                            node_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+                        } | null;
+                        current_node_id: string | null;
+                        error_message: string | null;
+                        id: string;
+                        progress: number;
+                        progress_percent: number;
+                        project_id: string;
+                        started_at: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "running" | "paused" | "completed" | "failed" | "stopped";
+                        template_id: string | null;
+                        template_name: string;
+                        tokens_used: number;
+                        total_cost: number | null;
+                        updated_at: string;
+                        user_id: null;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workspace_id: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflows_templates: {
+        parameters: {
+            query?: {
+                category?: string;
+                include_system?: "0" | "1" | "true" | "false";
+                limit?: number;
+                offset?: number;
+                project_id?: string;
+                search?: string;
+                workspace_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": ({
+                        avg_execution_time: number | null;
+                        category: string | null;
+                        created_at: string;
+                        default_params: {
+                            [key: string]: unknown;
+                        };
+                        description: string | null;
+                        edges: {
+                            [key: string]: unknown;
+                        }[];
+                        id: string;
+                        is_system: boolean;
+                        name: string;
+                        node_count: number;
+                        nodes: {
+                            [key: string]: unknown;
+                        }[];
+                        success_rate: number | null;
+                        updated_at: string;
+                        usage_count: number;
+                        workspace_id: string;
+                    } & {
+                        [key: string]: unknown;
+                    })[];
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflows_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    category?: string | null;
+                    default_params?: {
+                        [key: string]: unknown;
+                    };
+                    description?: string | null;
+                    edges?: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @constant */
+                    is_system?: false;
+                    name: string;
+                    nodes: {
+                        [key: string]: unknown;
+                    }[];
+                    project_id?: string;
+                    workspace_id?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description 201 response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        avg_execution_time: number | null;
+                        category: string | null;
+                        created_at: string;
+                        default_params: {
+                            [key: string]: unknown;
+                        };
+                        description: string | null;
+                        edges: {
+                            [key: string]: unknown;
+                        }[];
+                        id: string;
+                        is_system: boolean;
+                        name: string;
+                        node_count: number;
+                        nodes: {
+                            [key: string]: unknown;
+                        }[];
+                        success_rate: number | null;
+                        updated_at: string;
+                        usage_count: number;
+                        workspace_id: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflows_templates_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        avg_execution_time: number | null;
+                        category: string | null;
+                        created_at: string;
+                        default_params: {
+                            [key: string]: unknown;
+                        };
+                        description: string | null;
+                        edges: {
+                            [key: string]: unknown;
+                        }[];
+                        id: string;
+                        is_system: boolean;
+                        name: string;
+                        node_count: number;
+                        nodes: {
+                            [key: string]: unknown;
+                        }[];
+                        success_rate: number | null;
+                        updated_at: string;
+                        usage_count: number;
+                        workspace_id: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_workflows_templates_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    category?: string | null;
+                    default_params?: {
+                        [key: string]: unknown;
+                    };
+                    description?: string | null;
+                    edges?: {
+                        [key: string]: unknown;
+                    }[];
+                    /** @constant */
+                    is_system?: false;
+                    name?: string;
+                    nodes?: {
+                        [key: string]: unknown;
+                    }[];
+                    project_id?: string;
+                    workspace_id?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        avg_execution_time: number | null;
+                        category: string | null;
+                        created_at: string;
+                        default_params: {
+                            [key: string]: unknown;
+                        };
+                        description: string | null;
+                        edges: {
+                            [key: string]: unknown;
+                        }[];
+                        id: string;
+                        is_system: boolean;
+                        name: string;
+                        node_count: number;
+                        nodes: {
+                            [key: string]: unknown;
+                        }[];
+                        success_rate: number | null;
+                        updated_at: string;
+                        usage_count: number;
+                        workspace_id: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflows_templates_by_id_clone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    project_id?: string;
+                    workspace_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 201 response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        avg_execution_time: number | null;
+                        category: string | null;
+                        created_at: string;
+                        default_params: {
+                            [key: string]: unknown;
+                        };
+                        description: string | null;
+                        edges: {
+                            [key: string]: unknown;
+                        }[];
+                        id: string;
+                        is_system: boolean;
+                        name: string;
+                        node_count: number;
+                        nodes: {
+                            [key: string]: unknown;
+                        }[];
+                        success_rate: number | null;
+                        updated_at: string;
+                        usage_count: number;
+                        workspace_id: string;
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };

@@ -34,6 +34,7 @@ import { approvalRoutes } from "./routes/approvals.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
 import { seed001Routes } from "./routes/compat/seed001.js";
+import { seed000Routes } from "./routes/compat/seed000.js";
 import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepTypeRoutes } from "./routes/step-types.js";
@@ -325,6 +326,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(approvalRoutes, { prefix: "/api", ctx });
   await app.register(stepTypeRoutes, { prefix: "/api", ctx });
   await app.register(seed001Routes, { prefix: "/api", ctx });
+  await app.register(seed000Routes, { prefix: "/api", ctx });
   await app.register(eventsPlugin, {
     deps,
     feed,

@@ -442,3 +442,35 @@ describe("test/fixtures/seed-000: seed 000's marketing templates as seed 000 sto
     expect(wf.description).toBeTruthy();
   });
 });
+
+describe("weft's extension of the seed 000 dialect: a node's own if and foreach, an edge's on", () => {
+  const base = `name: Ext
+default_params: { go: true, items: [a, b] }
+nodes:
+  - { id: build, node_type: script, config: { command: make } }
+  - { id: tell, node_type: noop, if: "go", foreach: "items" }
+edges:
+  - { source: build, target: tell, on: failure }
+`;
+
+  it("reads them into the step", () => {
+    const { tell } = stepsById(mustParse(parse000(base)).steps);
+    expect(tell).toMatchObject({ if: "go", foreach: "items", needs: [{ step: "build", on: "failure" }] });
+  });
+
+  it("refuses an edge's `on` other than success, failure or always, at the edge", () => {
+    const r = parse000(base.replace("on: failure", "on: sometimes"));
+    expect(errorsOf(r.issues).map((i) => i.message)).toEqual(['edge 1 has `on` the string "sometimes"']);
+    expect(where(errorsOf(r.issues))).toEqual([expect.stringMatching(/^7:\d+ WEFT_SCHEMA$/)]);
+  });
+
+  it("refuses a node's foreach beside a generate_copy quantity", () => {
+    const r = parse000(`name: Q
+nodes:
+  - { id: c, node_type: generate_copy, foreach: "range(2)", config: { prompt_template: Hi, quantity: 3 } }
+`);
+    expect(errorsOf(r.issues).map((i) => i.message)).toEqual([
+      "node `c` has both `foreach` and a `quantity` of copies",
+    ]);
+  });
+});

@@ -280,6 +280,90 @@ const ROUTES: Record<string, RouteCase> = {
       },
     ]),
   ),
+  // Seed 000's aliases (src/server/routes/compat/seed000.ts): bare answers, weft's access rules.
+  "GET /api/workflows/templates": {
+    call: () => ({ url: "/api/workflows/templates" }),
+    readOnly: "ok",
+    otherProject: "filtered",
+  },
+  "POST /api/workflows/templates": {
+    call: () => ({
+      url: "/api/workflows/templates",
+      payload: { name: "seed-made", workspace_id: "alpha", nodes: [{ id: "only", node_type: "parallel" }] },
+    }),
+    readOnly: 403,
+    otherProject: 403,
+  },
+  "GET /api/workflows/templates/{id}": {
+    call: (f) => ({ url: `/api/workflows/templates/${f.def}` }),
+    readOnly: "ok",
+    otherProject: 404,
+  },
+  "PUT /api/workflows/templates/{id}": {
+    call: (f) => ({ url: `/api/workflows/templates/${f.def}`, payload: { name: "seed-changed" } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "POST /api/workflows/templates/{id}/clone": {
+    call: (f) => ({ url: `/api/workflows/templates/${f.def}/clone`, payload: { workspace_id: "alpha" } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "POST /api/workflows/executions/launch": {
+    call: (f) => ({ url: "/api/workflows/executions/launch", payload: { template_id: f.def, project_id: "alpha" } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "GET /api/workflows/executions": {
+    call: () => ({ url: "/api/workflows/executions" }),
+    readOnly: "ok",
+    otherProject: "filtered",
+  },
+  "GET /api/workflows/executions/{id}": {
+    call: (f) => ({ url: `/api/workflows/executions/${f.run}` }),
+    readOnly: "ok",
+    otherProject: 404,
+  },
+  "POST /api/workflows/executions/{id}/pause": {
+    call: (f) => ({ url: `/api/workflows/executions/${f.run}/pause` }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "POST /api/workflows/executions/{id}/resume": {
+    call: (f) => ({ url: `/api/workflows/executions/${f.run}/resume` }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "POST /api/workflows/executions/{id}/stop": {
+    call: (f) => ({ url: `/api/workflows/executions/${f.run}/stop` }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "POST /api/workflows/executions/{id}/retry-node": {
+    call: (f) => ({ url: `/api/workflows/executions/${f.run}/retry-node`, payload: { node_id: "hello" } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "GET /api/documents/{docId}/attachments": {
+    call: (f) => ({ url: `/api/documents/${f.doc}/attachments` }),
+    readOnly: "ok",
+    otherProject: 404,
+  },
+  "POST /api/documents/{docId}/attachments": {
+    call: (f) => ({ url: `/api/documents/${f.doc}/attachments`, payload: { image_ids: [f.image] } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "DELETE /api/documents/{docId}/attachments/{imageId}": {
+    call: (f) => ({ url: `/api/documents/${f.doc}/attachments/${f.image}` }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "PUT /api/documents/{docId}/attachments/{imageId}/primary": {
+    call: (f) => ({ url: `/api/documents/${f.doc}/attachments/${f.image}/primary` }),
+    readOnly: 403,
+    otherProject: 404,
+  },
   // A plain GET: 426 once past access (the WebSocket itself is tested below).
   "GET /api/ws": { call: () => ({ url: "/api/ws" }), readOnly: "ok", otherProject: "ok" },
 };
@@ -405,7 +489,9 @@ describe("access control: every route, deny by default", () => {
       else if (key === "GET /api/ws") expect(res.statusCode, key).toBe(426);
       else expect(res.statusCode, `${key}: ${res.body}`).toBe(200);
       if (c.otherProject === "filtered") {
-        const ids = (body(res).data as Json[]).map((x) => x.id);
+        // Seed 000's aliases answer bare lists; weft's routes `{ data }`.
+        const list = (Array.isArray(body(res)) ? body(res) : body(res).data) as Json[];
+        const ids = list.map((x) => x.id);
         expect(ids).not.toContain(f.run);
         expect(ids).not.toContain(f.def);
         expect(ids).not.toContain(f.doc);

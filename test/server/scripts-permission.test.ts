@@ -106,6 +106,22 @@ describe("the scripts permission", () => {
     expect(expectError(seed001, 403, "WEFT_FORBIDDEN").message).toMatch(/creating a workflow definition with code/);
     expect((await s.env.store.definitions.list({ projectId: "alpha" })).map((d) => d.name)).not.toContain("seed-pwn");
 
+    // The same through seed 000's alias: a template whose node is a script step.
+    const seed000 = await s.app.inject({
+      method: "POST",
+      url: "/api/workflows/templates",
+      headers: headers(admin),
+      payload: {
+        name: "seed000-pwn",
+        workspace_id: "alpha",
+        nodes: [{ id: "pwn", node_type: "script", config: { command: `echo ran >> ${marker}` } }],
+      },
+    });
+    expect(expectError(seed000, 403, "WEFT_FORBIDDEN").message).toMatch(/creating a workflow definition with code/);
+    expect((await s.env.store.definitions.list({ projectId: "alpha" })).map((d) => d.name)).not.toContain(
+      "seed000-pwn",
+    );
+
     // a harmless definition the admin may store, then change into code
     const ok = await s.app.inject({
       method: "POST",
@@ -181,7 +197,9 @@ describe("the scripts permission", () => {
       "post /api/v1/workflows/",
       "post /api/workflow-definitions",
       "post /api/workflow-executions",
+      "post /api/workflows/templates",
       "put /api/workflow-definitions/{id}",
+      "put /api/workflows/templates/{id}",
     ]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { parseDuration } from "../../core/duration.js";
 import { isTemplate, parseTemplate } from "../../core/expressions/index.js";
+import type { DependencyCondition } from "../../core/model.js";
 import { field, readNameList } from "../fields.js";
 import { describe, didYouMean, type Issues } from "../issues.js";
 import type { Path } from "../positions.js";
@@ -30,11 +31,17 @@ export interface NodeRead {
   description?: string | undefined;
   config: Record<string, unknown>;
   configPath: Path;
+  /** weft's extension: the node's own condition (`if:` on the node), beside any a conditional's edges give it. */
+  if?: { text: string; path: Path } | undefined;
+  /** weft's extension: the node's own `foreach` (a generate_copy node's `quantity` gives the seed's). */
+  foreach?: { text: string; path: Path } | undefined;
 }
 
 export interface EdgeRead {
   source: string;
   target: string;
+  /** weft's extension: when the edge fires (`on:`); default success, always into a merge node. */
+  on?: DependencyCondition | undefined;
   /** A conditional's branch. */
   branch?: boolean | undefined;
   path: Path;
@@ -119,11 +126,10 @@ export function convertConfig(
       );
     } else set(key, config[key], at(key));
   }
+  // The node type's renames (seed000-nodes.ts), after the settings passed through: a key given both ways is reported on the seed 000 key.
+  for (const [from, to] of Object.entries(node.kind?.renames ?? {})) rename(from, to);
 
   if (name === "generate_copy") {
-    rename("prompt_template", "prompt");
-    rename("temperature", "temperature");
-    rename("context_documents", "documents");
     if (Object.hasOwn(config, "output_status")) {
       iss.warn(
         "WEFT_SCHEMA",
@@ -157,10 +163,6 @@ export function convertConfig(
     }
     preset("agent", SEED000_COPY_AGENT, node.path);
   } else if (name === "generate_image") {
-    rename("prompt_template", "prompt");
-    rename("quantity", "count");
-    rename("style_preset", "style");
-    rename("dimensions", "size");
     preset("agent", SEED000_IMAGE_AGENT, node.path);
   } else if (name === "attach_to_document") {
     if (Object.hasOwn(config, "strategy")) {
@@ -182,7 +184,6 @@ export function convertConfig(
     }
     if (!attachSources(node, config, byId, edges, iss, set, at, quiet)) out.broken = true;
   } else if (name === "review") {
-    rename("instructions", "message");
     if (Object.hasOwn(config, "auto_approve_after")) {
       const after = config.auto_approve_after;
       if (typeof after === "string" && parseDuration(after) !== undefined) {

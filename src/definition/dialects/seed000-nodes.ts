@@ -18,6 +18,11 @@ export interface Seed000NodeType {
   readonly config: JsonObject;
   /** Seed 000 config key → what it becomes in weft. */
   readonly keys: Readonly<Record<string, string>>;
+  /**
+   * The seed 000 config keys that are plain renames of a weft setting (seed 000 key → weft key): read one way by
+   * the reader (seed000-config.ts), written the other way by the template writer (seed000-template.ts).
+   */
+  readonly renames: Readonly<Record<string, string>>;
 }
 
 /** The agent generate_copy nodes ask, and the one generate_image nodes ask, unless the node names its own. */
@@ -47,6 +52,7 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
         "`documents`: document ids (or a template giving them, such as `{{ context_documents }}`) whose text follows the prompt",
       output_status: "accepted and ignored (weft documents have no status)",
     },
+    renames: { prompt_template: "prompt", temperature: "temperature", context_documents: "documents" },
   },
   {
     name: "generate_image",
@@ -60,6 +66,7 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
       style_preset: "`style`",
       dimensions: "`size` (`1024x1024`, `16:9`, `1K`…)",
     },
+    renames: { prompt_template: "prompt", quantity: "count", style_preset: "style", dimensions: "size" },
   },
   {
     name: "attach_to_document",
@@ -75,6 +82,7 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
       "(sources)":
         "`documents`: the generate_copy nodes' outputs (their documents); `images`: the generate_image nodes'",
     },
+    renames: {},
   },
   {
     name: "review",
@@ -86,6 +94,7 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
       instructions: "`message`",
       auto_approve_after: "`timeout` with `onTimeout: approve` (a duration with its unit: `24h`)",
     },
+    renames: { instructions: "message" },
   },
   {
     name: "conditional",
@@ -98,6 +107,7 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
       condition:
         'an expression; the targets of its `sourceHandle: "true"` edges get `if: <condition>`, of its `"false"` edges `if: !(<condition>)` (a single `{{ }}` around it is taken off)',
     },
+    renames: {},
   },
   {
     name: "parallel",
@@ -106,6 +116,7 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
     description: "Fans out: the nodes it points to start together.",
     config: {},
     keys: {},
+    renames: {},
   },
   {
     name: "merge",
@@ -114,5 +125,6 @@ export const SEED000_NODE_TYPES: readonly Seed000NodeType[] = [
     description: "Joins branches: runs once every incoming node has ended, also when a branch was skipped.",
     config: {},
     keys: { "(incoming edges)": "`needs` with `on: always`" },
+    renames: {},
   },
 ];

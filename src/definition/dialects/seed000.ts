@@ -17,6 +17,7 @@
  * Issues point at the node, edge or key they are about. Readers never throw (see ../ARCHITECTURE.md).
  */
 import type { JsonObject } from "../../core/json.js";
+import type { DependencyCondition } from "../../core/model.js";
 import { asJson, checkKeys, type Field, field, readMapping, readNumber, readString } from "../fields.js";
 import { describe, didYouMean, type Issues } from "../issues.js";
 import type { Path } from "../positions.js";
@@ -34,7 +35,23 @@ export const SEED000_TOP_KEYS: readonly string[] = [
   "default_params",
 ];
 
-const NODE_KEYS = ["id", "node_id", "node_type", "type", "label", "description", "config", "data", "position"];
+/**
+ * `if` and `foreach` are weft's extension: a node's own condition and fan-out (a conditional node's edges and a
+ * generate_copy node's `quantity` give seed 000's).
+ */
+const NODE_KEYS = [
+  "id",
+  "node_id",
+  "node_type",
+  "type",
+  "label",
+  "description",
+  "config",
+  "data",
+  "position",
+  "if",
+  "foreach",
+];
 const NODE_XY_KEYS = ["position_x", "position_y"];
 /** React Flow's own node state, stored with the node by the builder: accepted, ignored. */
 export const REACT_FLOW_NODE_KEYS = ["width", "height", "selected", "dragging", "positionAbsolute", "measured"];
@@ -42,7 +59,9 @@ export const REACT_FLOW_NODE_KEYS = ["width", "height", "selected", "dragging", 
 export const SEED000_NODE_KEYS: readonly string[] = [...NODE_KEYS, ...NODE_XY_KEYS];
 /** React Flow keeps a node's label and config under `data`. */
 export const NODE_DATA_KEYS = ["label", "config", "description"];
-export const EDGE_KEYS = ["id", "source", "target", "sourceHandle", "targetHandle", "type", "label", "animated"];
+/** `on` is weft's extension: when the edge fires (`success`, `failure`, `always`). */
+export const EDGE_KEYS = ["id", "source", "target", "sourceHandle", "targetHandle", "type", "label", "animated", "on"];
+const EDGE_ON: readonly DependencyCondition[] = ["success", "failure", "always"];
 
 export interface Seed000Graph {
   steps: StepDraft[];
@@ -182,6 +201,12 @@ function readNode(
     ? (readMapping(configField, iss, "write the node's settings as a mapping: `config: { … }`") ?? {})
     : {};
 
+  const own = (key: "if" | "foreach") => {
+    const f = field(value, key, path);
+    const text = f ? readString(f, iss, { nonEmpty: true }) : undefined;
+    return text !== undefined && f ? { text, path: f.path } : undefined;
+  };
+
   const position = readNodePosition(value, path, iss);
   if (id !== undefined && position) positions.set(id, { ...position, path: idField?.path ?? path });
 
@@ -199,6 +224,8 @@ function readNode(
     description,
     config,
     configPath: configField?.path ?? path,
+    if: own("if"),
+    foreach: own("foreach"),
   };
 }
 
@@ -282,6 +309,19 @@ function readEdges(root: Record<string, unknown>, rootPath: Path, byId: Map<stri
     const target = end("target");
     if (source === undefined || target === undefined) return;
     const edge: EdgeRead = { source, target, path: [...path, "source"] };
+    const on = field(value, "on", path);
+    if (on) {
+      if (EDGE_ON.includes(on.value as DependencyCondition)) edge.on = on.value as DependencyCondition;
+      else {
+        iss.error(
+          "WEFT_SCHEMA",
+          on.path,
+          `edge ${i + 1} has \`on\` ${describe(on.value)}`,
+          "write `on: success`, `on: failure` or `on: always` (or leave it out: success, always into a merge node)",
+        );
+        return;
+      }
+    }
     const handle = field(value, "sourceHandle", path);
     if (handle && byId.get(source)?.kind?.name === "conditional" && handle.value !== null) {
       const v = handle.value;
@@ -326,7 +366,7 @@ function toStep(
   for (const edge of edges) {
     // An edge from a node whose type was reported makes no dependency (its step does not exist).
     if (edge.target !== node.id || byId.get(edge.source)?.type === undefined) continue;
-    const dep: DepDraft = { step: edge.source, on: merge ? "always" : "success", path: edge.path };
+    const dep: DepDraft = { step: edge.source, on: edge.on ?? (merge ? "always" : "success"), path: edge.path };
     draft.needs.push(dep);
     if (edge.branch === undefined) continue;
     const cond = conditionOf(byId.get(edge.source));
@@ -338,13 +378,26 @@ function toStep(
   const unique = conditions.filter((c, i) => conditions.findIndex((d) => d.text === c.text) === i);
   const opposite = (a: string, b: string) => a === `!(${b})` || b === `!(${a})`;
   const kept = unique.filter((c) => !unique.some((d) => opposite(c.text, d.text)));
+  if (node.if) kept.push(node.if);
   if (kept.length > 0) {
     draft.if = kept.length === 1 ? kept[0]?.text : kept.map((c) => `(${c.text})`).join(" && ");
     draft.ifPath = kept[0]?.path;
   }
+  if (converted.foreach && node.foreach) {
+    iss.error(
+      "WEFT_SCHEMA",
+      node.foreach.path,
+      `node \`${node.id}\` has both \`foreach\` and a \`quantity\` of copies`,
+      "keep one: `quantity: n` writes n copies",
+      "key",
+    );
+  }
   if (converted.foreach) {
     draft.foreach = converted.foreach.expression;
     draft.foreachPath = converted.foreach.path;
+  } else if (node.foreach) {
+    draft.foreach = node.foreach.text;
+    draft.foreachPath = node.foreach.path;
   }
   return draft;
 }

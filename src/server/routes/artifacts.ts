@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import multipart from "@fastify/multipart";
-import type { FastifyContextConfig, FastifyPluginAsync, RawServerDefault } from "fastify";
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyRequest, RawServerDefault } from "fastify";
 import { z } from "zod";
 import { WeftError } from "../../core/errors.js";
 import { artifactStorageKey, displayName, extensionOf, fileTypeOf, mimeOf } from "../../engine/artifact-files.js";
@@ -27,6 +27,7 @@ import type { ArtifactRecord, Store } from "../../store/store.js";
 import { requireRole } from "../access.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import {
+  type AttachmentJson,
   artifactContentQuery,
   artifactListItemSchema,
   artifactParams,
@@ -123,6 +124,50 @@ async function mustGetArtifact(store: Store, id: string): Promise<ArtifactRecord
   return a;
 }
 
+// ── document attachments (seed 000): shared by these routes and seed 000's `/api/documents/…` aliases ──
+
+/** A document's attachments, in order, each with its image (404 for an unknown document). */
+export async function documentAttachments(store: Store, documentId: string): Promise<AttachmentJson[]> {
+  await mustGetArtifact(store, documentId);
+  const list = await store.attachments.list(documentId);
+  return Promise.all(list.map(async (x) => attachmentView(x, await store.artifacts.get(x.imageId))));
+}
+
+/**
+ * Attaches images to a document (at most `MAX_DOCUMENT_ATTACHMENTS` in all: 409 past it); an image the request
+ * cannot read is as unknown as a missing one (404). Answers the document's attachments.
+ */
+export async function attachImages(
+  store: Store,
+  req: FastifyRequest,
+  documentId: string,
+  imageIds: readonly string[],
+): Promise<AttachmentJson[]> {
+  await mustGetArtifact(store, documentId);
+  for (const imageId of imageIds) {
+    const image = await store.artifacts.get(imageId);
+    const run = image ? await store.runs.get(image.runId) : undefined;
+    if (!run || !req.principal.can(run.projectId, "read"))
+      throw new WeftError("WEFT_NOT_FOUND", `no artifact has id ${imageId}`);
+  }
+  await store.attachments.attach(documentId, imageIds, Date.now());
+  return documentAttachments(store, documentId);
+}
+
+/** Detaches one image (the image stays); answers the document's attachments. */
+export async function detachImage(store: Store, documentId: string, imageId: string): Promise<AttachmentJson[]> {
+  await mustGetArtifact(store, documentId);
+  await store.attachments.detach(documentId, imageId);
+  return documentAttachments(store, documentId);
+}
+
+/** Makes one attached image the document's primary (the previous one no longer is); answers its attachments. */
+export async function setPrimaryImage(store: Store, documentId: string, imageId: string): Promise<AttachmentJson[]> {
+  await mustGetArtifact(store, documentId);
+  await store.attachments.setPrimary(documentId, imageId);
+  return documentAttachments(store, documentId);
+}
+
 export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServerDefault, ZodTypeProvider> = async (
   app,
   { ctx, maxUploadBytes },
@@ -135,11 +180,6 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
     throwFileSizeLimit: true,
     limits: { fileSize: limit, files: 1, fields: 10, parts: 12, fieldSize: 64 * 1024, headerPairs: 100 },
   });
-
-  const attachmentsOf = async (documentId: string) => {
-    const list = await store.attachments.list(documentId);
-    return Promise.all(list.map(async (x) => attachmentView(x, await store.artifacts.get(x.imageId))));
-  };
 
   app.post(
     "/workflow-executions/:id/artifacts",
@@ -346,46 +386,24 @@ export const artifactRoutes: FastifyPluginAsync<ArtifactPluginOptions, RawServer
   app.get(
     "/artifacts/:id/attachments",
     { config: read, schema: { params: artifactParams, response: attachmentList } },
-    async (req) => {
-      await mustGetArtifact(store, req.params.id);
-      return data(await attachmentsOf(req.params.id));
-    },
+    async (req) => data(await documentAttachments(store, req.params.id)),
   );
 
   app.post(
     "/artifacts/:id/attachments",
     { config: operate, schema: { params: artifactParams, body: attachImagesBody, response: attachmentList } },
-    async (req) => {
-      await mustGetArtifact(store, req.params.id);
-      // Images the token cannot see are as unknown as missing ones.
-      for (const imageId of req.body.image_ids) {
-        const image = await store.artifacts.get(imageId);
-        const run = image ? await store.runs.get(image.runId) : undefined;
-        if (!run || !req.principal.can(run.projectId, "read"))
-          throw new WeftError("WEFT_NOT_FOUND", `no artifact has id ${imageId}`);
-      }
-      await store.attachments.attach(req.params.id, req.body.image_ids, Date.now());
-      return data(await attachmentsOf(req.params.id));
-    },
+    async (req) => data(await attachImages(store, req, req.params.id, req.body.image_ids)),
   );
 
   app.delete(
     "/artifacts/:id/attachments/:imageId",
     { config: operate, schema: { params: attachmentParams, response: attachmentList } },
-    async (req) => {
-      await mustGetArtifact(store, req.params.id);
-      await store.attachments.detach(req.params.id, req.params.imageId);
-      return data(await attachmentsOf(req.params.id));
-    },
+    async (req) => data(await detachImage(store, req.params.id, req.params.imageId)),
   );
 
   app.put(
     "/artifacts/:id/attachments/:imageId/primary",
     { config: operate, schema: { params: attachmentParams, response: attachmentList } },
-    async (req) => {
-      await mustGetArtifact(store, req.params.id);
-      await store.attachments.setPrimary(req.params.id, req.params.imageId);
-      return data(await attachmentsOf(req.params.id));
-    },
+    async (req) => data(await setPrimaryImage(store, req.params.id, req.params.imageId)),
   );
 };

@@ -182,7 +182,10 @@ export function writtenEdges(m: DocModel): BuilderEdge[] {
       const from = scalarText(valueAt(item, "source"));
       const to = scalarText(valueAt(item, "target"));
       const handle = scalarText(valueAt(item, "sourceHandle"));
-      if (from !== undefined && to !== undefined) add(from, to, seed000EdgeOn(m, to), handle);
+      // weft's extension: an edge may say when it fires (`on:`).
+      const on = scalarText(valueAt(item, "on"));
+      if (from === undefined || to === undefined) continue;
+      add(from, to, on === "success" || on === "failure" || on === "always" ? on : seed000EdgeOn(m, to), handle);
     }
     return [...out.values()];
   }

@@ -58,6 +58,9 @@ export const NODE_KEYS = [
   "position",
   "position_x",
   "position_y",
+  // weft's extension: a node's own condition and fan-out
+  "if",
+  "foreach",
 ];
 
 /**
