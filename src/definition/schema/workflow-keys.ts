@@ -130,6 +130,7 @@ const NODE_TYPE_NAMES = SEED000_NODE_TYPES.map((t) => t.name);
 
 /** Seed 000's node. `builtins`: the weft step types a node may name instead. */
 export function seed000NodeSchema(builtins: readonly string[]): JsonObject {
+  const step = stepKeySchemas(builtins);
   const nodeType: JsonObject = {
     enum: [...NODE_TYPE_NAMES, ...builtins],
     description: SEED000_NODE_TYPES.map((t) => `${t.name}: ${t.description} (a weft \`${t.type}\` step)`).join(" "),
@@ -153,6 +154,8 @@ export function seed000NodeSchema(builtins: readonly string[]): JsonObject {
     position: ref("position", "Where the node sits on the canvas."),
     position_x: { type: "number", description: "Seed 000's column: the canvas x (with `position_y`)." },
     position_y: { type: "number", description: "Seed 000's column: the canvas y (with `position_x`)." },
+    if: { ...step.if, description: `weft's extension: the node's own condition. ${step.if.description}` },
+    foreach: { ...step.foreach, description: `weft's extension: the node's own fan-out. ${step.foreach.description}` },
   };
   const reactFlow = Object.fromEntries(REACT_FLOW_NODE_KEYS.map((k) => [k, { description: "React Flow's; ignored." }]));
   return {
@@ -202,6 +205,11 @@ const EDGE_SCHEMAS: Record<string, JsonObject> = {
   type: { description: "React Flow's edge type; ignored." },
   label: { description: "React Flow's; ignored." },
   animated: { description: "React Flow's; ignored." },
+  on: {
+    enum: ["success", "failure", "always"],
+    description:
+      "weft's extension: when the target runs — after the source succeeds (default), only when it fails, or either way.",
+  },
 };
 
 export const SEED000_EDGE_SCHEMA: JsonObject = {
