@@ -260,6 +260,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-definitions/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow_definitions_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions/validate": {
         parameters: {
             query?: never;
@@ -1272,8 +1288,22 @@ export interface operations {
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             step_count: number;
@@ -1311,7 +1341,7 @@ export interface operations {
                 "application/json": {
                     category?: string | null;
                     /** @enum {string} */
-                    format?: "yaml" | "json";
+                    format?: "yaml" | "json" | "ts";
                     project_id?: string;
                     source: string;
                     tags?: string[];
@@ -1348,8 +1378,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -1435,8 +1479,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -1496,7 +1554,7 @@ export interface operations {
                 "application/json": {
                     category?: string | null;
                     /** @enum {string} */
-                    format?: "yaml" | "json";
+                    format?: "yaml" | "json" | "ts";
                     source: string;
                     tags?: string[];
                     version?: number;
@@ -1533,8 +1591,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -1664,8 +1736,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -1733,6 +1819,56 @@ export interface operations {
                             category: string;
                             count: number;
                         }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_definitions_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            files: {
+                                definition_id: string | null;
+                                issues: {
+                                    code: string;
+                                    column: number;
+                                    field: string | null;
+                                    file: string;
+                                    hint: string | null;
+                                    line: number;
+                                    message: string;
+                                    /** @enum {string} */
+                                    severity: "error" | "warning";
+                                }[];
+                                name: string;
+                                path: string;
+                            }[];
+                            folder: string;
+                            project_id: string;
+                        };
                     };
                 };
             };
