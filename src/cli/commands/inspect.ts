@@ -301,15 +301,15 @@ async function listWorkflows(
   }
   out.line(
     table(
-      ["WORKFLOW", "ORIGIN", "STEPS", "VERSION", "EXECUTIONS", "SUCCESS", "AVG DURATION", "DESCRIPTION"],
+      ["WORKFLOW", "VERSION", "EXECUTIONS", "SUCCESS", "AVG DURATION", "STEPS", "ORIGIN", "DESCRIPTION"],
       shown.map((r) => [
         r.name,
-        r.origin,
-        String(r.step_count),
         r.version ?? "-",
         String(r.executions),
         r.success_rate === null ? "-" : `${Math.round(r.success_rate * 100)}%`,
         ms(r.average_duration_ms),
+        String(r.step_count),
+        r.origin,
         (r.description ?? "").slice(0, 60),
       ]),
     ),
