@@ -53,8 +53,12 @@ function seedProject(): { dir: string; defs: string } {
 }
 
 /** The real `weft serve` started in `project` (its working directory), on a free port. */
-async function serveIn(project: string, env: Record<string, string> = {}): Promise<{ p: LiveWeft; url: string }> {
-  const p = startWeft(["--data-dir", tempDir("weft-seed002-data-"), "serve", "--port", "0"], {
+async function serveIn(
+  project: string,
+  env: Record<string, string> = {},
+  data = tempDir("weft-seed002-data-"),
+): Promise<{ p: LiveWeft; url: string }> {
+  const p = startWeft(["--data-dir", data, "serve", "--port", "0"], {
     cwd: project,
     env,
   });
@@ -242,6 +246,24 @@ describe("weft serve: the project's .agent/workflows/definitions/ listed as defi
     ]);
     p.kill("SIGTERM");
     expect((await p.done()).code).toBe(0);
+  });
+
+  it("across restarts: an unchanged file keeps its definition; one deleted while no server ran goes at the next start", async () => {
+    const project = seedProject();
+    const data = tempDir("weft-seed002-data-");
+    const first = await serveIn(project.dir, {}, data);
+    const before = await listFiles(first.url);
+    first.p.kill("SIGTERM");
+    expect((await first.p.done()).code).toBe(0);
+
+    rmSync(join(project.defs, "simple-pipeline.yaml"));
+    const second = await serveIn(project.dir, {}, data);
+    const after = await listFiles(second.url);
+    expect(after.map((d) => [d.id, d.version])).toEqual([[before[0].id, 1]]);
+    expect((await call(second.url, "GET", `/api/workflow-definitions/${before[1].id}`)).status).toBe(404);
+    expect(second.p.stderrLines.join("\n")).toContain("definitions: simple-pipeline.yaml removed");
+    second.p.kill("SIGTERM");
+    expect((await second.p.done()).code).toBe(0);
   });
 });
 
