@@ -89,6 +89,8 @@ export interface DefinitionFiles {
 interface Known extends DefinitionFileState {
   /** size:mtime:inode when it was read. */
   signature: string;
+  /** A valid workflow whose name another definition holds: stored by a later pass once the name is free. */
+  waiting?: Extract<DefinitionFileResult, { ok: true }> | undefined;
 }
 
 const DEBOUNCE_MS = 100;
@@ -188,7 +190,7 @@ export function createDefinitionFiles(opts: DefinitionFilesOptions): DefinitionF
       return; // gone since the listing: the next pass removes it
     }
     const before = known.get(name);
-    if (before?.signature === signature) return;
+    if (before?.signature === signature && !before.waiting) return;
     const id = fileDefinitionId(folder, name);
     const existing = await store.definitions.get(id);
     // Stored by an earlier server with this very text: nothing to parse (a TypeScript file would be bundled).
@@ -196,11 +198,17 @@ export function createDefinitionFiles(opts: DefinitionFilesOptions): DefinitionF
       known.set(name, { name, file, path, signature, definitionId: id, issues: [] });
       return;
     }
-    const r = await readDefinitionFile(file, { stepTypes: opts.stepTypes, cacheDir: opts.cacheDir });
+    // Unchanged but waiting for its name: only the store is asked again.
+    const r =
+      before?.signature === signature && before.waiting
+        ? before.waiting
+        : await readDefinitionFile(file, { stepTypes: opts.stepTypes, cacheDir: opts.cacheDir });
     const issues = (r.ok ? await store1(id, file, r, existing) : r.issues).map(relativeTo(opts.projectDir));
     const loaded = r.ok && !issues.some((i) => i.severity === "error");
-    const now: Known = { name, file, path, signature, definitionId: loaded || existing ? id : null, issues };
+    const waiting = r.ok && !loaded ? r : undefined;
+    const now: Known = { name, file, path, signature, definitionId: loaded || existing ? id : null, issues, waiting };
     known.set(name, now);
+    if (before?.waiting && waiting) return; // still waiting: said already
     report(name, before, now);
   };
 

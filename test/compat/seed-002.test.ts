@@ -230,7 +230,7 @@ describe("weft serve: the project's .agent/workflows/definitions/ listed as defi
     expect((await p.done()).code).toBe(0);
   });
 
-  it("a file whose workflow takes a name another definition has is an error of that file (the first keeps it)", async () => {
+  it("a file whose workflow takes a name another definition has is an error of that file until the name is free", async () => {
     const project = seedProject();
     copyFileSync(SEED_YAML, join(project.defs, "x-pipeline-copy.yml"));
     const { p, url } = await serveIn(project.dir);
@@ -243,6 +243,17 @@ describe("weft serve: the project's .agent/workflows/definitions/ listed as defi
     expect((await listFiles(url)).map((d) => d.path)).toEqual([
       ".agent/workflows/definitions/implement-feature.ts",
       ".agent/workflows/definitions/simple-pipeline.yaml",
+    ]);
+    // Once the name is free, the waiting file takes it (unchanged itself).
+    rmSync(join(project.defs, "simple-pipeline.yaml"));
+    await until(
+      async () => (await listFiles(url)).some((d) => d.path.endsWith("x-pipeline-copy.yml")),
+      "the copy to take the name",
+    );
+    const files = (await call(url, "GET", "/api/workflow-definitions/files")).json.data.files;
+    expect(files.map((f: Loose) => [f.name, f.issues.length, f.definition_id !== null])).toEqual([
+      ["implement-feature.ts", 0, true],
+      ["x-pipeline-copy.yml", 0, true],
     ]);
     p.kill("SIGTERM");
     expect((await p.done()).code).toBe(0);
