@@ -196,6 +196,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_v1_workflows_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/execute/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_by_id_execute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_v1_workflows_executions_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_executions_by_id_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/pause/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_executions_by_id_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/executions/{id}/resume/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_v1_workflows_executions_by_id_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions": {
         parameters: {
             query?: never;
@@ -223,6 +335,38 @@ export interface paths {
         put: operations["put_workflow_definitions_by_id"];
         post?: never;
         delete: operations["delete_workflow_definitions_by_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-definitions/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflow_definitions_by_id_activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-definitions/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflow_definitions_by_id_archive"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1257,6 +1401,461 @@ export interface operations {
             };
         };
     };
+    post_v1_workflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string | ({
+                    project_id?: string;
+                    /** @enum {string} */
+                    status?: "draft" | "active";
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description 201 response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        definition: unknown;
+                        description: string | null;
+                        id: string;
+                        name: string;
+                        project_id: string;
+                        revision: number;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "archived";
+                        updated_at: string;
+                        version: string | null;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_v1_workflows_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        definition: unknown;
+                        description: string | null;
+                        id: string;
+                        name: string;
+                        project_id: string;
+                        revision: number;
+                        /** @enum {string} */
+                        status: "draft" | "active" | "archived";
+                        updated_at: string;
+                        version: string | null;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_by_id_execute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    input_data?: {
+                        [key: string]: unknown;
+                    };
+                    test_run?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description 201 response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_v1_workflows_executions_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_executions_by_id_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_executions_by_id_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_v1_workflows_executions_by_id_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        completed_at: string | null;
+                        created_at: string;
+                        current_step: string | null;
+                        error_message: string | null;
+                        id: string;
+                        retry_count: number;
+                        started_at: string | null;
+                        state: {
+                            input: {
+                                [key: string]: unknown;
+                            };
+                            steps: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        /** @enum {string} */
+                        status: "running" | "paused" | "completed" | "failed" | "cancelled";
+                        steps: {
+                            completed_at: string | null;
+                            error_message: string | null;
+                            key: string;
+                            output: unknown;
+                            retry_count: number;
+                            started_at: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "completed" | "failed" | "skipped";
+                            step_id: string;
+                            /** @enum {string} */
+                            weft_status: "pending" | "ready" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+                        }[];
+                        test_run: boolean;
+                        updated_at: string;
+                        /** @enum {string} */
+                        weft_status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                        workflow: string | null;
+                        workflow_name: string;
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_workflow_definitions: {
         parameters: {
             query?: {
@@ -1266,6 +1865,7 @@ export interface operations {
                 project_id?: string;
                 search?: string;
                 sort?: "usage" | "newest" | "name";
+                status?: string | string[];
             };
             header?: never;
             path?: never;
@@ -1306,6 +1906,8 @@ export interface operations {
                             path: string | null;
                             phases: string[];
                             project_id: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             success_rate: number | null;
                             system: boolean;
@@ -1344,6 +1946,8 @@ export interface operations {
                     format?: "yaml" | "json" | "ts";
                     project_id?: string;
                     source: string;
+                    /** @enum {string} */
+                    status?: "draft" | "active";
                     tags?: string[];
                 };
             };
@@ -1405,6 +2009,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1506,6 +2112,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1618,6 +2226,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1674,6 +2284,224 @@ export interface operations {
                             /** @constant */
                             deleted: true;
                             id: string;
+                        };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflow_definitions_by_id_activate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            args_schema: {
+                                [key: string]: unknown;
+                            } | null;
+                            average_duration_ms: number | null;
+                            category: string | null;
+                            created_at: string;
+                            description: string | null;
+                            edges: {
+                                from: string;
+                                /** @enum {string} */
+                                on: "success" | "failure" | "always";
+                                to: string;
+                            }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
+                            id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
+                            last_used_at: string | null;
+                            name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
+                            phases: string[];
+                            project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
+                            source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
+                            step_count: number;
+                            steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
+                                foreach: string | null;
+                                id: string;
+                                if: string | null;
+                                name: string;
+                                needs: string[];
+                                optional: boolean;
+                                phase: string | null;
+                                type: string;
+                            }[];
+                            success_rate: number | null;
+                            system: boolean;
+                            tags: string[];
+                            times_used: number;
+                            updated_at: string;
+                            version: number;
+                            workflow_hash: string;
+                        };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflow_definitions_by_id_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            args_schema: {
+                                [key: string]: unknown;
+                            } | null;
+                            average_duration_ms: number | null;
+                            category: string | null;
+                            created_at: string;
+                            description: string | null;
+                            edges: {
+                                from: string;
+                                /** @enum {string} */
+                                on: "success" | "failure" | "always";
+                                to: string;
+                            }[];
+                            example_args: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @enum {string} */
+                            format: "yaml" | "json" | "ts";
+                            /** @enum {string} */
+                            graph: "declared" | "code";
+                            id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
+                            last_used_at: string | null;
+                            name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
+                            phases: string[];
+                            project_id: string;
+                            recent_runs: {
+                                created_at: string;
+                                duration_ms: number | null;
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            }[];
+                            source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
+                            step_count: number;
+                            steps: {
+                                dynamic: ("conditional" | "loop" | "callback" | "id") | null;
+                                foreach: string | null;
+                                id: string;
+                                if: string | null;
+                                name: string;
+                                needs: string[];
+                                optional: boolean;
+                                phase: string | null;
+                                type: string;
+                            }[];
+                            success_rate: number | null;
+                            system: boolean;
+                            tags: string[];
+                            times_used: number;
+                            updated_at: string;
+                            version: number;
+                            workflow_hash: string;
                         };
                     };
                 };
@@ -1763,6 +2591,8 @@ export interface operations {
                                 status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             }[];
                             source: string;
+                            /** @enum {string} */
+                            status: "draft" | "active" | "archived";
                             step_count: number;
                             steps: {
                                 dynamic: ("conditional" | "loop" | "callback" | "id") | null;
@@ -1801,6 +2631,7 @@ export interface operations {
         parameters: {
             query?: {
                 project_id?: string;
+                status?: string | string[];
             };
             header?: never;
             path?: never;

@@ -30,6 +30,7 @@ import { createRevocationWatch } from "./revocation.js";
 import { approvalRoutes } from "./routes/approvals.js";
 import { artifactRoutes, uploadLimitOf } from "./routes/artifacts.js";
 import { commentRoutes } from "./routes/comments.js";
+import { seed001Routes } from "./routes/compat/seed001.js";
 import { definitionRoutes } from "./routes/definitions.js";
 import { runRoutes } from "./routes/runs.js";
 import { stepTypeRoutes } from "./routes/step-types.js";
@@ -139,11 +140,12 @@ function storedDefinitions(
   return async (id) => {
     const def = await store.definitions.get(id);
     if (!def) return undefined;
-    if (def.format !== "ts") return { workflow: def.workflow, projectId: def.projectId, system: def.system };
+    const { projectId, system, status } = def;
+    if (def.format !== "ts") return { workflow: def.workflow, projectId, system, status };
     const { definition, workflow } = await loadTypeScriptWorkflow(await definitionCodeFile(dataDir, def.source), {
       stepTypes,
     });
-    return { workflow, code: definition, projectId: def.projectId, system: def.system };
+    return { workflow, code: definition, projectId, system, status };
   };
 }
 
@@ -329,6 +331,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(commentRoutes, { prefix: "/api", ctx });
   await app.register(approvalRoutes, { prefix: "/api", ctx });
   await app.register(stepTypeRoutes, { prefix: "/api", ctx });
+  await app.register(seed001Routes, { prefix: "/api", ctx });
   await app.register(eventsPlugin, {
     deps,
     feed,

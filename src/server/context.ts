@@ -3,6 +3,7 @@ import type { EventRecord } from "../core/events.js";
  * What buildApp takes (ServerDeps), what every route plugin receives (`app.register(plugin, { prefix: "/api",
  * ctx })`), and the envelope. Kept apart from app.ts so that plugins import it without an import cycle.
  */
+import type { DefinitionStatus } from "../core/lifecycle.js";
 import type { Workflow } from "../core/model.js";
 import type { StepTypeSchemas } from "../definition/index.js";
 import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
@@ -75,11 +76,19 @@ export interface RouteContext {
   definitionFiles?: DefinitionFiles | undefined;
 }
 
-/** A stored definition as a launch needs it; `system` ones (built-in templates) may be launched in any project. */
-export type DefinitionResolver = (
-  id: string,
-) => Promise<
-  { workflow: Workflow; code?: TsWorkflowDefinition | undefined; projectId: string; system: boolean } | undefined
+/**
+ * A stored definition as a launch needs it; `system` ones (built-in templates) may be launched in any project.
+ * `status`: its lifecycle status (src/core/lifecycle.ts); absent: `active`.
+ */
+export type DefinitionResolver = (id: string) => Promise<
+  | {
+      workflow: Workflow;
+      code?: TsWorkflowDefinition | undefined;
+      projectId: string;
+      system: boolean;
+      status?: DefinitionStatus | undefined;
+    }
+  | undefined
 >;
 
 export interface RoutePluginOptions {

@@ -4,6 +4,7 @@
  * are described by them (and checked against them in tests). docs/api.md shows each with an example.
  */
 import { z } from "zod";
+import { DEFINITION_STATUSES } from "../core/lifecycle.js";
 import { RUN_STATUSES, STEP_STATUSES } from "../core/model.js";
 
 // ── shared pieces ─────────────────────────────────────────────────────────────────────────────────────────
@@ -376,6 +377,15 @@ const sourceText = z
   .max(2 * 1024 * 1024, "is longer than 2 MiB");
 const tagList = z.array(label(100)).max(50, "has more than 50 tags");
 
+/** `?status=`: lifecycle statuses, comma-separated or repeated, or `all`; absent: every status but archived. */
+const definitionStatusFilter = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? ["draft", "active"] : Array.isArray(v) ? v : [v]))
+  .transform((v) => v.flatMap((s) => s.split(",")).map((s) => s.trim()))
+  .transform((v) => (v.includes("all") ? [...DEFINITION_STATUSES] : v))
+  .pipe(z.array(z.enum(DEFINITION_STATUSES)));
+
 export const listDefinitionsQuery = z.strictObject({
   /** A project's definitions, plus the built-in (system) templates. Absent: every definition. */
   project_id: idString.optional(),
@@ -385,6 +395,8 @@ export const listDefinitionsQuery = z.strictObject({
   search: z.string().max(200, "is longer than 200 characters").optional(),
   /** `usage` (most runs first), `newest`, `name`. */
   sort: z.enum(["usage", "newest", "name"]).default("usage"),
+  /** Lifecycle statuses, comma-separated (`draft,active`), or `all`. Default: `draft,active` (archived hidden). */
+  status: definitionStatusFilter,
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
@@ -392,6 +404,8 @@ export const listDefinitionsQuery = z.strictObject({
 export const definitionCategoriesQuery = z.strictObject({
   /** A project's definitions plus the built-in templates, as the list counts them. Absent: every readable one. */
   project_id: idString.optional(),
+  /** As the list's: the statuses counted. Default `draft,active`. */
+  status: definitionStatusFilter,
 });
 
 /** `GET /api/workflow-definitions/categories`: each category and how many definitions have it. */
@@ -410,6 +424,8 @@ export const createDefinitionBody = z.strictObject({
   category: label(200).nullable().optional(),
   /** Default: the workflow's `tags`. */
   tags: tagList.optional(),
+  /** `draft` (launches only as a test run until activated) or `active` (default). */
+  status: z.enum(["draft", "active"]).optional(),
 });
 
 export const updateDefinitionBody = z.strictObject({
@@ -448,6 +464,8 @@ export const definitionSummarySchema = z.object({
   system: z.boolean(),
   /** +1 on every update: send it back with `PUT` to refuse a lost update. */
   version: z.number().int(),
+  /** Lifecycle: `draft` (launches only as a test run), `active` (launches), `archived` (never launches). */
+  status: z.enum(DEFINITION_STATUSES),
   workflow_hash: z.string(),
   phases: z.array(z.string()),
   step_count: z.number().int(),
@@ -533,6 +551,9 @@ export const definitionDetailSchema = definitionSummarySchema.extend({
 export type DefinitionDetail = z.infer<typeof definitionDetailSchema>;
 
 export const deletedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+
+/** activate, archive: optionally the `version` the change was decided on (another change since: 409). */
+export const definitionStatusBody = z.strictObject({ version: z.number().int().min(1).optional() }).optional();
 
 export const validationResultSchema = z.object({
   valid: z.boolean(),

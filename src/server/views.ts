@@ -484,6 +484,7 @@ export function definitionSummaryView(
     format: d.format,
     system: d.system,
     version: d.version,
+    status: d.status,
     workflow_hash: d.workflowHash,
     phases: d.workflow.phases,
     step_count: d.workflow.steps.length,

@@ -15,6 +15,7 @@
 import type { ErrorInfo } from "../core/errors.js";
 import type { EventRecord, NewEvent } from "../core/events.js";
 import type { Json, JsonObject } from "../core/json.js";
+import type { DefinitionStatus } from "../core/lifecycle.js";
 import type {
   AttemptRecord,
   CheckpointRecord,
@@ -180,6 +181,8 @@ export interface NewDefinition {
   workflowHash: string;
   /** A built-in template: cannot be deleted. */
   system: boolean;
+  /** Its lifecycle status (src/core/lifecycle.ts). Default `active`. */
+  status?: DefinitionStatus | undefined;
   now: number;
 }
 
@@ -196,7 +199,8 @@ export interface DefinitionStats {
 }
 
 /** A stored definition: what was created (without `now`), its version and times, and its usage stats. */
-export interface DefinitionRecord extends Omit<NewDefinition, "now">, DefinitionStats {
+export interface DefinitionRecord extends Omit<NewDefinition, "now" | "status">, DefinitionStats {
+  status: DefinitionStatus;
   /** 1 on create, +1 on every update: the optimistic-concurrency token of `update`. */
   version: number;
   createdAt: number;
@@ -214,6 +218,7 @@ export interface DefinitionPatch {
   workflow?: Workflow | undefined;
   workflowHash?: string | undefined;
   system?: boolean | undefined;
+  status?: DefinitionStatus | undefined;
   now: number;
 }
 
@@ -226,6 +231,8 @@ export interface DefinitionFilter {
   system?: boolean | undefined;
   /** Exact category. */
   category?: string | undefined;
+  /** Only definitions with one of these statuses. Absent: every status. */
+  status?: readonly DefinitionStatus[] | undefined;
   /** Case-insensitive substring of the name, the description or one of the tags. */
   search?: string | undefined;
   /** `usage` (most runs first; default), `newest` (createdAt), `name` (case-insensitive). Ties: name, then id. */
@@ -529,7 +536,9 @@ export interface Store {
      * The categories of the definitions `list` would return for the same project filter (definitions without a
      * category are not counted), with how many have each: most first, then by name (case-insensitive).
      */
-    categories(filter?: Pick<DefinitionFilter, "projectId" | "includeSystem">): Promise<DefinitionCategory[]>;
+    categories(
+      filter?: Pick<DefinitionFilter, "projectId" | "includeSystem" | "status">,
+    ): Promise<DefinitionCategory[]>;
     /**
      * Applies the patch and bumps `version`; throws `ConflictError` (entity "definition") when the stored
      * version is not `expectedVersion`, `WEFT_NOT_FOUND` for an unknown id.

@@ -239,11 +239,55 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: 403,
     otherProject: 404,
   },
+  "POST /api/workflow-definitions/{id}/activate": {
+    call: (f) => ({ url: `/api/workflow-definitions/${f.def}/activate`, payload: {} }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "POST /api/workflow-definitions/{id}/archive": {
+    call: (f) => ({ url: `/api/workflow-definitions/${f.def}/archive`, payload: {} }),
+    readOnly: 403,
+    otherProject: 404,
+  },
   "DELETE /api/workflow-definitions/{id}": {
     call: (f) => ({ url: `/api/workflow-definitions/${f.def}` }),
     readOnly: 403,
     otherProject: 404,
   },
+  // Seed 001's aliases (routes/compat/seed001.ts), trailing slashes as the seed writes them.
+  "POST /api/v1/workflows/": {
+    call: () => ({
+      url: "/api/v1/workflows/",
+      payload: { workflow: { name: "seed-001", steps: [{ id: "only", type: "noop" }] }, project_id: "alpha" },
+    }),
+    readOnly: 403,
+    otherProject: 403,
+  },
+  "GET /api/v1/workflows/{id}/": {
+    call: (f) => ({ url: `/api/v1/workflows/${f.def}/` }),
+    readOnly: "ok",
+    otherProject: 404,
+  },
+  "POST /api/v1/workflows/{id}/execute/": {
+    call: (f) => ({ url: `/api/v1/workflows/${f.def}/execute/`, payload: { input_data: {} } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
+  "GET /api/v1/workflows/executions/{id}/": {
+    call: (f) => ({ url: `/api/v1/workflows/executions/${f.run}/` }),
+    readOnly: "ok",
+    otherProject: 404,
+  },
+  ...Object.fromEntries(
+    ["pause", "resume", "cancel"].map((verb) => [
+      `POST /api/v1/workflows/executions/{id}/${verb}/`,
+      {
+        call: (f: Fixture) => ({ url: `/api/v1/workflows/executions/${f.run}/${verb}/` }),
+        readOnly: 403 as const,
+        otherProject: 404 as const,
+      },
+    ]),
+  ),
   // A plain GET: 426 once past access (the WebSocket itself is tested below).
   "GET /api/ws": { call: () => ({ url: "/api/ws" }), readOnly: "ok", otherProject: "ok" },
 };

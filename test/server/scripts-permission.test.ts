@@ -93,6 +93,18 @@ describe("the scripts permission", () => {
     });
     expect(expectError(created, 403, "WEFT_FORBIDDEN").message).toMatch(/creating a workflow definition with code/);
     expect((await s.env.store.definitions.list({ projectId: "alpha" })).map((d) => d.name)).not.toContain("def-pwn");
+    // The same through seed 001's alias, which creates through the same handler.
+    const seed001 = await s.app.inject({
+      method: "POST",
+      url: "/api/v1/workflows/",
+      headers: headers(admin),
+      payload: {
+        workflow: { name: "seed-pwn", steps: [{ id: "pwn", command: `echo ran >> ${marker}` }] },
+        project_id: "alpha",
+      },
+    });
+    expect(expectError(seed001, 403, "WEFT_FORBIDDEN").message).toMatch(/creating a workflow definition with code/);
+    expect((await s.env.store.definitions.list({ projectId: "alpha" })).map((d) => d.name)).not.toContain("seed-pwn");
 
     // a harmless definition the admin may store, then change into code
     const ok = await s.app.inject({
@@ -169,6 +181,7 @@ describe("the scripts permission", () => {
         if (op["x-weft-scripts"] === true) marked.push(`${method} ${path}`);
     }
     expect(marked.sort()).toEqual([
+      "post /api/v1/workflows/",
       "post /api/workflow-definitions",
       "post /api/workflow-executions",
       "put /api/workflow-definitions/{id}",

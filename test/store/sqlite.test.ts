@@ -52,6 +52,20 @@ function newRun(id: string): NewRun {
   };
 }
 
+/** A new database file migrated up to `version` only, open (as an older weftflow left it). */
+function databaseAt(version: number): { path: string; db: Database.Database } {
+  const path = join(tempDir(), `v${version}.db`);
+  const db = new Database(path);
+  db.exec(
+    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  for (const m of MIGRATIONS.filter((m) => m.version <= version)) {
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+  }
+  return { path, db };
+}
+
 const versionOf = async (store: Store, id: string) => (await store.runs.versions([id])).get(id);
 
 describe("sqlite store", () => {
@@ -88,6 +102,7 @@ describe("sqlite store", () => {
       { version: 4, name: "run_views" },
       { version: 5, name: "artifact_search" },
       { version: 6, name: "test_runs" },
+      { version: 7, name: "definition_status" },
     ]);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([
@@ -107,15 +122,7 @@ describe("sqlite store", () => {
   });
 
   it("migration 3 keeps the keys of existing runs, now unique per project", async () => {
-    const path = join(tempDir(), "v2.db");
-    const db = new Database(path);
-    db.exec(
-      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-    );
-    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
-    }
+    const { path, db } = databaseAt(2);
     const insert = db.prepare(
       `INSERT INTO runs (id, version, status, created_at, updated_at, project_id, name, workflow_name, workflow_hash,
        idempotency_key, args, definition) VALUES (?, 1, 'pending', 1, 1, 'p', 'r', 'w', 'h', ?, '{"x":1}', ?)`,
@@ -142,6 +149,29 @@ describe("sqlite store", () => {
     const elsewhere = await store.runs.create({ ...newRun("new-3"), projectId: "q", idempotencyKey: "nightly" });
     expect(elsewhere).toMatchObject({ created: true, run: { id: "new-3", projectId: "q" } });
     await store.close();
+  });
+
+  it("migration 7 makes every definition stored before it active, and refuses an unknown status", async () => {
+    const { path, db } = databaseAt(6);
+    const insert = db.prepare(
+      `INSERT INTO workflow_definitions (id, project_id, name, version, system, format, created_at, updated_at,
+       workflow_hash, tags, source, workflow) VALUES (?, ?, ?, 1, ?, 'yaml', 1, 1, 'h', '[]', 's', ?)`,
+    );
+    const workflow = JSON.stringify(newRun("x").definition);
+    insert.run("mine", "p", "Mine", 0, workflow);
+    insert.run("built-in", "system", "Built in", 1, workflow);
+    db.close();
+
+    const store = createSqliteStore({ path });
+    expect(store.inspect().schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(await store.definitions.get("mine")).toMatchObject({ status: "active", name: "Mine" });
+    expect(await store.definitions.get("built-in")).toMatchObject({ status: "active", system: true });
+    await store.close();
+    const raw = new Database(path);
+    expect(() => raw.prepare("UPDATE workflow_definitions SET status = 'deleted' WHERE id = 'mine'").run()).toThrow(
+      /CHECK constraint failed/,
+    );
+    raw.close();
   });
 
   it("refuses a database written by a newer weftflow", async () => {

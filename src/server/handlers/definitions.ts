@@ -12,6 +12,7 @@ import type { FastifyRequest } from "fastify";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { ValidationError, WeftError } from "../../core/errors.js";
+import type { DefinitionStatus } from "../../core/lifecycle.js";
 import type { Workflow } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas, workflowHash } from "../../definition/index.js";
 import { ConflictError, type DefinitionRecord, type NewDefinition } from "../../store/store.js";
@@ -119,6 +120,22 @@ export function visibleTo(
   return { projectId, includeSystem: projectId !== undefined ? true : undefined };
 }
 
+/** A 409 for a stale `version`: the definition changed since the client read it. */
+function changedSince(def: DefinitionRecord, version: number): WeftError {
+  return new WeftError(
+    "WEFT_CONFLICT",
+    `workflow definition ${def.id} changed since version ${version} (now version ${def.version}); reload it and apply your change again`,
+  );
+}
+
+/** A 409 for a write that lost a race: another change was stored meanwhile. */
+function changedMeanwhile(id: string, err: ConflictError): WeftError {
+  return new WeftError(
+    "WEFT_CONFLICT",
+    `workflow definition ${id} changed meanwhile (version ${err.expected}, now ${err.actual ?? "deleted"}); reload it and apply your change again`,
+  );
+}
+
 function nameTaken(projectId: string, name: string): WeftError {
   return new WeftError(
     "WEFT_CONFLICT",
@@ -146,6 +163,7 @@ export async function listDefinitions(
   return ctx.store.definitions.list({
     ...visibleTo(req, q.project_id),
     category: q.category,
+    status: q.status,
     search: q.search || undefined,
     sort: q.sort,
     limit: q.limit,
@@ -195,6 +213,7 @@ export async function createDefinition(
       format,
       source: body.source,
       workflow,
+      status: body.status ?? "active",
     }),
   );
 }
@@ -215,12 +234,7 @@ export async function updateDefinition(
     );
   }
   refuseFileDefinition(current, "changed");
-  if (body.version !== undefined && body.version !== current.version) {
-    throw new WeftError(
-      "WEFT_CONFLICT",
-      `workflow definition ${current.id} changed since version ${body.version} (now version ${current.version}); reload it and apply your change again`,
-    );
-  }
+  if (body.version !== undefined && body.version !== current.version) throw changedSince(current, body.version);
   const what = "updating a workflow definition";
   // A TypeScript definition stays one unless the body says otherwise (its text is not YAML).
   const asked = body.format ?? (current.format === "ts" ? "ts" : undefined);
@@ -247,13 +261,33 @@ export async function updateDefinition(
       body.version ?? current.version,
     );
   } catch (err) {
-    if (err instanceof ConflictError) {
-      throw new WeftError(
-        "WEFT_CONFLICT",
-        `workflow definition ${current.id} changed meanwhile (version ${err.expected}, now ${err.actual ?? "deleted"}); reload it and apply your change again`,
-      );
-    }
-    throw err;
+    throw err instanceof ConflictError ? changedMeanwhile(current.id, err) : err;
+  }
+}
+
+/**
+ * Moves a user definition to `active` (from draft or archived) or `archived` (src/core/lifecycle.ts); a move to
+ * the status it has changes nothing. 409 for a built-in template or a stale `version`.
+ */
+export async function setDefinitionStatus(
+  ctx: RouteContext,
+  id: string,
+  to: Exclude<DefinitionStatus, "draft">,
+  version: number | undefined,
+): Promise<DefinitionRecord> {
+  const current = await getDefinition(ctx, id);
+  if (current.system) {
+    throw new WeftError(
+      "WEFT_CONFLICT",
+      `workflow definition ${current.id} is a built-in template and always active; clone it (POST /api/workflow-definitions/${current.id}/clone) to archive or change a copy`,
+    );
+  }
+  if (version !== undefined && version !== current.version) throw changedSince(current, version);
+  if (current.status === to) return current;
+  try {
+    return await ctx.store.definitions.update(current.id, { status: to, now: Date.now() }, current.version);
+  } catch (err) {
+    throw err instanceof ConflictError ? changedMeanwhile(current.id, err) : err;
   }
 }
 

@@ -11,6 +11,7 @@ import type { FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { ValidationError, WeftError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
+import { launchRefusal } from "../../core/lifecycle.js";
 import type { RunRecord, Workflow } from "../../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas } from "../../definition/index.js";
@@ -57,6 +58,15 @@ async function workflowOf(
   if (!def || !visible || (body.project_id !== undefined && !def.system && def.projectId !== body.project_id)) {
     const where = body.project_id === undefined ? "" : ` in project ${body.project_id}`;
     throw new WeftError("WEFT_NOT_FOUND", `no workflow definition has id ${id}${where}`);
+  }
+  const status = def.status ?? "active";
+  const refused = launchRefusal(status, body.test_run === true);
+  if (refused !== undefined) {
+    const how =
+      status === "draft"
+        ? `activate it (POST /api/workflow-definitions/${id}/activate) or launch it as a test run (test_run: true)`
+        : `re-activate it first (POST /api/workflow-definitions/${id}/activate)`;
+    throw new WeftError("WEFT_CONFLICT", `workflow definition ${id} cannot be launched: ${refused}; ${how}`);
   }
   return {
     workflow: def.workflow,

@@ -5,6 +5,9 @@
  * JSON, or TypeScript with `format: "ts"`: validated, 422 with every issue's line and column), clone, delete,
  * validate; and the project's definitions folder that `weft serve` keeps listed (`…/files`, definition-files.ts).
  *
+ * A definition has a lifecycle status (draft, active, archived: src/core/lifecycle.ts), changed by activate and
+ * archive; the list hides archived ones unless `status` asks for them.
+ *
  * A definition's name is its workflow's `name`, unique per project (409). Updates are optimistic: `version`
  * (given, or the one just read) must still be the stored one, else 409. System templates are read-only.
  *
@@ -23,6 +26,7 @@ import {
   deleteDefinition,
   getDefinition,
   listDefinitions,
+  setDefinitionStatus,
   updateDefinition,
   visibleTo,
 } from "../handlers/definitions.js";
@@ -34,6 +38,7 @@ import {
   definitionDetailSchema,
   definitionFilesSchema,
   definitionParams,
+  definitionStatusBody,
   definitionSummarySchema,
   deletedSchema,
   envelope,
@@ -100,7 +105,10 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
         response: { 200: envelope(z.array(definitionCategorySchema)) },
       },
     },
-    async (req) => data(await ctx.store.definitions.categories(visibleTo(req, req.query.project_id))),
+    async (req) =>
+      data(
+        await ctx.store.definitions.categories({ ...visibleTo(req, req.query.project_id), status: req.query.status }),
+      ),
   );
 
   app.post(
@@ -167,6 +175,26 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
       return data(await definitionDetail(ctx, req, def));
     },
   );
+
+  // The lifecycle (src/core/lifecycle.ts): draft or archived → active, draft or active → archived.
+  for (const [verb, to] of [
+    ["activate", "active"],
+    ["archive", "archived"],
+  ] as const) {
+    app.post(
+      `/workflow-definitions/:id/${verb}`,
+      {
+        config: { access: { role: "admin", scope: { definition: "id" } } },
+        schema: {
+          params: definitionParams,
+          body: definitionStatusBody,
+          response: { 200: envelope(definitionDetailSchema) },
+        },
+      },
+      async (req) =>
+        data(await definitionDetail(ctx, req, await setDefinitionStatus(ctx, req.params.id, to, req.body?.version))),
+    );
+  }
 
   app.delete(
     "/workflow-definitions/:id",

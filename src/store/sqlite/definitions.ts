@@ -3,6 +3,7 @@
  * on every read (an index range scan per definition), never stored.
  */
 import type Database from "better-sqlite3";
+import type { DefinitionStatus } from "../../core/lifecycle.js";
 import type { Workflow } from "../../core/model.js";
 import {
   ConflictError,
@@ -31,6 +32,7 @@ interface DefinitionRow {
   tags: string;
   source: string;
   workflow: string;
+  status: string;
 }
 
 interface StatsRow {
@@ -56,6 +58,7 @@ const COLUMNS = [
   "tags",
   "source",
   "workflow",
+  "status",
 ] as const;
 
 /** The aggregate of a definition's runs; `FROM runs` follows. */
@@ -96,6 +99,7 @@ function recordFromRow(r: DefinitionRow, stats: DefinitionStats): DefinitionReco
     workflow: JSON.parse(r.workflow) as Workflow,
     workflowHash: r.workflow_hash,
     system: r.system === 1,
+    status: r.status as DefinitionStatus,
     version: r.version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -126,19 +130,28 @@ export function createDefinitions(db: Database.Database) {
     delete: db.prepare("DELETE FROM workflow_definitions WHERE id = ?"),
   };
 
-  /** The `WHERE` terms of a filter's project (and system templates); one `?` when `projectId` is given. */
-  function projectWhere(f: Pick<DefinitionFilter, "projectId" | "includeSystem">): string[] {
-    if (f.projectId === undefined) return [];
-    const many = typeof f.projectId !== "string";
-    const project = many ? "d.project_id IN (SELECT value FROM json_each(?))" : "d.project_id = ?";
-    return [f.includeSystem ? `(${project} OR d.system = 1)` : project];
+  /**
+   * The `WHERE` terms of a filter's project (and system templates) and statuses; one `?` when `projectId` is
+   * given, one when `status` is.
+   */
+  function projectWhere(f: Pick<DefinitionFilter, "projectId" | "includeSystem" | "status">): string[] {
+    const where: string[] = [];
+    if (f.projectId !== undefined) {
+      const many = typeof f.projectId !== "string";
+      const project = many ? "d.project_id IN (SELECT value FROM json_each(?))" : "d.project_id = ?";
+      where.push(f.includeSystem ? `(${project} OR d.system = 1)` : project);
+    }
+    if (f.status !== undefined) where.push("d.status IN (SELECT value FROM json_each(?))");
+    return where;
   }
-  const projectParams = (f: Pick<DefinitionFilter, "projectId">): unknown[] =>
-    f.projectId === undefined ? [] : [typeof f.projectId === "string" ? f.projectId : JSON.stringify(f.projectId)];
+  const projectParams = (f: Pick<DefinitionFilter, "projectId" | "status">): unknown[] => [
+    ...(f.projectId === undefined ? [] : [typeof f.projectId === "string" ? f.projectId : JSON.stringify(f.projectId)]),
+    ...(f.status === undefined ? [] : [JSON.stringify(f.status)]),
+  ];
 
   const categoryStatements = new Map<string, Database.Statement>();
-  function categoryStatement(f: Pick<DefinitionFilter, "projectId" | "includeSystem">): Database.Statement {
-    const key = `${f.projectId === undefined}|${typeof f.projectId === "string"}|${f.includeSystem === true}`;
+  function categoryStatement(f: Pick<DefinitionFilter, "projectId" | "includeSystem" | "status">): Database.Statement {
+    const key = `${f.projectId === undefined}|${typeof f.projectId === "string"}|${f.includeSystem === true}|${f.status === undefined}`;
     let stmt = categoryStatements.get(key);
     if (stmt === undefined) {
       const where = [...projectWhere(f), "d.category IS NOT NULL"];
@@ -155,7 +168,14 @@ export function createDefinitions(db: Database.Database) {
   function listStatement(f: DefinitionFilter): Database.Statement {
     const sort = f.sort ?? "usage";
     const many = f.projectId !== undefined && typeof f.projectId !== "string";
-    const shape = [f.projectId !== undefined, many, f.includeSystem === true, f.system, f.category !== undefined];
+    const shape = [
+      f.projectId !== undefined,
+      many,
+      f.includeSystem === true,
+      f.status !== undefined,
+      f.system,
+      f.category !== undefined,
+    ];
     const key = `${shape.join("|")}|${Boolean(f.search)}|${sort}`;
     let stmt = listStatements.get(key);
     if (stmt === undefined) {
@@ -199,6 +219,7 @@ export function createDefinitions(db: Database.Database) {
       ...(patch.workflow !== undefined && { workflow: JSON.stringify(patch.workflow) }),
       ...(patch.workflowHash !== undefined && { workflow_hash: patch.workflowHash }),
       ...(patch.system !== undefined && { system: patch.system ? 1 : 0 }),
+      ...(patch.status !== undefined && { status: patch.status }),
     };
     uniquely(`project ${row.project_id} already has a workflow definition named ${JSON.stringify(next.name)}`, () =>
       st.update.run(...rowParams(next).slice(1), id),
@@ -230,6 +251,7 @@ export function createDefinitions(db: Database.Database) {
         tags: JSON.stringify(d.tags),
         source: d.source,
         workflow: JSON.stringify(d.workflow),
+        status: d.status ?? "active",
       };
       const taken = `workflow definition ${d.id} or a definition named ${JSON.stringify(d.name)} in project ${d.projectId} exists already`;
       uniquely(taken, () => st.insert.run(rowParams(row)));
@@ -259,7 +281,7 @@ export function createDefinitions(db: Database.Database) {
       return rows.map((r) => recordFromRow(r, statsFromRow(r)));
     },
 
-    categories(f: Pick<DefinitionFilter, "projectId" | "includeSystem"> = {}): DefinitionCategory[] {
+    categories(f: Pick<DefinitionFilter, "projectId" | "includeSystem" | "status"> = {}): DefinitionCategory[] {
       return categoryStatement(f).all(projectParams(f)) as DefinitionCategory[];
     },
 

@@ -23,6 +23,7 @@ export function definitionsConformance(ctx: ServerConformanceContext): void {
         workflow,
         workflowHash: "hash-1",
         system: true,
+        status: "active",
         version: 1,
         createdAt: T0,
         updatedAt: T0,

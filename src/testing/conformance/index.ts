@@ -6,6 +6,7 @@
 import { artifactsConformance } from "./artifacts.js";
 import { attachmentsConformance } from "./attachments.js";
 import { commentsConformance } from "./comments.js";
+import { definitionStatusConformance } from "./definition-status.js";
 import { definitionsConformance } from "./definitions.js";
 import type { ServerConformanceContext } from "./fixtures.js";
 import { reopenConformance } from "./reopen.js";
@@ -16,6 +17,7 @@ export type { ServerConformanceContext } from "./fixtures.js";
 
 export function serverConformance(ctx: ServerConformanceContext): void {
   definitionsConformance(ctx);
+  definitionStatusConformance(ctx);
   commentsConformance(ctx);
   artifactsConformance(ctx);
   attachmentsConformance(ctx);

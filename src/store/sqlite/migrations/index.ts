@@ -8,6 +8,7 @@ import { sql as scopedKeysAndActors } from "./003_scoped_keys_and_actors.js";
 import { sql as runViews } from "./004_run_views.js";
 import { sql as artifactSearch } from "./005_artifact_search.js";
 import { sql as testRuns } from "./006_test_runs.js";
+import { sql as definitionStatus } from "./007_definition_status.js";
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; recorded in `schema_migrations.version`. */
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: "run_views", sql: runViews },
   { version: 5, name: "artifact_search", sql: artifactSearch },
   { version: 6, name: "test_runs", sql: testRuns },
+  { version: 7, name: "definition_status", sql: definitionStatus },
 ];
 
 /** The schema version this code writes and understands. */

@@ -59,6 +59,11 @@ export function TemplateCard({ def, onOpen }: { def: DefinitionItem; onOpen: (id
         <CategoryBadge category={def.category} />
         {def.format === "ts" && <TsBadge />}
         {def.origin === "file" ? <FileBadge def={def} /> : !def.system && <span className="tpl-own">Yours</span>}
+        {def.status === "draft" && (
+          <span className="tpl-own" title="A draft: it launches only as a test run until it is activated">
+            Draft
+          </span>
+        )}
       </div>
       <h2 className="tpl-card-title">
         <button type="button" className="tpl-card-open" onClick={() => onOpen(def.id)} aria-haspopup="dialog">
