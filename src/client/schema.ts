@@ -452,6 +452,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-definitions/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow_definitions_files"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-definitions/validate": {
         parameters: {
             query?: never;
@@ -2248,8 +2264,22 @@ export interface operations {
                             /** @enum {string} */
                             format: "yaml" | "json" | "ts";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             /** @enum {string} */
@@ -2289,7 +2319,7 @@ export interface operations {
                 "application/json": {
                     category?: string | null;
                     /** @enum {string} */
-                    format?: "yaml" | "json";
+                    format?: "yaml" | "json" | "ts";
                     project_id?: string;
                     source: string;
                     /** @enum {string} */
@@ -2328,8 +2358,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -2417,8 +2461,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -2480,7 +2538,7 @@ export interface operations {
                 "application/json": {
                     category?: string | null;
                     /** @enum {string} */
-                    format?: "yaml" | "json";
+                    format?: "yaml" | "json" | "ts";
                     source: string;
                     tags?: string[];
                     version?: number;
@@ -2517,8 +2575,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -2649,8 +2721,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -2744,8 +2830,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -2840,8 +2940,22 @@ export interface operations {
                             /** @enum {string} */
                             graph: "declared" | "code";
                             id: string;
+                            issues: {
+                                code: string;
+                                column: number;
+                                field: string | null;
+                                file: string;
+                                hint: string | null;
+                                line: number;
+                                message: string;
+                                /** @enum {string} */
+                                severity: "error" | "warning";
+                            }[];
                             last_used_at: string | null;
                             name: string;
+                            /** @enum {string} */
+                            origin: "template" | "api" | "file";
+                            path: string | null;
                             phases: string[];
                             project_id: string;
                             recent_runs: {
@@ -2912,6 +3026,56 @@ export interface operations {
                             category: string;
                             count: number;
                         }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_definitions_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            files: {
+                                definition_id: string | null;
+                                issues: {
+                                    code: string;
+                                    column: number;
+                                    field: string | null;
+                                    file: string;
+                                    hint: string | null;
+                                    line: number;
+                                    message: string;
+                                    /** @enum {string} */
+                                    severity: "error" | "warning";
+                                }[];
+                                name: string;
+                                path: string;
+                            }[];
+                            folder: string;
+                            project_id: string;
+                        };
                     };
                 };
             };

@@ -7,10 +7,6 @@
  * 400 malformed request, 401 no/unknown token, 404 unknown id or route, 409 state conflict, 413 too large,
  * 415 not JSON, 422 invalid workflow or args (with `issues`) — and a 500 only for a bug of ours.
  */
-import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -21,11 +17,12 @@ import { ValidationError, WeftError } from "../core/errors.js";
 import { MAX_NESTING, tooDeep } from "../core/json.js";
 import type { StepTypeSchemas } from "../definition/index.js";
 import { loadTypeScriptWorkflow } from "../definition/typescript/load.js";
-import { sourceHashOf } from "../engine/ts-code.js";
 import { builtinStepTypes } from "../steps/builtin.js";
 import { installAccess, Principal, redactUrl } from "./access.js";
 import { createBackground } from "./background.js";
 import { type DefinitionResolver, data, type RouteContext, type ServerDeps } from "./context.js";
+import { definitionCodeFile } from "./definition-code.js";
+import type { DefinitionFiles } from "./definition-files.js";
 import { EventFeed, eventsPlugin } from "./events/index.js";
 import { clientErrorHandler, frameworkErrors, lingerAfterResponse } from "./http-errors.js";
 import { packageVersion, RouteCollector } from "./openapi.js";
@@ -133,9 +130,8 @@ function jsonProblem(text: string): RequestError {
 }
 
 /**
- * Launch by `workflow_definition_id` from the store's definitions. A TypeScript one is written to
- * `<data dir>/definitions/ts/<sha256 of its text>.ts` (content-addressed: a run started from it, and any
- * process that takes the run over, reloads the same text) and loaded like `weft run file.ts`.
+ * Launch by `workflow_definition_id` from the store's definitions. A TypeScript one is loaded from its
+ * content-addressed file (definition-code.ts) like `weft run file.ts`.
  */
 function storedDefinitions(
   store: ServerDeps["store"],
@@ -147,16 +143,23 @@ function storedDefinitions(
     if (!def) return undefined;
     const { projectId, system, status } = def;
     if (def.format !== "ts") return { workflow: def.workflow, projectId, system, status };
-    const dir = join(dataDir, "definitions", "ts");
-    const file = join(dir, `${sourceHashOf(def.source)}.ts`);
-    if (!existsSync(file)) {
-      await mkdir(dir, { recursive: true });
-      const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-      await writeFile(tmp, def.source);
-      await rename(tmp, file);
-    }
-    const { definition, workflow } = await loadTypeScriptWorkflow(file, { stepTypes });
+    const { definition, workflow } = await loadTypeScriptWorkflow(await definitionCodeFile(dataDir, def.source), {
+      stepTypes,
+    });
     return { workflow, code: definition, projectId, system, status };
+  };
+}
+
+/**
+ * A definition of the definitions folder whose file has errors now is not launched (its last good version would
+ * run while the person sees the file they just changed): 422 with the file's problems.
+ */
+function unlessFileBroken(resolve: DefinitionResolver, files: DefinitionFiles | undefined): DefinitionResolver {
+  if (!files) return resolve;
+  return async (id) => {
+    const errors = files.fileOf(id)?.issues.filter((i) => i.severity === "error") ?? [];
+    if (errors.length) throw new ValidationError(errors);
+    return resolve(id);
   };
 }
 
@@ -293,8 +296,12 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
     dataDir: deps.dataDir,
     background,
     stepTypes,
-    resolveDefinition: deps.resolveDefinition ?? storedDefinitions(deps.store, deps.dataDir, stepTypes),
+    resolveDefinition: unlessFileBroken(
+      deps.resolveDefinition ?? storedDefinitions(deps.store, deps.dataDir, stepTypes),
+      deps.definitionFiles,
+    ),
     revocations,
+    definitionFiles: deps.definitionFiles,
   };
   // Every route below is collected as it is registered, for the OpenAPI document (openapi.ts).
   const routes = new RouteCollector();

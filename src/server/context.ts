@@ -10,6 +10,7 @@ import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
 import type { Engine } from "../engine/engine.js";
 import type { Store } from "../store/store.js";
 import type { Background } from "./background.js";
+import type { DefinitionFiles } from "./definition-files.js";
 import type { RevocationWatch } from "./revocation.js";
 
 /** The dependencies of buildApp (`weft serve` builds them from its flags; tests from a temp data dir). */
@@ -42,6 +43,11 @@ export interface ServerDeps {
   stepTypes?: StepTypeSchemas;
   /** Resolves `workflow_definition_id` of a launch. Default: the store's definitions (YAML/JSON ones). */
   resolveDefinition?: DefinitionResolver;
+  /**
+   * The project's definitions folder (`.agent/workflows/definitions/`), kept in the store by `weft serve`: its
+   * definitions show their file and problems, are read-only, and are refused at launch while their file has errors.
+   */
+  definitionFiles?: DefinitionFiles;
   /** Check every response against its documented schema (a mismatch is a 500). Tests turn it on. */
   validateResponses?: boolean;
   /**
@@ -66,6 +72,8 @@ export interface RouteContext {
   feed?: { publish(event: EventRecord): void } | undefined;
   /** Ends a stream (a followed log) when the token that opened it is revoked. */
   revocations?: RevocationWatch | undefined;
+  /** The definitions folder `weft serve` keeps listed, if any. */
+  definitionFiles?: DefinitionFiles | undefined;
 }
 
 /**

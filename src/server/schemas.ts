@@ -412,10 +412,13 @@ export const definitionCategoriesQuery = z.strictObject({
 export const definitionCategorySchema = z.object({ category: z.string(), count: z.number().int() });
 
 export const createDefinitionBody = z.strictObject({
-  /** The workflow's YAML or JSON text; its `name` names the definition. */
+  /** The workflow's YAML or JSON text, or a TypeScript `defineWorkflow` module; its `name` names the definition. */
   source: sourceText,
-  /** Default: JSON when the text starts with `{`, else YAML. */
-  format: z.enum(["yaml", "json"]).optional(),
+  /**
+   * Default: JSON when the text starts with `{`, else YAML. `ts`: a TypeScript module, bundled and checked as a
+   * file is (needs the `scripts` permission: loading it runs its top-level code).
+   */
+  format: z.enum(["yaml", "json", "ts"]).optional(),
   project_id: idString.optional(),
   /** Default: the workflow's `category`. */
   category: label(200).nullable().optional(),
@@ -427,7 +430,7 @@ export const createDefinitionBody = z.strictObject({
 
 export const updateDefinitionBody = z.strictObject({
   source: sourceText,
-  format: z.enum(["yaml", "json"]).optional(),
+  format: z.enum(["yaml", "json", "ts"]).optional(),
   /** The `version` the change was made from: another change since then answers 409. */
   version: z.number().int().min(1).optional(),
   category: label(200).nullable().optional(),
@@ -472,6 +475,35 @@ export const definitionSummarySchema = z.object({
   last_used_at: nullableTime,
   created_at: isoTime,
   updated_at: isoTime,
+  /**
+   * Where it comes from: `template` (built-in), `api` (created through the API), `file` (a file of the project's
+   * `.agent/workflows/definitions/` that `weft serve` keeps listed: read-only here, edit the file).
+   */
+  origin: z.enum(["template", "api", "file"]),
+  /** A `file` definition's file, relative to the project's folder (seed 002's `path`); null otherwise. */
+  path: z.string().nullable(),
+  /**
+   * A `file` definition's current problems: with errors the definition is its file's last good version and is not
+   * launched until the file is fixed. Empty otherwise.
+   */
+  issues: z.array(issueSchema),
+});
+
+/** `GET /api/workflow-definitions/files`: the project's definitions folder, file by file. */
+export const definitionFilesSchema = z.object({
+  /** The folder, absolute. */
+  folder: z.string(),
+  project_id: z.string(),
+  files: z.array(
+    z.object({
+      name: z.string(),
+      /** Relative to the project's folder. */
+      path: z.string(),
+      /** The definition it defines (its last good version while it has errors); null when it never loaded. */
+      definition_id: z.string().nullable(),
+      issues: z.array(issueSchema),
+    }),
+  ),
 });
 
 /** A run in a definition's detail (`recent_runs`). */

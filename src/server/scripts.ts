@@ -14,10 +14,13 @@ import type { FastifyRequest } from "fastify";
 import type { Workflow } from "../core/model.js";
 import { forbidden } from "./access.js";
 
+/** How a TypeScript workflow is named in a 403. */
+export const TS_CODE = "the workflow itself (TypeScript)";
+
 /** What in `workflow` is code, for messages: "step `build` (script)"; empty when nothing is. */
 export function codeIn(workflow: Workflow): string[] {
   const found: string[] = [];
-  if (workflow.source?.format === "ts") found.push("the workflow itself (TypeScript)");
+  if (workflow.source?.format === "ts") found.push(TS_CODE);
   for (const step of workflow.steps) {
     if (step.type === "script") found.push(`step \`${step.id}\` (script)`);
     else if (step.type === "agent" && step.config.permission === "bypassPermissions") {
@@ -32,7 +35,14 @@ export function codeIn(workflow: Workflow): string[] {
  * `projectId`; `what` says what was attempted ("launching an inline workflow").
  */
 export function requireScripts(req: FastifyRequest, projectId: string, workflow: Workflow, what: string): void {
-  const code = codeIn(workflow);
+  requireCode(req, projectId, codeIn(workflow), what);
+}
+
+/**
+ * Throws the same 403 unless the caller may send `code` (what is code, for the message; empty: nothing is) to
+ * `projectId`. A TypeScript definition is checked with this BEFORE it is bundled: loading it runs its top level.
+ */
+export function requireCode(req: FastifyRequest, projectId: string, code: readonly string[], what: string): void {
   if (code.length === 0 || req.principal.mayRunCode(projectId)) return;
   const shown = code.slice(0, 3).join(", ") + (code.length > 3 ? ` and ${code.length - 3} more` : "");
   throw forbidden(

@@ -106,6 +106,8 @@ export async function serve(opts: ServeOptions): Promise<Server> {
   }
   // Runs launched by other processes that nobody drives, and runs left by a crashed process, get an owner.
   background.start(opts.sweepMs ?? 1000);
+  // The project's definitions folder, read once by the caller before this, is watched from now on.
+  opts.definitionFiles?.start();
   const addr = app.server.address() as AddressInfo;
   const shown = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   let closing: Promise<void> | undefined;
@@ -116,6 +118,7 @@ export async function serve(opts: ServeOptions): Promise<Server> {
     close() {
       closing ??= (async () => {
         background.stop();
+        await opts.definitionFiles?.stop();
         await app.close();
         await background.shutdown();
       })();

@@ -24,6 +24,7 @@ import type {
   RunUsage,
   Store,
 } from "../store/store.js";
+import { type DefinitionFileState, isFileDefinition } from "./definition-files.js";
 import type {
   AgentSessionJson,
   ApprovalJson,
@@ -458,7 +459,21 @@ export function issueView(i: Issue): z.infer<typeof issueSchema> {
 
 // ── workflow definitions ──────────────────────────────────────────────────────────────────────────────────
 
-export function definitionSummaryView(d: DefinitionRecord): z.infer<typeof definitionSummarySchema> {
+/** Where a definition comes from (`origin`); `file`: its file as the definitions folder last read it, if known. */
+function originOf(d: DefinitionRecord, file: DefinitionFileState | undefined) {
+  if (d.system) return { origin: "template" as const, path: null, issues: [] };
+  if (!isFileDefinition(d.id)) return { origin: "api" as const, path: null, issues: [] };
+  return {
+    origin: "file" as const,
+    path: file?.path ?? d.workflow.source?.file ?? null,
+    issues: (file?.issues ?? []).map(issueView),
+  };
+}
+
+export function definitionSummaryView(
+  d: DefinitionRecord,
+  file?: DefinitionFileState,
+): z.infer<typeof definitionSummarySchema> {
   return {
     id: d.id,
     project_id: d.projectId,
@@ -479,6 +494,7 @@ export function definitionSummaryView(d: DefinitionRecord): z.infer<typeof defin
     last_used_at: iso(d.lastUsedAt),
     created_at: isoNow(d.createdAt),
     updated_at: isoNow(d.updatedAt),
+    ...originOf(d, file),
   };
 }
 
@@ -512,10 +528,14 @@ export function exampleArgsOf(schema: Record<string, unknown> | undefined): Reco
 }
 
 /** A definition with its steps and edges; `recent` = the newest runs launched from it the caller may read. */
-export function definitionDetailView(d: DefinitionRecord, recent: readonly RunRecord[]): DefinitionDetail {
+export function definitionDetailView(
+  d: DefinitionRecord,
+  recent: readonly RunRecord[],
+  file?: DefinitionFileState,
+): DefinitionDetail {
   const w = d.workflow;
   return {
-    ...definitionSummaryView(d),
+    ...definitionSummaryView(d, file),
     source: d.source,
     args_schema: w.argsSchema ?? null,
     example_args: exampleArgsOf(w.argsSchema),

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -342,4 +342,15 @@ export function expectCleanFailure(r: Result, code: number, message?: RegExp | s
     if (typeof message === "string") expect(r.stderr).toContain(message);
     else expect(r.stderr).toMatch(message);
   }
+}
+
+/** A temp bin dir with a `pnpm` that appends "<args> <cwd>" to the returned log file (the seeds' scripts call pnpm). */
+export function pnpmStub(): { path: string; log: string } {
+  const dir = tempDir("weft-cli-pnpm-");
+  const log = join(dir, "pnpm.log");
+  mkdirSync(join(dir, "bin"));
+  writeFileSync(join(dir, "bin", "pnpm"), `#!/bin/sh\necho "$* $(pwd)" >> '${log}'\necho "pnpm $* ok"\n`, {
+    mode: 0o755,
+  });
+  return { path: `${join(dir, "bin")}:${process.env.PATH ?? ""}`, log };
 }

@@ -14,6 +14,7 @@ import {
   type Loose,
   listJson,
   pauseThenResume,
+  pnpmStub,
   repoRoot,
   seed,
   startRun,
@@ -35,17 +36,6 @@ const SEED_STEPS = ["research-codebase", "create-spec", "implement", "run-tests"
 /** The step runs of a status, without the journal's values ($now-1, $checkpoint-3…). */
 const realSteps = (status: Loose): Loose[] =>
   status.steps.filter((s: { key: string }) => !/^\$(now|random|checkpoint|comment)-\d+$/.test(s.key));
-
-/** A temp bin dir with a `pnpm` that appends "<args> <cwd>" to the returned log file. */
-function pnpmStub(): { path: string; log: string } {
-  const dir = tempDir("weft-cli-pnpm-");
-  const log = join(dir, "pnpm.log");
-  mkdirSync(join(dir, "bin"));
-  writeFileSync(join(dir, "bin", "pnpm"), `#!/bin/sh\necho "$* $(pwd)" >> '${log}'\necho "pnpm $* ok"\n`, {
-    mode: 0o755,
-  });
-  return { path: `${join(dir, "bin")}:${process.env.PATH ?? ""}`, log };
-}
 
 describe("the seed's implement-feature.ts, as it is", () => {
   it("runs to the end: phases in order, pnpm test/build in the project dir, claude answered by the mock", async () => {

@@ -10,7 +10,9 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { hasActiveToken, tokenHash } from "../../src/server/access.js";
+import { createDefinitionFiles } from "../../src/server/definition-files.js";
 import { checkBind } from "../../src/server/serve.js";
+import { builtinStepTypes } from "../../src/steps/builtin.js";
 import type { TokenScope } from "../../src/store/store.js";
 import { until } from "../helpers/engine.js";
 import { body, expectError, type Json, launchId, QUICK, type ServerEnv, serverEnv, waitStatus } from "./helpers.js";
@@ -206,6 +208,12 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: 403,
     otherProject: 403,
   },
+  // The definitions folder of the server's project (alpha here).
+  "GET /api/workflow-definitions/files": {
+    call: () => ({ url: "/api/workflow-definitions/files" }),
+    readOnly: "ok",
+    otherProject: 403,
+  },
   "GET /api/workflow-definitions/categories": {
     call: () => ({ url: "/api/workflow-definitions/categories" }),
     readOnly: "ok",
@@ -378,7 +386,14 @@ describe("access control: every route, deny by default", () => {
   let betaAdmin: string;
 
   beforeAll(async () => {
-    s = await serverEnv();
+    s = await serverEnv((env) => ({
+      definitionFiles: createDefinitionFiles({
+        store: env.store,
+        projectDir: env.dir,
+        projectId: "alpha",
+        stepTypes: new Map(builtinStepTypes().map((t) => [t.type, t])),
+      }),
+    }));
     const app = s.app;
     // Built while no token exists (the local user may do everything), then tokens are created.
     const run = await launchId(app, QUICK, { project_id: "alpha" });

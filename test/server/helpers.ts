@@ -18,9 +18,9 @@ export interface ServerEnv {
   close(): Promise<void>;
 }
 
-/** `engine`: options of the test engine (providers, functions…). */
+/** `engine`: options of the test engine (providers, functions…). `deps` may be made from the test env (its store). */
 export async function serverEnv(
-  deps: Partial<ServerDeps> = {},
+  deps: Partial<ServerDeps> | ((env: TestEnv) => Partial<ServerDeps>) = {},
   engine: Partial<EngineOptions> = {},
 ): Promise<ServerEnv> {
   const env = testEnv(engine);
@@ -31,7 +31,7 @@ export async function serverEnv(
     dataDir: env.dir,
     validateResponses: true,
     background,
-    ...deps,
+    ...(typeof deps === "function" ? deps(env) : deps),
   });
   return {
     env,

@@ -143,14 +143,17 @@ describe("the scripts permission", () => {
     expect(stored?.workflow.steps.map((st) => st.type)).toEqual(["noop"]);
   });
 
-  it("TypeScript definitions (code) cannot be uploaded through the API at all", async () => {
-    const res = await s.app.inject({
-      method: "POST",
-      url: "/api/workflow-definitions",
-      headers: headers(scriptedAdmin),
-      payload: { source: "export default {}", format: "ts", project_id: "alpha" },
-    });
-    expectError(res, 400, "WEFT_BAD_REQUEST");
+  it("TypeScript definitions (code) need it before they are loaded; with it, they are checked like files", async () => {
+    const send = (secret: string) =>
+      s.app.inject({
+        method: "POST",
+        url: "/api/workflow-definitions",
+        headers: headers(secret),
+        payload: { source: "export default {}", format: "ts", project_id: "alpha" },
+      });
+    const refused = expectError(await send(admin), 403, "WEFT_FORBIDDEN");
+    expect(refused.message).toContain("the workflow itself (TypeScript)");
+    expectError(await send(scriptedAdmin), 422, "WEFT_SCHEMA");
   });
 
   it("with the permission: inline scripts and script definitions; an operate token launches a stored one with args as values", async () => {

@@ -1,23 +1,26 @@
 import type { Command } from "commander";
-import { WeftError } from "../../core/errors.js";
+import { formatIssue, WeftError } from "../../core/errors.js";
 import type { EventRecord } from "../../core/events.js";
 import type { Budget, RunRecord, RunStatus } from "../../core/model.js";
 import { isJournalValue, RUN_STATUSES } from "../../core/model.js";
 import { type UsageTotals, usageOf } from "../../engine/usage.js";
 import type { Store } from "../../store/store.js";
+import { matches, workflowCatalogue } from "../catalogue.js";
 import type { GlobalOptions } from "../context.js";
-import { openStore } from "../context.js";
+import { dataDirOf, openStore, stepTypeSchemas } from "../context.js";
 import { EXIT } from "../drive.js";
 import type { Out } from "../output.js";
 import { ago, iso, ms, paint, STATUS_ICON, statusColour, stdoutOut, table } from "../output.js";
 import { follow, printEvent, runJson } from "../progress.js";
-import { formatOf, limitOf } from "./shared.js";
+import { definitionFolders, formatOf, limitOf } from "./shared.js";
+import { ensureTemplates } from "./templates.js";
 
 interface InspectOptions extends GlobalOptions {
   format?: string;
   limit?: string;
   status?: string;
   workflows?: boolean;
+  search?: string;
   step?: string;
   follow?: boolean;
 }
@@ -77,10 +80,14 @@ function stepIdOf(e: EventRecord): string | undefined {
 export function registerInspect(program: Command): void {
   program
     .command("list")
-    .description("list runs, newest first (or, with --workflows, the workflows that ran and their stats)")
+    .description("list runs, newest first (or, with --workflows, every workflow definition and its runs' stats)")
     .option("--status <status>", `only runs in this status (${RUN_STATUSES.join(", ")}), comma-separated`)
     .option("--limit <n>", "at most this many (default 20)")
-    .option("--workflows", "one line per workflow: runs, success rate, average duration")
+    .option(
+      "--workflows",
+      "one line per workflow: templates, stored definitions, the definitions folders, with description, steps and run stats",
+    )
+    .option("--search <text>", "only workflows whose name or description contains it (case-insensitive)")
     .option("--format <format>", "table | json", "table")
     .action((_o, cmd: Command) =>
       withStore(cmd, async (store, o, out) => {
@@ -91,46 +98,18 @@ export function registerInspect(program: Command): void {
             throw new WeftError("WEFT_ARGS", `--status: unknown status "${s}"; one of ${RUN_STATUSES.join(", ")}`);
           }
         }
+        const search = o.search?.trim();
+        if (search === "") throw new WeftError("WEFT_ARGS", "--search needs some text to look for");
         if (o.workflows) {
-          const runs = await store.runs.list({ limit: 100_000 });
-          const by = new Map<string, RunRecord[]>();
-          for (const r of runs) by.set(r.workflowName, [...(by.get(r.workflowName) ?? []), r]);
-          const rows = [...by.entries()].map(([name, rs]) => {
-            const ended = rs.filter((r) => r.endedAt !== null);
-            const ok = rs.filter((r) => r.status === "completed");
-            const durations = ok.map((r) => duration(r) ?? 0);
-            return {
-              name,
-              version: rs[0]?.definition.version ?? null,
-              description: rs[0]?.definition.description ?? null,
-              executions: rs.length,
-              successful: ok.length,
-              success_rate: ended.length ? ok.length / ended.length : null,
-              average_duration_ms: durations.length
-                ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length)
-                : null,
-            };
-          });
-          if (format === "json") out.line(JSON.stringify(rows, null, 2));
-          else
-            out.line(
-              table(
-                ["WORKFLOW", "VERSION", "EXECUTIONS", "SUCCESS", "AVG DURATION"],
-                rows.map((r) => [
-                  r.name,
-                  r.version ?? "-",
-                  String(r.executions),
-                  r.success_rate === null ? "-" : `${Math.round(r.success_rate * 100)}%`,
-                  ms(r.average_duration_ms),
-                ]),
-              ),
-            );
-          return EXIT.ok;
+          if (statuses) throw new WeftError("WEFT_ARGS", "--status filters runs; it does not go with --workflows");
+          return listWorkflows(store, o, out, format, search);
         }
-        const runs = await store.runs.list({
-          status: statuses as RunStatus[] | undefined,
-          limit: limitOf(o.limit, 20),
-        });
+        const limit = limitOf(o.limit, 20);
+        const runs = search
+          ? (await store.runs.list({ status: statuses as RunStatus[] | undefined, limit: 1_000_000 }))
+              .filter((r) => matches(search, r.workflowName, r.definition.description, r.name))
+              .slice(0, limit)
+          : await store.runs.list({ status: statuses as RunStatus[] | undefined, limit });
         if (format === "json") {
           out.line(
             JSON.stringify(
@@ -142,7 +121,9 @@ export function registerInspect(program: Command): void {
           return EXIT.ok;
         }
         if (!runs.length) {
-          out.line("no runs yet — `weft run <file>` starts one");
+          out.line(
+            search ? `no runs of a workflow matching "${search}"` : "no runs yet — `weft run <file>` starts one",
+          );
           return EXIT.ok;
         }
         out.line(
@@ -281,6 +262,59 @@ export function registerInspect(program: Command): void {
         return EXIT.ok;
       }),
     );
+}
+
+/**
+ * `weft list --workflows`: every workflow definition (catalogue.ts), with its description and step count, and the
+ * stats of its runs. Folder files that do not load are named on stderr (with their first problem), not listed.
+ */
+async function listWorkflows(
+  store: Store,
+  o: InspectOptions,
+  out: Out,
+  format: "table" | "json",
+  search: string | undefined,
+): Promise<number> {
+  await ensureTemplates(store);
+  const { rows, problems } = await workflowCatalogue({
+    store,
+    folders: definitionFolders(dataDirOf(o)),
+    stepTypes: stepTypeSchemas(),
+  });
+  for (const issues of problems) {
+    const first = issues[0];
+    if (!first) continue;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+    out.err(`weft: not listed: ${formatIssue(first)}${more}`);
+  }
+  const shown = (search ? rows.filter((r) => matches(search, r.name, r.description)) : rows).slice(
+    0,
+    o.limit === undefined ? undefined : limitOf(o.limit, 20),
+  );
+  if (format === "json") {
+    out.line(JSON.stringify(shown, null, 2));
+    return EXIT.ok;
+  }
+  if (!shown.length) {
+    out.line(search ? `no workflow matches "${search}"` : "no workflows");
+    return EXIT.ok;
+  }
+  out.line(
+    table(
+      ["WORKFLOW", "VERSION", "EXECUTIONS", "SUCCESS", "AVG DURATION", "STEPS", "ORIGIN", "DESCRIPTION"],
+      shown.map((r) => [
+        r.name,
+        r.version ?? "-",
+        String(r.executions),
+        r.success_rate === null ? "-" : `${Math.round(r.success_rate * 100)}%`,
+        ms(r.average_duration_ms),
+        String(r.step_count),
+        r.origin,
+        (r.description ?? "").slice(0, 60),
+      ]),
+    ),
+  );
+  return EXIT.ok;
 }
 
 function describe(e: EventRecord): string {

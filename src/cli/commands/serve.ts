@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { checkPassedNames } from "../../core/environment.js";
 import { WeftError } from "../../core/errors.js";
+import { DEFAULT_PROJECT } from "../../server/context.js";
+import { createDefinitionFiles } from "../../server/definition-files.js";
 import { checkApiTokens, checkBind, DEFAULT_PORT, serve } from "../../server/serve.js";
 import type { GlobalOptions } from "../context.js";
-import { dataDirOf, openEngine, openStore } from "../context.js";
+import { dataDirOf, openEngine, openStore, stepTypeSchemas } from "../context.js";
 import { EXIT } from "../drive.js";
 import { browserUrl, openBrowser } from "../open-browser.js";
 import { stdoutOut } from "../output.js";
@@ -65,6 +67,20 @@ export function registerServe(program: Command): void {
       }
       // The built-in templates, installed (or updated) in the store before the API serves them.
       await ensureTemplates(store);
+      // Seed 002's definitions folder of the project (the working directory): listed from the start, then watched.
+      const definitionFiles = createDefinitionFiles({
+        store,
+        projectDir: resolve("."),
+        projectId: DEFAULT_PROJECT,
+        stepTypes: stepTypeSchemas(),
+        log: (line) => out.err(`weft serve: ${line}`),
+      });
+      try {
+        await definitionFiles.sync();
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
       let engine: ReturnType<typeof openEngine>;
       try {
         engine = openEngine(o, store, { mode: "server", pass });
@@ -74,7 +90,7 @@ export function registerServe(program: Command): void {
       }
       let server: Awaited<ReturnType<typeof serve>>;
       try {
-        server = await serve({ engine, store, dataDir: dataDirOf(o), host: o.host, port, apiTokens });
+        server = await serve({ engine, store, dataDir: dataDirOf(o), host: o.host, port, apiTokens, definitionFiles });
       } catch (err) {
         await engine.close();
         await store.close();

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { Issue } from "../../core/errors.js";
 import { ValidationError, WeftError } from "../../core/errors.js";
 import type { Workflow } from "../../core/model.js";
+import { PROJECT_DEFINITIONS } from "../../definition/folder.js";
 import { loadWorkflowFile } from "../../definition/index.js";
 import type { TsWorkflowDefinition } from "../../definition/typescript/define.js";
 import { loadTypeScriptWorkflow } from "../../definition/typescript/index.js";
@@ -57,7 +58,7 @@ const EXTENSIONS = [".yaml", ".yml", ".json", ".ts", ".mts", ".js", ".mjs"];
 
 /** Folders a bare workflow name is looked up in: the data directory's, then seed 002's project layout. */
 export function definitionFolders(dataDir: string): string[] {
-  return [join(dataDir, "definitions"), resolve(".agent", "workflows", "definitions")];
+  return [join(dataDir, "definitions"), resolve(...PROJECT_DEFINITIONS)];
 }
 
 /**

@@ -14,6 +14,7 @@ import type {
   Statement,
 } from "@babel/types";
 import type { SourceLocation } from "../../core/errors.js";
+import { weftflowSpecifier } from "./specifiers.js";
 
 export type FunctionNode = FunctionDeclaration | FunctionExpression | ArrowFunctionExpression | ObjectMethod;
 
@@ -155,12 +156,15 @@ export function templateText(node: Node): string | undefined {
   return n.quasis.map((q, i) => (q.value.cooked ?? q.value.raw) + (i < n.expressions.length ? HOLE : "")).join("");
 }
 
-/** Local names bound to `defineWorkflow` (imported from weftflow, maybe renamed) and to weftflow namespaces. */
+/**
+ * Local names bound to `defineWorkflow` (imported from weftflow or an alias of it, maybe renamed) and to weftflow
+ * namespaces.
+ */
 function defineNames(ast: File): { names: Set<string>; namespaces: Set<string> } {
   const names = new Set(["defineWorkflow"]);
   const namespaces = new Set<string>();
   for (const stmt of ast.program.body) {
-    if (stmt.type !== "ImportDeclaration" || !/^weftflow(\/|$)/.test(stmt.source.value)) continue;
+    if (stmt.type !== "ImportDeclaration" || weftflowSpecifier(stmt.source.value) === undefined) continue;
     for (const spec of stmt.specifiers) {
       if (spec.type === "ImportNamespaceSpecifier") namespaces.add(spec.local.name);
       else if (spec.type === "ImportSpecifier") {

@@ -3,9 +3,9 @@
  * and `.mjs` files are bundled on load (ESM, node20, inline source map so stack traces name the user's lines)
  * and the bundle is imported from a cache folder, keyed by its content hash.
  *
- * `weftflow` (and `weftflow/*`) resolve to this very package — the same module instance the engine uses — and
- * `zod` to the zod this package depends on, wherever the workflow file lives (also in a folder without
- * node_modules). Other packages resolve from the file's own folder and are bundled; Node built-ins stay external.
+ * `weftflow` (and `weftflow/*`, and seed 002's `@repo/workflow-engine`: specifiers.ts) resolve to this very
+ * package — the same module instance the engine uses — and `zod` to the zod this package depends on, wherever
+ * the workflow file lives (also in a folder without node_modules). Other packages resolve from the file's own folder and are bundled; Node built-ins stay external.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
@@ -15,6 +15,7 @@ import { dirname, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Message, Plugin } from "esbuild";
 import type { Issue } from "../../core/errors.js";
+import { WEFTFLOW_ALIASES, weftflowSpecifier } from "./specifiers.js";
 
 /** The package root (the folder of weftflow's package.json), from this module's place in src/ or dist/. */
 const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -75,13 +76,19 @@ const LOADERS: Record<string, "ts" | "tsx" | "js" | "jsx"> = {
   ".jsx": "jsx",
 };
 
+/** `weftflow`, its compatibility aliases (specifiers.ts) and `zod`, with their subpaths. */
+const IMPORTS_OF_WEFT = new RegExp(
+  `^(?:${["weftflow", "zod", ...WEFTFLOW_ALIASES].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})(?:/.*)?$`,
+);
+
 function weftPlugin(): Plugin {
   return {
     name: "weftflow",
     setup(build) {
-      build.onResolve({ filter: /^(?:weftflow|zod)(?:\/.*)?$/ }, async (args) => {
-        const isWeft = args.path === "weftflow" || args.path.startsWith("weftflow/");
-        const file = isWeft ? await weftflowEntry(args.path) : await zodEntry(args.path);
+      build.onResolve({ filter: IMPORTS_OF_WEFT }, async (args) => {
+        const weft = weftflowSpecifier(args.path);
+        const isWeft = weft !== undefined;
+        const file = isWeft ? await weftflowEntry(weft) : await zodEntry(args.path);
         if (!file) {
           const what = isWeft ? "weftflow" : "zod";
           return {

@@ -18,16 +18,20 @@ import { parseWorkflow, type StepTypeSchemas, workflowHash } from "../../definit
 import { ConflictError, type DefinitionRecord, type NewDefinition } from "../../store/store.js";
 import { requireRole } from "../access.js";
 import { DEFAULT_PROJECT, type RouteContext } from "../context.js";
+import { loadDefinitionCode } from "../definition-code.js";
+import { isFileDefinition } from "../definition-files.js";
 import type {
   cloneDefinitionBody,
   createDefinitionBody,
   listDefinitionsQuery,
   updateDefinitionBody,
 } from "../schemas.js";
-import { requireScripts } from "../scripts.js";
+import { requireCode, requireScripts, TS_CODE } from "../scripts.js";
 import { definitionDetailView } from "../views.js";
 
 type Format = "yaml" | "json";
+/** The formats a definition is created or updated from: YAML, JSON, or a TypeScript `defineWorkflow` module. */
+type SourceFormat = Format | "ts";
 
 /** How many of a definition's runs its detail shows. */
 const RECENT_RUNS = 5;
@@ -54,6 +58,35 @@ function mustParse(
   const r = checkSource(source, format, stepTypes);
   if (!r.workflow) throw new ValidationError(r.issues.filter((i) => i.severity === "error"));
   return { workflow: r.workflow, format: r.format };
+}
+
+/**
+ * The workflow of a definition's text in any format, or a 422 with every error's line and column. TypeScript is
+ * bundled and checked as a file is (definition-code.ts) — after the `scripts` permission in `projectId` is
+ * checked, since loading it runs its top-level code.
+ */
+async function mustParseAny(
+  ctx: RouteContext,
+  req: FastifyRequest,
+  projectId: string,
+  source: string,
+  format: SourceFormat | undefined,
+  what: string,
+): Promise<{ workflow: Workflow; format: SourceFormat }> {
+  if (format !== "ts") return mustParse(source, format, ctx.stepTypes);
+  requireCode(req, projectId, [TS_CODE], what);
+  const { workflow } = await loadDefinitionCode(ctx.dataDir, source, ctx.stepTypes);
+  return { workflow, format };
+}
+
+/** A definition a definitions folder defines is changed by editing its file (definition-files.ts). */
+function refuseFileDefinition(def: DefinitionRecord, what: "changed" | "deleted"): void {
+  if (!isFileDefinition(def.id)) return;
+  const file = def.workflow.source?.file ?? "its file";
+  throw new WeftError(
+    "WEFT_CONFLICT",
+    `workflow definition ${def.id} comes from the project's definitions folder (${file}) and cannot be ${what} through the API; ${what === "changed" ? "edit" : "delete"} the file${what === "changed" ? `, or clone it (POST /api/workflow-definitions/${def.id}/clone) and change the copy` : ""}`,
+  );
 }
 
 /** The text with its top-level `name` replaced, comments and layout kept (YAML); undefined if it cannot be. */
@@ -153,7 +186,7 @@ export async function definitionDetail(ctx: RouteContext, req: FastifyRequest, d
     projectId: readable === "*" ? undefined : readable,
     limit: RECENT_RUNS,
   });
-  return definitionDetailView(def, recent);
+  return definitionDetailView(def, recent, ctx.definitionFiles?.fileOf(def.id));
 }
 
 /** Stores a new definition from its text (admin and, for code, scripts in its project; its name unique there). */
@@ -162,10 +195,13 @@ export async function createDefinition(
   req: FastifyRequest,
   body: z.infer<typeof createDefinitionBody>,
 ): Promise<DefinitionRecord> {
-  const { workflow, format } = mustParse(body.source, body.format, ctx.stepTypes);
   const projectId = body.project_id ?? DEFAULT_PROJECT;
+  // TypeScript runs when it is loaded: who sends it must be allowed to, before that.
+  if (body.format === "ts") requireRole(req, projectId, "admin");
+  const what = "creating a workflow definition";
+  const { workflow, format } = await mustParseAny(ctx, req, projectId, body.source, body.format, what);
   requireRole(req, projectId, "admin");
-  requireScripts(req, projectId, workflow, "creating a workflow definition");
+  requireScripts(req, projectId, workflow, what);
   if (await ctx.store.definitions.getByName(projectId, workflow.name)) throw nameTaken(projectId, workflow.name);
   return ctx.store.definitions.create(
     userDefinition({
@@ -197,9 +233,13 @@ export async function updateDefinition(
       `workflow definition ${current.id} is a built-in template and cannot be changed; clone it (POST /api/workflow-definitions/${current.id}/clone) and change the copy`,
     );
   }
+  refuseFileDefinition(current, "changed");
   if (body.version !== undefined && body.version !== current.version) throw changedSince(current, body.version);
-  const { workflow, format } = mustParse(body.source, body.format, ctx.stepTypes);
-  requireScripts(req, current.projectId, workflow, "updating a workflow definition");
+  const what = "updating a workflow definition";
+  // A TypeScript definition stays one unless the body says otherwise (its text is not YAML).
+  const asked = body.format ?? (current.format === "ts" ? "ts" : undefined);
+  const { workflow, format } = await mustParseAny(ctx, req, current.projectId, body.source, asked, what);
+  requireScripts(req, current.projectId, workflow, what);
   if (workflow.name !== current.name) {
     const other = await store.definitions.getByName(current.projectId, workflow.name);
     if (other && other.id !== current.id) throw nameTaken(current.projectId, workflow.name);
@@ -304,6 +344,7 @@ export async function deleteDefinition(ctx: RouteContext, id: string): Promise<{
   if (def.system) {
     throw new WeftError("WEFT_CONFLICT", `workflow definition ${def.id} is a built-in template and cannot be deleted`);
   }
+  refuseFileDefinition(def, "deleted");
   await ctx.store.definitions.delete(def.id);
   return { id: def.id, deleted: true as const };
 }

@@ -1,8 +1,9 @@
 /**
  * Workflow definitions (seed 002's WorkflowDefinition: templates) under `/api/workflow-definitions`: list
  * (category, search, sort; a project's own plus the built-in system templates), their categories, detail (steps,
- * edges, phases, args schema, example args, usage stats, recent runs), create / update from `{ source }` (YAML or JSON, validated: 422 with
- * every issue's line and column), clone, delete, validate.
+ * edges, phases, args schema, example args, usage stats, recent runs), create / update from `{ source }` (YAML,
+ * JSON, or TypeScript with `format: "ts"`: validated, 422 with every issue's line and column), clone, delete,
+ * validate; and the project's definitions folder that `weft serve` keeps listed (`…/files`, definition-files.ts).
  *
  * A definition has a lifecycle status (draft, active, archived: src/core/lifecycle.ts), changed by activate and
  * archive; the list hides archived ones unless `status` asks for them.
@@ -14,6 +15,8 @@
  */
 import type { FastifyPluginAsync, RawServerDefault } from "fastify";
 import { z } from "zod";
+import { WeftError } from "../../core/errors.js";
+import { requireRole } from "../access.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import {
   checkSource,
@@ -33,6 +36,7 @@ import {
   definitionCategoriesQuery,
   definitionCategorySchema,
   definitionDetailSchema,
+  definitionFilesSchema,
   definitionParams,
   definitionStatusBody,
   definitionSummarySchema,
@@ -56,7 +60,40 @@ export const definitionRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerD
       config: { access: { role: "read", scope: "token" } },
       schema: { querystring: listDefinitionsQuery, response: { 200: envelope(z.array(definitionSummarySchema)) } },
     },
-    async (req) => data((await listDefinitions(ctx, req, req.query)).map(definitionSummaryView)),
+    async (req) =>
+      data(
+        (await listDefinitions(ctx, req, req.query)).map((d) =>
+          definitionSummaryView(d, ctx.definitionFiles?.fileOf(d.id)),
+        ),
+      ),
+  );
+
+  app.get(
+    "/workflow-definitions/files",
+    {
+      config: { access: { role: "read", scope: "token" } },
+      schema: { response: { 200: envelope(definitionFilesSchema) } },
+    },
+    async (req) => {
+      const files = ctx.definitionFiles;
+      if (!files) {
+        throw new WeftError(
+          "WEFT_NOT_FOUND",
+          "this server watches no definitions folder (`weft serve` watches .agent/workflows/definitions/ in the folder it starts in)",
+        );
+      }
+      requireRole(req, files.projectId, "read");
+      return data({
+        folder: files.folder,
+        project_id: files.projectId,
+        files: files.files().map((f) => ({
+          name: f.name,
+          path: f.path,
+          definition_id: f.definitionId,
+          issues: f.issues.map(issueView),
+        })),
+      });
+    },
   );
 
   app.get(

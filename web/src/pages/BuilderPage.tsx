@@ -63,7 +63,9 @@ function Builder({ def }: { def: Definition | null }) {
   const { fitView } = useReactFlow();
 
   const isTs = def?.format === "ts";
-  const readOnly = isTs || def?.system === true;
+  // A definitions folder's file is changed in the file (weft serve reads it again), not here.
+  const fromFile = def?.origin === "file";
+  const readOnly = isTs || def?.system === true || fromFile;
   const format: "yaml" | "json" = def?.format === "json" ? "json" : "yaml";
   const projectId =
     def?.project_id ?? session?.scopes.find((s) => s.project_id !== "*" && s.role === "admin")?.project_id ?? "default";
@@ -332,6 +334,11 @@ function Builder({ def }: { def: Definition | null }) {
           <h1 title={title}>{title}</h1>
           {def?.system && <span className="builder-badge">Built-in</span>}
           {isTs && <span className="builder-badge">TypeScript</span>}
+          {fromFile && (
+            <span className="builder-badge" title={def?.path ?? undefined}>
+              File
+            </span>
+          )}
           {!readOnly && dirty && def && <span className="builder-dirty">Unsaved</span>}
           {!def && <span className="builder-dirty">Not saved yet</span>}
           {errorCount > 0 && (
@@ -365,6 +372,15 @@ function Builder({ def }: { def: Definition | null }) {
           <span>
             <strong>Defined in TypeScript.</strong> Its source is code, so it opens read-only here: change it in your
             editor and register it again. The graph shows its steps as the server read them.
+          </span>
+        </p>
+      )}
+      {fromFile && !isTs && (
+        <p className="builder-banner">
+          <Lock size={16} aria-hidden="true" />
+          <span>
+            <strong>From the project's definitions folder</strong> (<code>{def?.path}</code>) — read-only here: edit the
+            file, and the server reads it again.
           </span>
         </p>
       )}

@@ -15,7 +15,7 @@ import { formatDuration } from "../run/types";
 import { Modal } from "./Modal";
 import { clone, type Definition, formatRate, keys, launchProjectOf, read } from "./queries";
 import { type Field, fieldsOf } from "./schema-form";
-import { CategoryBadge, TsBadge } from "./TemplateCard";
+import { CategoryBadge, FileBadge, TsBadge } from "./TemplateCard";
 import "./preview.css";
 
 const DefinitionGraph = lazy(() => import("./DefinitionGraph"));
@@ -57,12 +57,18 @@ function PreviewBody({ def }: { def: Definition }) {
         <div className="preview-badges">
           <CategoryBadge category={def.category} />
           {def.format === "ts" && <TsBadge />}
+          {def.origin === "file" && <FileBadge def={def} />}
           <span className="muted">v{def.version}</span>
         </div>
         <h2 id="preview-title" className="preview-title">
           {def.name}
         </h2>
         {def.description && <p className="preview-desc">{def.description}</p>}
+        {def.origin === "file" && (
+          <p className="preview-note">
+            From the project's definitions folder: <code>{def.path}</code>. Edit the file to change it.
+          </p>
+        )}
         {def.tags.length > 0 && (
           <ul className="preview-tags" aria-label="Tags">
             {def.tags.map((t) => (
@@ -244,13 +250,13 @@ function PreviewActions({ def }: { def: Definition }) {
         href={`/builder/${def.id}`}
         className="btn"
         title={
-          def.system || def.format === "ts" || !mayClone
+          def.system || def.format === "ts" || def.origin === "file" || !mayClone
             ? "See it in the builder (read-only)"
             : "Edit this workflow in the builder"
         }
       >
         <PenLine size={15} aria-hidden="true" />{" "}
-        {def.system || def.format === "ts" ? "Open in builder" : "Edit in builder"}
+        {def.system || def.format === "ts" || def.origin === "file" ? "Open in builder" : "Edit in builder"}
       </Link>
       <button
         type="button"

@@ -18,6 +18,23 @@ export function TsBadge() {
   );
 }
 
+/**
+ * A definition read from the project's `.agent/workflows/definitions/` by `weft serve`: its file, and whether that
+ * file has errors now (the definition is then its last good version, not launched until the file is fixed).
+ */
+export function FileBadge({ def }: { def: Pick<DefinitionItem, "path" | "issues"> }) {
+  const errors = def.issues.filter((i) => i.severity === "error");
+  const first = errors[0];
+  return (
+    <span
+      className={`file-badge${errors.length ? " file-badge-broken" : ""}`}
+      title={first ? `${first.file}:${first.line}:${first.column}: ${first.message}` : (def.path ?? undefined)}
+    >
+      {errors.length ? `File · ${errors.length} ${errors.length === 1 ? "problem" : "problems"}` : "File"}
+    </span>
+  );
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 /** One figure of a card: an icon (its name for screen readers) and the value. */
@@ -41,7 +58,7 @@ export function TemplateCard({ def, onOpen }: { def: DefinitionItem; onOpen: (id
       <div className="tpl-card-top">
         <CategoryBadge category={def.category} />
         {def.format === "ts" && <TsBadge />}
-        {!def.system && <span className="tpl-own">Yours</span>}
+        {def.origin === "file" ? <FileBadge def={def} /> : !def.system && <span className="tpl-own">Yours</span>}
         {def.status === "draft" && (
           <span className="tpl-own" title="A draft: it launches only as a test run until it is activated">
             Draft
