@@ -174,6 +174,12 @@ describe("seed 000 templates", () => {
     const system = (await ok("GET", "/api/workflows/templates?category=paid-ads"))[0];
     const named = await ok("POST", `/api/workflows/templates/${system.id}/clone`, { name: "My Ads" }, 201);
     expect(named).toMatchObject({ name: "My Ads", is_system: false, nodes: system.nodes });
+
+    // include_system=false filters before paging: a page of one holds a user's template, not an emptied page of
+    // the first built-in one.
+    const page = await ok("GET", "/api/workflows/templates?include_system=false&limit=1");
+    expect(page).toHaveLength(1);
+    expect(page[0].is_system).toBe(false);
   });
 
   it("seed 000's own Facebook Ads template JSON goes in and comes back unchanged", async () => {

@@ -155,13 +155,16 @@ function userDefinition(fields: Omit<NewDefinition, "id" | "workflowHash" | "sys
 }
 
 /** The definitions the request may see, filtered and sorted as `GET /api/workflow-definitions` takes them. */
+/** `only.system`: only built-in (true) or only user (false) definitions, filtered by the store before paging. */
 export async function listDefinitions(
   ctx: RouteContext,
   req: FastifyRequest,
   q: z.infer<typeof listDefinitionsQuery>,
+  only?: { system?: boolean },
 ): Promise<DefinitionRecord[]> {
   return ctx.store.definitions.list({
     ...visibleTo(req, q.project_id),
+    system: only?.system,
     category: q.category,
     status: q.status,
     search: q.search || undefined,

@@ -124,11 +124,11 @@ export const seed000Routes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
           limit: String(q.limit),
           offset: String(q.offset),
         }),
+        q.include_system ? undefined : { system: false },
       );
       // A definition seed 000's nodes cannot hold (a TypeScript workflow: code) is not listed here;
       // GET /api/workflow-definitions has it.
       return defs.flatMap((def) => {
-        if (!q.include_system && def.system) return [];
         const g = graphOf(def);
         return g.problems ? [] : [templateView(def, g.graph)];
       });
