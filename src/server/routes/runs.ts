@@ -14,11 +14,14 @@ import type { RunRecord, Workflow } from "../../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas } from "../../definition/index.js";
 import type { TsWorkflowDefinition } from "../../definition/typescript/define.js";
+import { pruneCheckpoints, resolveCheckpoints } from "../../engine/checkpoints.js";
 import { requireRole } from "../access.js";
 import { DEFAULT_PROJECT, data, type RoutePluginOptions } from "../context.js";
 import {
   budgetBody,
   byBody,
+  checkpointDetailSchema,
+  checkpointParams,
   checkpointSchema,
   checkpointsQuery,
   controlResultSchema,
@@ -28,6 +31,8 @@ import {
   type inlineWorkflowSchema,
   launchBody,
   listRunsQuery,
+  pruneBody,
+  pruneResultSchema,
   rewindBody,
   runDetailSchema,
   runListItemSchema,
@@ -39,6 +44,7 @@ import {
 import { requireScripts } from "../scripts.js";
 import type { ZodTypeProvider } from "../validation.js";
 import {
+  checkpointDetailView,
   checkpointView,
   commentsOf,
   controlView,
@@ -270,8 +276,43 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       },
     },
     async (req) => {
+      const run = await mustGet(req.params.id);
+      const cps = await store.checkpoints.list(run.id, req.query.limit);
+      return data((await resolveCheckpoints(store, run, cps)).map(checkpointView));
+    },
+  );
+
+  app.get(
+    "/workflow-executions/:id/checkpoints/:number",
+    {
+      config: read,
+      schema: { params: checkpointParams, response: { 200: envelope(checkpointDetailSchema) } },
+    },
+    async (req) => {
+      const run = await mustGet(req.params.id);
+      const cp = await store.checkpoints.get(run.id, req.params.number);
+      if (!cp)
+        throw new WeftError(
+          "WEFT_NOT_FOUND",
+          `run ${run.id} has no checkpoint ${req.params.number} (pruned, or not taken yet); GET …/checkpoints lists them`,
+        );
+      const [resolved] = await resolveCheckpoints(store, run, [cp], { results: true });
+      return data(checkpointDetailView(resolved!));
+    },
+  );
+
+  app.post(
+    "/workflow-executions/:id/checkpoints/prune",
+    {
+      config: operate,
+      schema: { params: runParams, body: pruneBody, response: { 200: envelope(pruneResultSchema) } },
+    },
+    async (req) => {
       await mustGet(req.params.id);
-      return data((await store.checkpoints.list(req.params.id, req.query.limit)).map(checkpointView));
+      const res = await pruneCheckpoints(store, ctx.dataDir, req.params.id, req.body.keep, {
+        dryRun: req.body.dry_run,
+      });
+      return data({ dry_run: req.body.dry_run === true, removed: res.removed, kept: res.kept });
     },
   );
 
