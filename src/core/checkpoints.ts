@@ -105,9 +105,14 @@ export class CheckpointFold {
   private completedCount = 0;
   private completedBytes = 0;
 
+  /**
+   * `onRef`: told of each result written as a `ref` (its data too large to inline), so that the one writing the
+   * files can make sure the output.json it points to exists (a foreach's joined output has none of its own).
+   */
   constructor(
     readonly runId: string,
     private readonly outputOf: (key: string, attempt: number) => Json | undefined,
+    private readonly onRef?: (key: string, data: Json) => void,
   ) {}
 
   /** Applies one event; events at or before the last applied seq are ignored (a log read twice). */
@@ -147,8 +152,10 @@ export class CheckpointFold {
   private end(key: string, status: CheckpointResult["status"], data?: Json, error?: string): void {
     const result: CheckpointResult = { stepId: key, status };
     if (status === "completed") {
-      if (utf8Length(JSON.stringify(data ?? null)) > INLINE_RESULT_BYTES) result.ref = outputRef(key);
-      else result.data = data ?? null;
+      if (utf8Length(JSON.stringify(data ?? null)) > INLINE_RESULT_BYTES) {
+        result.ref = outputRef(key);
+        this.onRef?.(key, data ?? null);
+      } else result.data = data ?? null;
     } else if (error !== undefined) result.error = error;
     this.remove(key);
     const piece = `${JSON.stringify(key)}:${JSON.stringify(result)}`;

@@ -17,7 +17,7 @@
  * checkpoint it names (its row, then the events up to it). So pruning keeps the newest `keep`, always the
  * latest, and every checkpoint a rewound run was forked from; events are never pruned.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type CheckpointCreator,
@@ -31,7 +31,7 @@ import type { EventRecord } from "../core/events.js";
 import type { Json } from "../core/json.js";
 import type { CheckpointRecord, RunRecord, RunStatus, StepRunRecord } from "../core/model.js";
 import type { Store } from "../store/store.js";
-import { queueIo, runDir } from "./logs.js";
+import { queueIo, runDir, stepLogDir } from "./logs.js";
 
 /** Runs of up to this many checkpoints get a file for each. */
 export const EVERY_FILE_UP_TO = 128;
@@ -61,8 +61,9 @@ function newFold(
   steps: readonly StepRunRecord[],
   events: readonly EventRecord[],
   outputOf: (key: string, attempt: number) => Json | undefined,
+  onRef?: (key: string, data: Json) => void,
 ): CheckpointFold {
-  const fold = new CheckpointFold(run.id, outputOf);
+  const fold = new CheckpointFold(run.id, outputOf, onRef);
   if (run.forkedFrom) {
     const started = new Set<string>();
     for (const e of events) if (e.type === "workflow.step.started") started.add(e.data.key);
@@ -89,7 +90,14 @@ export class CheckpointFiles {
 
   /** The driver's reload: the whole log the first time, then what other processes committed since. */
   loaded(run: RunRecord, steps: readonly StepRunRecord[], events: readonly EventRecord[]): void {
-    if (!this.fold) this.fold = newFold(run, steps, events, (key) => this.outputOf(key));
+    if (!this.fold)
+      this.fold = newFold(
+        run,
+        steps,
+        events,
+        (key) => this.outputOf(key),
+        (key, data) => this.ensureOutput(key, data),
+      );
     for (const e of events) this.fold.apply(e);
   }
 
@@ -111,6 +119,25 @@ export class CheckpointFiles {
     return this.chain;
   }
 
+  /**
+   * A result written as a ref: its output.json, unless the step's own log wrote (or is writing) it — the same
+   * text either way. A foreach's joined output and a timer's have no step log of their own.
+   */
+  private ensureOutput(key: string, data: Json): void {
+    const dir = stepLogDir(this.dataDir, this.runId, key);
+    const text = `${JSON.stringify(data, null, 2)}\n`;
+    this.chain = this.chain
+      .then(() =>
+        queueIo(async () => {
+          await mkdir(dir, { recursive: true });
+          await writeFile(join(dir, "output.json"), text, { flag: "wx" });
+        }),
+      )
+      .catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException | null)?.code !== "EEXIST") this.onError(err);
+      });
+  }
+
   private write(fold: CheckpointFold, cp: CheckpointRecord): void {
     const text = fold.document(cp);
     this.lastWritten = cp.number;
@@ -121,7 +148,10 @@ export class CheckpointFiles {
       .then(() =>
         queueIo(async () => {
           if (needDir) await mkdir(checkpointsDir(this.dataDir, this.runId), { recursive: true });
-          await writeFile(file, text);
+          // Written aside then renamed: a reader sees the whole file or none.
+          const tmp = join(checkpointsDir(this.dataDir, this.runId), `.step-${cp.number}.json.tmp`);
+          await writeFile(tmp, text);
+          await rename(tmp, file);
         }),
       )
       .catch((err: unknown) => this.onError(err));
