@@ -9,9 +9,10 @@
  *
  * The document is compact JSON, one line, in this order: the seed 002 fields `execution_id`, `timestamp`,
  * `current_phase`, `current_step_index`, then weft's `number`, `label`, `created_by`, `state`, then
- * `completed_step_ids` and `step_results`. A result whose `data` is longer than `INLINE_RESULT_BYTES` as JSON
- * carries `ref: "logs/<key>/output.json"` instead (the step's output file in the run folder), so a run of
- * many steps with big outputs does not copy every output into every file.
+ * `completed_step_ids` and `step_results`. A result carries its `data` inline when that is at most
+ * `INLINE_RESULT_BYTES` of JSON and the document's inline data stays within `INLINE_DOCUMENT_BYTES` (results
+ * are decided in the order they end, once); otherwise `ref: "logs/<key>/output.json"` (the step's output file
+ * in the run folder). So a run of many steps with big outputs does not copy every output into every file.
  *
  * This module is pure: no node:* imports, no I/O.
  */
@@ -33,6 +34,11 @@ export const SEED003_STATES: Readonly<Record<RunStatus, string>> = {
 
 /** A result whose data is longer than this (bytes of compact JSON) is a `ref` to its output.json instead. */
 export const INLINE_RESULT_BYTES = 2048;
+/**
+ * At most this many bytes of data inline in one document: results that end once it is spent are refs, so a
+ * file's size is this plus a small entry per step run, whatever the steps return.
+ */
+export const INLINE_DOCUMENT_BYTES = 16 * 1024;
 
 /** Seed 002's `StepResult`; `ref` (weft) replaces `data` when the data is large. */
 export interface CheckpointResult {
@@ -83,6 +89,8 @@ export function utf8Length(s: string): number {
 
 interface Entry {
   result: CheckpointResult;
+  /** Bytes of `data` inline (0 for a ref or no data). */
+  inline: number;
   /** `"key":{…}` as written. */
   piece: string;
   bytes: number;
@@ -102,6 +110,7 @@ export class CheckpointFold {
   seq = 0;
   private entries = new Map<string, Entry>();
   private resultBytes = 0;
+  private inlineBytes = 0;
   private completedCount = 0;
   private completedBytes = 0;
 
@@ -150,18 +159,24 @@ export class CheckpointFold {
   }
 
   private end(key: string, status: CheckpointResult["status"], data?: Json, error?: string): void {
+    this.remove(key);
     const result: CheckpointResult = { stepId: key, status };
+    let inline = 0;
     if (status === "completed") {
-      if (utf8Length(JSON.stringify(data ?? null)) > INLINE_RESULT_BYTES) {
+      const size = utf8Length(JSON.stringify(data ?? null));
+      if (size > INLINE_RESULT_BYTES || this.inlineBytes + size > INLINE_DOCUMENT_BYTES) {
         result.ref = outputRef(key);
         this.onRef?.(key, data ?? null);
-      } else result.data = data ?? null;
+      } else {
+        result.data = data ?? null;
+        inline = size;
+      }
     } else if (error !== undefined) result.error = error;
-    this.remove(key);
     const piece = `${JSON.stringify(key)}:${JSON.stringify(result)}`;
     const id = status === "completed" ? JSON.stringify(key) : "";
-    const entry: Entry = { result, piece, bytes: utf8Length(piece), id, idBytes: utf8Length(id) };
+    const entry: Entry = { result, inline, piece, bytes: utf8Length(piece), id, idBytes: utf8Length(id) };
     this.entries.set(key, entry);
+    this.inlineBytes += inline;
     this.resultBytes += entry.bytes;
     if (id) {
       this.completedCount++;
@@ -174,6 +189,7 @@ export class CheckpointFold {
     if (!had) return;
     this.entries.delete(key);
     this.resultBytes -= had.bytes;
+    this.inlineBytes -= had.inline;
     if (had.id) {
       this.completedCount--;
       this.completedBytes -= had.idBytes;

@@ -85,6 +85,8 @@ export class CheckpointFiles {
     private readonly runId: string,
     /** A step run's output as the driver holds it now. */
     private readonly outputOf: (key: string) => Json | undefined,
+    /** Whether a step run has no step log of its own writing its output.json (a foreach's join). */
+    private readonly noOutputFile: (key: string) => boolean,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -96,7 +98,9 @@ export class CheckpointFiles {
         steps,
         events,
         (key) => this.outputOf(key),
-        (key, data) => this.ensureOutput(key, data),
+        (key, data) => {
+          if (this.noOutputFile(key)) this.ensureOutput(key, data);
+        },
       );
     for (const e of events) this.fold.apply(e);
   }
@@ -119,9 +123,14 @@ export class CheckpointFiles {
     return this.chain;
   }
 
+  /** Resolves when every write queued so far is done. */
+  flush(): Promise<void> {
+    return this.chain;
+  }
+
   /**
-   * A result written as a ref: its output.json, unless the step's own log wrote (or is writing) it — the same
-   * text either way. A foreach's joined output and a timer's have no step log of their own.
+   * A result written as a ref whose step has no log of its own (a foreach's join): its output.json, unless
+   * something wrote it already — the same text as a step log writes.
    */
   private ensureOutput(key: string, data: Json): void {
     const dir = stepLogDir(this.dataDir, this.runId, key);

@@ -86,6 +86,7 @@ export class RunDriver {
       core.dataDir,
       runId,
       (key) => this.state?.step(key)?.output,
+      (key) => (this.state?.step(key)?.items ?? null) !== null,
       (err) => core.notice(runId, checkpointFailureNotice(checkpointsDir(core.dataDir, runId), err)),
     );
   }
@@ -653,8 +654,9 @@ export class RunDriver {
     for (const h of this.handlers.values()) {
       h.abort.abort(new WeftError("WEFT_CANCELLED", `the run is ${this.state.run.status}`));
     }
-    await Promise.all([...[...this.handlers.values()].map((h) => h.log.flush()), this.files.finish()]);
-    await this.retain();
+    await Promise.all([...this.handlers.values()].map((h) => h.log.flush()));
+    // Not waited for here (a run is done when its end is committed): the engine's close() waits for it.
+    this.core.afterwards(this.files.finish().then(() => this.retain()));
     try {
       await this.core.store.leases.release(this.lease);
     } catch {
@@ -681,6 +683,7 @@ export class RunDriver {
     this.ended = true;
     this.stopTimers();
     for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_CANCELLED", "weft is shutting down"));
+    this.core.afterwards(this.files.flush());
     // A driver stopped before `start` took the lease has nothing to give back (start releases it then).
     if (this.lease) await this.core.store.leases.release(this.lease).catch(() => {});
     this.core.detach(this);

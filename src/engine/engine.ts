@@ -215,6 +215,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const renewals = new LeaseRenewals(opts.store, leaseMs, clock);
   const providers = opts.providers ?? createProviderRegistry({ mock: createMockProvider() });
   const acquisitions = new LeaseAcquisitions(opts.store);
+  const afterwards = new Set<Promise<void>>();
   const core: EngineCore = {
     store: opts.store,
     commit: (t) => committer.commit(t),
@@ -239,6 +240,11 @@ export function createEngine(opts: EngineOptions): Engine {
     renewLease: (lease) => renewals.renew(lease),
     publish(events) {
       for (const e of events) for (const l of listeners) l(e);
+    },
+    afterwards(work) {
+      const p = work.catch(() => {});
+      afterwards.add(p);
+      void p.finally(() => afterwards.delete(p));
     },
     notice(runId, message) {
       const k = `${runId}\0${message}`;
@@ -523,6 +529,7 @@ export function createEngine(opts: EngineOptions): Engine {
     async close() {
       closed = true;
       await Promise.all([...drivers.values()].map((d) => d.stop()));
+      await Promise.all([...afterwards]);
     },
   };
 }

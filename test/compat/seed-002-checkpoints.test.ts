@@ -305,6 +305,8 @@ describe("seed 002: ctx.checkpoint() in a TypeScript workflow", () => {
       expect(resolved[2]?.results).toEqual({
         "research-codebase": { stepId: "research-codebase", status: "completed", data: { patterns: ["..."] } },
       });
+      // The files are written after the commits; the engine's close() waits for them.
+      await env.engine.close();
       const file = JSON.parse(readFileSync(join(env.dir, "runs", run.id, "checkpoints", "step-2.json"), "utf8"));
       expect(file).toMatchObject({
         created_by: "manual",
