@@ -449,7 +449,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (!cp)
         throw new WeftError(
           "WEFT_NOT_FOUND",
-          `run ${runId} has no checkpoint ${checkpoint}; \`weft checkpoints ${runId}\` lists them`,
+          `run ${runId} has no checkpoint ${checkpoint} (not taken, or pruned); \`weft checkpoints ${runId}\` lists them`,
         );
       // The state at the checkpoint, folded from the events up to it.
       const completed = new Map<string, number>();
