@@ -79,6 +79,8 @@ export class CheckpointFiles {
   private dirMade = false;
   private latest: CheckpointRecord | undefined;
   private lastWritten = 0;
+  /** Told of the first failed write only (the next ones are likely the same: a full disk, a folder in the way). */
+  private readonly onError: (err: unknown) => void;
 
   constructor(
     private readonly dataDir: string,
@@ -87,8 +89,15 @@ export class CheckpointFiles {
     private readonly outputOf: (key: string) => Json | undefined,
     /** Whether a step run has no step log of its own writing its output.json (a foreach's join). */
     private readonly noOutputFile: (key: string) => boolean,
-    private readonly onError: (err: unknown) => void,
-  ) {}
+    onError: (err: unknown) => void,
+  ) {
+    let told = false;
+    this.onError = (err) => {
+      if (told) return;
+      told = true;
+      onError(err);
+    };
+  }
 
   /** The driver's reload: the whole log the first time, then what other processes committed since. */
   loaded(run: RunRecord, steps: readonly StepRunRecord[], events: readonly EventRecord[]): void {

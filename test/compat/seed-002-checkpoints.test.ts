@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INLINE_RESULT_BYTES } from "../../src/core/checkpoints.js";
 import { defineWorkflow } from "../../src/definition/typescript/define.js";
-import { EVERY_FILE_UP_TO, fileWanted, resolveCheckpoints } from "../../src/engine/checkpoints.js";
-import { tempDir, testEnv, until } from "../helpers/engine.js";
+import { EVERY_FILE_UP_TO, fileWanted, pruneCheckpoints, resolveCheckpoints } from "../../src/engine/checkpoints.js";
+import { tempDir, testEnv, until, wf } from "../helpers/engine.js";
 import { type Json, type ServerEnv, serverEnv } from "../server/helpers.js";
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
@@ -313,6 +313,51 @@ describe("seed 002: ctx.checkpoint() in a TypeScript workflow", () => {
         label: "ctx.checkpoint()",
         completed_step_ids: ["research-codebase"],
       });
+    } finally {
+      await env.cleanup();
+    }
+  });
+});
+
+describe("when the files cannot be written, or pruning is asked for nonsense", () => {
+  it("a checkpoint file that cannot be written is a notice; the run completes and its checkpoints are recorded", async () => {
+    const env = testEnv();
+    try {
+      const notices: string[] = [];
+      env.engine.onNotice((_id, message) => notices.push(message));
+      const { run } = await env.engine.launch(
+        wf("name: blocked\nsteps:\n  - id: a\n    type: noop\n  - id: b\n    type: noop\n"),
+      );
+      // a file where the checkpoints folder should be
+      writeFileSync(join(env.dir, "runs", run.id, "checkpoints"), "in the way");
+      expect((await env.engine.execute(run.id)).status).toBe("completed");
+      await env.engine.close();
+      expect(notices).toEqual([
+        expect.stringMatching(
+          /^checkpoint files under \S+checkpoints cannot be written \(\w+\); the checkpoints are still recorded in the database$/,
+        ),
+      ]);
+      expect((await env.store.checkpoints.list(run.id)).map((c) => c.number)).toEqual([2, 1]);
+    } finally {
+      await env.cleanup();
+    }
+  });
+
+  it("pruneCheckpoints refuses a keep below 1 and an unknown run, changing nothing", async () => {
+    const env = testEnv();
+    try {
+      const { run } = await env.engine.launch(
+        wf("name: two\nsteps:\n  - id: a\n    type: noop\n  - id: b\n    type: noop\n"),
+      );
+      await env.engine.execute(run.id);
+      for (const keep of [0, -1, 1.5]) {
+        await expect(pruneCheckpoints(env.store, env.dir, run.id, keep)).rejects.toMatchObject({
+          code: "WEFT_ARGS",
+          message: `keep must be a positive integer (1, 2, …), not ${keep}`,
+        });
+      }
+      await expect(pruneCheckpoints(env.store, env.dir, "nope", 1)).rejects.toMatchObject({ code: "WEFT_NOT_FOUND" });
+      expect(await env.store.checkpoints.list(run.id)).toHaveLength(2);
     } finally {
       await env.cleanup();
     }
