@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { formatIssue, ValidationError, WeftError } from "../core/errors.js";
+import { registerCheckpoints } from "./commands/checkpoints.js";
 import { registerControl } from "./commands/control.js";
 import { registerDefinition } from "./commands/definition.js";
 import { registerInspect } from "./commands/inspect.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerControl(program);
   registerInspect(program);
+  registerCheckpoints(program);
   registerDefinition(program);
   registerServe(program);
   registerToken(program);

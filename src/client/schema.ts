@@ -580,6 +580,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workflow-executions/{id}/checkpoints/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow_executions_by_id_checkpoints_by_number"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workflow-executions/{id}/checkpoints/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["post_workflow_executions_by_id_checkpoints_prune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workflow-executions/{id}/comments": {
         parameters: {
             query?: never;
@@ -3958,12 +3990,131 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            completed_step_ids: string[];
                             created_at: string;
+                            /** @enum {string} */
+                            created_by: "automatic" | "manual";
+                            current_phase: string | null;
+                            current_step_index: number;
                             event_seq: number;
                             label: string;
                             number: number;
+                            pending_step_ids: string[];
+                            size_bytes: number;
+                            state: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
                             step_key: string | null;
                         }[];
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_workflow_executions_by_id_checkpoints_by_number: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            completed_step_ids: string[];
+                            created_at: string;
+                            /** @enum {string} */
+                            created_by: "automatic" | "manual";
+                            current_phase: string | null;
+                            current_step_index: number;
+                            event_seq: number;
+                            execution_id: string;
+                            label: string;
+                            number: number;
+                            pending_step_ids: string[];
+                            size_bytes: number;
+                            state: string;
+                            /** @enum {string} */
+                            status: "pending" | "running" | "paused" | "waiting" | "completed" | "failed" | "cancelled";
+                            step_key: string | null;
+                            step_results: {
+                                [key: string]: {
+                                    data?: unknown;
+                                    error?: string;
+                                    ref?: string;
+                                    /** @enum {string} */
+                                    status: "completed" | "failed" | "skipped";
+                                    stepId: string;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description An error: `{ error: { code, message } }` with a 4xx status (docs/api.md, Errors) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_workflow_executions_by_id_checkpoints_prune: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dry_run?: boolean;
+                    keep: number;
+                };
+            };
+        };
+        responses: {
+            /** @description 200 response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            dry_run: boolean;
+                            kept: {
+                                number: number;
+                                /** @enum {string} */
+                                why: "latest" | "newest" | "forked";
+                            }[];
+                            removed: number[];
+                        };
                     };
                 };
             };

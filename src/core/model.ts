@@ -120,6 +120,11 @@ export interface Workflow {
   timeoutMs?: number | undefined;
   /** Most tokens (in + out) and USD the run's agent calls may spend, and what happens past it. */
   budget?: Budget | undefined;
+  /**
+   * Checkpoint retention: once a run ends, its checkpoints but the newest `keep` are pruned (the latest and any
+   * a rewound run was forked from are always kept). Absent: every checkpoint is kept.
+   */
+  checkpoints?: { keep: number } | undefined;
   steps: WorkflowStep[];
   source?:
     | {

@@ -39,6 +39,7 @@ export interface WorkflowDraft {
   argsSchemaPath?: Path | undefined;
   parallelism?: number | undefined;
   budget?: Budget | undefined;
+  checkpoints?: { keep: number } | undefined;
   timeoutMs?: number | undefined;
   mode?: "dag" | "sequential" | undefined;
   defaults: { retry?: RetryPatch | undefined; timeoutMs?: number | undefined; optional?: boolean | undefined };
@@ -114,6 +115,8 @@ export function readWorkflow(
   if (timeout) draft.timeoutMs = readDuration(timeout, iss);
   const budget = get("budget");
   if (budget) draft.budget = readBudget(budget, iss);
+  const checkpoints = get("checkpoints");
+  if (checkpoints) draft.checkpoints = readCheckpoints(checkpoints, iss);
   const mode = get("mode");
   if (mode) {
     const value = WORKFLOW_MODES.find((m) => m === mode.value);
@@ -220,4 +223,19 @@ function readDefaults(f: Field, draft: WorkflowDraft, iss: Issues): void {
   if (timeout) draft.defaults.timeoutMs = readDuration(timeout, iss);
   const optional = field(obj, "optional", f.path);
   if (optional) draft.defaults.optional = readBoolean(optional, iss);
+}
+
+/** `checkpoints: { keep: 20 }`: the retention applied when a run ends. */
+function readCheckpoints(f: Field, iss: Issues): { keep: number } | undefined {
+  const hint = "write `checkpoints: { keep: 20 }` (keep the newest 20 once a run ends)";
+  const obj = readMapping(f, iss, hint);
+  if (!obj) return undefined;
+  checkKeys(obj, f.path, ["keep"], iss, "`checkpoints`");
+  const keep = field(obj, "keep", f.path);
+  if (!keep) {
+    iss.error("WEFT_SCHEMA", f.path, "`checkpoints` sets no `keep`", hint);
+    return undefined;
+  }
+  const n = readInteger(keep, iss, 1);
+  return n === undefined ? undefined : { keep: n };
 }

@@ -115,6 +115,7 @@ export function resolveWorkflow(draft: WorkflowDraft, iss: Issues, source: Workf
     parallelism: draft.parallelism,
     timeoutMs: draft.timeoutMs,
     budget: draft.budget,
+    checkpoints: draft.checkpoints,
     steps,
     source,
   };

@@ -64,5 +64,7 @@ export interface EngineCore {
   renewLease(lease: Lease): Promise<boolean>;
   publish(events: EventRecord[]): void;
   notice(runId: string, message: string): void;
+  /** Work left after a run's driver is done (its checkpoint files, their retention): `close()` waits for it. */
+  afterwards(work: Promise<void>): void;
   detach(driver: RunDriver): void;
 }

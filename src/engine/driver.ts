@@ -17,7 +17,9 @@ import { attemptBase, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from ".
 import { backoffDelay, shouldRetry } from "../core/retry.js";
 import type { Decision } from "../core/scheduler.js";
 import type { StepOutcome } from "../steps/step-type.js";
+import type { CommitResult } from "../store/store.js";
 import { ConflictError, FencedError } from "../store/store.js";
+import { CheckpointFiles, checkpointsDir, pruneCheckpoints } from "./checkpoints.js";
 import type { EngineCore } from "./core.js";
 import { logFailureNotice, StepLog, stepLogDir } from "./logs.js";
 import type { Planner } from "./planner.js";
@@ -68,6 +70,8 @@ export class RunDriver {
   readonly done: Promise<RunRecord>;
   private resolveDone!: (run: RunRecord) => void;
   private rejectDone!: (err: unknown) => void;
+  /** Seed 002's checkpoints/step-N.json, written after the commits, off their path. */
+  private readonly files: CheckpointFiles;
 
   constructor(
     private readonly core: EngineCore,
@@ -78,6 +82,13 @@ export class RunDriver {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
+    this.files = new CheckpointFiles(
+      core.dataDir,
+      runId,
+      (key) => this.state?.step(key)?.output,
+      (key) => (this.state?.step(key)?.items ?? null) !== null,
+      (err) => core.notice(runId, checkpointFailureNotice(checkpointsDir(core.dataDir, runId), err)),
+    );
   }
 
   get priority(): number {
@@ -153,6 +164,7 @@ export class RunDriver {
     ]);
     if (!run) throw new WeftError("WEFT_NOT_FOUND", `run ${this.runId} does not exist`);
     this.state = new RunState(run, steps);
+    this.files.loaded(run, steps, events);
     if (!loaded) this.usage = UsageLedger.from(run.definition.budget, events);
     else {
       // While this process holds the lease only it writes usage (already counted when reported); others
@@ -258,12 +270,11 @@ export class RunDriver {
       this.core.faults.hit("before-commit");
       const t = this.state.take(now, this.lease.epoch);
       const usageFlushed = this.pendingUsage.length;
-      let seqs: number[];
+      let res: CommitResult;
       try {
-        const res = await this.core.commit(t);
+        res = await this.core.commit(t);
         this.state.run.version = res.version;
         this.state.run.updatedAt = now;
-        seqs = res.eventSeqs;
       } catch (err) {
         this.core.slots.release(starts.length);
         if (err instanceof ConflictError) {
@@ -283,7 +294,8 @@ export class RunDriver {
       this.tookOver = true;
       this.planner.committed(this.state);
       this.core.faults.hit("after-commit");
-      this.publish(t.events ?? [], seqs, now);
+      const records = this.publish(t.events ?? [], res.eventSeqs, now);
+      this.files.committed(records, res.checkpoints);
       for (const s of starts) this.launch(s);
       this.setWake(wakeAt);
       if (TERMINAL_RUN_STATUSES.has(this.state.run.status)) {
@@ -474,10 +486,11 @@ export class RunDriver {
     this.wakeTimer = setTimeout(() => this.tick(), Math.max(0, at - this.core.clock.now()) + 1);
   }
 
-  private publish(events: ReadonlyArray<{ type: string; data: unknown }>, seqs: number[], now: number): void {
-    if (!events.length) return;
+  private publish(events: ReadonlyArray<{ type: string; data: unknown }>, seqs: number[], now: number): EventRecord[] {
+    if (!events.length) return [];
     const records = events.map((e, i) => ({ ...e, runId: this.runId, seq: seqs[i] ?? 0, at: now }) as EventRecord);
     this.core.publish(records);
+    return records;
   }
 
   private launch(s: Extract<Decision, { kind: "start" }>): void {
@@ -642,6 +655,8 @@ export class RunDriver {
       h.abort.abort(new WeftError("WEFT_CANCELLED", `the run is ${this.state.run.status}`));
     }
     await Promise.all([...this.handlers.values()].map((h) => h.log.flush()));
+    // Not waited for here (a run is done when its end is committed): the engine's close() waits for it.
+    this.core.afterwards(this.files.finish().then(() => this.retain()));
     try {
       await this.core.store.leases.release(this.lease);
     } catch {
@@ -651,12 +666,24 @@ export class RunDriver {
     this.resolveDone(this.state.run);
   }
 
+  /** The workflow's `checkpoints: { keep: N }`, applied once the run has ended (a notice when it fails). */
+  private async retain(): Promise<void> {
+    const keep = this.state.workflow.checkpoints?.keep;
+    if (keep === undefined) return;
+    try {
+      await pruneCheckpoints(this.core.store, this.core.dataDir, this.runId, keep);
+    } catch (err) {
+      this.core.notice(this.runId, `checkpoints: { keep: ${keep} } was not applied: ${(err as Error).message}`);
+    }
+  }
+
   /** Graceful stop (process shutdown): abort handlers, release the lease; the run stays as stored. */
   async stop(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.stopTimers();
     for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_CANCELLED", "weft is shutting down"));
+    this.core.afterwards(this.files.flush());
     // A driver stopped before `start` took the lease has nothing to give back (start releases it then).
     if (this.lease) await this.core.store.leases.release(this.lease).catch(() => {});
     this.core.detach(this);
@@ -684,4 +711,10 @@ export class RunDriver {
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.progressTimer) clearTimeout(this.progressTimer);
   }
+}
+
+function checkpointFailureNotice(dir: string, err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const why = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
+  return `checkpoint files under ${dir} cannot be written (${why}); the checkpoints are still recorded in the database`;
 }

@@ -215,6 +215,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const renewals = new LeaseRenewals(opts.store, leaseMs, clock);
   const providers = opts.providers ?? createProviderRegistry({ mock: createMockProvider() });
   const acquisitions = new LeaseAcquisitions(opts.store);
+  const afterwards = new Set<Promise<void>>();
   const core: EngineCore = {
     store: opts.store,
     commit: (t) => committer.commit(t),
@@ -239,6 +240,11 @@ export function createEngine(opts: EngineOptions): Engine {
     renewLease: (lease) => renewals.renew(lease),
     publish(events) {
       for (const e of events) for (const l of listeners) l(e);
+    },
+    afterwards(work) {
+      const p = work.catch(() => {});
+      afterwards.add(p);
+      void p.finally(() => afterwards.delete(p));
     },
     notice(runId, message) {
       const k = `${runId}\0${message}`;
@@ -443,7 +449,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (!cp)
         throw new WeftError(
           "WEFT_NOT_FOUND",
-          `run ${runId} has no checkpoint ${checkpoint}; \`weft checkpoints ${runId}\` lists them`,
+          `run ${runId} has no checkpoint ${checkpoint} (not taken, or pruned); \`weft checkpoints ${runId}\` lists them`,
         );
       // The state at the checkpoint, folded from the events up to it.
       const completed = new Map<string, number>();
@@ -523,6 +529,7 @@ export function createEngine(opts: EngineOptions): Engine {
     async close() {
       closed = true;
       await Promise.all([...drivers.values()].map((d) => d.stop()));
+      await Promise.all([...afterwards]);
     },
   };
 }

@@ -78,6 +78,11 @@ class IoLimiter {
 
 const io = new IoLimiter(16);
 
+/** Runs a file operation through the same bounded queue as the step logs (checkpoint files share it). */
+export function queueIo<T>(fn: () => Promise<T>): Promise<T> {
+  return io.run(fn);
+}
+
 /** Serialised async writes for one step run's log folder, off the engine's thread. */
 export class StepLog {
   private chain: Promise<void>;

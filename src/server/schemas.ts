@@ -329,6 +329,52 @@ export const checkpointSchema = z.object({
   label: z.string(),
   event_seq: z.number().int(),
   created_at: isoTime,
+  /** `automatic`: taken at a step run's end; `manual`: `ctx.checkpoint()` or a label. */
+  created_by: z.enum(["automatic", "manual"]),
+  /** The run's status at that point, and the same in seed 003's words (`executing`, `awaiting_completion`…). */
+  status: z.enum(RUN_STATUSES),
+  state: z.string(),
+  current_phase: z.string().nullable(),
+  /** Step runs ended (completed, failed, skipped) by then: the index of the next one (seed 002). */
+  current_step_index: z.number().int(),
+  completed_step_ids: z.array(z.string()),
+  /** The workflow's steps not ended by then. */
+  pending_step_ids: z.array(z.string()),
+  /** Bytes of its seed 002 document (`checkpoints/step-N.json`). */
+  size_bytes: z.number().int(),
+});
+
+/** Seed 002's `StepResult`; `ref` (the step's output.json in the run folder) replaces a large `data`. */
+export const checkpointResultSchema = z.object({
+  stepId: z.string(),
+  status: z.enum(["completed", "failed", "skipped"]),
+  data: z.unknown().optional(),
+  ref: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const checkpointDetailSchema = checkpointSchema.extend({
+  execution_id: z.string(),
+  step_results: z.record(z.string(), checkpointResultSchema),
+});
+
+/** `POST …/checkpoints/prune`: keep the newest `keep` (the latest and forked-from ones always stay). */
+export const pruneBody = z.strictObject({
+  keep: z.number().int("must be a whole number").min(1, "must be at least 1 (the latest checkpoint is always kept)"),
+  dry_run: z.boolean().optional(),
+});
+
+export const pruneResultSchema = z.object({
+  dry_run: z.boolean(),
+  /** Removed (or, dry run, to be removed), oldest first. */
+  removed: z.array(z.number().int()),
+  /** Kept, newest first, with why. */
+  kept: z.array(z.object({ number: z.number().int(), why: z.enum(["latest", "newest", "forked"]) })),
+});
+
+export const checkpointParams = z.strictObject({
+  id: idString,
+  number: z.coerce.number().int("must be a checkpoint number (1, 2, …)").min(1, "checkpoints are numbered from 1"),
 });
 
 export const stepLogSchema = z.object({

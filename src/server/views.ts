@@ -5,15 +5,9 @@
 import type { z } from "zod";
 import type { Issue } from "../core/errors.js";
 import { WeftError } from "../core/errors.js";
-import type {
-  AttemptRecord,
-  CheckpointRecord,
-  RunRecord,
-  StepRunRecord,
-  Workflow,
-  WorkflowStep,
-} from "../core/model.js";
+import type { AttemptRecord, RunRecord, StepRunRecord, Workflow, WorkflowStep } from "../core/model.js";
 import { isJournalValue, STEP_STATUSES, TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES } from "../core/model.js";
+import { checkpointJson, type ResolvedCheckpoint } from "../engine/checkpoints.js";
 import type {
   ArtifactListing,
   ArtifactRecord,
@@ -33,6 +27,7 @@ import type {
   AttachmentJson,
   attemptSchema,
   CommentJson,
+  checkpointDetailSchema,
   checkpointSchema,
   controlResultSchema,
   DefinitionDetail,
@@ -434,14 +429,13 @@ export function stepDetailView(
   };
 }
 
-export function checkpointView(c: CheckpointRecord): z.infer<typeof checkpointSchema> {
-  return {
-    number: c.number,
-    step_key: c.stepKey,
-    label: c.label,
-    event_seq: c.eventSeq,
-    created_at: isoNow(c.createdAt),
-  };
+/** The same JSON as `weft checkpoints --format json`. */
+export function checkpointView(r: ResolvedCheckpoint): z.infer<typeof checkpointSchema> {
+  return checkpointJson(r);
+}
+
+export function checkpointDetailView(r: ResolvedCheckpoint): z.infer<typeof checkpointDetailSchema> {
+  return { ...checkpointJson(r), execution_id: r.record.runId, step_results: r.results ?? {} };
 }
 
 export function issueView(i: Issue): z.infer<typeof issueSchema> {

@@ -476,6 +476,12 @@ export interface Store {
     /** Newest first. */
     list(runId: string, limit?: number): Promise<CheckpointRecord[]>;
     get(runId: string, number: number): Promise<CheckpointRecord | undefined>;
+    /**
+     * Deletes the run's checkpoints with these numbers (pruning); numbers it does not have are ignored. Returns
+     * how many were deleted. Numbers are never reused: the next checkpoint still gets the next number. Changes
+     * neither the run's version nor its events.
+     */
+    remove(runId: string, numbers: readonly number[]): Promise<number>;
   };
 
   leases: {

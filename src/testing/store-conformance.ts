@@ -608,6 +608,25 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
         expect(await store.checkpoints.get(run.id, 4)).toBeUndefined();
       });
 
+      it("removes checkpoints by number, never reusing a number, leaving the run's version and events alone", async () => {
+        const run = await make();
+        const labels = ["c1", "c2", "c3", "c4"].map((label) => ({ stepKey: null, label }));
+        await commit({ runId: run.id, expectedVersion: 1, checkpoints: labels });
+        const other = await make();
+        await commit({ runId: other.id, expectedVersion: 1, checkpoints: [{ stepKey: null, label: "o1" }] });
+        const events = await store.events.list(run.id);
+        expect(await store.checkpoints.remove(run.id, [1, 3, 9])).toBe(2);
+        expect((await store.checkpoints.list(run.id)).map((c) => c.number)).toEqual([4, 2]);
+        expect(await store.checkpoints.get(run.id, 1)).toBeUndefined();
+        expect((await store.checkpoints.list(other.id)).map((c) => c.label)).toEqual(["o1"]);
+        expect((await store.runs.versions([run.id])).get(run.id)).toBe(2);
+        expect(await store.events.list(run.id)).toEqual(events);
+        expect(await store.checkpoints.remove("nope", [1])).toBe(0);
+        expect(await store.checkpoints.remove(run.id, [])).toBe(0);
+        const next = await commit({ runId: run.id, expectedVersion: 2, checkpoints: [{ stepKey: null, label: "c5" }] });
+        expect(next.checkpoints[0]?.number).toBe(5);
+      });
+
       it("round-trips nested JSON: unicode, big strings, numbers, nulls", async () => {
         const big = "λ🧵".repeat(200_000);
         const args = {

@@ -149,7 +149,21 @@ describe("weft run: the seed 003 code review", () => {
     expect(cps).toHaveLength(2);
     expect(cps.map((c: Loose) => c.number)).toEqual([4, 3]);
     expect(cps[0]).toMatchObject({ number: 4, step_key: "generate-report" });
-    expect(Object.keys(cps[0]).sort()).toEqual(["created_at", "event_seq", "label", "number", "step_key"]);
+    expect(Object.keys(cps[0]).sort()).toEqual([
+      "completed_step_ids",
+      "created_at",
+      "created_by",
+      "current_phase",
+      "current_step_index",
+      "event_seq",
+      "label",
+      "number",
+      "pending_step_ids",
+      "size_bytes",
+      "state",
+      "status",
+      "step_key",
+    ]);
 
     const table = await weftIn(dir, ["checkpoints", id, "--limit", "2"]);
     expect(table.code).toBe(0);

@@ -126,6 +126,16 @@ const ROUTES: Record<string, RouteCase> = {
     readOnly: "ok",
     otherProject: 404,
   },
+  "GET /api/workflow-executions/{id}/checkpoints/{number}": {
+    call: (f) => ({ url: `/api/workflow-executions/${f.run}/checkpoints/1` }),
+    readOnly: "ok",
+    otherProject: 404,
+  },
+  "POST /api/workflow-executions/{id}/checkpoints/prune": {
+    call: (f) => ({ url: `/api/workflow-executions/${f.run}/checkpoints/prune`, payload: { keep: 1, dry_run: true } }),
+    readOnly: 403,
+    otherProject: 404,
+  },
   "POST /api/workflow-executions/{id}/rewind": {
     call: (f) => ({ url: `/api/workflow-executions/${f.run}/rewind`, payload: { checkpoint: 1 } }),
     readOnly: 403,

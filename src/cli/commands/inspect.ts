@@ -15,7 +15,7 @@ import { follow, printEvent, runJson } from "../progress.js";
 import { definitionFolders, formatOf, limitOf } from "./shared.js";
 import { ensureTemplates } from "./templates.js";
 
-interface InspectOptions extends GlobalOptions {
+export interface InspectOptions extends GlobalOptions {
   format?: string;
   limit?: string;
   status?: string;
@@ -25,7 +25,7 @@ interface InspectOptions extends GlobalOptions {
   follow?: boolean;
 }
 
-async function withStore(cmd: Command, fn: (store: Store, o: InspectOptions, out: Out) => Promise<number>) {
+export async function withStore(cmd: Command, fn: (store: Store, o: InspectOptions, out: Out) => Promise<number>) {
   const o = cmd.optsWithGlobals<InspectOptions>();
   const store = openStore(o);
   try {
@@ -35,7 +35,7 @@ async function withStore(cmd: Command, fn: (store: Store, o: InspectOptions, out
   }
 }
 
-async function mustGet(store: Store, id: string): Promise<RunRecord> {
+export async function mustGet(store: Store, id: string): Promise<RunRecord> {
   const run = await store.runs.get(id);
   if (!run) throw new WeftError("WEFT_NOT_FOUND", `no run has id ${id}; \`weft list\` shows the runs`);
   return run;
@@ -187,46 +187,6 @@ export function registerInspect(program: Command): void {
               s.error?.message ?? (s.waitingFor === "approval" ? `weft approve ${run.id} ${s.key}` : ""),
             ]),
           ),
-        );
-        return EXIT.ok;
-      }),
-    );
-
-  program
-    .command("checkpoints <run-id>")
-    .description("list a run's checkpoints, newest first (one after every finished step)")
-    .option("--limit <n>", "at most this many (default 10)")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withStore(cmd, async (store, o, out) => {
-        await mustGet(store, id);
-        const cps = await store.checkpoints.list(id, limitOf(o.limit, 10));
-        if (formatOf(o.format) === "json") {
-          out.line(
-            JSON.stringify(
-              cps.map((c) => ({
-                number: c.number,
-                step_key: c.stepKey,
-                label: c.label,
-                event_seq: c.eventSeq,
-                created_at: iso(c.createdAt),
-              })),
-              null,
-              2,
-            ),
-          );
-          return EXIT.ok;
-        }
-        out.line(`Checkpoints for execution: ${id}`);
-        out.line("");
-        for (const c of cps) {
-          out.line(`${c.number}. Checkpoint ${c.number} — ${c.label}`);
-          out.line(`   Step: ${c.stepKey ?? "-"} | Created: ${ago(c.createdAt)} | Event: #${c.eventSeq}`);
-        }
-        if (!cps.length) out.line("no checkpoints yet (one is taken after every finished step)");
-        out.line("");
-        out.line(
-          `Use "weft resume ${id}" to resume from the latest checkpoint, "weft rewind ${id} <n>" to fork from one`,
         );
         return EXIT.ok;
       }),

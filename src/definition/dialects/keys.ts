@@ -18,6 +18,7 @@ export const TOP_KEYS = [
   "parallelism",
   "timeout",
   "budget",
+  "checkpoints",
   "mode",
   "defaults",
   "steps",

@@ -52,6 +52,14 @@ export const TOP_KEY_SCHEMAS: Record<(typeof TOP_KEYS)[number], JsonObject> = {
       "`sequential`: each step also waits for the one before it in the file. `dag`: only declared dependencies order steps. Default: sequential when no step declares needs/on_success/on_failure, else dag.",
   },
   defaults: ref("defaults"),
+  checkpoints: {
+    type: "object",
+    additionalProperties: false,
+    required: ["keep"],
+    properties: { keep: { type: "integer", minimum: 1 } },
+    description:
+      "Checkpoint retention: once a run ends, prune its checkpoints but the newest `keep` (the latest and those a rewound run was forked from are always kept). Default: keep every checkpoint.",
+  },
   steps: { type: "array", minItems: 1, items: ref("step"), description: "The steps, in file order." },
   config: ref("seed003Config"),
   $schema: string("Path or URL of this JSON Schema (for editors); ignored by weft."),

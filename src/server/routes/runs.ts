@@ -10,6 +10,8 @@
  */
 import type { FastifyContextConfig, FastifyPluginAsync, RawServerDefault } from "fastify";
 import { z } from "zod";
+import { WeftError } from "../../core/errors.js";
+import { pruneCheckpoints, resolveCheckpoints } from "../../engine/checkpoints.js";
 import { data, type RoutePluginOptions } from "../context.js";
 import {
   cancelRun,
@@ -25,6 +27,8 @@ import {
 import {
   budgetBody,
   byBody,
+  checkpointDetailSchema,
+  checkpointParams,
   checkpointSchema,
   checkpointsQuery,
   controlResultSchema,
@@ -33,6 +37,8 @@ import {
   envelope,
   launchBody,
   listRunsQuery,
+  pruneBody,
+  pruneResultSchema,
   rewindBody,
   runDetailSchema,
   runListItemSchema,
@@ -42,7 +48,15 @@ import {
   runSummarySchema,
 } from "../schemas.js";
 import type { ZodTypeProvider } from "../validation.js";
-import { checkpointView, controlView, runListItemView, runSummaryView, runView, stepKeyOf } from "../views.js";
+import {
+  checkpointDetailView,
+  checkpointView,
+  controlView,
+  runListItemView,
+  runSummaryView,
+  runView,
+  stepKeyOf,
+} from "../views.js";
 
 export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault, ZodTypeProvider> = async (
   app,
@@ -167,8 +181,43 @@ export const runRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault,
       },
     },
     async (req) => {
+      const run = await getRun(ctx, req.params.id);
+      const cps = await store.checkpoints.list(run.id, req.query.limit);
+      return data((await resolveCheckpoints(store, run, cps)).map(checkpointView));
+    },
+  );
+
+  app.get(
+    "/workflow-executions/:id/checkpoints/:number",
+    {
+      config: read,
+      schema: { params: checkpointParams, response: { 200: envelope(checkpointDetailSchema) } },
+    },
+    async (req) => {
+      const run = await getRun(ctx, req.params.id);
+      const cp = await store.checkpoints.get(run.id, req.params.number);
+      if (!cp)
+        throw new WeftError(
+          "WEFT_NOT_FOUND",
+          `run ${run.id} has no checkpoint ${req.params.number} (pruned, or not taken yet); GET …/checkpoints lists them`,
+        );
+      const [resolved] = await resolveCheckpoints(store, run, [cp], { results: true });
+      return data(checkpointDetailView(resolved!));
+    },
+  );
+
+  app.post(
+    "/workflow-executions/:id/checkpoints/prune",
+    {
+      config: operate,
+      schema: { params: runParams, body: pruneBody, response: { 200: envelope(pruneResultSchema) } },
+    },
+    async (req) => {
       await getRun(ctx, req.params.id);
-      return data((await store.checkpoints.list(req.params.id, req.query.limit)).map(checkpointView));
+      const res = await pruneCheckpoints(store, ctx.dataDir, req.params.id, req.body.keep, {
+        dryRun: req.body.dry_run,
+      });
+      return data({ dry_run: req.body.dry_run === true, removed: res.removed, kept: res.kept });
     },
   );
 

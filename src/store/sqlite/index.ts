@@ -84,6 +84,11 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
   const attachments = createAttachments(db);
   const artifacts = createArtifacts(db, st, comments, attachments, noteVersion);
   const tokens = createTokens(db);
+  const removeCheckpoints = db.transaction((runId: string, numbers: readonly number[]) => {
+    let n = 0;
+    for (const number of numbers) n += st.checkpointDelete.run(runId, number).changes;
+    return n;
+  });
 
   return withStorageErrors<SqliteStore>(config.path, {
     kind: "sqlite",
@@ -117,6 +122,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
     checkpoints: {
       list: async (runId, limit) => reads.checkpoints(runId, limit),
       get: async (runId, number) => reads.checkpoint(runId, number),
+      remove: async (runId, numbers) => removeCheckpoints.immediate(runId, numbers),
     },
 
     leases: {

@@ -29,6 +29,7 @@ export interface Statements {
   checkpointInsert: Stmt;
   checkpointGet: Stmt;
   checkpointList: Stmt;
+  checkpointDelete: Stmt;
   leaseRow: Stmt;
   leaseTake: Stmt;
   leaseExtendOwn: Stmt;
@@ -113,6 +114,7 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     checkpointGet: db.prepare("SELECT * FROM checkpoints WHERE run_id = ? AND number = ?"),
     checkpointList: db.prepare("SELECT * FROM checkpoints WHERE run_id = ? ORDER BY number DESC LIMIT ?"),
+    checkpointDelete: db.prepare("DELETE FROM checkpoints WHERE run_id = ? AND number = ?"),
 
     leaseRow: db.prepare("SELECT version, lease_owner, lease_epoch, lease_expires_at FROM runs WHERE id = ?"),
     leaseTake: db.prepare(
