@@ -45,6 +45,7 @@ const FILES = [
   ...workflowFiles(path.join(repoRoot, "test/fixtures/cli")),
   ...workflowFiles(path.join(repoRoot, "test/fixtures/cli/bad")),
   ...workflowFiles(snippetDir),
+  ...workflowFiles(path.join(repoRoot, "test/fixtures/compat/seed-001")),
 ].map((f) => path.relative(repoRoot, f));
 
 /**
@@ -56,6 +57,7 @@ const REFUSED: Record<string, "rejects" | "accepts" | "unreadable"> = {
   // The seed cuts its example short: `fix` has no prompt (both say so) and `notify_team` is never defined.
   "examples/seed-dialects/bug-lifecycle-excerpt.yaml": "rejects",
   "test/fixtures/compat/seed-snippets/seed-001-workflow-definition-schema.yaml": "rejects",
+  "test/fixtures/compat/seed-001/bug-lifecycle-excerpt.yaml": "rejects",
   // Seed 003's example of a cycle: no name, and steps with nothing to run.
   "test/fixtures/compat/seed-snippets/seed-003-cycle.yaml": "rejects",
   "test/fixtures/cli/several-errors.yaml": "rejects",
