@@ -104,6 +104,22 @@ describeBrowser("the template gallery", () => {
     await server?.stop();
   });
 
+  it('"All" counts every definition, an uncategorised one too (not the sum of the categories\' counts)', async () => {
+    const created = await server.api.POST("/api/workflow-definitions", {
+      body: { source: "name: Uncategorised\nsteps:\n  - { id: only, type: noop }\n", project_id: "default" },
+    });
+    if (!created.data) throw new Error(JSON.stringify(created.error));
+    try {
+      const page = (await openPage(server, { path: "/templates" })) as GalleryPage;
+      await poll(() => cards(page).count()).toBe(30);
+      const all = page.getByRole("group", { name: "Category" }).getByRole("button", { name: /^All/ });
+      await poll(() => all.locator(".cat-chip-count").textContent()).toBe("30");
+      await page.close();
+    } finally {
+      await server.api.DELETE("/api/workflow-definitions/{id}", { params: { path: { id: created.data.data.id } } });
+    }
+  });
+
   it("filters by category, searches and sorts, all kept in the URL across a reload", async () => {
     const page = (await openPage(server, { path: "/templates" })) as GalleryPage;
     await page.getByRole("heading", { name: "Templates", level: 1 }).waitFor();

@@ -39,7 +39,11 @@ export function GalleryPage() {
     placeholderData: keepPreviousData,
   });
   const categories = useQuery({ queryKey: keys.categories, queryFn: read.categories, staleTime: 60_000 });
-  const total = categories.data?.reduce((n, c) => n + c.count, 0);
+  // "All" counts every definition, those without a category too (the categories' counts leave them out): the
+  // unfiltered list, shared with the page's own query when no category or search is set.
+  const unfiltered = { category: "", q: "", sort: filters.sort };
+  const all = useQuery({ queryKey: keys.definitions(unfiltered), queryFn: () => read.definitions(unfiltered) });
+  const total = all.data?.length;
   const defs = list.data;
   const filtering = filters.category !== "" || filters.q !== "";
 
