@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { hasActiveToken, tokenHash } from "../../src/server/access.js";
-import { createDefinitionFiles } from "../../src/server/definition-files.js";
+import { createDefinitionFiles, fileDefinitionId } from "../../src/server/definition-files.js";
 import { checkBind } from "../../src/server/serve.js";
 import { builtinStepTypes } from "../../src/steps/builtin.js";
 import type { TokenScope } from "../../src/store/store.js";
@@ -852,6 +852,56 @@ describe("access control: modes", () => {
       expect(touched?.lastUsedAt).not.toBeNull();
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe("access control: a definitions folder's file with errors", () => {
+  let s: ServerEnv;
+  let files: ReturnType<typeof createDefinitionFiles>;
+
+  beforeAll(async () => {
+    s = await serverEnv((env) => {
+      files = createDefinitionFiles({
+        store: env.store,
+        projectDir: env.dir,
+        projectId: "alpha",
+        stepTypes: new Map(builtinStepTypes().map((t) => [t.type, t])),
+      });
+      return { definitionFiles: files };
+    });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it("is as unknown as a missing definition to a token of another project: 404, none of the file's problems", async () => {
+    const folder = join(s.env.dir, ".agent", "workflows", "definitions");
+    mkdirSync(folder, { recursive: true });
+    const file = join(folder, "secret-plan.yaml");
+    writeFileSync(file, DEF("secret-plan"));
+    await files.sync();
+    const id = fileDefinitionId(files.folder, "secret-plan.yaml");
+    expect(await s.env.store.definitions.get(id)).toBeDefined();
+    // The file breaks: its last good definition stays, refused at launch with the file's problems.
+    writeFileSync(file, "name: secret-plan\nsteps:\n  - id: only\n    type: no-such-type\n");
+    await files.sync();
+    const alpha = (await makeToken(s, "alpha operate", [{ projectId: "alpha", role: "operate" }])).secret;
+    const beta = (await makeToken(s, "beta operate", [{ projectId: "beta", role: "operate" }])).secret;
+    await new Promise((r) => setTimeout(r, 250));
+    const launch = (secret: string, url: string, payload: Record<string, unknown>) =>
+      s.app.inject({ method: "POST", url, headers: auth(secret), payload });
+    const own = await launch(alpha, "/api/workflow-executions", { workflow_definition_id: id });
+    expectError(own, 422);
+    expect(own.body).toContain("no-such-type");
+    for (const [url, payload] of [
+      ["/api/workflow-executions", { workflow_definition_id: id }],
+      ["/api/workflows/executions/launch", { template_id: id }],
+    ] as const) {
+      const res = await launch(beta, url, payload);
+      expectError(res, 404, "WEFT_NOT_FOUND");
+      expect(res.body, url).not.toContain("no-such-type");
+      expect(res.body, url).not.toContain(".agent/workflows/definitions");
     }
   });
 });

@@ -51,13 +51,20 @@ async function workflowOf(
     };
   }
   const id = body.workflow_definition_id as string;
+  const unknown = () => {
+    const where = body.project_id === undefined ? "" : ` in project ${body.project_id}`;
+    return new WeftError("WEFT_NOT_FOUND", `no workflow definition has id ${id}${where}`);
+  };
+  // Whether the token may see it comes first: resolving refuses a definitions-folder file with errors (422 with
+  // its problems) and loads a TypeScript definition (its top-level code runs) — neither for another project.
+  const stored = await ctx.store.definitions.get(id);
+  if (stored && !stored.system && !req.principal.can(stored.projectId, "read")) throw unknown();
   const def = await ctx.resolveDefinition(id);
   // A project's definitions are launched in that project; built-in (system) ones in any. A definition of a
   // project the token cannot read is as unknown as a missing one.
   const visible = def !== undefined && (def.system || req.principal.can(def.projectId, "read"));
   if (!def || !visible || (body.project_id !== undefined && !def.system && def.projectId !== body.project_id)) {
-    const where = body.project_id === undefined ? "" : ` in project ${body.project_id}`;
-    throw new WeftError("WEFT_NOT_FOUND", `no workflow definition has id ${id}${where}`);
+    throw unknown();
   }
   const status = def.status ?? "active";
   const refused = launchRefusal(status, body.test_run === true);
