@@ -54,7 +54,8 @@ export function fileWanted(n: number): boolean {
 
 /**
  * A fold of `run`'s events (`events`: the log from its start, or at least up to the checkpoints wanted). A
- * rewound run starts with the step runs it reused from its source: completed records that never started in it.
+ * rewound run starts with the step runs it reused from its source: completed records that never started in it
+ * — `started`: the keys started anywhere in its log (default: in `events`, when they are the whole log).
  */
 function newFold(
   run: RunRecord,
@@ -62,14 +63,18 @@ function newFold(
   events: readonly EventRecord[],
   outputOf: (key: string, attempt: number) => Json | undefined,
   onRef?: (key: string, data: Json) => void,
+  started: ReadonlySet<string> = startedIn(events),
 ): CheckpointFold {
   const fold = new CheckpointFold(run.id, outputOf, onRef);
   if (run.forkedFrom) {
-    const started = new Set<string>();
-    for (const e of events) if (e.type === "workflow.step.started") started.add(e.data.key);
     for (const s of steps) if (s.status === "completed" && !started.has(s.key)) fold.inherit(s.key, s.output);
   }
   return fold;
+}
+
+function startedIn(events: readonly EventRecord[], into = new Set<string>()): Set<string> {
+  for (const e of events) if (e.type === "workflow.step.started") into.add(e.data.key);
+  return into;
 }
 
 /** Writes a run's checkpoint files while its driver runs it. */
@@ -288,15 +293,35 @@ async function foldUpTo(
     after = last.seq;
   }
   const [steps, attempts] = await Promise.all([store.steps.list(run.id), store.steps.attempts(run.id)]);
+  // A rewound run: a step that completed after `maxSeq` started after it too, so it is not one it reused. Read
+  // after the steps, so that every step they show completed has its start in what is read.
+  let started: Set<string> | undefined;
+  if (run.forkedFrom) {
+    started = startedIn(events);
+    for (let after = events.at(-1)?.seq ?? 0; ; ) {
+      const batch = await store.events.list(run.id, after, EVENT_BATCH);
+      startedIn(batch, started);
+      const last = batch.at(-1);
+      if (!last || batch.length < EVENT_BATCH) break;
+      after = last.seq;
+    }
+  }
   const outputs = new Map<string, Json>();
   for (const a of attempts) if (a.status === "completed") outputs.set(`${a.key}#${a.attempt}`, a.output);
   const records = new Map(steps.map((s) => [s.key, s]));
-  const fold = newFold(run, steps, events, (key, attempt) => {
-    const out = outputs.get(`${key}#${attempt}`);
-    if (out !== undefined) return out;
-    const rec = records.get(key);
-    return rec?.status === "completed" && rec.attempt <= attempt ? rec.output : undefined;
-  });
+  const fold = newFold(
+    run,
+    steps,
+    events,
+    (key, attempt) => {
+      const out = outputs.get(`${key}#${attempt}`);
+      if (out !== undefined) return out;
+      const rec = records.get(key);
+      return rec?.status === "completed" && rec.attempt <= attempt ? rec.output : undefined;
+    },
+    undefined,
+    started,
+  );
   return { fold, events };
 }
 

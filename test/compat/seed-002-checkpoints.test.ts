@@ -250,6 +250,23 @@ describe("seed 002: large results, rewound runs, manual checkpoints, pruning", (
     expect(cps.map((c: Json) => c.completed_step_ids.length)).toEqual([4, 3]);
   });
 
+  it("a rewound run's early checkpoint, read alone, lists only what had completed by then (as its file)", async () => {
+    const source = await launch(SIMPLE_PIPELINE, { environment: "dev" });
+    await waitFor(source, "completed");
+    const res = await api(`/workflow-executions/${source}/rewind`, { method: "POST", body: { checkpoint: 1 } });
+    expect(res.status).toBe(201);
+    const fork = res.json.data.id;
+    await waitFor(fork, "completed");
+    await until(() => existsSync(join(cpDir(fork), "step-3.json")), 5000, "the fork's step-3.json");
+    // Checkpoint 1 of the fork: install-deps reused, build-app run; run-tests and deploy not yet started.
+    const one = (await api(`/workflow-executions/${fork}/checkpoints/1`)).json.data;
+    expect(one.completed_step_ids).toEqual(cpFile(fork, 1).completed_step_ids);
+    expect(one.completed_step_ids).toEqual(["install-deps", "build-app"]);
+    expect(one.pending_step_ids).toEqual(["run-tests", "deploy"]);
+    expect(Object.keys(one.step_results)).toEqual(["install-deps", "build-app"]);
+    expect(one.size_bytes).toBe(statSync(join(cpDir(fork), "step-1.json")).size);
+  });
+
   it("POST …/checkpoints/prune keeps the newest N, the latest and the forked-from; dry_run removes nothing", async () => {
     const dry = await api(`/workflow-executions/${id}/checkpoints/prune`, {
       method: "POST",
