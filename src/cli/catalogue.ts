@@ -56,7 +56,7 @@ export async function workflowCatalogue(input: CatalogueInput): Promise<{ rows: 
   const unlinked: RunRecord[] = [];
   for (const r of runs) {
     const id = r.definitionId ?? undefined;
-    if (id !== undefined) byDefinition.set(id, [...(byDefinition.get(id) ?? []), r]);
+    if (id !== undefined) listIn(byDefinition, id).push(r);
     else unlinked.push(r);
   }
   // A folder file that `weft serve` keeps as a definition is one row: the file as it is now, with that
@@ -78,18 +78,19 @@ export async function workflowCatalogue(input: CatalogueInput): Promise<{ rows: 
   const rows: CatalogueRow[] = defs
     .filter((d) => !read.has(pathOf(d) ?? ""))
     .map((d) => row(d.workflow, originOf(d), d.id, pathOf(d), d.format, byDefinition.get(d.id) ?? []));
-  const ranFrom = (file: string) => unlinked.filter((r) => sourceFileOf(r) === file);
-  for (const f of files) {
-    const def = served.get(f.file);
-    const linked = def ? (byDefinition.get(def.id) ?? []) : [];
-    rows.push(row(f.workflow, "file", def?.id ?? null, f.file, f.format, [...linked, ...ranFrom(f.file)]));
-  }
+  // The runs of files, by file, and the other unlinked runs by workflow name: one pass over the runs.
   const listedFiles = new Set(files.map((f) => f.file));
+  const byFile = new Map<string, RunRecord[]>();
   const others = new Map<string, RunRecord[]>();
   for (const r of unlinked) {
     const file = sourceFileOf(r);
-    if (file !== undefined && listedFiles.has(file)) continue;
-    others.set(r.workflowName, [...(others.get(r.workflowName) ?? []), r]);
+    if (file !== undefined && listedFiles.has(file)) listIn(byFile, file).push(r);
+    else listIn(others, r.workflowName).push(r);
+  }
+  for (const f of files) {
+    const def = served.get(f.file);
+    const linked = def ? (byDefinition.get(def.id) ?? []) : [];
+    rows.push(row(f.workflow, "file", def?.id ?? null, f.file, f.format, [...linked, ...(byFile.get(f.file) ?? [])]));
   }
   for (const [, rs] of others) {
     const newest = rs[0] as RunRecord;
@@ -101,6 +102,15 @@ export async function workflowCatalogue(input: CatalogueInput): Promise<{ rows: 
     (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base" }) || ORDER[a.origin] - ORDER[b.origin],
   );
   return { rows, problems };
+}
+
+/** The list under `key`, created empty the first time. */
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  const had = map.get(key);
+  if (had) return had;
+  const list: T[] = [];
+  map.set(key, list);
+  return list;
 }
 
 const ORDER: Record<WorkflowOrigin, number> = { file: 0, api: 1, template: 2, run: 3 };
