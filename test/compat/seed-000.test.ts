@@ -296,6 +296,29 @@ describe("seed 000 executions", () => {
     await refused("POST", `/api/workflows/executions/${launched.id}/resume`, undefined, 409, /cancelled|ended|cannot/);
   });
 
+  it("resume lets an execution paused at a review go on (the person's approval, as seed 000's review node takes it)", async () => {
+    const t = await ok(
+      "POST",
+      "/api/workflows/templates",
+      {
+        name: "Review then merge",
+        workspace_id: "p1",
+        nodes: [
+          { node_id: "review", node_type: "review", label: "Check" },
+          { node_id: "done", node_type: "merge" },
+        ],
+        edges: [{ id: "e1", source: "review", target: "done" }],
+      },
+      201,
+    );
+    const launched = await ok("POST", "/api/workflows/executions/launch", { template_id: t.id, project_id: "p1" }, 201);
+    const waiting = await pollUntil(launched.id, (e) => e.weft_status === "waiting", "the review");
+    expect(waiting).toMatchObject({ status: "paused", current_node_id: "review" });
+    await ok("POST", `/api/workflows/executions/${launched.id}/resume`);
+    const done = await pollUntil(launched.id, (e) => e.status === "completed", "completed");
+    expect(job(done, "review").status).toBe("completed");
+  });
+
   it("retries a failed node", async () => {
     const t = await ok(
       "POST",

@@ -17,6 +17,7 @@ import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from "fasti
 import { z } from "zod";
 import { WeftError } from "../../../core/errors.js";
 import type { EventRecord } from "../../../core/events.js";
+import type { RunRecord } from "../../../core/model.js";
 import {
   describeProblems,
   type Seed000Graph,
@@ -33,7 +34,16 @@ import {
   listDefinitions,
   updateDefinition,
 } from "../../handlers/definitions.js";
-import { cancelRun, getRun, launchRun, listRuns, pauseRun, resumeRun, retryStep } from "../../handlers/runs.js";
+import {
+  cancelRun,
+  carryOn,
+  getRun,
+  launchRun,
+  listRuns,
+  pauseRun,
+  resumeRun,
+  retryStep,
+} from "../../handlers/runs.js";
 import { attachImagesBody, listDefinitionsQuery } from "../../schemas.js";
 import { RequestError, type ZodTypeProvider } from "../../validation.js";
 import { runContexts } from "../../views.js";
@@ -260,7 +270,7 @@ export const seed000Routes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
   const control = { params: executionParams, response: { 200: executionSchema } };
   const commands: Record<string, (req: FastifyRequest<{ Params: { id: string } }>) => Promise<unknown>> = {
     pause: (req) => pauseRun(ctx, req.params.id),
-    resume: (req) => resumeRun(ctx, req.params.id),
+    resume: (req) => resumeExecution(ctx, req.params.id, req.principal.name),
     stop: (req) => cancelRun(ctx, req.params.id, req.principal.name),
   };
   for (const [verb, command] of Object.entries(commands)) {
@@ -333,6 +343,23 @@ function statusFilter(text: string) {
     for (const s of statuses) out.add(s);
   }
   return [...out] as ReturnType<typeof runStatusesOf> & object;
+}
+
+/**
+ * Seed 000's resume. Its review node pauses the execution until a person lets it go on, and resume is how
+ * (T052, T083): a run waiting for a person's approval has those steps approved, by the token; any other run is
+ * resumed as weft resumes it.
+ */
+async function resumeExecution(ctx: RouteContext, runId: string, by: string): Promise<RunRecord> {
+  const run = await getRun(ctx, runId);
+  if (run.status !== "waiting") return resumeRun(ctx, runId);
+  const reviews = (await ctx.store.steps.list(runId)).filter(
+    (s) => s.status === "waiting" && s.waitingFor === "approval",
+  );
+  let last = run;
+  for (const s of reviews) last = await ctx.engine.approve(runId, s.key, { by });
+  carryOn(ctx, last);
+  return last;
 }
 
 /** Every event of a run, oldest first. */
