@@ -37,16 +37,30 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** Expects no form of the canary (raw, base64, UTF-16) in any file under `dir`; returns the files scanned. */
+/**
+ * Expects no form of the canary (raw, base64, UTF-16) in any file under `dir`; returns the files scanned. A live
+ * run keeps writing (a checkpoint file is written under a temporary name, then renamed): a file gone between the
+ * listing and its read means the folder changed, and the whole scan starts again on a fresh listing.
+ */
 function expectNoCanary(dir: string, canary: string, when: string): string[] {
   const forms = [canary, ...base64Forms(canary)].map((f) => Buffer.from(f));
   forms.push(Buffer.from(canary, "utf16le"));
-  const files = filesUnder(dir);
-  for (const f of files) {
-    const bytes = readFileSync(f);
-    for (const form of forms) expect(bytes.includes(form), `${when}: ${f} contains the key`).toBe(false);
+  for (let scan = 1; ; scan++) {
+    const files = filesUnder(dir);
+    const read = files.map((f) => {
+      try {
+        return readFileSync(f);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT" && scan < 20) return undefined;
+        throw err;
+      }
+    });
+    if (read.includes(undefined)) continue;
+    read.forEach((bytes, i) => {
+      for (const form of forms) expect(bytes?.includes(form), `${when}: ${files[i]} contains the key`).toBe(false);
+    });
+    return files;
   }
-  return files;
 }
 
 describe("the key canary on every SDK provider, in the database, its WAL and the run logs", () => {
