@@ -163,7 +163,12 @@ export class CheckpointFold {
     const result: CheckpointResult = { stepId: key, status };
     let inline = 0;
     if (status === "completed") {
-      const size = utf8Length(JSON.stringify(data ?? null));
+      // Measured only when it could still go inline (the engine folds every step's end as the run goes): once the
+      // document's budget is spent a result is a ref whatever its size, and a string longer than the limit in
+      // UTF-16 units is longer in UTF-8 bytes too.
+      const text = this.inlineBytes < INLINE_DOCUMENT_BYTES ? JSON.stringify(data ?? null) : undefined;
+      const size =
+        text === undefined || text.length > INLINE_RESULT_BYTES ? Number.POSITIVE_INFINITY : utf8Length(text);
       if (size > INLINE_RESULT_BYTES || this.inlineBytes + size > INLINE_DOCUMENT_BYTES) {
         result.ref = outputRef(key);
         this.onRef?.(key, data ?? null);

@@ -181,8 +181,6 @@ export class CheckpointFiles {
   }
 }
 
-const EVENT_BATCH = 5000;
-
 /** A resolved checkpoint as JSON: the API's list items and `weft checkpoints --format json` (snake_case). */
 export function checkpointJson(r: ResolvedCheckpoint) {
   const c = r.record;
@@ -276,7 +274,7 @@ export async function checkpointDocument(store: Store, run: RunRecord, cp: Check
 }
 
 /**
- * A fold of `run` ready to apply its events up to `maxSeq` (read here, in batches). Outputs come from the
+ * A fold of `run` ready to apply its events up to `maxSeq` (read here). Outputs come from the
  * attempt records (the output of that attempt), else from the step run.
  */
 async function foldUpTo(
@@ -284,28 +282,14 @@ async function foldUpTo(
   run: RunRecord,
   maxSeq: number,
 ): Promise<{ fold: CheckpointFold; events: EventRecord[] }> {
-  const events: EventRecord[] = [];
-  for (let after = 0; after < maxSeq; ) {
-    const batch = await store.events.list(run.id, after, Math.min(EVENT_BATCH, maxSeq - after));
-    const last = batch.at(-1);
-    if (!last) break;
-    events.push(...batch);
-    after = last.seq;
-  }
+  // Seqs start at 1 and never repeat: the first `maxSeq` events hold every one up to it.
+  const events = maxSeq > 0 ? (await store.events.list(run.id, 0, maxSeq)).filter((e) => e.seq <= maxSeq) : [];
   const [steps, attempts] = await Promise.all([store.steps.list(run.id), store.steps.attempts(run.id)]);
   // A rewound run: a step that completed after `maxSeq` started after it too, so it is not one it reused. Read
   // after the steps, so that every step they show completed has its start in what is read.
-  let started: Set<string> | undefined;
-  if (run.forkedFrom) {
-    started = startedIn(events);
-    for (let after = events.at(-1)?.seq ?? 0; ; ) {
-      const batch = await store.events.list(run.id, after, EVENT_BATCH);
-      startedIn(batch, started);
-      const last = batch.at(-1);
-      if (!last || batch.length < EVENT_BATCH) break;
-      after = last.seq;
-    }
-  }
+  const started = run.forkedFrom
+    ? startedIn(await store.events.list(run.id, events.at(-1)?.seq ?? 0), startedIn(events))
+    : undefined;
   const outputs = new Map<string, Json>();
   for (const a of attempts) if (a.status === "completed") outputs.set(`${a.key}#${a.attempt}`, a.output);
   const records = new Map(steps.map((s) => [s.key, s]));

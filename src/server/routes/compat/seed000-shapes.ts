@@ -279,13 +279,7 @@ export function jobUsage(events: readonly EventRecord[]): JobUsage {
   };
   for (const e of events) {
     if (e.type !== "workflow.step.usage") continue;
-    const u = e.data as {
-      step_id: string;
-      key: string;
-      input_tokens: number;
-      output_tokens: number;
-      cost_usd: number | null;
-    };
+    const u = e.data;
     add(out.byKey, u.key, u.input_tokens + u.output_tokens, u.cost_usd);
     add(out.byStep, u.step_id, u.input_tokens + u.output_tokens, u.cost_usd);
   }

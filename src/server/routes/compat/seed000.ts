@@ -16,7 +16,6 @@
 import type { FastifyPluginAsync, FastifyRequest, RawServerDefault } from "fastify";
 import { z } from "zod";
 import { WeftError } from "../../../core/errors.js";
-import type { EventRecord } from "../../../core/events.js";
 import type { RunRecord } from "../../../core/model.js";
 import {
   describeProblems,
@@ -76,9 +75,6 @@ import {
  */
 const GRAPH_CACHE_SIZE = 500;
 
-/** How many events one read of a run's event log takes (the usage of its agent jobs). */
-const EVENT_PAGE = 1000;
-
 export const seed000Routes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault, ZodTypeProvider> = async (
   app,
   { ctx },
@@ -111,7 +107,7 @@ export const seed000Routes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
     const run = await getRun(ctx, runId);
     const [one] = await runContexts(ctx.store, [run], Date.now());
     if (!one) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${runId}`);
-    return executionView(one.run, one.context, jobUsage(await eventsOf(ctx, runId)));
+    return executionView(one.run, one.context, jobUsage(await ctx.store.events.list(runId)));
   };
 
   // ── templates ──
@@ -252,7 +248,9 @@ export const seed000Routes: FastifyPluginAsync<RoutePluginOptions, RawServerDefa
         offset: q.offset,
       });
       return Promise.all(
-        page.map(async ({ run, context }) => executionView(run, context, jobUsage(await eventsOf(ctx, run.id)))),
+        page.map(async ({ run, context }) =>
+          executionView(run, context, jobUsage(await ctx.store.events.list(run.id))),
+        ),
       );
     },
   );
@@ -360,15 +358,4 @@ async function resumeExecution(ctx: RouteContext, runId: string, by: string): Pr
   for (const s of reviews) last = await ctx.engine.approve(runId, s.key, { by });
   carryOn(ctx, last);
   return last;
-}
-
-/** Every event of a run, oldest first. */
-async function eventsOf(ctx: RouteContext, runId: string): Promise<EventRecord[]> {
-  const out: EventRecord[] = [];
-  for (let after = 0; ; ) {
-    const page = await ctx.store.events.list(runId, after, EVENT_PAGE);
-    out.push(...page);
-    if (page.length < EVENT_PAGE) return out;
-    after = page[page.length - 1]?.seq ?? after;
-  }
 }
