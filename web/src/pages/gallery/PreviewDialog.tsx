@@ -66,7 +66,10 @@ function PreviewBody({ def }: { def: Definition }) {
         {def.description && <p className="preview-desc">{def.description}</p>}
         {def.origin === "file" && (
           <p className="preview-note">
-            From the project's definitions folder: <code>{def.path}</code>. Edit the file to change it.
+            {/* One flex item: the note lays out an icon beside its text, and this text has none. */}
+            <span>
+              From the project's definitions folder: <code>{def.path}</code>. Edit the file to change it.
+            </span>
           </p>
         )}
         {def.tags.length > 0 && (

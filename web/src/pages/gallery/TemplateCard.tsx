@@ -60,7 +60,7 @@ export function TemplateCard({ def, onOpen }: { def: DefinitionItem; onOpen: (id
         {def.format === "ts" && <TsBadge />}
         {def.origin === "file" ? <FileBadge def={def} /> : !def.system && <span className="tpl-own">Yours</span>}
         {def.status === "draft" && (
-          <span className="tpl-own" title="A draft: it launches only as a test run until it is activated">
+          <span className="tpl-draft" title="A draft: it launches only as a test run until it is activated">
             Draft
           </span>
         )}
