@@ -50,7 +50,7 @@ export interface StepResult<T = Json> {
 
 /** What every step config may carry besides its type's own settings. */
 export type TsStepCommon = StepCommonKeys & {
-  /** The step type: agent, script, approval, sleep, noop, function, or a plugin's type. Inferred when absent. */
+  /** The step type: a built-in (`BuiltinStepTypeName`) or a plugin's type. Inferred when absent. */
   type?: string;
 };
 
