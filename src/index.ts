@@ -123,11 +123,13 @@ export {
 } from "./engine/engine.js";
 export {
   builtinStepTypes,
+  createStepTypeRegistry,
   defineStepType,
   type StepContext,
   type StepFunction,
   type StepOutcome,
   type StepType,
+  type StepTypeRegistry,
 } from "./steps/index.js";
 export { type BwrapOptions, createBwrapSandbox, type Sandbox } from "./steps/script/sandbox.js";
 export {
