@@ -6,6 +6,8 @@
  * lists of built-in names and settings the readers keep (definition/dialects/keys.ts, checked against this table
  * by the compiler).
  */
+
+import type { z } from "zod";
 import { agentConfigSchema, agentStepType } from "./agent/index.js";
 import { approvalConfigSchema, approvalStepType } from "./approval/index.js";
 import { attachConfigSchema, attachStepType } from "./attach/index.js";
@@ -32,6 +34,15 @@ export type BuiltinConfigSchemas = typeof builtinConfigSchemas;
 
 /** The names of the built-in step types. */
 export type BuiltinStepTypeName = keyof BuiltinConfigSchemas;
+
+/** Each built-in type's settings as written: its config schema's input type. */
+type BuiltinConfigInputs = { [K in BuiltinStepTypeName]: z.input<BuiltinConfigSchemas[K]> };
+
+// The TypeScript `ctx.step` config types are these inputs: definitions cannot import step types, so the interface
+// they read is filled in here.
+declare module "../definition/typescript/step-configs.js" {
+  interface BuiltinStepConfigs extends BuiltinConfigInputs {}
+}
 
 /** The built-in step type names, in registry order. */
 export const BUILTIN_STEP_TYPE_NAMES = Object.keys(builtinConfigSchemas) as readonly BuiltinStepTypeName[];

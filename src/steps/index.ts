@@ -5,7 +5,6 @@ export { type AttachStepConfig, attachConfigSchema, attachStepType } from "./att
 export {
   BUILTIN_STEP_TYPE_NAMES,
   type BuiltinConfigSchemas,
-  type BuiltinStepTypeName,
   type BuiltinStepTypesOptions,
   builtinConfigSchemas,
   builtinStepTypes,

@@ -3,8 +3,7 @@
  * of canonical keys (`key` → `id`, `dependencies` → `needs`, `condition` → `if`, `continueOnError` →
  * `optional`, `retryPolicy` → `retry`, `timeoutMs` → `timeout`), accepted in any file.
  */
-import type { z } from "zod";
-import type { BuiltinConfigSchemas, BuiltinStepTypeName } from "../../steps/builtin.js";
+import type { BuiltinStepConfigs, BuiltinStepTypeName } from "../typescript/step-configs.js";
 
 /** Canonical top-level keys (plus `config`, seed 003's settings block, and `$schema` and `ui` for editors). */
 export const TOP_KEYS = [
@@ -78,9 +77,7 @@ export const STEP_ALIASES: Readonly<Record<string, (typeof STEP_KEYS)[number]>> 
 export const STEP_IGNORED_KEYS = ["parallel"];
 
 /** A setting of some built-in step type: a key of its config schema's input (steps/builtin.ts). */
-type BuiltinConfigKey = {
-  [K in BuiltinStepTypeName]: keyof z.input<BuiltinConfigSchemas[K]>;
-}[BuiltinStepTypeName];
+type BuiltinConfigKey = { [K in BuiltinStepTypeName]: keyof BuiltinStepConfigs[K] }[BuiltinStepTypeName];
 
 /**
  * The built-in step types' settings, so they are never mistaken for misspelt step keys. The readers do not load

@@ -5,14 +5,22 @@
  * pass (an inline `fn`, a zod `outputSchema`). `P` is the union of the workflow's phases, so a misspelt phase is a
  * type error.
  */
-import type { z } from "zod";
 import type { Json, JsonObject } from "../../core/json.js";
-import type { BuiltinConfigSchemas, BuiltinStepTypeName } from "../../steps/builtin.js";
 
-export type { BuiltinStepTypeName };
+/**
+ * Each built-in step type's settings as written, by type name: the input types of their zod config schemas.
+ * Step types sit above definitions (a definition never imports steps/), so steps/builtin.ts fills this interface
+ * in by module augmentation; with the built-ins left out of a program it is empty and every built-in config type
+ * below fails to compile.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: steps/builtin.ts adds the members (declaration merging).
+export interface BuiltinStepConfigs {}
+
+/** The names of the built-in step types. */
+export type BuiltinStepTypeName = keyof BuiltinStepConfigs;
 
 /** A built-in step type's settings as written: the input of its config schema. */
-export type BuiltinStepConfig<K extends BuiltinStepTypeName> = z.input<BuiltinConfigSchemas[K]>;
+export type BuiltinStepConfig<K extends BuiltinStepTypeName> = BuiltinStepConfigs[K];
 
 /** Milliseconds, or a string such as "500ms", "30s", "5m", "1h30m", "2d". */
 export type Duration = number | string;
