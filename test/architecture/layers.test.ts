@@ -60,6 +60,7 @@ describe("checkLayers", () => {
           'const later = () => import("../engine/usage.js");',
           'let t: import("../engine/usage.js").T;',
           'import u = require("../engine/usage.js");',
+          'declare module "../engine/usage.js" {\n  interface T2 {}\n}',
           'import { y } from "../agents/provider.js";',
         ].join("\n"),
         "agents/provider.ts": 'export const y = 2;\nexport { z } from "../steps/script/output.js";\n',
@@ -74,7 +75,7 @@ describe("checkLayers", () => {
     );
     expect(found.map((v) => v.message)).toEqual([
       'src/core/model.ts:1 imports "../engine/usage.js" (src/engine/usage.ts): core may import nothing of ours, not engine — core is pure (model, scheduler, expressions, errors): it imports nothing of ours',
-      ...[1, 2, 3, 4, 5, 6].map(
+      ...[1, 2, 3, 4, 5, 6, 7].map(
         (line) =>
           `src/steps/step-type.ts:${line} imports "../engine/usage.js" (src/engine/usage.ts): steps may import only agents, process, definition, core, not engine — ${LAYERS.steps.why}`,
       ),
@@ -133,10 +134,13 @@ describe("checkLayers", () => {
       "const e = await import(`./e.js`);",
       'type F = import("./f.js").F;',
       'import g = require("./g.js");',
-      "const h = import(name);",
+      'declare module "./h.js" {',
+      "  interface H {}",
+      "}",
+      "const i = import(name);",
     ].join("\n");
     expect(importsOf(text, "x.ts")).toEqual(
-      ["./a.js", "./b.js", "./c.js", "./d.js", "./e.js", "./f.js", "./g.js"].map((specifier, i) => ({
+      ["./a.js", "./b.js", "./c.js", "./d.js", "./e.js", "./f.js", "./g.js", "./h.js"].map((specifier, i) => ({
         specifier,
         line: i + 1,
       })),

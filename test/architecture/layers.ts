@@ -3,8 +3,8 @@
  *
  * A layer is a top-level folder of src/ (`src/index.ts` is one of its own). `LAYERS` says, for each, which other
  * layers it may import; everything else is refused. The imports read are the ones the module graph has: static
- * `import` (type-only ones too), `export … from`, `import x = require("…")`, `import("…")` calls and
- * `import("…").T` types with a literal specifier. Only relative specifiers name our code; packages and `node:*` are
+ * `import` (type-only ones too), `export … from`, `import x = require("…")`, `import("…")` calls,
+ * `import("…").T` types with a literal specifier, and `declare module "…"` (an augmentation depends on its module). Only relative specifiers name our code; packages and `node:*` are
  * not layers. A relative import that names no file under src/ is an error too (the checker would otherwise skip it).
  * `BACKENDS` narrows one folder further: of the layers that may import `store`, only the CLI reaches `store/sqlite/`.
  *
@@ -145,6 +145,10 @@ export function importsOf(text: string, file: string): Import[] {
         break;
       case "TSImportEqualsDeclaration":
         if (node.moduleReference.type === "TSExternalModuleReference") add(node.moduleReference.expression, node);
+        break;
+      case "TSModuleDeclaration":
+        // `declare module "../x.js" { … }` augments that module: a dependency on it like an import.
+        if (node.id.type === "StringLiteral") add(node.id, node);
         break;
       case "TSImportType":
         add(node.argument as Node, node);
