@@ -16,7 +16,6 @@ import type { Lease, RunRecord } from "../core/model.js";
 import { attemptBase, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { backoffDelay, shouldRetry } from "../core/retry.js";
 import type { Decision } from "../core/scheduler.js";
-import type { UsageMeter } from "../core/usage.js";
 import type { StepOutcome } from "../steps/step-type.js";
 import type { CommitResult } from "../store/store.js";
 import { ConflictError, FencedError } from "../store/store.js";
@@ -26,7 +25,7 @@ import { logFailureNotice, StepLog, stepLogDir } from "./logs.js";
 import type { Planner } from "./planner.js";
 import { RunState } from "./state.js";
 import { createStepContext, defaultSummary, parseConfig, toJson } from "./step-context.js";
-import { UsageLedger } from "./usage.js";
+import { UsageLedger, type UsageMeter } from "./usage.js";
 
 interface Result {
   key: string;

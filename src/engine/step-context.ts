@@ -5,13 +5,13 @@ import type { Json, JsonObject } from "../core/json.js";
 import { isJsonObject } from "../core/json.js";
 import type { WorkflowStep } from "../core/model.js";
 import { idempotencyKey } from "../core/model.js";
-import type { UsageMeter } from "../core/usage.js";
 import type { StepContext, StepType } from "../steps/step-type.js";
 import type { EngineCore } from "./core.js";
 import type { StepLog } from "./logs.js";
 import { runScope } from "./scope.js";
 import type { RunState } from "./state.js";
 import { createStepArtifacts } from "./step-artifacts.js";
+import type { UsageMeter } from "./usage.js";
 
 export interface StepContextArgs {
   core: EngineCore;

@@ -8,6 +8,9 @@ import type { EventRecord } from "../core/events.js";
 import type { Budget } from "../core/model.js";
 import type { UsageReport, UsageTotals } from "../core/usage.js";
 
+// The types live in core so steps/ can name them; the engine and the CLI read them here, beside the ledger.
+export type { UsageMeter, UsageReport, UsageTotals } from "../core/usage.js";
+
 export const zeroTotals = (): UsageTotals => ({ inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 });
 
 function add(t: UsageTotals, input: number, output: number, cost: number | null | undefined): void {

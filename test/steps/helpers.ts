@@ -11,8 +11,7 @@ import { createProviderRegistry } from "../../src/agents/registry.js";
 import { stepBaseEnv } from "../../src/core/environment.js";
 import { isJsonObject, type Json, type JsonObject } from "../../src/core/json.js";
 import type { Budget } from "../../src/core/model.js";
-import type { UsageReport } from "../../src/core/usage.js";
-import { UsageLedger } from "../../src/engine/usage.js";
+import { UsageLedger, type UsageReport } from "../../src/engine/usage.js";
 import type { Sandbox } from "../../src/steps/script/sandbox.js";
 import type { StepArtifacts, StepContext } from "../../src/steps/step-type.js";
 
