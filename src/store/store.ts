@@ -277,6 +277,7 @@ export interface CommentRecord {
   updatedAt: number;
 }
 
+// Declared in core so step handlers can name them without the store port.
 export { ARTIFACT_FILE_TYPES, type ArtifactFileType, MAX_DOCUMENT_ATTACHMENTS } from "../core/artifacts.js";
 
 /** seed 002's WorkflowArtifact: a file's metadata; the bytes live under the data dir at `storageKey`. */
