@@ -2,38 +2,14 @@
  * Token usage and cost of a run, folded from its `workflow.step.usage` events (one per provider call), and its
  * budget: the workflow's `budget`, as raised by `workflow.execution.budget_changed`. The driver keeps one
  * ledger per run (loaded from the event log when it starts driving, so a takeover counts what was spent
- * before) and hands each step run a `UsageMeter` over it.
+ * before) and hands each step run a `UsageMeter` over it. The types a step handler sees are in `core/usage.ts`.
  */
 import type { EventRecord } from "../core/events.js";
 import type { Budget } from "../core/model.js";
+import type { UsageReport, UsageTotals } from "../core/usage.js";
 
-export interface UsageTotals {
-  inputTokens: number;
-  outputTokens: number;
-  /** USD; calls whose price is unknown add nothing. */
-  costUsd: number;
-  calls: number;
-}
-
-export interface UsageReport {
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd?: number | undefined;
-}
-
-/** What a step handler sees of the ledger (`ctx.usage`). */
-export interface UsageMeter {
-  /** Records one provider call: an event in the run's log, and the totals at once. */
-  report(u: UsageReport): void;
-  /** Spent so far by the run and by this step run (all its attempts). */
-  spent(): { run: UsageTotals; step: UsageTotals };
-  /** The run's budget now (the workflow's, as a person raised it), if any. */
-  runBudget(): Budget | undefined;
-  /** This step run's budget now: the one the step declares, as a person raised it. */
-  stepBudget(declared: Budget | undefined): Budget | undefined;
-}
+// The types live in core so steps/ can name them; the engine and the CLI read them here, beside the ledger.
+export type { UsageMeter, UsageReport, UsageTotals } from "../core/usage.js";
 
 export const zeroTotals = (): UsageTotals => ({ inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 });
 

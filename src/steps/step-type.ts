@@ -4,9 +4,9 @@
  */
 import type { z } from "zod";
 import type { ProviderRegistry } from "../agents/provider.js";
+import type { ArtifactFileType } from "../core/artifacts.js";
 import type { Json, JsonObject } from "../core/json.js";
-import type { UsageMeter } from "../engine/usage.js";
-import type { ArtifactFileType } from "../store/store.js";
+import type { UsageMeter } from "../core/usage.js";
 import type { Sandbox } from "./script/sandbox.js";
 
 /** What a handler may ask of the engine while it runs. */

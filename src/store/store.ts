@@ -12,6 +12,7 @@
  *
  * Only `core` is imported here: stores know nothing about the engine.
  */
+import type { ArtifactFileType } from "../core/artifacts.js";
 import type { ErrorInfo } from "../core/errors.js";
 import type { EventRecord, NewEvent } from "../core/events.js";
 import type { Json, JsonObject } from "../core/json.js";
@@ -276,8 +277,8 @@ export interface CommentRecord {
   updatedAt: number;
 }
 
-export const ARTIFACT_FILE_TYPES = ["image", "video", "document", "code", "other"] as const;
-export type ArtifactFileType = (typeof ARTIFACT_FILE_TYPES)[number];
+// Declared in core so step handlers can name them without the store port.
+export { ARTIFACT_FILE_TYPES, type ArtifactFileType, MAX_DOCUMENT_ATTACHMENTS } from "../core/artifacts.js";
 
 /** seed 002's WorkflowArtifact: a file's metadata; the bytes live under the data dir at `storageKey`. */
 export interface NewArtifact {
@@ -329,9 +330,6 @@ export interface ArtifactListing {
   artifact: ArtifactRecord;
   run: { id: string; name: string; projectId: string; workflowName: string };
 }
-
-/** seed 000: at most this many images attached to one document. */
-export const MAX_DOCUMENT_ATTACHMENTS = 20;
 
 /** An image artifact attached to a document artifact of the same project (seed 000's DocumentAttachment). */
 export interface AttachmentRecord {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { RetryableError, TerminalError, WeftError } from "../../src/core/errors.js";
 import type { JsonObject } from "../../src/core/json.js";
+import { liveGroupMembers } from "../../src/process/group.js";
 import { compileShellTemplate, ShellTemplateError, scriptStepType } from "../../src/steps/script/index.js";
-import { liveGroupMembers } from "../../src/steps/script/process-group.js";
 import { type FakeContext, fakeContext, lines, tempDir } from "./helpers.js";
 
 async function run(

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { isWeftVariable, pickEnv } from "../../core/environment.js";
 import { TerminalError, WeftError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
-import { lastLines } from "../../steps/script/output.js";
+import { lastLines } from "../../process/output.js";
 import type { Provider, ProviderRequest, ProviderResponse } from "../provider.js";
 import { CliAgentError, retryAfterFrom, transientKind } from "./failure.js";
 import { type CliProviderOptions, checkProviderOptions, parseAgentOptions } from "./options.js";

@@ -2,8 +2,8 @@
  * Runs one CLI agent process: argv without a shell, the prompt on stdin, stdout split into lines as it arrives,
  * the tail of stderr kept. The process leads its own group, so cancelling reaches everything it started.
  */
-import { OutputStream } from "../../steps/script/output.js";
-import { ProcessAborted, runInGroup } from "../../steps/script/run-process.js";
+import { OutputStream } from "../../process/output.js";
+import { ProcessAborted, runInGroup } from "../../process/run-in-group.js";
 
 export { ProcessAborted };
 

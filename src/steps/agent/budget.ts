@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BudgetExceededError } from "../../core/errors.js";
 import type { Budget } from "../../core/model.js";
-import type { UsageTotals } from "../../engine/usage.js";
+import type { UsageTotals } from "../../core/usage.js";
 import type { StepContext } from "../step-type.js";
 
 export interface StepBudgetConfig {

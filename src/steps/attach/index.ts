@@ -15,9 +15,9 @@
  * attachments this step asked for, as stored afterwards.
  */
 import { z } from "zod";
+import { MAX_DOCUMENT_ATTACHMENTS } from "../../core/artifacts.js";
 import { TerminalError } from "../../core/errors.js";
 import type { Json, JsonObject } from "../../core/json.js";
-import { MAX_DOCUMENT_ATTACHMENTS } from "../../store/store.js";
 import { defineStepType, type StepArtifact, type StepAttachment, type StepContext } from "../step-type.js";
 import { ATTACH_STRATEGIES, idsOf, type PlannedAttachment, planAttachments, type Role } from "./plan.js";
 

@@ -20,10 +20,11 @@ import { z } from "zod";
 import { RetryableError, TerminalError, WeftError } from "../../core/errors.js";
 import { toTemplateString } from "../../core/expressions/index.js";
 import type { Json, JsonObject } from "../../core/json.js";
+import { lastLines } from "../../process/output.js";
+import { ProcessAborted } from "../../process/run-in-group.js";
 import { defineStepType, type StepContext } from "../step-type.js";
 import { prepareExpressionEnv } from "./expression-env.js";
-import { lastLines } from "./output.js";
-import { ProcessAborted, type ProcessResult, runProcess } from "./run-process.js";
+import { type ProcessResult, runProcess } from "./run-process.js";
 import { checkIntegerValue, compileShellTemplate, EXPR_VAR_PREFIX, ShellTemplateError } from "./shell-template.js";
 
 export {

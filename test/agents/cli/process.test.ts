@@ -6,7 +6,7 @@ import {
   createGeminiCliProvider,
 } from "../../../src/agents/cli/index.js";
 import { WeftError } from "../../../src/core/errors.js";
-import { liveGroupMembers } from "../../../src/steps/script/process-group.js";
+import { liveGroupMembers } from "../../../src/process/group.js";
 import { failure, request, type Stub, stub, waitFor } from "./helpers.js";
 
 /** Whether the process is gone (a zombie that an unreaping init keeps around counts as gone). */

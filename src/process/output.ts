@@ -1,4 +1,7 @@
-/** A process output stream: split into lines as it arrives, and its tail kept in memory. */
+/**
+ * A child process's output stream (script steps, CLI agents): split into lines as it arrives, and its tail kept in
+ * memory.
+ */
 import { StringDecoder } from "node:string_decoder";
 
 /** A line longer than this is passed on in pieces, so a stream without newlines cannot grow memory. */

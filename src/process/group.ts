@@ -1,4 +1,7 @@
-/** Process groups: a script's shell leads its own group, so one signal reaches every process it started. */
+/**
+ * Process groups: a child weft starts (a script's shell, a CLI agent) leads its own group, so one signal reaches
+ * every process it started.
+ */
 import { readdirSync, readFileSync } from "node:fs";
 
 /**
