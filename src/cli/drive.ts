@@ -6,12 +6,11 @@ import type { EventRecord } from "../core/events.js";
 import type { RunRecord } from "../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../core/model.js";
 import type { Engine } from "../engine/engine.js";
+import { EXIT } from "./exit.js";
 import type { Out } from "./output.js";
 import { paint } from "./output.js";
 import type { ProgressOptions } from "./progress.js";
 import { follow, printEvent, printSummary } from "./progress.js";
-
-export const EXIT = { ok: 0, runFailed: 1, usage: 2, notFound: 3, conflict: 4, interrupted: 130 } as const;
 
 /** How often the foreground process reads the event log for what other processes did (pause, approve, …), ms. */
 const CATCH_UP_MS = 200;
