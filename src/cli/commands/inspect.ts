@@ -3,6 +3,7 @@ import { WeftError } from "../../core/errors.js";
 import type { EventRecord } from "../../core/events.js";
 import type { Budget, RunRecord, RunStatus } from "../../core/model.js";
 import { isJournalValue, RUN_STATUSES } from "../../core/model.js";
+import { runDetailOf } from "../../engine/run-view.js";
 import { type UsageTotals, usageOf } from "../../engine/usage.js";
 import type { Store } from "../../store/store.js";
 import { formatOf, limitOf, matches } from "../args.js";
@@ -59,16 +60,6 @@ function budgetText(b: Budget): string {
   if (b.tokens !== undefined) parts.push(`${b.tokens.toLocaleString("en-US")} tokens`);
   if (b.costUsd !== undefined) parts.push(`$${b.costUsd}`);
   return `${parts.join(", ")} (on exceed: ${b.onExceed ?? "pause"})`;
-}
-
-function usageJson(u: ReturnType<typeof usageOf>) {
-  const one = (t: UsageTotals) => ({
-    input_tokens: t.inputTokens,
-    output_tokens: t.outputTokens,
-    cost_usd: t.costUsd,
-    calls: t.calls,
-  });
-  return { ...one(u.run), steps: Object.fromEntries([...u.steps].map(([k, t]) => [k, one(t)])) };
 }
 
 function stepIdOf(e: EventRecord): string | undefined {
@@ -133,12 +124,15 @@ export function listCommand(_o: unknown, cmd: Command) {
 export function statusCommand(id: string, _o: unknown, cmd: Command) {
   return withStore(cmd, async (store, o, out) => {
     const run = await mustGet(store, id);
-    const steps = await store.steps.list(id);
-    const usage = usageOf(await store.events.list(id));
     if (formatOf(o.format) === "json") {
-      out.line(JSON.stringify({ ...runJson(run, steps), usage: usageJson(usage) }, null, 2));
+      // The API's run view (GET /api/workflow-executions/:id), field for field.
+      const view = await runDetailOf(store, run, Date.now());
+      if (!view) throw new WeftError("WEFT_NOT_FOUND", `no run has id ${id}; \`weft list\` shows the runs`);
+      out.line(JSON.stringify(view, null, 2));
       return EXIT.ok;
     }
+    const steps = await store.steps.list(id);
+    const usage = usageOf(await store.events.list(id));
     const visible = steps.filter((s) => !isJournalValue(s.key));
     const top = visible.filter((s) => s.iteration === null);
     out.line("Workflow Execution Status:");
