@@ -17,9 +17,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = targetOf(root, join("schema", "workflow.schema.json"));
 
 const { workflowJsonSchema } = await import(join(root, "dist", "definition", "index.js"));
-const { builtinStepTypes, stepTypeRegistry } = await import(join(root, "dist", "steps", "builtin.js"));
+const { createStepTypeRegistry } = await import(join(root, "dist", "steps", "registry.js"));
 
-const text = `${JSON.stringify(workflowJsonSchema(stepTypeRegistry(builtinStepTypes())), null, 2)}\n`;
+const text = `${JSON.stringify(workflowJsonSchema(createStepTypeRegistry()), null, 2)}\n`;
 
 writeOrCheck(out, text, {
   matches: "the definition readers",

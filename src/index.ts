@@ -80,6 +80,7 @@ export {
   type ApprovalResult,
   type ArgsOf,
   type ArgsSchema,
+  type BuiltinStepConfig,
   type BuiltinStepTypeName,
   type Duration,
   defineWorkflow,
@@ -95,7 +96,9 @@ export {
   type StepResult,
   type TsAgentStepConfig,
   type TsApprovalStepConfig,
+  type TsAttachStepConfig,
   type TsBuiltinStepConfig,
+  type TsImageStepConfig,
   type TsInlineFunctionStepConfig,
   type TsNamedFunctionStepConfig,
   type TsNoopStepConfig,
@@ -120,11 +123,13 @@ export {
 } from "./engine/engine.js";
 export {
   builtinStepTypes,
+  createStepTypeRegistry,
   defineStepType,
   type StepContext,
   type StepFunction,
   type StepOutcome,
   type StepType,
+  type StepTypeRegistry,
 } from "./steps/index.js";
 export { type BwrapOptions, createBwrapSandbox, type Sandbox } from "./steps/script/sandbox.js";
 export {

@@ -11,7 +11,7 @@ import { formatIssue, WeftError } from "../core/errors.js";
 import type { Engine } from "../engine/engine.js";
 import { createEngine } from "../engine/engine.js";
 import { faultsFromSpec } from "../engine/faults.js";
-import { builtinStepTypes } from "../steps/builtin.js";
+import { createStepTypeRegistry } from "../steps/registry.js";
 import { createBwrapSandbox, type Sandbox } from "../steps/script/sandbox.js";
 import { dataDirOf, type GlobalOptions, openStore } from "./store.js";
 
@@ -99,7 +99,7 @@ export function openEngine(
   });
 }
 
-/** The step types a definition is validated against (config schemas of the built-ins). */
+/** The step types a definition is validated against (config schemas of the built-ins): the engine's registry. */
 export function stepTypeSchemas() {
-  return new Map(builtinStepTypes().map((t) => [t.type, t]));
+  return createStepTypeRegistry();
 }

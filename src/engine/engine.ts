@@ -14,7 +14,7 @@ import { newStepRecord, TERMINAL_RUN_STATUSES } from "../core/model.js";
 import { launchFingerprint, validateArgs, workflowHash } from "../definition/index.js";
 import type { TsWorkflowDefinition } from "../definition/typescript/define.js";
 import { isTsWorkflow } from "../definition/typescript/define.js";
-import { builtinStepTypes } from "../steps/builtin.js";
+import { createStepTypeRegistry } from "../steps/registry.js";
 import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
@@ -187,13 +187,7 @@ export function createEngine(opts: EngineOptions): Engine {
     opts.functions instanceof Map
       ? opts.functions
       : new Map(Object.entries((opts.functions as Record<string, StepFunction> | undefined) ?? {}));
-  const stepTypes = new Map<string, StepType<unknown>>();
-  for (const t of [...builtinStepTypes({ functions }), ...(opts.stepTypes ?? [])]) {
-    if (stepTypes.has(t.type) && opts.stepTypes?.includes(t)) {
-      throw new WeftError("WEFT_UNKNOWN_STEP_TYPE", `step type \`${t.type}\` is registered twice`);
-    }
-    stepTypes.set(t.type, t as StepType<unknown>);
-  }
+  const stepTypes = createStepTypeRegistry({ functions, stepTypes: opts.stepTypes });
   const slots = new Slots(opts.globalConcurrency ?? 64);
   const starved = new Set<RunDriver>();
   slots.onRelease = () => {

@@ -17,7 +17,7 @@ import { ValidationError, WeftError } from "../core/errors.js";
 import { MAX_NESTING, tooDeep } from "../core/json.js";
 import type { StepTypeSchemas } from "../definition/index.js";
 import { loadTypeScriptWorkflow } from "../definition/typescript/load.js";
-import { builtinStepTypes } from "../steps/builtin.js";
+import { createStepTypeRegistry } from "../steps/registry.js";
 import { installAccess, Principal, redactUrl } from "./access.js";
 import { createBackground } from "./background.js";
 import { type DefinitionResolver, data, type RouteContext, type ServerDeps } from "./context.js";
@@ -288,7 +288,7 @@ export async function buildApp(deps: ServerDeps): Promise<FastifyInstance> {
   // Streams end when their token is revoked (revocation.ts); stopped before the store closes.
   const revocations = createRevocationWatch(deps.store, { warn: (m) => app.log.warn(m) });
   app.addHook("preClose", async () => revocations.stop());
-  const stepTypes = deps.stepTypes ?? new Map(builtinStepTypes().map((t) => [t.type, t]));
+  const stepTypes = deps.stepTypes ?? createStepTypeRegistry();
   const ctx: RouteContext = {
     feed,
     engine: deps.engine,

@@ -1,46 +1,68 @@
-/** The built-in step types, registered exactly as a user's plugin would be. */
-import { WeftError } from "../core/errors.js";
-import { agentStepType } from "./agent/index.js";
-import { approvalStepType } from "./approval/index.js";
-import { attachStepType } from "./attach/index.js";
-import { createFunctionStepType } from "./function/index.js";
-import { imageStepType } from "./image/index.js";
-import { noopStepType } from "./noop/index.js";
-import { scriptStepType } from "./script/index.js";
-import { sleepStepType } from "./sleep/index.js";
+/**
+ * The built-in step types, registered exactly as a user's plugin would be (registry.ts), and their config schemas
+ * by type name: the one definition of each built-in type's settings. Everything else about them is derived from
+ * these zod schemas — the TypeScript `ctx.step` config types (definition/typescript/step-configs.ts, `z.input`),
+ * the JSON Schema editors get (`configJsonSchema`: GET /api/step-types, schema/workflow.schema.json) and the
+ * lists of built-in names and settings the readers keep (definition/dialects/keys.ts, checked against this table
+ * by the compiler).
+ */
+
+import type { z } from "zod";
+import { agentConfigSchema, agentStepType } from "./agent/index.js";
+import { approvalConfigSchema, approvalStepType } from "./approval/index.js";
+import { attachConfigSchema, attachStepType } from "./attach/index.js";
+import { createFunctionStepType, functionConfigSchema } from "./function/index.js";
+import { imageConfigSchema, imageStepType } from "./image/index.js";
+import { noopConfigSchema, noopStepType } from "./noop/index.js";
+import { scriptConfigSchema, scriptStepType } from "./script/index.js";
+import { sleepConfigSchema, sleepStepType } from "./sleep/index.js";
 import type { StepFunction, StepType } from "./step-type.js";
+
+/** Each built-in step type's config schema, by its type name. */
+export const builtinConfigSchemas = {
+  script: scriptConfigSchema,
+  agent: agentConfigSchema,
+  approval: approvalConfigSchema,
+  sleep: sleepConfigSchema,
+  noop: noopConfigSchema,
+  function: functionConfigSchema,
+  image: imageConfigSchema,
+  attach: attachConfigSchema,
+} as const;
+
+export type BuiltinConfigSchemas = typeof builtinConfigSchemas;
+
+/** The names of the built-in step types. */
+export type BuiltinStepTypeName = keyof BuiltinConfigSchemas;
+
+/** Each built-in type's settings as written: its config schema's input type. */
+type BuiltinConfigInputs = { [K in BuiltinStepTypeName]: z.input<BuiltinConfigSchemas[K]> };
+
+// The TypeScript `ctx.step` config types are these inputs: definitions cannot import step types, so the interface
+// they read is filled in here.
+declare module "../definition/typescript/step-configs.js" {
+  interface BuiltinStepConfigs extends BuiltinConfigInputs {}
+}
+
+/** The built-in step type names, in registry order. */
+export const BUILTIN_STEP_TYPE_NAMES = Object.keys(builtinConfigSchemas) as readonly BuiltinStepTypeName[];
 
 export interface BuiltinStepTypesOptions {
   /** The functions `type: function` steps may call, by name. */
   functions?: ReadonlyMap<string, StepFunction> | undefined;
 }
 
-/** script, agent, approval, sleep, noop, function, image, attach. */
+/** Every built-in step type, in the order of `builtinConfigSchemas` (the record makes a missing one a type error). */
 export function builtinStepTypes(opts: BuiltinStepTypesOptions = {}): StepType[] {
-  return [
-    scriptStepType,
-    agentStepType,
-    approvalStepType,
-    sleepStepType,
-    noopStepType,
-    createFunctionStepType(opts.functions ?? new Map()),
-    imageStepType,
-    attachStepType,
-  ];
-}
-
-/** Indexes step types by `type`; two with one name are an error (a plugin cannot silently replace a built-in). */
-export function stepTypeRegistry(types: readonly StepType[]): ReadonlyMap<string, StepType> {
-  const registry = new Map<string, StepType>();
-  for (const stepType of types) {
-    if (!stepType.type) throw new WeftError("WEFT_UNKNOWN_STEP_TYPE", "a step type has an empty `type` name");
-    if (registry.has(stepType.type)) {
-      throw new WeftError(
-        "WEFT_CONFLICT",
-        `two step types are named "${stepType.type}"; each step type needs its own name (a plugin cannot replace a built-in)`,
-      );
-    }
-    registry.set(stepType.type, stepType);
-  }
-  return registry;
+  const types: { readonly [K in BuiltinStepTypeName]: StepType } = {
+    script: scriptStepType,
+    agent: agentStepType,
+    approval: approvalStepType,
+    sleep: sleepStepType,
+    noop: noopStepType,
+    function: createFunctionStepType(opts.functions ?? new Map()),
+    image: imageStepType,
+    attach: attachStepType,
+  };
+  return BUILTIN_STEP_TYPE_NAMES.map((name) => types[name]);
 }

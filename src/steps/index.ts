@@ -2,10 +2,22 @@ export { type AgentStepConfig, agentConfigSchema, agentStepType } from "./agent/
 export { type ApprovalConfig, approvalConfigSchema, approvalStepType } from "./approval/index.js";
 export { type ArtifactRef, type DocumentOptions, type ImageOptions, writeDocument, writeImage } from "./artifacts.js";
 export { type AttachStepConfig, attachConfigSchema, attachStepType } from "./attach/index.js";
-export { type BuiltinStepTypesOptions, builtinStepTypes, stepTypeRegistry } from "./builtin.js";
+export {
+  BUILTIN_STEP_TYPE_NAMES,
+  type BuiltinConfigSchemas,
+  type BuiltinStepTypesOptions,
+  builtinConfigSchemas,
+  builtinStepTypes,
+} from "./builtin.js";
 export { createFunctionStepType, type FunctionConfig, functionConfigSchema } from "./function/index.js";
 export { IMAGE_PROVIDERS, type ImageStepConfig, imageConfigSchema, imageStepType } from "./image/index.js";
 export { type NoopConfig, noopConfigSchema, noopStepType } from "./noop/index.js";
+export {
+  createStepTypeRegistry,
+  type StepTypeRegistry,
+  type StepTypeRegistryOptions,
+  stepTypeRegistry,
+} from "./registry.js";
 export {
   compileShellTemplate,
   MAX_CAPTURE_BYTES,

@@ -1,6 +1,6 @@
 /**
- * Step types are plain registered objects. The built-ins (script, agent, approval, sleep, noop, function)
- * register exactly as a user's plugin would.
+ * Step types are plain registered objects. The built-ins (builtin.ts) register exactly as a user's plugin would
+ * (registry.ts).
  */
 import type { z } from "zod";
 import type { ProviderRegistry } from "../agents/provider.js";

@@ -1,10 +1,10 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { builtinStepTypes, stepTypeRegistry } from "../../src/steps/builtin.js";
+import { createStepTypeRegistry } from "../../src/steps/registry.js";
 import { errorsOf, fixtureDir, parseFile, repoRoot, seedDir, where } from "./helpers.js";
 
-const stepTypes = stepTypeRegistry(builtinStepTypes());
+const stepTypes = createStepTypeRegistry();
 const canonical = readdirSync(path.join(fixtureDir, "canonical")).map((f) => path.join(fixtureDir, "canonical", f));
 const examples = readdirSync(path.join(repoRoot, "examples"))
   .filter((f) => /\.(ya?ml|json)$/.test(f))

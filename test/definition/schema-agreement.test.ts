@@ -8,11 +8,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DURATION_PATTERN, parseDuration, ZERO_DURATION_PATTERN } from "../../src/core/duration.js";
 import { parseWorkflow } from "../../src/definition/index.js";
-import { builtinStepTypes, stepTypeRegistry } from "../../src/steps/builtin.js";
+import { createStepTypeRegistry } from "../../src/steps/registry.js";
 import { errorsOf } from "./helpers.js";
 import { compileSchema } from "./schema-helpers.js";
 
-const stepTypes = stepTypeRegistry(builtinStepTypes());
+const stepTypes = createStepTypeRegistry();
 const validate = compileSchema();
 
 type Doc = Record<string, unknown>;

@@ -16,14 +16,14 @@ import { parse } from "yaml";
 import { parseWorkflow } from "../../src/definition/index.js";
 import { propertiesOf } from "../../src/definition/schema/values.js";
 import { workflowJsonSchema } from "../../src/definition/schema/workflow-schema.js";
-import { builtinStepTypes, stepTypeRegistry } from "../../src/steps/builtin.js";
+import { createStepTypeRegistry } from "../../src/steps/registry.js";
 import { templateFiles } from "../../src/templates/library.js";
 import { errorsOf, fixtureDir, parseFile, repoRoot, seedDir } from "./helpers.js";
 import { compileSchema, schema } from "./schema-helpers.js";
 
 const run = promisify(execFile);
 const GEN = path.join(repoRoot, "scripts", "gen-schema.js");
-const stepTypes = stepTypeRegistry(builtinStepTypes());
+const stepTypes = createStepTypeRegistry();
 const snippetDir = path.join(repoRoot, "test/fixtures/compat/seed-snippets");
 
 const workflowFiles = (dir: string): string[] =>

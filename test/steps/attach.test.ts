@@ -8,7 +8,7 @@ import { parseWorkflow } from "../../src/definition/index.js";
 import { artifactId, createStepArtifacts } from "../../src/engine/step-artifacts.js";
 import { writeDocument, writeImage } from "../../src/steps/artifacts.js";
 import { attachStepType } from "../../src/steps/attach/index.js";
-import { builtinStepTypes, stepTypeRegistry } from "../../src/steps/builtin.js";
+import { createStepTypeRegistry } from "../../src/steps/registry.js";
 import { MAX_DOCUMENT_ATTACHMENTS } from "../../src/store/store.js";
 import { testEnv, wf } from "../helpers/engine.js";
 import { type ArtifactEnv, artifactEnv } from "./artifact-env.js";
@@ -245,7 +245,7 @@ describe("image and attach steps in a workflow", () => {
       "    strategy: sideways",
       "",
     ].join("\n");
-    const { issues } = parseWorkflow(yaml, { file: "bad.yaml", stepTypes: stepTypeRegistry(builtinStepTypes()) });
+    const { issues } = parseWorkflow(yaml, { file: "bad.yaml", stepTypes: createStepTypeRegistry() });
     const errors = issues.filter((i) => i.severity === "error");
     expect(errors.map((i) => `${i.location.line}:${i.location.column} ${i.code} ${i.message}`)).toEqual([
       "7:12 WEFT_STEP_CONFIG step `hero` (image): `count`: must be a whole number from 1 to 10 (got 11); image APIs make at most 10 per request",

@@ -3,6 +3,7 @@
  * of canonical keys (`key` → `id`, `dependencies` → `needs`, `condition` → `if`, `continueOnError` →
  * `optional`, `retryPolicy` → `retry`, `timeoutMs` → `timeout`), accepted in any file.
  */
+import type { BuiltinStepConfigs, BuiltinStepTypeName } from "../typescript/step-configs.js";
 
 /** Canonical top-level keys (plus `config`, seed 003's settings block, and `$schema` and `ui` for editors). */
 export const TOP_KEYS = [
@@ -75,43 +76,71 @@ export const STEP_ALIASES: Readonly<Record<string, (typeof STEP_KEYS)[number]>> 
 /** Accepted and ignored: seed 003's `parallel` (the DAG decides what runs in parallel). */
 export const STEP_IGNORED_KEYS = ["parallel"];
 
-/** Config keys of the built-in step types, so they are never mistaken for misspelt step keys. */
-export const KNOWN_CONFIG_KEYS = [
-  "prompt",
-  "agent",
-  "system",
-  "model",
-  "outputSchema",
-  "permission",
-  "inputs",
-  "input",
-  "command",
-  "cwd",
-  "env",
-  "shell",
-  "temperature",
-  "maxTokens",
-  "message",
-  "duration",
-  "until",
-  "function",
-  "onTimeout",
-  "approvers",
-  "output",
-  // image
-  "count",
-  "size",
-  "style",
-  "quality",
-  "filename",
-  // attach
-  "documents",
-  "images",
-  "strategy",
-  "primary",
-];
+/** A setting of some built-in step type: a key of its config schema's input (steps/builtin.ts). */
+type BuiltinConfigKey = { [K in BuiltinStepTypeName]: keyof BuiltinStepConfigs[K] }[BuiltinStepTypeName];
 
-export const BUILTIN_STEP_TYPES = ["agent", "script", "approval", "sleep", "noop", "function", "image", "attach"];
+/**
+ * The built-in step types' settings, so they are never mistaken for misspelt step keys. The readers do not load
+ * the step types, so the list is written here — and the compiler holds it to their config schemas: a setting
+ * missing here, or one no built-in type has, is a type error.
+ */
+export const KNOWN_CONFIG_KEYS: readonly string[] = Object.keys({
+  // agent
+  agent: true,
+  prompt: true,
+  inputs: true,
+  system: true,
+  model: true,
+  outputSchema: true,
+  permission: true,
+  temperature: true,
+  maxTokens: true,
+  documents: true,
+  document: true,
+  repairs: true,
+  fallback: true,
+  budget: true,
+  // script
+  command: true,
+  cwd: true,
+  env: true,
+  shell: true,
+  network: true,
+  // approval
+  message: true,
+  timeout: true,
+  onTimeout: true,
+  // sleep
+  duration: true,
+  until: true,
+  // noop
+  output: true,
+  // function
+  function: true,
+  input: true,
+  // image
+  count: true,
+  size: true,
+  style: true,
+  quality: true,
+  filename: true,
+  // attach
+  images: true,
+  strategy: true,
+  primary: true,
+} satisfies Record<BuiltinConfigKey, true>);
+
+/** The built-in step types' names (the order hints list them in); the compiler holds it to the registry's. */
+export const BUILTIN_STEP_TYPES: readonly string[] = Object.keys({
+  agent: true,
+  script: true,
+  approval: true,
+  sleep: true,
+  noop: true,
+  function: true,
+  image: true,
+  attach: true,
+} satisfies Record<BuiltinStepTypeName, true>);
 
 /** Names an expression may start with besides step ids and argument names. */
 export const EXPRESSION_ROOTS = ["args", "input", "context", "steps", "run", "workflow", "item", "index"];

@@ -12,6 +12,7 @@ import type { Json, JsonObject } from "../../core/json.js";
 import type {
   AgentOutputOf,
   ApprovalResult,
+  BuiltinStepConfig,
   Duration,
   ExecResult,
   ImageStepOutput,
@@ -50,7 +51,7 @@ export interface StepResult<T = Json> {
 
 /** What every step config may carry besides its type's own settings. */
 export type TsStepCommon = StepCommonKeys & {
-  /** The step type: agent, script, approval, sleep, noop, function, or a plugin's type. Inferred when absent. */
+  /** The step type: a built-in (`BuiltinStepTypeName`) or a plugin's type. Inferred when absent. */
   type?: string;
 };
 
@@ -63,14 +64,11 @@ export type TsStepConfig = TsStepCommon & {
   [key: string]: unknown;
 };
 
-export interface WaitForApprovalOptions {
+/** An approval step's settings (`message`; `timeout`, after which `onTimeout`, default "reject", decides). */
+export type WaitForApprovalOptions = BuiltinStepConfig<"approval"> & {
   /** The step id (default: an engine-made `$approval-<n>`). */
   id?: string;
-  message?: string;
-  /** How long to wait for a decision; then `onTimeout` (default "reject") decides. */
-  timeout?: Duration;
-  onTimeout?: "approve" | "reject";
-}
+};
 
 /**
  * What `execute` receives. `A`: the args (inferred from a zod argsSchema); `P`: the workflow's phases.

@@ -1,11 +1,26 @@
 /**
- * The types of `ctx.step` configs and results, per built-in step type (types only: the runtime check is
- * tsStepToWorkflowStep with the step type's `configSchema`). `P` is the union of the workflow's phases, so a
- * misspelt phase is a type error.
+ * The types of `ctx.step` configs and results, per built-in step type. A built-in type's settings are the input
+ * type of its zod config schema (steps/builtin.ts), the one definition the engine validates with; here they only
+ * gain the step's common keys, the `type` (optional where a step's type is inferred) and what only TypeScript can
+ * pass (an inline `fn`, a zod `outputSchema`). `P` is the union of the workflow's phases, so a misspelt phase is a
+ * type error.
  */
 import type { Json, JsonObject } from "../../core/json.js";
 
-export type BuiltinStepTypeName = "agent" | "script" | "approval" | "sleep" | "noop" | "function";
+/**
+ * Each built-in step type's settings as written, by type name: the input types of their zod config schemas.
+ * Step types sit above definitions (a definition never imports steps/), so steps/builtin.ts fills this interface
+ * in by module augmentation; with the built-ins left out of a program it is empty and every built-in config type
+ * below fails to compile.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: steps/builtin.ts adds the members (declaration merging).
+export interface BuiltinStepConfigs {}
+
+/** The names of the built-in step types. */
+export type BuiltinStepTypeName = keyof BuiltinStepConfigs;
+
+/** A built-in step type's settings as written: the input of its config schema. */
+export type BuiltinStepConfig<K extends BuiltinStepTypeName> = BuiltinStepConfigs[K];
 
 /** Milliseconds, or a string such as "500ms", "30s", "5m", "1h30m", "2d". */
 export type Duration = number | string;
@@ -59,7 +74,7 @@ export interface StepFunctionContext {
   signal: AbortSignal;
 }
 
-export type AgentPermission = "default" | "plan" | "acceptEdits" | "bypassPermissions";
+export type AgentPermission = NonNullable<BuiltinStepConfig<"agent">["permission"]>;
 
 /** An agent's answer: its output schema (a JSON Schema or a zod schema, turned into JSON Schema) or none. */
 export type OutputSchema = JsonObject | ZodLike<unknown>;
@@ -67,69 +82,37 @@ export type OutputSchema = JsonObject | ZodLike<unknown>;
 export type TsAgentStepConfig<
   P extends string = string,
   S extends OutputSchema | undefined = OutputSchema | undefined,
-> = StepCommonKeys<P> & {
-  type?: "agent";
-  /** A named role, mapped to a provider and model by configuration. */
-  agent: string;
-  prompt?: string;
-  /** Rendered and appended to the prompt as JSON (or the whole prompt when there is no `prompt`). */
-  inputs?: JsonObject;
-  system?: string;
-  model?: string;
-  /** The answer must be JSON matching it; the step's data is then that object. */
-  outputSchema?: S;
-  permission?: AgentPermission;
-  temperature?: number;
-  maxTokens?: number;
-  /** Models tried in turn when the model fails with a rate limit, an overload or a server error. */
-  fallback?: string[];
-  /** Times an answer outside `outputSchema` is sent back to the model to repair (default 2). */
-  repairs?: number;
-  /** Also keep the answer as a Markdown document artifact with this name; the data gains `document_id`. */
-  document?: string;
-  /** This step run's spending limit (default policy `fail`). */
-  budget?: { tokens?: number; cost_usd?: number; on_exceed?: "fail" | "pause" };
-};
+> = StepCommonKeys<P> &
+  Omit<BuiltinStepConfig<"agent">, "outputSchema" | "permission"> & {
+    type?: "agent";
+    /** The answer must be JSON matching it; the step's data is then that object. */
+    outputSchema?: S;
+    permission?: AgentPermission;
+  };
 
-export type TsScriptStepConfig<P extends string = string> = StepCommonKeys<P> & {
-  type?: "script";
-  /** Run by `/bin/sh` (or `shell`); `{{ … }}` values reach it as variables, never as shell text. */
-  command: string;
-  /** Default: the run's project path. */
-  cwd?: string;
-  env?: Record<string, string>;
-  shell?: string;
-};
+export type TsScriptStepConfig<P extends string = string> = StepCommonKeys<P> &
+  BuiltinStepConfig<"script"> & { type?: "script" };
 
-export type TsApprovalStepConfig<P extends string = string> = StepCommonKeys<P> & {
-  type: "approval";
-  message?: string;
-  onTimeout?: "approve" | "reject";
-};
+export type TsApprovalStepConfig<P extends string = string> = StepCommonKeys<P> &
+  BuiltinStepConfig<"approval"> & { type: "approval" };
 
-export type TsSleepStepConfig<P extends string = string> = StepCommonKeys<P> & { type: "sleep" } & (
-    | { duration: Duration; until?: undefined }
-    /** An ISO 8601 time, or ms since the epoch as a string. */
-    | { until: string; duration?: undefined }
-  );
+/** `T` with exactly one of the keys `K` (what a refinement says and an input type cannot). */
+type ExactlyOne<T, K extends keyof T> = {
+  [Key in K]: Omit<T, K> & Required<Pick<T, Key>> & { [Other in Exclude<K, Key>]?: undefined };
+}[K];
 
-export type TsNoopStepConfig<P extends string = string> = StepCommonKeys<P> & { type: "noop"; output?: Json };
+/** Exactly one of `duration` and `until` (the schema's refinement). */
+export type TsSleepStepConfig<P extends string = string> = StepCommonKeys<P> & { type: "sleep" } & ExactlyOne<
+    BuiltinStepConfig<"sleep">,
+    "duration" | "until"
+  >;
+
+export type TsNoopStepConfig<P extends string = string> = StepCommonKeys<P> &
+  BuiltinStepConfig<"noop"> & { type: "noop" };
 
 /** Images from a provider's image API, stored as image artifacts (docs/workflow-syntax.md, "Documents and images"). */
-export type TsImageStepConfig<P extends string = string> = StepCommonKeys<P> & {
-  type: "image";
-  agent: string;
-  prompt: string;
-  /** 1–10 (default 1), or a `{{ … }}` template. */
-  count?: number | string;
-  /** `1024x1024`, an aspect ratio such as `16:9`, or a template. */
-  size?: string;
-  style?: string;
-  quality?: string;
-  /** The images' file name (numbered when several). */
-  filename?: string;
-  model?: string;
-};
+export type TsImageStepConfig<P extends string = string> = StepCommonKeys<P> &
+  BuiltinStepConfig<"image"> & { type: "image" };
 
 /** An image step's data. */
 export interface ImageStepOutput {
@@ -138,15 +121,8 @@ export interface ImageStepOutput {
 }
 
 /** Links images to documents: one-to-one, one-to-many, many-to-one (inferred from the counts when absent). */
-export type TsAttachStepConfig<P extends string = string> = StepCommonKeys<P> & {
-  type: "attach";
-  /** An artifact id, a list of ids, or a template giving them. */
-  documents: string | string[];
-  images: string | string[];
-  strategy?: "one-to-one" | "one-to-many" | "many-to-one";
-  /** `first`, or an image id. */
-  primary?: string;
-};
+export type TsAttachStepConfig<P extends string = string> = StepCommonKeys<P> &
+  BuiltinStepConfig<"attach"> & { type: "attach" };
 
 /** A function step that runs `fn` inline. Its return value is journaled as JSON (a Date becomes a string). */
 export type TsInlineFunctionStepConfig<T, P extends string = string> = StepCommonKeys<P> & {
@@ -155,11 +131,8 @@ export type TsInlineFunctionStepConfig<T, P extends string = string> = StepCommo
 };
 
 /** A function step that calls a function registered with `createEngine({ functions })`. */
-export type TsNamedFunctionStepConfig<P extends string = string> = StepCommonKeys<P> & {
-  type?: "function";
-  function: string;
-  input?: Json;
-};
+export type TsNamedFunctionStepConfig<P extends string = string> = StepCommonKeys<P> &
+  BuiltinStepConfig<"function"> & { type?: "function" };
 
 /** A plugin's step type: any `type` that is not a built-in, with any settings. */
 export type TsPluginStepConfig<K extends string = string, P extends string = string> = StepCommonKeys<P> & {

@@ -4,7 +4,7 @@
  * palette lists both; a node type adds a step of its weft type with the node type's config preset.
  */
 import { useQuery } from "@tanstack/react-query";
-import { api, call } from "../api/client";
+import { api, call, type paths } from "../api/client";
 import type { JsonValue } from "./doc/types";
 
 export type JsonSchema = {
@@ -26,22 +26,12 @@ export type JsonSchema = {
   [key: string]: unknown;
 };
 
-export interface StepTypeInfo {
-  type: string;
-  title: string;
-  description: string;
-  builtin: boolean;
-  config_schema: JsonSchema;
-  inferred_from: string[];
-}
+/** The answer's shape, from the API's generated types (the server's response schema); the schemas read as JSON. */
+type StepTypesData = paths["/api/step-types"]["get"]["responses"][200]["content"]["application/json"]["data"];
 
-export interface NodeTypeInfo {
-  name: string;
-  label: string;
-  type: string;
-  description: string;
-  config: Record<string, JsonValue>;
-}
+export type StepTypeInfo = Omit<StepTypesData["types"][number], "config_schema"> & { config_schema: JsonSchema };
+
+export type NodeTypeInfo = Omit<StepTypesData["node_types"][number], "config"> & { config: Record<string, JsonValue> };
 
 export interface StepTypes {
   types: StepTypeInfo[];
