@@ -115,12 +115,6 @@ function listIn<T>(map: Map<string, T[]>, key: string): T[] {
 
 const ORDER: Record<WorkflowOrigin, number> = { file: 0, api: 1, template: 2, run: 3 };
 
-/** Whether a row's name or description contains `text` (case-insensitive). */
-export function matches(text: string, ...fields: Array<string | null | undefined>): boolean {
-  const needle = text.toLowerCase();
-  return fields.some((f) => f?.toLowerCase().includes(needle));
-}
-
 function originOf(d: DefinitionRecord): WorkflowOrigin {
   if (d.system) return "template";
   return isFileDefinition(d.id) ? "file" : "api";

@@ -1,9 +1,8 @@
 /**
- * What every command needs, read once from flags and the environment: the data directory, the store, the
- * engine. `process.env` is read here and nowhere deeper (STYLE.md: no globals).
+ * What the commands that drive runs need, read once from flags and the environment: the agents, the sandbox,
+ * the engine (store.ts: the data directory and the store). `process.env` is read here, in store.ts and nowhere
+ * deeper (STYLE.md: no globals).
  */
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { createClaudeCodeProvider, createCodexProvider, createGeminiCliProvider } from "../agents/cli/index.js";
 import { type AgentRuntime, createAgentRuntime } from "../agents/config/index.js";
 import { lazyProvider } from "../agents/lazy.js";
@@ -14,18 +13,7 @@ import { createEngine } from "../engine/engine.js";
 import { faultsFromSpec } from "../engine/faults.js";
 import { createStepTypeRegistry } from "../steps/registry.js";
 import { createBwrapSandbox, type Sandbox } from "../steps/script/sandbox.js";
-import { createSqliteStore } from "../store/sqlite/index.js";
-import type { Durability, Store } from "../store/store.js";
-
-export interface GlobalOptions {
-  dataDir?: string;
-  durability?: string;
-  mockFixtures?: string;
-  /** The agents config file (`--config`); default `weft.config.yaml` in the working directory, if any. */
-  config?: string;
-  /** `--sandbox none | bwrap` (env WEFT_SANDBOX): confine script steps. */
-  sandbox?: string;
-}
+import { dataDirOf, type GlobalOptions, openStore } from "./store.js";
 
 /**
  * Whose steps a command drives: `terminal` (`weft run`, `resume`…: the person's own, who get their whole
@@ -47,26 +35,6 @@ function sandboxOf(opts: GlobalOptions, hide: readonly string[]): Sandbox | unde
   if (mode === "none" || mode === "") return undefined;
   if (mode !== "bwrap") throw new WeftError("WEFT_ARGS", `--sandbox must be "none" or "bwrap", not "${mode}"`);
   return createBwrapSandbox({ hide });
-}
-
-export function dataDirOf(opts: GlobalOptions): string {
-  return resolve(opts.dataDir ?? process.env.WEFT_DATA_DIR ?? join(homedir(), ".weft"));
-}
-
-function durabilityOf(opts: GlobalOptions): Durability {
-  const d = opts.durability ?? process.env.WEFT_DURABILITY ?? "full";
-  if (d !== "full" && d !== "normal") {
-    throw new WeftError("WEFT_SCHEMA", `--durability must be "full" or "normal", not "${d}"`);
-  }
-  return d;
-}
-
-/**
- * `check: "quick"` reads the whole file first and refuses a damaged one (about 3 ms per MB): what `weft serve`
- * does at start-up. Other commands skip it — they must start fast — and report a damaged page when they read it.
- */
-export function openStore(opts: GlobalOptions, check: "none" | "quick" = "none"): Store {
-  return createSqliteStore({ path: join(dataDirOf(opts), "weft.db"), durability: durabilityOf(opts), check });
 }
 
 /**

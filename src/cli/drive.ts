@@ -6,12 +6,11 @@ import type { EventRecord } from "../core/events.js";
 import type { RunRecord } from "../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../core/model.js";
 import type { Engine } from "../engine/engine.js";
+import { EXIT } from "./exit.js";
 import type { Out } from "./output.js";
 import { paint } from "./output.js";
 import type { ProgressOptions } from "./progress.js";
 import { follow, printEvent, printSummary } from "./progress.js";
-
-export const EXIT = { ok: 0, runFailed: 1, usage: 2, notFound: 3, conflict: 4, interrupted: 130 } as const;
 
 /** How often the foreground process reads the event log for what other processes did (pause, approve, …), ms. */
 const CATCH_UP_MS = 200;
@@ -71,6 +70,33 @@ function eventPrinter(engine: Engine, runId: string, fromSeq: number, print: (e:
   };
 }
 
+/**
+ * `out` with its stdout lines gathered and written once per turn of the event loop: a fan-out publishes hundreds
+ * of events in one commit, and a write each would cost a system call each. `flush` writes what is gathered now.
+ */
+function batched(out: Out): Out & { flush(): void } {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join("\n");
+    pending = [];
+    out.line(text);
+  };
+  return {
+    color: out.color,
+    line(text = "") {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(text);
+    },
+    // stderr lines (notices) go out at once, after the stdout lines before them.
+    err(text) {
+      flush();
+      out.err(text);
+    },
+    flush,
+  };
+}
+
 /** The sequence number of a run's newest event (history before it is not printed again). */
 async function lastSeqOf(engine: Engine, runId: string): Promise<number> {
   let seq = (await engine.store.checkpoints.list(runId, 1))[0]?.eventSeq ?? 0;
@@ -87,17 +113,19 @@ export async function driveInForeground(
   out: Out,
   opts: ProgressOptions & { allowChangedSource?: boolean },
 ): Promise<number> {
-  const printer = eventPrinter(engine, runId, await lastSeqOf(engine, runId), (e) => printEvent(out, e, opts));
+  const lines = batched(out);
+  const printer = eventPrinter(engine, runId, await lastSeqOf(engine, runId), (e) => printEvent(lines, e, opts));
   const onEvent = (e: EventRecord) => printer.onEvent(e);
   const unsubscribe = engine.subscribe(onEvent);
   const unNotice = engine.onNotice((id, message) => {
-    if (id === runId) out.err(paint(out, "yellow", `notice: ${message}`));
+    if (id === runId) lines.err(paint(out, "yellow", `notice: ${message}`));
   });
   let interrupted = false;
   const stop = () => {
     if (interrupted) process.exit(EXIT.interrupted);
     interrupted = true;
-    out.err(`\ninterrupted; the run is kept as it is — \`weft resume ${runId}\` carries on from there`);
+    lines.flush();
+    lines.err(`\ninterrupted; the run is kept as it is — \`weft resume ${runId}\` carries on from there`);
     void engine.close().then(() => process.exit(EXIT.interrupted));
   };
   process.once("SIGINT", stop);
@@ -118,16 +146,16 @@ export async function driveInForeground(
       } catch (err) {
         if (err instanceof WeftError && err.code === "WEFT_STORAGE") {
           // A full disk: the run stopped at its last commit and is whole; say how to carry on.
-          out.err(`run ${runId} stopped; once that is fixed, \`weft resume ${runId}\` carries on from there`);
+          lines.err(`run ${runId} stopped; once that is fixed, \`weft resume ${runId}\` carries on from there`);
         }
         if (!(err instanceof WeftError) || err.code !== "WEFT_CONFLICT") throw err;
-        out.err(paint(out, "gray", `${err.message}; following its progress`));
+        lines.err(paint(out, "gray", `${err.message}; following its progress`));
         run = await follow(engine.store, runId, onEvent, {
           afterSeq: printer.lastSeq,
           until: (r) => !engine.ownedElsewhere(r),
         });
         if (TERMINAL_RUN_STATUSES.has(run.status)) break;
-        out.err(paint(out, "gray", "the process driving the run stopped; continuing it here"));
+        lines.err(paint(out, "gray", "the process driving the run stopped; continuing it here"));
       }
     }
   } finally {
@@ -137,8 +165,12 @@ export async function driveInForeground(
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
-  if (interrupted) return EXIT.interrupted;
+  if (interrupted) {
+    lines.flush();
+    return EXIT.interrupted;
+  }
   await printer.flush();
+  lines.flush();
   printSummary(out, run, await engine.steps(runId), opts.format);
   return run.status === "completed" ? EXIT.ok : EXIT.runFailed;
 }

@@ -1,17 +1,12 @@
 #!/usr/bin/env node
-/** The `weft` command. Each command lives in its own file under commands/. */
+/**
+ * The `weft` command. commands.ts declares every command; each one's module under commands/ loads only when it runs.
+ */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { formatIssue, ValidationError, WeftError } from "../core/errors.js";
-import { registerCheckpoints } from "./commands/checkpoints.js";
-import { registerControl } from "./commands/control.js";
-import { registerDefinition } from "./commands/definition.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerRun } from "./commands/run.js";
-import { registerServe } from "./commands/serve.js";
-import { registerTemplates } from "./commands/templates.js";
-import { registerToken } from "./commands/token.js";
-import { EXIT } from "./drive.js";
+import { declareCommands } from "./commands.js";
+import { EXIT } from "./exit.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -27,14 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run `weft --help` for usage)")
     // Before the commands are added, so that each inherits it: a usage error in any command exits 2, not 1.
     .exitOverride();
-  registerRun(program);
-  registerControl(program);
-  registerInspect(program);
-  registerCheckpoints(program);
-  registerDefinition(program);
-  registerServe(program);
-  registerToken(program);
-  registerTemplates(program);
+  declareCommands(program);
   return program;
 }
 

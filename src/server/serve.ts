@@ -13,7 +13,7 @@ import type { Store } from "../store/store.js";
 import { hasActiveToken } from "./access.js";
 import { buildApp, type ServerDeps } from "./app.js";
 import { createBackground } from "./background.js";
-import { isLoopback } from "./loopback.js";
+import { DEFAULT_PORT, isLoopback } from "./loopback.js";
 import { servedWebRoot } from "./ui.js";
 import { sweepOrphanUploads } from "./uploads.js";
 
@@ -39,8 +39,6 @@ export interface Server {
   /** Stops taking runs, closes the server (in-flight requests finish, log streams end), then the engine. The store stays open. */
   close(): Promise<void>;
 }
-
-export const DEFAULT_PORT = 4280;
 
 /** The shortest API token accepted in `apiTokens` (`WEFT_API_TOKENS`, `--api-tokens`): a short one is guessable. */
 export const MIN_TOKEN_LENGTH = 16;

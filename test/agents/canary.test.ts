@@ -215,11 +215,11 @@ steps:
 
     const id = JSON.parse(run.stdout.trim().split("\n").at(-1) as string).id as string;
     const status = await weft(["--data-dir", data, "status", id, "--format", "json"], { cwd: dir });
-    const usage = JSON.parse(status.stdout).usage;
-    expect(usage).toMatchObject({ input_tokens: 2000, output_tokens: 400, calls: 2 });
+    const view = JSON.parse(status.stdout);
+    expect(view.tokens).toEqual({ input: 2000, output: 400, total: 2400 });
     // gpt-4o-mini's price from the built-in table: a positive cost for 2 × (1000 in + 200 out).
-    expect(usage.cost_usd).toBeGreaterThan(0);
-    expect(usage.cost_usd).toBeLessThan(0.01);
+    expect(view.cost_usd).toBeGreaterThan(0);
+    expect(view.cost_usd).toBeLessThan(0.01);
     const table = await weft(["--data-dir", data, "status", id], { cwd: dir });
     expect(table.stdout).toMatch(/Usage: 2,000 tokens in, 400 out, \$0\.\d{4} \(2 calls\)/);
     const logs = await weft(["--data-dir", data, "logs", id], { cwd: dir });

@@ -83,7 +83,7 @@ describe("weft run: the seed 003 code review", () => {
     expect(s).toMatchObject({
       id,
       status: "completed",
-      workflow: "code-review-workflow",
+      workflow_name: "code-review-workflow",
       args: { filePath: "src/app.ts" },
       error: null,
       priority: 0,
@@ -96,15 +96,23 @@ describe("weft run: the seed 003 code review", () => {
       expect(Object.keys(st).sort()).toEqual(
         [
           "attempt",
+          "completed_at",
           "duration_ms",
-          "ended_at",
           "error",
+          "error_message",
+          "id",
           "iteration",
           "key",
+          "message",
+          "name",
+          "phase",
           "started_at",
           "status",
           "step_id",
+          "type",
+          "updated_at",
           "waiting_for",
+          "workflow_run_id",
         ].sort(),
       );
     }
@@ -350,7 +358,12 @@ describe("weft run options", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const s = await statusJson(dir, r.lines[0] ?? "");
-    expect(s).toMatchObject({ triggered_by: "ci-pipeline", priority: 10, name: "nightly quick", workflow: "quick" });
+    expect(s).toMatchObject({
+      triggered_by: "ci-pipeline",
+      priority: 10,
+      name: "nightly quick",
+      workflow_name: "quick",
+    });
   });
 
   it("takes args from --arg key=value and --args", async () => {

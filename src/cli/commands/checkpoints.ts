@@ -6,11 +6,11 @@
 import type { Command } from "commander";
 import { WeftError } from "../../core/errors.js";
 import { checkpointJson, pruneCheckpoints, resolveCheckpoints } from "../../engine/checkpoints.js";
-import { dataDirOf } from "../context.js";
-import { EXIT } from "../drive.js";
+import { formatOf, limitOf } from "../args.js";
+import { EXIT } from "../exit.js";
 import { ago } from "../output.js";
+import { dataDirOf } from "../store.js";
 import { mustGet, withStore } from "./inspect.js";
-import { formatOf, limitOf } from "./shared.js";
 
 /** At most this many step names on a line; the rest are counted. */
 const NAMES_SHOWN = 5;
@@ -42,71 +42,55 @@ function keepOf(value: string | undefined): number {
   return n;
 }
 
-export function registerCheckpoints(program: Command): void {
-  const checkpoints = program
-    .command("checkpoints")
-    .argument("<run-id>")
-    .description("list a run's checkpoints, newest first: state, steps completed and pending, size, creator")
-    .option("--limit <n>", "at most this many (default 10)")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withStore(cmd, async (store, o, out) => {
-        const run = await mustGet(store, id);
-        const format = formatOf(o.format);
-        const cps = await store.checkpoints.list(id, limitOf(o.limit, 10));
-        const resolved = await resolveCheckpoints(store, run, cps);
-        if (format === "json") {
-          out.line(JSON.stringify(resolved.map(checkpointJson), null, 2));
-          return EXIT.ok;
-        }
-        out.line(`Checkpoints for execution: ${id}`);
-        out.line("");
-        resolved.forEach((r, i) => {
-          const c = r.record;
-          out.line(`${i + 1}. Checkpoint ${c.number}${c.stepKey === null ? "" : ` (after ${c.stepKey})`}`);
-          out.line(`   State: ${r.state} | Created: ${ago(c.createdAt)} | By: ${r.createdBy}`);
-          out.line(`   Label: ${c.label}`);
-          out.line(`   Completed: ${namesText(r.completed)} | Pending: ${namesText(r.pending)}`);
-          out.line(`   Size: ${sizeText(r.sizeBytes)}`);
-          out.line("");
-        });
-        if (!cps.length) out.line("no checkpoints yet (one is taken after every finished step)\n");
-        out.line(
-          `Use "weft resume ${id}" to resume from the latest checkpoint, "weft rewind ${id} <n>" to fork from one`,
-        );
-        return EXIT.ok;
-      }),
-    );
+/** `weft checkpoints <run-id>`. */
+export function checkpointsCommand(id: string, _o: unknown, cmd: Command) {
+  return withStore(cmd, async (store, o, out) => {
+    const run = await mustGet(store, id);
+    const format = formatOf(o.format);
+    const cps = await store.checkpoints.list(id, limitOf(o.limit, 10));
+    const resolved = await resolveCheckpoints(store, run, cps);
+    if (format === "json") {
+      out.line(JSON.stringify(resolved.map(checkpointJson), null, 2));
+      return EXIT.ok;
+    }
+    out.line(`Checkpoints for execution: ${id}`);
+    out.line("");
+    resolved.forEach((r, i) => {
+      const c = r.record;
+      out.line(`${i + 1}. Checkpoint ${c.number}${c.stepKey === null ? "" : ` (after ${c.stepKey})`}`);
+      out.line(`   State: ${r.state} | Created: ${ago(c.createdAt)} | By: ${r.createdBy}`);
+      out.line(`   Label: ${c.label}`);
+      out.line(`   Completed: ${namesText(r.completed)} | Pending: ${namesText(r.pending)}`);
+      out.line(`   Size: ${sizeText(r.sizeBytes)}`);
+      out.line("");
+    });
+    if (!cps.length) out.line("no checkpoints yet (one is taken after every finished step)\n");
+    out.line(`Use "weft resume ${id}" to resume from the latest checkpoint, "weft rewind ${id} <n>" to fork from one`);
+    return EXIT.ok;
+  });
+}
 
-  checkpoints
-    .command("prune <run-id>")
-    .description(
-      "remove a run's checkpoints but the newest N (the latest and those a rewound run was forked from are kept)",
-    )
-    .option("--keep <n>", "how many of the newest to keep (required, ≥ 1)")
-    .option("--dry-run", "say what would be removed; remove nothing")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withStore(cmd, async (store, o, out) => {
-        const format = formatOf(o.format);
-        const { keep: keepText, dryRun: dry } = cmd.opts<{ keep?: string; dryRun?: boolean }>();
-        const keep = keepOf(keepText);
-        const dryRun = dry === true;
-        const res = await pruneCheckpoints(store, dataDirOf(o), id, keep, { dryRun });
-        if (format === "json") {
-          out.line(JSON.stringify({ run_id: id, dry_run: dryRun, removed: res.removed, kept: res.kept }, null, 2));
-          return EXIT.ok;
-        }
-        const verb = dryRun ? "Would remove" : "Removed";
-        const n = res.removed.length;
-        out.line(
-          n === 0
-            ? `Nothing to remove: run ${id} has ${res.kept.length} checkpoint${res.kept.length === 1 ? "" : "s"}`
-            : `${verb} ${n} checkpoint${n === 1 ? "" : "s"} of run ${id}: ${res.removed.join(", ")}`,
-        );
-        const why = { latest: "the latest", newest: "newest", forked: "a rewound run was forked from it" };
-        out.line(`Kept ${res.kept.length}: ${res.kept.map((k) => `${k.number} (${why[k.why]})`).join(", ")}`);
-        return EXIT.ok;
-      }),
+/** `weft checkpoints prune <run-id>`. */
+export function pruneCommand(id: string, _o: unknown, cmd: Command) {
+  return withStore(cmd, async (store, o, out) => {
+    const format = formatOf(o.format);
+    const { keep: keepText, dryRun: dry } = cmd.opts<{ keep?: string; dryRun?: boolean }>();
+    const keep = keepOf(keepText);
+    const dryRun = dry === true;
+    const res = await pruneCheckpoints(store, dataDirOf(o), id, keep, { dryRun });
+    if (format === "json") {
+      out.line(JSON.stringify({ run_id: id, dry_run: dryRun, removed: res.removed, kept: res.kept }, null, 2));
+      return EXIT.ok;
+    }
+    const verb = dryRun ? "Would remove" : "Removed";
+    const n = res.removed.length;
+    out.line(
+      n === 0
+        ? `Nothing to remove: run ${id} has ${res.kept.length} checkpoint${res.kept.length === 1 ? "" : "s"}`
+        : `${verb} ${n} checkpoint${n === 1 ? "" : "s"} of run ${id}: ${res.removed.join(", ")}`,
     );
+    const why = { latest: "the latest", newest: "newest", forked: "a rewound run was forked from it" };
+    out.line(`Kept ${res.kept.length}: ${res.kept.map((k) => `${k.number} (${why[k.why]})`).join(", ")}`);
+    return EXIT.ok;
+  });
 }

@@ -3,13 +3,15 @@ import { WeftError } from "../../core/errors.js";
 import type { RunRecord } from "../../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import type { Engine } from "../../engine/engine.js";
-import type { GlobalOptions } from "../context.js";
-import { dataDirOf, openEngine } from "../context.js";
-import { driveInForeground, EXIT, spawnDetached } from "../drive.js";
+import { formatOf } from "../args.js";
+import { openEngine } from "../context.js";
+import { driveInForeground, spawnDetached } from "../drive.js";
+import { EXIT } from "../exit.js";
 import type { Out } from "../output.js";
 import { paint, stdoutOut } from "../output.js";
 import { forkedFromJson, printSummary } from "../progress.js";
-import { formatOf } from "./shared.js";
+import type { GlobalOptions } from "../store.js";
+import { dataDirOf } from "../store.js";
 
 interface ControlOptions extends GlobalOptions {
   format?: string;
@@ -72,154 +74,106 @@ function report(out: Out, o: ControlOptions, run: RunRecord, text: string): void
   else out.line(`${paint(out, "green", "✓")} ${text}`);
 }
 
-/** The options of every command that lets a run go on in this process (or another). */
-function continuing(command: Command, noWait: string, detach: string): Command {
-  return command
-    .option("--no-wait", noWait)
-    .option("--detach", detach)
-    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
-    .option("--format <format>", "table | json", "table")
-    .option("--allow-changed-source", "replay a TypeScript workflow whose file changed since the run started");
+/** `weft pause <run-id>`. */
+export function pauseCommand(id: string, _o: unknown, cmd: Command) {
+  return withEngine(cmd, async (engine, o, out) => {
+    const run = await engine.pause(id);
+    report(out, o, run, `Workflow execution paused: ${id}\nUse "weft resume ${id}" to continue execution`);
+    return EXIT.ok;
+  });
 }
 
-export function registerControl(program: Command): void {
-  program
-    .command("pause <run-id>")
-    .description("pause a run: no new step starts; running steps finish")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withEngine(cmd, async (engine, o, out) => {
-        const run = await engine.pause(id);
-        report(out, o, run, `Workflow execution paused: ${id}\nUse "weft resume ${id}" to continue execution`);
-        return EXIT.ok;
-      }),
-    );
-
-  program
-    .command("budget <run-id>")
-    .description(
-      "set a run's budget (or a step's, with --step); a run paused over its budget then resumes with `weft resume`",
-    )
-    .option("--tokens <n>", 'most tokens (in + out), or "none"')
-    .option("--cost <usd>", 'most US dollars, or "none"')
-    .option("--step <key>", "set this step run's budget instead of the run's")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withEngine(cmd, async (engine, o, out) => {
-        const opts = cmd.opts<{ tokens?: string; cost?: string; step?: string }>();
-        if (opts.tokens === undefined && opts.cost === undefined) {
-          throw new WeftError("WEFT_ARGS", 'give --tokens <n>, --cost <usd>, or both ("none" removes a limit)');
-        }
-        const limit = (text: string | undefined, name: string, integer: boolean): number | null => {
-          if (text === undefined || text === "none") return null;
-          const n = Number(text);
-          if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-            throw new WeftError(
-              "WEFT_ARGS",
-              `${name} must be a positive ${integer ? "integer" : "number"} or "none", not "${text}"`,
-            );
-          }
-          return n;
-        };
-        const tokens = limit(opts.tokens, "--tokens", true);
-        const costUsd = limit(opts.cost, "--cost", false);
-        const run = await engine.setBudget(id, { tokens, costUsd, step: opts.step }, "cli");
-        const what = opts.step === undefined ? "run" : `step ${opts.step}`;
-        const next = run.status === "paused" ? `\nUse "weft resume ${id}" to continue execution` : "";
-        report(
-          out,
-          o,
-          run,
-          `Budget of ${what} set: ${tokens ?? "no"} token limit, ${costUsd === null ? "no cost limit" : `$${costUsd}`}${next}`,
+/** `weft budget <run-id>`. */
+export function budgetCommand(id: string, _o: unknown, cmd: Command) {
+  return withEngine(cmd, async (engine, o, out) => {
+    const opts = cmd.opts<{ tokens?: string; cost?: string; step?: string }>();
+    if (opts.tokens === undefined && opts.cost === undefined) {
+      throw new WeftError("WEFT_ARGS", 'give --tokens <n>, --cost <usd>, or both ("none" removes a limit)');
+    }
+    const limit = (text: string | undefined, name: string, integer: boolean): number | null => {
+      if (text === undefined || text === "none") return null;
+      const n = Number(text);
+      if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+        throw new WeftError(
+          "WEFT_ARGS",
+          `${name} must be a positive ${integer ? "integer" : "number"} or "none", not "${text}"`,
         );
-        return EXIT.ok;
-      }),
-    );
-
-  program
-    .command("cancel <run-id>")
-    .description("cancel a run: running steps are stopped (scripts' process groups killed), the rest cancelled")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withEngine(cmd, async (engine, o, out) => {
-        const run = await engine.cancel(id, "cli");
-        report(out, o, run, `Workflow execution cancelled: ${id}`);
-        return EXIT.ok;
-      }),
-    );
-
-  program
-    .command("resume <run-id>")
-    .description("resume a paused or interrupted run and stay with it until it ends")
-    .option("--detach", "continue in a background process")
-    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
-    .option("--format <format>", "table | json", "table")
-    .option("--allow-changed-source", "replay a TypeScript workflow whose file changed since the run started")
-    .action((id: string, _o, cmd: Command) =>
-      withEngine(cmd, async (engine, o, out) => {
-        const existing = await engine.getRun(id);
-        if (existing && TERMINAL_RUN_STATUSES.has(existing.status)) {
-          // Nothing to resume (e.g. the process was killed right after the run's last commit): report it.
-          if (formatOf(o.format) === "table")
-            out.line(`Workflow execution ${id} has already ended: ${existing.status}`);
-          return continueRun(engine, existing, o, out, true);
-        }
-        const run = await engine.resume(id);
-        if (formatOf(o.format) === "table") out.line(`Resuming workflow execution: ${id}`);
-        return continueRun(engine, run, o, out, true);
-      }),
-    );
-
-  for (const verb of ["approve", "reject"] as const) {
-    continuing(
-      program
-        .command(`${verb} <run-id> <step>`)
-        .description(`${verb} a step that waits for approval`)
-        .option("--comment <text>", "a note recorded with the decision")
-        .option("--by <name>", "who decided (default: $USER)"),
-      "do not continue the run in this process",
-      "continue the run in a background process",
-    ).action((id: string, step: string, _o, cmd: Command) =>
-      withEngine(cmd, async (engine, o, out) => {
-        const by = o.by ?? process.env.USER ?? "cli";
-        const run = await engine[verb](id, step, { by, comment: o.comment });
-        report(out, o, run, `${step} ${verb === "approve" ? "approved" : "rejected"} by ${by}`);
-        return continueRun(engine, run, o, out);
-      }),
-    );
-  }
-
-  continuing(
-    program
-      .command("retry <run-id> <step>")
-      .description("reset a failed step (and the steps it held back) and carry on with the run"),
-    "do not continue the run in this process",
-    "continue the run in a background process",
-  ).action((id: string, step: string, _o, cmd: Command) =>
-    withEngine(cmd, async (engine, o, out) => {
-      const run = await engine.retryStep(id, step, process.env.USER ?? "cli");
-      report(out, o, run, `step ${step} reset; run ${id} is ${run.status}`);
-      return continueRun(engine, run, o, out);
-    }),
-  );
-
-  continuing(
-    program
-      .command("rewind <run-id> <checkpoint>")
-      .description("fork a new run from a checkpoint: steps completed by then are reused, the rest run again"),
-    "only create the new run",
-    "run it in a background process",
-  ).action((id: string, checkpoint: string, _o, cmd: Command) =>
-    withEngine(cmd, async (engine, o, out) => {
-      const n = Number(checkpoint);
-      if (!Number.isInteger(n) || n < 1) {
-        throw new WeftError("WEFT_ARGS", `<checkpoint> must be a checkpoint number (1, 2, …), not "${checkpoint}"`);
       }
-      const run = await engine.rewind(id, n, { triggeredBy: `rewind of ${id} at checkpoint ${n}` });
-      if (formatOf(o.format) === "json")
-        out.line(JSON.stringify({ type: "run", id: run.id, forked_from: forkedFromJson(run) }));
-      else out.line(run.id);
+      return n;
+    };
+    const tokens = limit(opts.tokens, "--tokens", true);
+    const costUsd = limit(opts.cost, "--cost", false);
+    const run = await engine.setBudget(id, { tokens, costUsd, step: opts.step }, "cli");
+    const what = opts.step === undefined ? "run" : `step ${opts.step}`;
+    const next = run.status === "paused" ? `\nUse "weft resume ${id}" to continue execution` : "";
+    report(
+      out,
+      o,
+      run,
+      `Budget of ${what} set: ${tokens ?? "no"} token limit, ${costUsd === null ? "no cost limit" : `$${costUsd}`}${next}`,
+    );
+    return EXIT.ok;
+  });
+}
+
+/** `weft cancel <run-id>`. */
+export function cancelCommand(id: string, _o: unknown, cmd: Command) {
+  return withEngine(cmd, async (engine, o, out) => {
+    const run = await engine.cancel(id, "cli");
+    report(out, o, run, `Workflow execution cancelled: ${id}`);
+    return EXIT.ok;
+  });
+}
+
+/** `weft resume <run-id>`. */
+export function resumeCommand(id: string, _o: unknown, cmd: Command) {
+  return withEngine(cmd, async (engine, o, out) => {
+    const existing = await engine.getRun(id);
+    if (existing && TERMINAL_RUN_STATUSES.has(existing.status)) {
+      // Nothing to resume (e.g. the process was killed right after the run's last commit): report it.
+      if (formatOf(o.format) === "table") out.line(`Workflow execution ${id} has already ended: ${existing.status}`);
+      return continueRun(engine, existing, o, out, true);
+    }
+    const run = await engine.resume(id);
+    if (formatOf(o.format) === "table") out.line(`Resuming workflow execution: ${id}`);
+    return continueRun(engine, run, o, out, true);
+  });
+}
+
+/** `weft approve|reject <run-id> <step>`. */
+function decide(verb: "approve" | "reject") {
+  return (id: string, step: string, _o: unknown, cmd: Command) =>
+    withEngine(cmd, async (engine, o, out) => {
+      const by = o.by ?? process.env.USER ?? "cli";
+      const run = await engine[verb](id, step, { by, comment: o.comment });
+      report(out, o, run, `${step} ${verb === "approve" ? "approved" : "rejected"} by ${by}`);
       return continueRun(engine, run, o, out);
-    }),
-  );
+    });
+}
+
+export const approveCommand = decide("approve");
+export const rejectCommand = decide("reject");
+
+/** `weft retry <run-id> <step>`. */
+export function retryCommand(id: string, step: string, _o: unknown, cmd: Command) {
+  return withEngine(cmd, async (engine, o, out) => {
+    const run = await engine.retryStep(id, step, process.env.USER ?? "cli");
+    report(out, o, run, `step ${step} reset; run ${id} is ${run.status}`);
+    return continueRun(engine, run, o, out);
+  });
+}
+
+/** `weft rewind <run-id> <checkpoint>`. */
+export function rewindCommand(id: string, checkpoint: string, _o: unknown, cmd: Command) {
+  return withEngine(cmd, async (engine, o, out) => {
+    const n = Number(checkpoint);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new WeftError("WEFT_ARGS", `<checkpoint> must be a checkpoint number (1, 2, …), not "${checkpoint}"`);
+    }
+    const run = await engine.rewind(id, n, { triggeredBy: `rewind of ${id} at checkpoint ${n}` });
+    if (formatOf(o.format) === "json")
+      out.line(JSON.stringify({ type: "run", id: run.id, forked_from: forkedFromJson(run) }));
+    else out.line(run.id);
+    return continueRun(engine, run, o, out);
+  });
 }

@@ -1,19 +1,18 @@
 import type { Command } from "commander";
-import { formatIssue, WeftError } from "../../core/errors.js";
+import { WeftError } from "../../core/errors.js";
 import type { EventRecord } from "../../core/events.js";
 import type { Budget, RunRecord, RunStatus } from "../../core/model.js";
 import { isJournalValue, RUN_STATUSES } from "../../core/model.js";
+import { runDetailOf } from "../../engine/run-view.js";
 import { type UsageTotals, usageOf } from "../../engine/usage.js";
 import type { Store } from "../../store/store.js";
-import { matches, workflowCatalogue } from "../catalogue.js";
-import type { GlobalOptions } from "../context.js";
-import { dataDirOf, openStore, stepTypeSchemas } from "../context.js";
-import { EXIT } from "../drive.js";
+import { formatOf, limitOf, matches } from "../args.js";
+import { EXIT } from "../exit.js";
 import type { Out } from "../output.js";
 import { ago, iso, ms, paint, STATUS_ICON, statusColour, stdoutOut, table } from "../output.js";
 import { follow, printEvent, runJson } from "../progress.js";
-import { definitionFolders, formatOf, limitOf } from "./shared.js";
-import { ensureTemplates } from "./templates.js";
+import type { GlobalOptions } from "../store.js";
+import { openStore } from "../store.js";
 
 export interface InspectOptions extends GlobalOptions {
   format?: string;
@@ -63,218 +62,137 @@ function budgetText(b: Budget): string {
   return `${parts.join(", ")} (on exceed: ${b.onExceed ?? "pause"})`;
 }
 
-function usageJson(u: ReturnType<typeof usageOf>) {
-  const one = (t: UsageTotals) => ({
-    input_tokens: t.inputTokens,
-    output_tokens: t.outputTokens,
-    cost_usd: t.costUsd,
-    calls: t.calls,
-  });
-  return { ...one(u.run), steps: Object.fromEntries([...u.steps].map(([k, t]) => [k, one(t)])) };
-}
-
 function stepIdOf(e: EventRecord): string | undefined {
   return "step_id" in e.data ? (e.data.step_id ?? undefined) : undefined;
 }
 
-export function registerInspect(program: Command): void {
-  program
-    .command("list")
-    .description("list runs, newest first (or, with --workflows, every workflow definition and its runs' stats)")
-    .option("--status <status>", `only runs in this status (${RUN_STATUSES.join(", ")}), comma-separated`)
-    .option("--limit <n>", "at most this many (default 20)")
-    .option(
-      "--workflows",
-      "one line per workflow: templates, stored definitions, the definitions folders, with description, steps and run stats",
-    )
-    .option("--search <text>", "only workflows whose name or description contains it (case-insensitive)")
-    .option("--format <format>", "table | json", "table")
-    .action((_o, cmd: Command) =>
-      withStore(cmd, async (store, o, out) => {
-        const format = formatOf(o.format);
-        const statuses = o.status?.split(",").map((s) => s.trim());
-        for (const s of statuses ?? []) {
-          if (!(RUN_STATUSES as readonly string[]).includes(s)) {
-            throw new WeftError("WEFT_ARGS", `--status: unknown status "${s}"; one of ${RUN_STATUSES.join(", ")}`);
-          }
-        }
-        const search = o.search?.trim();
-        if (search === "") throw new WeftError("WEFT_ARGS", "--search needs some text to look for");
-        if (o.workflows) {
-          if (statuses) throw new WeftError("WEFT_ARGS", "--status filters runs; it does not go with --workflows");
-          return listWorkflows(store, o, out, format, search);
-        }
-        const limit = limitOf(o.limit, 20);
-        const runs = search
-          ? (await store.runs.list({ status: statuses as RunStatus[] | undefined, limit: 1_000_000 }))
-              .filter((r) => matches(search, r.workflowName, r.definition.description, r.name))
-              .slice(0, limit)
-          : await store.runs.list({ status: statuses as RunStatus[] | undefined, limit });
-        if (format === "json") {
-          out.line(
-            JSON.stringify(
-              runs.map((r) => ({ ...runJson(r, []), steps: undefined })),
-              null,
-              2,
-            ),
-          );
-          return EXIT.ok;
-        }
-        if (!runs.length) {
-          out.line(
-            search ? `no runs of a workflow matching "${search}"` : "no runs yet — `weft run <file>` starts one",
-          );
-          return EXIT.ok;
-        }
-        out.line(
-          table(
-            ["RUN ID", "WORKFLOW", "STATUS", "PHASE", "STARTED", "DURATION"],
-            runs.map((r) => [
-              r.id,
-              r.workflowName,
-              paint(out, statusColour(r.status), r.status),
-              r.currentPhase ?? "-",
-              r.startedAt ? ago(r.startedAt) : "-",
-              ms(duration(r)),
-            ]),
-          ),
-        );
-        return EXIT.ok;
-      }),
+/** `weft list`. */
+export function listCommand(_o: unknown, cmd: Command) {
+  return withStore(cmd, async (store, o, out) => {
+    const format = formatOf(o.format);
+    const statuses = o.status?.split(",").map((s) => s.trim());
+    for (const s of statuses ?? []) {
+      if (!(RUN_STATUSES as readonly string[]).includes(s)) {
+        throw new WeftError("WEFT_ARGS", `--status: unknown status "${s}"; one of ${RUN_STATUSES.join(", ")}`);
+      }
+    }
+    const search = o.search?.trim();
+    if (search === "") throw new WeftError("WEFT_ARGS", "--search needs some text to look for");
+    if (o.workflows) {
+      if (statuses) throw new WeftError("WEFT_ARGS", "--status filters runs; it does not go with --workflows");
+      // The catalogue reads and validates definition files: its modules load only for `--workflows`.
+      return (await import("./workflows.js")).listWorkflows(store, o, out, format, search);
+    }
+    const limit = limitOf(o.limit, 20);
+    const runs = search
+      ? (await store.runs.list({ status: statuses as RunStatus[] | undefined, limit: 1_000_000 }))
+          .filter((r) => matches(search, r.workflowName, r.definition.description, r.name))
+          .slice(0, limit)
+      : await store.runs.list({ status: statuses as RunStatus[] | undefined, limit });
+    if (format === "json") {
+      out.line(
+        JSON.stringify(
+          runs.map((r) => ({ ...runJson(r, []), steps: undefined })),
+          null,
+          2,
+        ),
+      );
+      return EXIT.ok;
+    }
+    if (!runs.length) {
+      out.line(search ? `no runs of a workflow matching "${search}"` : "no runs yet — `weft run <file>` starts one");
+      return EXIT.ok;
+    }
+    out.line(
+      table(
+        ["RUN ID", "WORKFLOW", "STATUS", "PHASE", "STARTED", "DURATION"],
+        runs.map((r) => [
+          r.id,
+          r.workflowName,
+          paint(out, statusColour(r.status), r.status),
+          r.currentPhase ?? "-",
+          r.startedAt ? ago(r.startedAt) : "-",
+          ms(duration(r)),
+        ]),
+      ),
     );
-
-  program
-    .command("status <run-id>")
-    .description("show a run and its steps")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withStore(cmd, async (store, o, out) => {
-        const run = await mustGet(store, id);
-        const steps = await store.steps.list(id);
-        const usage = usageOf(await store.events.list(id));
-        if (formatOf(o.format) === "json") {
-          out.line(JSON.stringify({ ...runJson(run, steps), usage: usageJson(usage) }, null, 2));
-          return EXIT.ok;
-        }
-        const visible = steps.filter((s) => !isJournalValue(s.key));
-        const top = visible.filter((s) => s.iteration === null);
-        out.line("Workflow Execution Status:");
-        out.line("");
-        out.line(`Execution ID: ${run.id}`);
-        out.line(`Workflow: ${run.workflowName}`);
-        out.line(`State: ${paint(out, statusColour(run.status), run.status)}`);
-        if (run.currentPhase) out.line(`Phase: ${run.currentPhase}`);
-        out.line(`Steps: ${top.filter((s) => s.status === "completed").length}/${top.length} completed`);
-        out.line(`Started: ${iso(run.startedAt)}`);
-        out.line(`Completed: ${iso(run.endedAt)}`);
-        out.line(`Duration: ${ms(duration(run))}`);
-        if (run.forkedFrom) out.line(`Forked from: ${run.forkedFrom.runId} at checkpoint ${run.forkedFrom.checkpoint}`);
-        if (run.error) out.line(paint(out, "red", `Error: ${run.error.message}`));
-        if (usage.run.calls > 0) out.line(`Usage: ${usageText(usage.run)}`);
-        const budget = run.definition.budget;
-        if (budget) out.line(`Budget: ${budgetText(budget)}`);
-        out.line("");
-        const withUsage = usage.run.calls > 0;
-        out.line(
-          table(
-            ["STEP", "STATUS", "ATTEMPT", "DURATION", ...(withUsage ? ["TOKENS IN/OUT", "COST"] : []), "NOTE"],
-            visible.map((s) => [
-              s.key,
-              paint(out, statusColour(s.status), `${STATUS_ICON[s.status]} ${s.status}`),
-              String(s.attempt),
-              ms(s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null),
-              ...(withUsage ? usageCells(usage.steps.get(s.key)) : []),
-              s.error?.message ?? (s.waitingFor === "approval" ? `weft approve ${run.id} ${s.key}` : ""),
-            ]),
-          ),
-        );
-        return EXIT.ok;
-      }),
-    );
-
-  program
-    .command("logs <run-id>")
-    .description("print a run's events and step output (-f: follow until the run ends)")
-    .option("--step <key>", "only this step")
-    .option("-f, --follow", "keep printing until the run ends")
-    .option("--format <format>", "table | json", "table")
-    .action((id: string, _o, cmd: Command) =>
-      withStore(cmd, async (store, o, out) => {
-        const format = formatOf(o.format);
-        await mustGet(store, id);
-        const print = (e: EventRecord) => {
-          if (o.step && (!("key" in e.data) || (e.data.key !== o.step && stepIdOf(e) !== o.step))) return;
-          if (format === "table")
-            out.line(`${paint(out, "gray", new Date(e.at).toISOString().slice(11, 23))} ${describe(e)}`);
-          else printEvent(out, e, { output: true, format });
-        };
-        if (o.follow) {
-          const run = await follow(store, id, print);
-          return run.status === "completed" ? EXIT.ok : EXIT.runFailed;
-        }
-        let seq = 0;
-        for (;;) {
-          const batch = await store.events.list(id, seq, 1000);
-          for (const e of batch) print(e);
-          if (batch.length < 1000) break;
-          seq = batch[batch.length - 1]!.seq;
-        }
-        return EXIT.ok;
-      }),
-    );
+    return EXIT.ok;
+  });
 }
 
-/**
- * `weft list --workflows`: every workflow definition (catalogue.ts), with its description and step count, and the
- * stats of its runs. Folder files that do not load are named on stderr (with their first problem), not listed.
- */
-async function listWorkflows(
-  store: Store,
-  o: InspectOptions,
-  out: Out,
-  format: "table" | "json",
-  search: string | undefined,
-): Promise<number> {
-  await ensureTemplates(store);
-  const { rows, problems } = await workflowCatalogue({
-    store,
-    folders: definitionFolders(dataDirOf(o)),
-    stepTypes: stepTypeSchemas(),
+/** `weft status <run-id>`. */
+export function statusCommand(id: string, _o: unknown, cmd: Command) {
+  return withStore(cmd, async (store, o, out) => {
+    const run = await mustGet(store, id);
+    if (formatOf(o.format) === "json") {
+      // The API's run view (GET /api/workflow-executions/:id), field for field.
+      const view = await runDetailOf(store, run, Date.now());
+      if (!view) throw new WeftError("WEFT_NOT_FOUND", `no run has id ${id}; \`weft list\` shows the runs`);
+      out.line(JSON.stringify(view, null, 2));
+      return EXIT.ok;
+    }
+    const steps = await store.steps.list(id);
+    const usage = usageOf(await store.events.list(id));
+    const visible = steps.filter((s) => !isJournalValue(s.key));
+    const top = visible.filter((s) => s.iteration === null);
+    out.line("Workflow Execution Status:");
+    out.line("");
+    out.line(`Execution ID: ${run.id}`);
+    out.line(`Workflow: ${run.workflowName}`);
+    out.line(`State: ${paint(out, statusColour(run.status), run.status)}`);
+    if (run.currentPhase) out.line(`Phase: ${run.currentPhase}`);
+    out.line(`Steps: ${top.filter((s) => s.status === "completed").length}/${top.length} completed`);
+    out.line(`Started: ${iso(run.startedAt)}`);
+    out.line(`Completed: ${iso(run.endedAt)}`);
+    out.line(`Duration: ${ms(duration(run))}`);
+    if (run.forkedFrom) out.line(`Forked from: ${run.forkedFrom.runId} at checkpoint ${run.forkedFrom.checkpoint}`);
+    if (run.error) out.line(paint(out, "red", `Error: ${run.error.message}`));
+    if (usage.run.calls > 0) out.line(`Usage: ${usageText(usage.run)}`);
+    const budget = run.definition.budget;
+    if (budget) out.line(`Budget: ${budgetText(budget)}`);
+    out.line("");
+    const withUsage = usage.run.calls > 0;
+    out.line(
+      table(
+        ["STEP", "STATUS", "ATTEMPT", "DURATION", ...(withUsage ? ["TOKENS IN/OUT", "COST"] : []), "NOTE"],
+        visible.map((s) => [
+          s.key,
+          paint(out, statusColour(s.status), `${STATUS_ICON[s.status]} ${s.status}`),
+          String(s.attempt),
+          ms(s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null),
+          ...(withUsage ? usageCells(usage.steps.get(s.key)) : []),
+          s.error?.message ?? (s.waitingFor === "approval" ? `weft approve ${run.id} ${s.key}` : ""),
+        ]),
+      ),
+    );
+    return EXIT.ok;
   });
-  for (const issues of problems) {
-    const first = issues[0];
-    if (!first) continue;
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-    out.err(`weft: not listed: ${formatIssue(first)}${more}`);
-  }
-  const shown = (search ? rows.filter((r) => matches(search, r.name, r.description)) : rows).slice(
-    0,
-    o.limit === undefined ? undefined : limitOf(o.limit, 20),
-  );
-  if (format === "json") {
-    out.line(JSON.stringify(shown, null, 2));
+}
+
+/** `weft logs <run-id>`. */
+export function logsCommand(id: string, _o: unknown, cmd: Command) {
+  return withStore(cmd, async (store, o, out) => {
+    const format = formatOf(o.format);
+    await mustGet(store, id);
+    const print = (e: EventRecord) => {
+      if (o.step && (!("key" in e.data) || (e.data.key !== o.step && stepIdOf(e) !== o.step))) return;
+      if (format === "table")
+        out.line(`${paint(out, "gray", new Date(e.at).toISOString().slice(11, 23))} ${describe(e)}`);
+      else printEvent(out, e, { output: true, format });
+    };
+    if (o.follow) {
+      const run = await follow(store, id, print);
+      return run.status === "completed" ? EXIT.ok : EXIT.runFailed;
+    }
+    let seq = 0;
+    for (;;) {
+      const batch = await store.events.list(id, seq, 1000);
+      for (const e of batch) print(e);
+      if (batch.length < 1000) break;
+      seq = batch[batch.length - 1]!.seq;
+    }
     return EXIT.ok;
-  }
-  if (!shown.length) {
-    out.line(search ? `no workflow matches "${search}"` : "no workflows");
-    return EXIT.ok;
-  }
-  out.line(
-    table(
-      ["WORKFLOW", "VERSION", "EXECUTIONS", "SUCCESS", "AVG DURATION", "STEPS", "ORIGIN", "DESCRIPTION"],
-      shown.map((r) => [
-        r.name,
-        r.version ?? "-",
-        String(r.executions),
-        r.success_rate === null ? "-" : `${Math.round(r.success_rate * 100)}%`,
-        ms(r.average_duration_ms),
-        String(r.step_count),
-        r.origin,
-        (r.description ?? "").slice(0, 60),
-      ]),
-    ),
-  );
-  return EXIT.ok;
+  });
 }
 
 function describe(e: EventRecord): string {

@@ -3,11 +3,14 @@ import { ValidationError, WeftError } from "../../core/errors.js";
 import type { JsonObject } from "../../core/json.js";
 import { isJsonObject } from "../../core/json.js";
 import { findTemplate, templateFile } from "../../templates/library.js";
-import type { GlobalOptions } from "../context.js";
-import { dataDirOf, openEngine, openStore } from "../context.js";
-import { driveInForeground, EXIT, spawnDetached } from "../drive.js";
+import { formatOf } from "../args.js";
+import { openEngine } from "../context.js";
+import { driveInForeground, spawnDetached } from "../drive.js";
+import { EXIT } from "../exit.js";
 import { stdoutOut } from "../output.js";
-import { formatOf, loadWorkflow } from "./shared.js";
+import type { GlobalOptions } from "../store.js";
+import { dataDirOf, openStore } from "../store.js";
+import { loadWorkflow } from "./shared.js";
 import { ensureTemplates } from "./templates.js";
 
 interface RunOptions extends GlobalOptions {
@@ -65,8 +68,6 @@ function parsePriority(text: string | undefined): number {
   return n;
 }
 
-const collect = (value: string, prev: string[] = []) => [...prev, value];
-
 /**
  * A workflow file (or a name in the definitions folders) — else a built-in template by slug or name, installed
  * into the store first and launched linked to it (its usage counts).
@@ -100,53 +101,38 @@ async function loadWorkflowOrTemplate(file: string, o: GlobalOptions) {
   }
 }
 
-export function registerRun(program: Command): void {
-  program
-    .command("run <file>")
-    .description("run a workflow file (YAML or JSON) and show each step live until the run ends")
-    .option("--context <json>", "the run's arguments as a JSON object")
-    .option("--args <json>", "same as --context")
-    .option("-a, --arg <key=value>", "one string argument (repeatable)", collect)
-    .option("--triggered-by <name>", "who or what started the run (recorded)")
-    .option("--priority <n>", "higher-priority runs' steps start first (default 0)")
-    .option("--name <name>", "a name for this run (default: the workflow's name)")
-    .option("--idempotency-key <key>", "start at most one run for this key; a repeat attaches to that run")
-    .option("--detach", "start the run in a background process and return at once")
-    .option("-v, --verbose", "also print the steps' output (script stdout/stderr, agent text, notes)")
-    .option("--format <format>", "table | json (one JSON object per line)", "table")
-    .action(async (file: string, _o: RunOptions, cmd: Command) => {
-      const o = cmd.optsWithGlobals<RunOptions>();
-      const format = formatOf(o.format);
-      const out = stdoutOut();
-      const args = parseArgs(o);
-      const priority = parsePriority(o.priority);
-      const { workflow, warnings, code, definitionId } = await loadWorkflowOrTemplate(file, o);
-      for (const w of warnings) out.err(`warning: ${w.message} (${w.location.file}:${w.location.line})`);
-      const engine = openEngine(o);
-      try {
-        const { run, created } = await engine.launch(workflow, {
-          code,
-          definitionId,
-          args,
-          priority,
-          name: o.name,
-          triggeredBy: o.triggeredBy,
-          idempotencyKey: o.idempotencyKey,
-        });
-        if (format === "json")
-          out.line(JSON.stringify({ type: "run", id: run.id, created, workflow: run.workflowName }));
-        else out.line(run.id);
-        if (!created) out.err(`a run with idempotency key "${o.idempotencyKey}" exists already: ${run.id}`);
-        if (o.detach) {
-          const pid = spawnDetached(run.id, dataDirOf(o), o.sandbox);
-          if (format === "table") out.err(`running in the background (pid ${pid}); \`weft status ${run.id}\` shows it`);
-          process.exitCode = EXIT.ok;
-          return;
-        }
-        process.exitCode = await driveInForeground(engine, run.id, out, { output: Boolean(o.verbose), format });
-      } finally {
-        await engine.close();
-        await engine.store.close();
-      }
+/** `weft run <file>`. */
+export async function runCommand(file: string, _o: RunOptions, cmd: Command): Promise<void> {
+  const o = cmd.optsWithGlobals<RunOptions>();
+  const format = formatOf(o.format);
+  const out = stdoutOut();
+  const args = parseArgs(o);
+  const priority = parsePriority(o.priority);
+  const { workflow, warnings, code, definitionId } = await loadWorkflowOrTemplate(file, o);
+  for (const w of warnings) out.err(`warning: ${w.message} (${w.location.file}:${w.location.line})`);
+  const engine = openEngine(o);
+  try {
+    const { run, created } = await engine.launch(workflow, {
+      code,
+      definitionId,
+      args,
+      priority,
+      name: o.name,
+      triggeredBy: o.triggeredBy,
+      idempotencyKey: o.idempotencyKey,
     });
+    if (format === "json") out.line(JSON.stringify({ type: "run", id: run.id, created, workflow: run.workflowName }));
+    else out.line(run.id);
+    if (!created) out.err(`a run with idempotency key "${o.idempotencyKey}" exists already: ${run.id}`);
+    if (o.detach) {
+      const pid = spawnDetached(run.id, dataDirOf(o), o.sandbox);
+      if (format === "table") out.err(`running in the background (pid ${pid}); \`weft status ${run.id}\` shows it`);
+      process.exitCode = EXIT.ok;
+      return;
+    }
+    process.exitCode = await driveInForeground(engine, run.id, out, { output: Boolean(o.verbose), format });
+  } finally {
+    await engine.close();
+    await engine.store.close();
+  }
 }

@@ -9,20 +9,6 @@ import type { TsWorkflowDefinition } from "../../definition/typescript/define.js
 import { loadTypeScriptWorkflow } from "../../definition/typescript/index.js";
 import { stepTypeSchemas } from "../context.js";
 
-export function formatOf(value: string | undefined): "table" | "json" {
-  if (value === undefined || value === "table") return "table";
-  if (value === "json") return "json";
-  throw new WeftError("WEFT_ARGS", `--format must be "table" or "json", not "${value}"`);
-}
-
-export function limitOf(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new WeftError("WEFT_ARGS", `--limit must be a positive integer, not "${value}"`);
-  return n;
-}
-
 /**
  * Why `file` cannot be read as a workflow (missing, a directory, not readable), as an issue at its 1:1;
  * undefined when it is a readable regular file. The definition loader reports fs errors as they come, so

@@ -8,11 +8,11 @@ import type { Command } from "commander";
 import { WeftError } from "../../core/errors.js";
 import { tokenHash } from "../../server/access.js";
 import type { TokenRecord, TokenRole, TokenScope } from "../../store/store.js";
-import type { GlobalOptions } from "../context.js";
-import { openStore } from "../context.js";
-import { EXIT } from "../drive.js";
+import { formatOf } from "../args.js";
+import { EXIT } from "../exit.js";
 import { ago, iso, json, stdoutOut, table } from "../output.js";
-import { formatOf } from "./shared.js";
+import type { GlobalOptions } from "../store.js";
+import { openStore } from "../store.js";
 
 const ROLES: readonly TokenRole[] = ["read", "operate", "admin"];
 
@@ -46,120 +46,97 @@ function view(t: TokenRecord) {
   };
 }
 
-export function registerToken(program: Command): void {
-  const token = program.command("token").description("API tokens for `weft serve`: create, list, revoke");
-
-  token
-    .command("create")
-    .description("create an API token (printed once) with a role per project: read, operate or admin")
-    .requiredOption("--name <name>", "what the token is for (shown in `weft token list`)")
-    .option(
-      "--project <project:role>",
-      "a project and the role in it, e.g. web:operate; repeat for several; *:read for every project",
-      (value: string, prev: string[]) => [...prev, value],
-      [] as string[],
-    )
-    .option(
-      "--scripts",
-      "also the scripts permission in these projects: send workflows with script steps (this permission can run code as the server's user)",
-    )
-    .option("--format <format>", "table | json", "table")
-    .action(async (_o, cmd: Command) => {
-      const o = cmd.optsWithGlobals<
-        GlobalOptions & { name: string; project: string[]; scripts?: boolean; format?: string }
-      >();
-      const format = formatOf(o.format);
-      const name = o.name.trim();
-      if (!name || name.length > 200) throw new WeftError("WEFT_ARGS", "--name must be 1–200 characters");
-      if (o.project.length === 0) {
-        throw new WeftError("WEFT_ARGS", "give at least one --project <project>:<role> (e.g. --project default:read)");
-      }
-      const scopes = o.project.map(parseScope);
-      if (o.scripts) {
-        const read = scopes.find((s) => s.role === "read");
-        if (read) {
-          throw new WeftError(
-            "WEFT_ARGS",
-            `--scripts needs the operate or admin role (a read token launches nothing), not ${read.projectId}:read`,
-          );
-        }
-        for (const s of scopes) s.scripts = true;
-      }
-      const secret = `weft_${randomBytes(32).toString("base64url")}`;
-      const store = openStore(o);
-      try {
-        const record = await store.tokens.create({
-          id: randomUUID(),
-          name,
-          hash: tokenHash(secret),
-          scopes,
-          now: Date.now(),
-        });
-        const out = stdoutOut();
-        if (format === "json") out.line(json({ ...view(record), token: secret }));
-        else {
-          out.line(secret);
-          out.err(
-            `token ${record.id} (${name}): ${scopesText(scopes)}. Shown once — store it now. ` +
-              "Clients send it as `Authorization: Bearer <token>`; the server now requires a token on every request.",
-          );
-        }
-      } finally {
-        await store.close();
-      }
-      process.exitCode = EXIT.ok;
+/** `weft token create`. */
+export async function createTokenCommand(_o: unknown, cmd: Command): Promise<void> {
+  const o = cmd.optsWithGlobals<
+    GlobalOptions & { name: string; project: string[]; scripts?: boolean; format?: string }
+  >();
+  const format = formatOf(o.format);
+  const name = o.name.trim();
+  if (!name || name.length > 200) throw new WeftError("WEFT_ARGS", "--name must be 1–200 characters");
+  if (o.project.length === 0) {
+    throw new WeftError("WEFT_ARGS", "give at least one --project <project>:<role> (e.g. --project default:read)");
+  }
+  const scopes = o.project.map(parseScope);
+  if (o.scripts) {
+    const read = scopes.find((s) => s.role === "read");
+    if (read) {
+      throw new WeftError(
+        "WEFT_ARGS",
+        `--scripts needs the operate or admin role (a read token launches nothing), not ${read.projectId}:read`,
+      );
+    }
+    for (const s of scopes) s.scripts = true;
+  }
+  const secret = `weft_${randomBytes(32).toString("base64url")}`;
+  const store = openStore(o);
+  try {
+    const record = await store.tokens.create({
+      id: randomUUID(),
+      name,
+      hash: tokenHash(secret),
+      scopes,
+      now: Date.now(),
     });
+    const out = stdoutOut();
+    if (format === "json") out.line(json({ ...view(record), token: secret }));
+    else {
+      out.line(secret);
+      out.err(
+        `token ${record.id} (${name}): ${scopesText(scopes)}. Shown once — store it now. ` +
+          "Clients send it as `Authorization: Bearer <token>`; the server now requires a token on every request.",
+      );
+    }
+  } finally {
+    await store.close();
+  }
+  process.exitCode = EXIT.ok;
+}
 
-  token
-    .command("list")
-    .description("list API tokens (never their secrets)")
-    .option("--format <format>", "table | json", "table")
-    .action(async (_o, cmd: Command) => {
-      const o = cmd.optsWithGlobals<GlobalOptions & { format?: string }>();
-      const format = formatOf(o.format);
-      const store = openStore(o);
-      try {
-        const list = await store.tokens.list();
-        const out = stdoutOut();
-        if (format === "json") out.line(json(list.map(view)));
-        else if (list.length === 0) out.line("no API tokens: `weft serve` on 127.0.0.1 needs none");
-        else {
-          const now = Date.now();
-          out.line(
-            table(
-              ["ID", "NAME", "SCOPES", "CREATED", "LAST USED", "STATUS"],
-              list.map((t) => [
-                t.id,
-                t.name,
-                scopesText(t.scopes),
-                ago(t.createdAt, now),
-                t.lastUsedAt === null ? "never" : ago(t.lastUsedAt, now),
-                t.revokedAt === null ? "active" : `revoked ${ago(t.revokedAt, now)}`,
-              ]),
-            ),
-          );
-        }
-      } finally {
-        await store.close();
-      }
-      process.exitCode = EXIT.ok;
-    });
+/** `weft token list`. */
+export async function listTokensCommand(_o: unknown, cmd: Command): Promise<void> {
+  const o = cmd.optsWithGlobals<GlobalOptions & { format?: string }>();
+  const format = formatOf(o.format);
+  const store = openStore(o);
+  try {
+    const list = await store.tokens.list();
+    const out = stdoutOut();
+    if (format === "json") out.line(json(list.map(view)));
+    else if (list.length === 0) out.line("no API tokens: `weft serve` on 127.0.0.1 needs none");
+    else {
+      const now = Date.now();
+      out.line(
+        table(
+          ["ID", "NAME", "SCOPES", "CREATED", "LAST USED", "STATUS"],
+          list.map((t) => [
+            t.id,
+            t.name,
+            scopesText(t.scopes),
+            ago(t.createdAt, now),
+            t.lastUsedAt === null ? "never" : ago(t.lastUsedAt, now),
+            t.revokedAt === null ? "active" : `revoked ${ago(t.revokedAt, now)}`,
+          ]),
+        ),
+      );
+    }
+  } finally {
+    await store.close();
+  }
+  process.exitCode = EXIT.ok;
+}
 
-  token
-    .command("revoke <id>")
-    .description("revoke an API token: requests carrying it are refused from now on")
-    .action(async (id: string, _o, cmd: Command) => {
-      const o = cmd.optsWithGlobals<GlobalOptions>();
-      const store = openStore(o);
-      try {
-        if (!(await store.tokens.get(id))) {
-          throw new WeftError("WEFT_NOT_FOUND", `no API token has id ${id}; see \`weft token list\``);
-        }
-        const t = await store.tokens.revoke(id, Date.now());
-        stdoutOut().err(`revoked token ${t.id} (${t.name})`);
-      } finally {
-        await store.close();
-      }
-      process.exitCode = EXIT.ok;
-    });
+/** `weft token revoke <id>`. */
+export async function revokeTokenCommand(id: string, _o: unknown, cmd: Command): Promise<void> {
+  const o = cmd.optsWithGlobals<GlobalOptions>();
+  const store = openStore(o);
+  try {
+    if (!(await store.tokens.get(id))) {
+      throw new WeftError("WEFT_NOT_FOUND", `no API token has id ${id}; see \`weft token list\``);
+    }
+    const t = await store.tokens.revoke(id, Date.now());
+    stdoutOut().err(`revoked token ${t.id} (${t.name})`);
+  } finally {
+    await store.close();
+  }
+  process.exitCode = EXIT.ok;
 }

@@ -16,11 +16,12 @@ import type { RunRecord, Workflow } from "../../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../../core/model.js";
 import { parseWorkflow, type StepTypeSchemas } from "../../definition/index.js";
 import type { TsWorkflowDefinition } from "../../definition/typescript/define.js";
+import { runDetailOf } from "../../engine/run-view.js";
 import { requireRole } from "../access.js";
 import { DEFAULT_PROJECT, type RouteContext } from "../context.js";
 import type { inlineWorkflowSchema, LaunchBody, listRunsQuery } from "../schemas.js";
 import { requireScripts } from "../scripts.js";
-import { commentsOf, runContexts, runDetailView, stepKeyOf } from "../views.js";
+import { runContexts, stepKeyOf } from "../views.js";
 
 /** An inline workflow's text → the workflow, or a ValidationError (422) with every error's line and column. */
 export function parseInlineWorkflow(w: z.infer<typeof inlineWorkflowSchema>, stepTypes: StepTypeSchemas): Workflow {
@@ -124,12 +125,9 @@ export async function getRun(ctx: RouteContext, id: string): Promise<RunRecord> 
 
 /** The run's detail view: its steps, progress, timings and comments. */
 export async function runDetail(ctx: RouteContext, run: RunRecord) {
-  const [[one], comments] = await Promise.all([
-    runContexts(ctx.store, [run], Date.now()),
-    commentsOf(ctx.store, run.id),
-  ]);
-  if (!one) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${run.id}`);
-  return runDetailView(one.run, one.context, comments);
+  const view = await runDetailOf(ctx.store, run, Date.now());
+  if (!view) throw new WeftError("WEFT_NOT_FOUND", `no workflow execution has id ${run.id}`);
+  return view;
 }
 
 /** A page of the runs the request may read, each with its context (`brief`: without steps, for summaries). */
