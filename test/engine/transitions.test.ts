@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { ErrorInfo } from "../../src/core/errors.js";
 import { BudgetExceededError } from "../../src/core/errors.js";
-import type { Json } from "../../src/core/json.js";
-import type { RetryPolicy, RunRecord, RunStatus, StepRunRecord, StepStatus, Workflow } from "../../src/core/model.js";
+import type { RetryPolicy, RunRecord, RunStatus, StepRunRecord, Workflow } from "../../src/core/model.js";
 import { DEFAULT_RETRY } from "../../src/core/model.js";
 import type { Decision } from "../../src/core/scheduler.js";
 import { RunState } from "../../src/engine/state.js";
 import type { Command, Rules, StepResult } from "../../src/engine/transitions.js";
 import { apply, applyResult, runTimeout, takeOver, updateRunStatus } from "../../src/engine/transitions.js";
+import type { StateSpec } from "../helpers/step-records.js";
+import { stepRecords } from "../helpers/step-records.js";
 
 const NOW = 10_000;
 const RETRY3: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 3, initialDelayMs: 1000, jitter: 0 };
@@ -38,19 +39,6 @@ const workflow: Workflow = {
 workflow.steps[1]!.phase = "build";
 workflow.steps[2]!.foreach = "[1, 2]";
 
-type StateSpec =
-  | StepStatus
-  | {
-      status: StepStatus;
-      attempt?: number;
-      notBefore?: number;
-      items?: number;
-      waitingFor?: "approval" | "timer";
-      output?: Json;
-      input?: Json;
-      startedAt?: number;
-    };
-
 function state(spec: Record<string, StateSpec>, runStatus: RunStatus = "running"): RunState {
   const run: RunRecord = {
     id: "r",
@@ -78,28 +66,7 @@ function state(spec: Record<string, StateSpec>, runStatus: RunStatus = "running"
     version: 1,
     lease: null,
   };
-  const steps: StepRunRecord[] = Object.entries(spec).map(([key, v]) => {
-    const s = typeof v === "string" ? { status: v } : v;
-    const match = /^(.*)\[(\d+)\]$/.exec(key);
-    return {
-      runId: "r",
-      key,
-      stepId: match ? match[1]! : key,
-      iteration: match ? Number(match[2]) : null,
-      status: s.status,
-      attempt: s.attempt ?? (s.status === "pending" ? 0 : 1),
-      input: s.input ?? null,
-      output: s.output ?? null,
-      error: null,
-      notBefore: s.notBefore ?? null,
-      waitingFor: s.waitingFor ?? null,
-      items: s.items ?? null,
-      startedAt: s.startedAt ?? null,
-      endedAt: null,
-      updatedAt: 0,
-    };
-  });
-  return new RunState(run, steps);
+  return new RunState(run, [...stepRecords(spec).values()]);
 }
 
 /** Jitter 0 and a fixed random: the backoff is exact. */
