@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ErrorInfo } from "../../src/core/errors.js";
 import type { Json } from "../../src/core/json.js";
-import type { Dependency, RunStatus, StepRunRecord, StepStatus, Workflow, WorkflowStep } from "../../src/core/model.js";
+import type { Dependency, RunStatus, StepStatus, Workflow, WorkflowStep } from "../../src/core/model.js";
 import { DEFAULT_RETRY } from "../../src/core/model.js";
 import type { Decision, Evaluation } from "../../src/core/scheduler.js";
 import { schedule } from "../../src/core/scheduler.js";
+import type { StateSpec } from "../helpers/step-records.js";
+import { stepRecords } from "../helpers/step-records.js";
 
 type StepSpec = Partial<Omit<WorkflowStep, "needs">> & { id: string; needs?: Array<string | Dependency> };
 
@@ -25,43 +27,6 @@ function wf(steps: StepSpec[], extra: Partial<Workflow> = {}): Workflow {
     })),
     ...extra,
   };
-}
-
-type StateSpec =
-  | StepStatus
-  | {
-      status: StepStatus;
-      attempt?: number;
-      notBefore?: number;
-      items?: number;
-      waitingFor?: "approval" | "timer";
-      output?: Json;
-    };
-
-function states(spec: Record<string, StateSpec>): Map<string, StepRunRecord> {
-  const m = new Map<string, StepRunRecord>();
-  for (const [key, v] of Object.entries(spec)) {
-    const s = typeof v === "string" ? { status: v } : v;
-    const match = /^(.*)\[(\d+)\]$/.exec(key);
-    m.set(key, {
-      runId: "r",
-      key,
-      stepId: match ? match[1]! : key,
-      iteration: match ? Number(match[2]) : null,
-      status: s.status,
-      attempt: s.attempt ?? (s.status === "pending" ? 0 : 1),
-      input: null,
-      output: s.output ?? null,
-      error: s.status === "failed" ? { code: "WEFT_STEP_FAILED", message: `${key} failed`, retryable: false } : null,
-      notBefore: s.notBefore ?? null,
-      waitingFor: s.waitingFor ?? null,
-      items: s.items ?? null,
-      startedAt: null,
-      endedAt: null,
-      updatedAt: 0,
-    });
-  }
-  return m;
 }
 
 /** Compact form of decisions for table assertions. */
@@ -434,7 +399,7 @@ describe("scheduler", () => {
     it(row.name, () => {
       const out = schedule({
         workflow: row.workflow,
-        steps: states(row.steps),
+        steps: stepRecords(row.steps),
         runStatus: row.runStatus ?? "running",
         now: row.now ?? 0,
         capacity: row.capacity ?? 100,
@@ -447,7 +412,7 @@ describe("scheduler", () => {
   it("reports the next wake-up time", () => {
     const out = schedule({
       workflow: wf([{ id: "a" }, { id: "s" }]),
-      steps: states({
+      steps: stepRecords({
         a: { status: "pending", attempt: 1, notBefore: 300 },
         s: { status: "waiting", waitingFor: "timer", notBefore: 200 },
       }),
@@ -462,7 +427,7 @@ describe("scheduler", () => {
   it("reports starvation when capacity holds steps back", () => {
     const out = schedule({
       workflow: diamond,
-      steps: states({ a: "completed", b: "pending", c: "pending", d: "pending" }),
+      steps: stepRecords({ a: "completed", b: "pending", c: "pending", d: "pending" }),
       runStatus: "running",
       now: 0,
       capacity: 1,
@@ -474,7 +439,7 @@ describe("scheduler", () => {
   it("run output is the sink steps' outputs", () => {
     const out = schedule({
       workflow: chain,
-      steps: states({
+      steps: stepRecords({
         a: { status: "completed", output: 1 },
         b: { status: "completed", output: 2 },
         c: { status: "completed", output: { done: true } },
@@ -496,7 +461,7 @@ function decide(
 ) {
   return schedule({
     workflow,
-    steps: states(spec),
+    steps: stepRecords(spec),
     runStatus: "running",
     now: o.now ?? 0,
     capacity: o.capacity ?? 100,
@@ -676,7 +641,7 @@ describe("scheduler: what the decisions carry", () => {
 
   it("a retry after a manual reset counts attempts from the reset", () => {
     const w = wf([{ id: "a" }, { id: "b", needs: ["a"] }]);
-    const steps = states({ a: "skipped", b: { status: "pending", attempt: 2, notBefore: 500 } });
+    const steps = stepRecords({ a: "skipped", b: { status: "pending", attempt: 2, notBefore: 500 } });
     steps.set("b", { ...steps.get("b")!, input: { base: 2 } });
     // attempt == base: a fresh start, so its dependencies decide (a was skipped).
     const out = schedule({ workflow: w, steps, runStatus: "running", now: 0, capacity: 10, evaluate: yes });
@@ -741,7 +706,7 @@ describe("scheduler: what the decisions carry", () => {
   it("a run that is not active, or has failed, is never starved", () => {
     const paused = schedule({
       workflow: diamond,
-      steps: states({ a: "completed", b: "pending", c: "pending", d: "pending" }),
+      steps: stepRecords({ a: "completed", b: "pending", c: "pending", d: "pending" }),
       runStatus: "paused",
       now: 0,
       capacity: 0,
@@ -824,7 +789,7 @@ describe("scheduler: what the decisions carry", () => {
   });
 
   it("a failure recorded without an error still fails the run, and a foreach join, with one", () => {
-    const steps = states({ a: "failed", b: "pending" });
+    const steps = stepRecords({ a: "failed", b: "pending" });
     steps.set("a", { ...steps.get("a")!, error: null });
     const run = schedule({ workflow: chain, steps, runStatus: "running", now: 0, capacity: 10, evaluate: yes });
     expect(run.decisions).toEqual([
@@ -834,7 +799,7 @@ describe("scheduler: what the decisions carry", () => {
         skip: ["b"],
       },
     ]);
-    const items = states({ f: { status: "running", items: 2 }, "f[0]": "completed", "f[1]": "failed" });
+    const items = stepRecords({ f: { status: "running", items: 2 }, "f[0]": "completed", "f[1]": "failed" });
     items.set("f[1]", { ...items.get("f[1]")!, error: null });
     const join = schedule({
       workflow: wf([{ id: "f", foreach: "xs", optional: true }]),
