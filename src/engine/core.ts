@@ -4,7 +4,6 @@ import type { Lease, Owner } from "../core/model.js";
 import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepType } from "../steps/step-type.js";
 import type { AcquireOptions, CommitResult, Store, Transition } from "../store/store.js";
-import type { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
 
 export interface Clock {
@@ -33,6 +32,15 @@ export class Slots {
   onRelease?: () => void;
 }
 
+/** What the engine sees of a run's driver (driver.ts), without importing it: core.ts sits below the driver. */
+export interface DriverHandle {
+  readonly runId: string;
+  /** The run's priority: starved drivers are woken highest first. */
+  readonly priority: number;
+  /** Schedules a pass. */
+  tick(): void;
+}
+
 /** What drivers share: the engine's dependencies and a few callbacks. Internal. */
 export interface EngineCore {
   store: Store;
@@ -56,7 +64,7 @@ export interface EngineCore {
   logger: Logger;
   slots: Slots;
   /** Drivers that had more startable steps than capacity: woken (by priority) when slots free up. */
-  starved: Set<RunDriver>;
+  starved: Set<DriverHandle>;
   isOwnerDead: (owner: Owner) => boolean;
   /** Takes a run's lease (`store.leases.acquire`), batched with other drivers' in the same turn (renewals.ts). */
   acquireLease(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
@@ -66,5 +74,5 @@ export interface EngineCore {
   notice(runId: string, message: string): void;
   /** Work left after a run's driver is done (its checkpoint files, their retention): `close()` waits for it. */
   afterwards(work: Promise<void>): void;
-  detach(driver: RunDriver): void;
+  detach(driver: DriverHandle): void;
 }

@@ -7,15 +7,12 @@
  * durable. If the process dies before the handler's result is committed, the next owner finds the step
  * `running`, resets it and runs the same attempt again with the same idempotency key (at-least-once).
  */
-import type { ErrorInfo } from "../core/errors.js";
 import { BudgetExceededError, RetryableError, TerminalError, toErrorInfo, WeftError } from "../core/errors.js";
 import type { EventMap, EventRecord } from "../core/events.js";
 import type { JsonObject } from "../core/json.js";
 import { isJsonObject } from "../core/json.js";
 import type { Lease, RunRecord } from "../core/model.js";
-import { attemptBase, newStepRecord, stepRunKey, TERMINAL_RUN_STATUSES } from "../core/model.js";
-import { backoffDelay, shouldRetry } from "../core/retry.js";
-import type { Decision } from "../core/scheduler.js";
+import { TERMINAL_RUN_STATUSES } from "../core/model.js";
 import type { StepOutcome } from "../steps/step-type.js";
 import type { CommitResult } from "../store/store.js";
 import { ConflictError, FencedError } from "../store/store.js";
@@ -25,17 +22,9 @@ import { logFailureNotice, StepLog, stepLogDir } from "./logs.js";
 import type { Planner } from "./planner.js";
 import { RunState } from "./state.js";
 import { createStepContext, defaultSummary, parseConfig, toJson } from "./step-context.js";
+import type { Rules, StartDecision, StepResult } from "./transitions.js";
+import { apply, applyResult, runTimeout, takeOver, updateRunStatus } from "./transitions.js";
 import { UsageLedger, type UsageMeter } from "./usage.js";
-
-interface Result {
-  key: string;
-  attempt: number;
-  outcome?: StepOutcome;
-  error?: ErrorInfo;
-  retryAfterMs?: number | undefined;
-  /** Over budget with the policy `pause`: the run pauses and the step waits, its attempt unspent. */
-  budgetPause?: BudgetExceededError | undefined;
-}
 
 interface Handler {
   abort: AbortController;
@@ -54,7 +43,7 @@ export class RunDriver {
   /** Whether this owner's first commit (see `takeOver`) is durable. */
   private tookOver = false;
   private handlers = new Map<string, Handler>();
-  private results: Result[] = [];
+  private results: StepResult[] = [];
   private busy = false;
   private again = false;
   private ended = false;
@@ -72,6 +61,8 @@ export class RunDriver {
   private rejectDone!: (err: unknown) => void;
   /** Seed 002's checkpoints/step-N.json, written after the commits, off their path. */
   private readonly files: CheckpointFiles;
+  /** What the transitions read besides the state: the step definitions, the backoff's random source. */
+  private readonly rules: Rules;
 
   constructor(
     private readonly core: EngineCore,
@@ -89,6 +80,7 @@ export class RunDriver {
       (key) => (this.state?.step(key)?.items ?? null) !== null,
       (err) => core.notice(runId, checkpointFailureNotice(checkpointsDir(core.dataDir, runId), err)),
     );
+    this.rules = { step: (stepId) => planner.step(stepId), random: core.random };
   }
 
   get priority(): number {
@@ -133,25 +125,8 @@ export class RunDriver {
    */
   private takeOver(now: number): void {
     const { owner } = this.core;
-    this.state.emit("workflow.execution.lease_acquired", {
-      owner_id: owner.id,
-      host: owner.host,
-      pid: owner.pid,
-      epoch: this.lease.epoch,
-      takeover: this.takeover,
-    });
-    for (const rec of [...this.state.steps.values()]) {
-      if (rec.status === "running" && rec.items === null && !this.handlers.has(rec.key)) {
-        this.state.updateStep(rec.key, { status: "pending", attempt: rec.attempt - 1, notBefore: null }, now);
-        this.state.emit("workflow.step.progress", {
-          step_id: rec.stepId,
-          key: rec.key,
-          output: `attempt ${rec.attempt} was interrupted (its process stopped); running it again`,
-          stream: "info",
-        });
-      }
-    }
-    if (this.state.run.status === "pending") this.state.setStatus("running", now);
+    const live = (key: string) => this.handlers.has(key);
+    takeOver(this.state, { owner, epoch: this.lease.epoch, takeover: this.takeover, live }, now);
   }
 
   private async reload(): Promise<void> {
@@ -247,8 +222,8 @@ export class RunDriver {
       }
       const now = this.core.clock.now();
       const consumed = this.results.length;
-      for (let i = 0; i < consumed; i++) this.applyResult(this.results[i]!, now);
-      const starts: Array<Extract<Decision, { kind: "start" }>> = [];
+      for (let i = 0; i < consumed; i++) applyResult(this.state, this.results[i]!, now, this.rules);
+      const starts: StartDecision[] = [];
       let wakeAt: number | null = null;
       for (let pass = 0; pass < 10_000; pass++) {
         const out = this.planner.plan({ state: this.state, now, capacity: this.capacity() });
@@ -257,11 +232,13 @@ export class RunDriver {
         else this.core.starved.delete(this);
         if (out.decisions.length === 0) break;
         for (const d of out.decisions) {
-          this.apply(d, now);
-          if (d.kind === "start") starts.push(d);
+          for (const c of apply(this.state, d, now, this.rules)) {
+            if (c.kind === "acquire-slot") this.core.slots.acquire(1);
+            else if (c.kind === "launch") starts.push(c.start);
+          }
         }
       }
-      this.updateRunStatus(now);
+      updateRunStatus(this.state, now);
       if (!this.state.dirty) {
         this.results.splice(0, consumed);
         this.setWake(wakeAt);
@@ -312,173 +289,6 @@ export class RunDriver {
     return Math.max(0, Math.min(par - running, this.core.slots.available()));
   }
 
-  private apply(d: Decision, now: number): void {
-    const st = this.state;
-    switch (d.kind) {
-      case "start": {
-        const rec = st.step(d.key);
-        if (!rec) return;
-        const next = st.updateStep(
-          d.key,
-          { status: "running", attempt: rec.attempt + 1, startedAt: now, notBefore: null, endedAt: null },
-          now,
-        );
-        const step = this.planner.step(d.stepId);
-        this.core.slots.acquire(1);
-        st.setPhase(step?.phase);
-        st.emit("workflow.step.started", {
-          step_id: d.stepId,
-          key: d.key,
-          iteration: d.iteration,
-          attempt: next.attempt,
-          step_name: step?.name ?? d.stepId,
-          phase: step?.phase ?? null,
-        });
-        return;
-      }
-      case "skip":
-        st.endStep(d.key, "skipped", now, { reason: d.reason });
-        return;
-      case "fail":
-        st.endStep(d.key, "failed", now, { error: d.error });
-        return;
-      case "expand": {
-        st.updateStep(d.stepId, { status: "running", items: d.items.length, startedAt: now }, now);
-        d.items.forEach((item, i) => {
-          // A re-expansion after retry-step keeps counting attempts (attempt records are never overwritten).
-          const prev = st.step(stepRunKey(d.stepId, i))?.attempt ?? 0;
-          st.setStep({ ...newStepRecord(this.runId, d.stepId, i, now, { item, base: prev }), attempt: prev });
-        });
-        return;
-      }
-      case "join":
-        if (d.status === "completed")
-          st.endStep(d.stepId, "completed", now, { output: d.output, attemptRecord: false });
-        else st.endStep(d.stepId, "failed", now, { error: d.error, attemptRecord: false });
-        return;
-      case "wake":
-        st.endStep(d.key, "completed", now);
-        return;
-      case "approval-timeout": {
-        const rec = st.step(d.key);
-        const req = rec && isJsonObject(rec.output) ? rec.output : {};
-        const approve = req.onTimeout === "approve";
-        st.emit("workflow.approval.decided", { step_id: d.stepId, key: d.key, approved: approve, by: "timeout" });
-        if (approve) st.endStep(d.key, "completed", now, { output: { approved: true, by: "timeout", comment: null } });
-        else
-          st.endStep(d.key, "failed", now, {
-            error: {
-              code: "WEFT_REJECTED",
-              message: `approval \`${d.key}\` timed out and was rejected`,
-              retryable: false,
-            },
-          });
-        return;
-      }
-      case "complete-run":
-        st.patchRun({ output: d.output });
-        st.setStatus("completed", now);
-        return;
-      case "fail-run":
-        for (const key of d.skip) st.endStep(key, "skipped", now, { reason: "the run failed" });
-        st.setStatus("failed", now, d.error);
-        return;
-    }
-  }
-
-  private applyResult(r: Result, now: number): void {
-    const st = this.state;
-    const rec = st.step(r.key);
-    if (rec?.status !== "running" || rec.attempt !== r.attempt) return; // stale: cancelled or reset meanwhile
-    const o = r.outcome;
-    if (r.budgetPause) {
-      const b = r.budgetPause;
-      st.updateStep(r.key, { status: "pending", attempt: rec.attempt - 1, notBefore: null }, now);
-      st.emit("workflow.execution.budget_exceeded", {
-        step_id: rec.stepId,
-        key: r.key,
-        scope: b.scope,
-        policy: "pause",
-        limit: { tokens: b.limit.tokens, cost_usd: b.limit.costUsd },
-        spent: { tokens: b.spent.tokens, cost_usd: b.spent.costUsd },
-      });
-      st.emit("workflow.step.progress", { step_id: rec.stepId, key: r.key, output: b.message, stream: "info" });
-      if (st.run.status !== "paused") st.setStatus("paused", now);
-      return;
-    }
-    if (o?.kind === "completed") {
-      st.endStep(r.key, "completed", now, { output: o.output });
-    } else if (o?.kind === "approval") {
-      st.updateStep(
-        r.key,
-        {
-          status: "waiting",
-          waitingFor: "approval",
-          notBefore: o.timeoutMs === undefined ? null : now + o.timeoutMs,
-          output: { message: o.message ?? null, onTimeout: o.onTimeout ?? null },
-        },
-        now,
-      );
-      st.emit("workflow.step.waiting", {
-        step_id: rec.stepId,
-        key: r.key,
-        reason: "approval",
-        message: o.message,
-        until: o.timeoutMs === undefined ? undefined : now + o.timeoutMs,
-      });
-    } else if (o?.kind === "sleep") {
-      st.updateStep(
-        r.key,
-        { status: "waiting", waitingFor: "timer", notBefore: o.until, output: o.output ?? null },
-        now,
-      );
-      st.emit("workflow.step.waiting", { step_id: rec.stepId, key: r.key, reason: "timer", until: o.until });
-    } else {
-      const error = r.error ?? { code: "WEFT_INTERNAL", message: "step ended without a result", retryable: false };
-      const step = this.planner.step(rec.stepId);
-      const tries = rec.attempt - attemptBase(rec);
-      if (step && shouldRetry(step.retry, tries, error)) {
-        const delay = Math.max(backoffDelay(step.retry, tries + 1, this.core.random), r.retryAfterMs ?? 0);
-        st.addAttempt({
-          runId: this.runId,
-          key: r.key,
-          attempt: rec.attempt,
-          status: "failed",
-          output: null,
-          error,
-          startedAt: rec.startedAt ?? now,
-          endedAt: now,
-        });
-        st.updateStep(r.key, { status: "pending", notBefore: now + delay, error }, now);
-        st.emit("workflow.step.retrying", {
-          step_id: rec.stepId,
-          key: r.key,
-          attempt: rec.attempt,
-          delay_ms: delay,
-          error,
-        });
-      } else {
-        st.endStep(r.key, "failed", now, { error });
-      }
-    }
-  }
-
-  private updateRunStatus(now: number): void {
-    const st = this.state;
-    const s = st.run.status;
-    if (s !== "running" && s !== "waiting") return;
-    let running = false;
-    let waiting = false;
-    let backoff = false;
-    for (const rec of st.steps.values()) {
-      if (rec.status === "running" && rec.items === null) running = true;
-      else if (rec.status === "waiting") waiting = true;
-      else if (rec.status === "pending" && rec.attempt > 0) backoff = true;
-    }
-    if (!running && waiting && !backoff) st.setStatus("waiting", now);
-    else if (s === "waiting" && (running || backoff || !waiting)) st.setStatus("running", now);
-  }
-
   private setWake(at: number | null): void {
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = undefined;
@@ -493,7 +303,7 @@ export class RunDriver {
     return records;
   }
 
-  private launch(s: Extract<Decision, { kind: "start" }>): void {
+  private launch(s: StartDecision): void {
     const rec = this.state.step(s.key);
     const step = this.planner.step(s.stepId);
     if (!rec || !step) return;
@@ -530,7 +340,7 @@ export class RunDriver {
       usage: this.meter(step.id, s.key, rec.attempt),
     });
     const started = this.core.clock.now();
-    const result: Result = { key: s.key, attempt: rec.attempt };
+    const result: StepResult = { key: s.key, attempt: rec.attempt };
     const type = this.core.stepTypes.get(step.type);
     const inline = this.planner.inline(s.stepId);
     const run = async (): Promise<StepOutcome> => {
@@ -618,21 +428,14 @@ export class RunDriver {
     }
   }
 
-  private async runTimedOut(ms: number): Promise<void> {
-    if (this.ended || TERMINAL_RUN_STATUSES.has(this.state.run.status)) return;
-    const now = this.core.clock.now();
-    const error: ErrorInfo = {
-      code: "WEFT_TIMEOUT",
-      message: `the run exceeded its timeout of ${ms} ms`,
-      retryable: false,
-    };
-    for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_TIMEOUT", error.message));
-    for (const rec of [...this.state.steps.values()]) {
-      if (rec.status === "running" || rec.status === "waiting" || rec.status === "pending") {
-        this.state.endStep(rec.key, "cancelled", now, { reason: "the run timed out", error });
-      }
+  private runTimedOut(ms: number): void {
+    if (this.ended) return;
+    const commands = runTimeout(this.state, ms, this.core.clock.now());
+    if (commands.length === 0) return;
+    for (const c of commands) {
+      if (c.kind === "abort-handlers")
+        for (const h of this.handlers.values()) h.abort.abort(new WeftError(c.error.code, c.error.message));
     }
-    this.state.setStatus("failed", now, error);
     this.tick();
   }
 

@@ -22,7 +22,7 @@ import { ConflictError } from "../store/store.js";
 import { Committer } from "./committer.js";
 import { checkDocumentArgs } from "./context-documents.js";
 import * as control from "./control.js";
-import type { Clock, EngineCore, Logger } from "./core.js";
+import type { Clock, DriverHandle, EngineCore, Logger } from "./core.js";
 import { Slots } from "./core.js";
 import { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
@@ -200,7 +200,7 @@ export function createEngine(opts: EngineOptions): Engine {
     stepTypes.set(t.type, t as StepType<unknown>);
   }
   const slots = new Slots(opts.globalConcurrency ?? 64);
-  const starved = new Set<RunDriver>();
+  const starved = new Set<DriverHandle>();
   slots.onRelease = () => {
     if (starved.size === 0) return;
     const waiting = [...starved].sort((a, b) => b.priority - a.priority);
