@@ -19,7 +19,7 @@ import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
 import { ConflictError } from "../store/store.js";
-import { Committer } from "./committer.js";
+import { Committer, Launches } from "./committer.js";
 import { checkDocumentArgs } from "./context-documents.js";
 import * as control from "./control.js";
 import type { Clock, DriverHandle, EngineCore, Logger } from "./core.js";
@@ -31,7 +31,7 @@ import { flushFiles, writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
 import type { Planner } from "./planner.js";
 import { DagPlanner } from "./planner.js";
-import { LeaseAcquisitions, LeaseRenewals } from "./renewals.js";
+import { LeaseRenewals } from "./renewals.js";
 import { ReplayPlanner } from "./replay.js";
 import { RunState } from "./state.js";
 import type { TsLoader } from "./ts-code.js";
@@ -219,7 +219,17 @@ export function createEngine(opts: EngineOptions): Engine {
   const clock: Clock = opts.clock ?? { now: () => Date.now() };
   const renewals = new LeaseRenewals(opts.store, leaseMs, clock);
   const providers = opts.providers ?? createProviderRegistry({ mock: createMockProvider() });
-  const acquisitions = new LeaseAcquisitions(opts.store);
+  const launches = new Launches(opts.store, opts.faults ?? noFaults);
+  /** Definitions are not changed once loaded: each is hashed once, not at every launch. */
+  const hashes = new WeakMap<Workflow, string>();
+  const hashOf = (w: Workflow): string => {
+    let h = hashes.get(w);
+    if (h === undefined) {
+      h = workflowHash(w);
+      hashes.set(w, h);
+    }
+    return h;
+  };
   const afterwards = new Set<Promise<void>>();
   const core: EngineCore = {
     store: opts.store,
@@ -241,7 +251,6 @@ export function createEngine(opts: EngineOptions): Engine {
     slots,
     starved,
     isOwnerDead,
-    acquireLease: (runId, o) => acquisitions.acquire(runId, o),
     renewLease: (lease) => renewals.renew(lease),
     publish(events) {
       for (const e of events) for (const l of listeners) l(e);
@@ -379,8 +388,8 @@ export function createEngine(opts: EngineOptions): Engine {
       // are only a drawing of the code.
       const steps =
         workflow.source?.format === "ts" ? [] : workflow.steps.map((s) => newStepRecord(id, s.id, null, now));
-      const hash = workflowHash(workflow);
-      const res = await store.runs.create({
+      const hash = hashOf(workflow);
+      const res = await launches.create({
         id,
         projectId,
         name: o.name ?? workflow.name,
@@ -425,6 +434,7 @@ export function createEngine(opts: EngineOptions): Engine {
           projectPath: core.projectPath,
           stepTypes,
           wake: () => driverRef?.tick(),
+          faults: core.faults,
         });
         const driver = new RunDriver(core, runId, planner);
         driverRef = driver;

@@ -36,6 +36,9 @@ const FAULTS = faultPoints({
   "after-commit": [1, 2, 3, 5, 8, 12, 17],
   "after-start": [1, 2, 4, 7, 10],
   "after-handler": [1, 3, 6, 9],
+  "after-settle": [1, 4, 8],
+  "after-take": [1],
+  "after-end": [1],
 });
 
 afterAll(() => {
