@@ -265,13 +265,14 @@ export class RunDriver {
         await this.finish(); // ended by another process (cancel) or before we took over
         return;
       }
-      const now = this.core.clock.now();
+      let now = this.core.clock.now();
       const consumed = this.results.length;
       for (let i = 0; i < consumed; i++) applyResult(this.state, this.results[i]!, now, this.rules);
       const preparing = this.planner.prepare(this.state);
       if (preparing) {
         await preparing; // a TypeScript workflow's code runs on to its next calls
         if (this.ended) return;
+        now = this.core.clock.now(); // what it recorded meanwhile (ctx.now()) is not later than its commit
       }
       const starts: StartDecision[] = [];
       let wakeAt: number | null = null;
