@@ -190,6 +190,11 @@ export interface RunRecord {
   /** Bumped by every committed change; optimistic concurrency between the owner and controllers. */
   version: number;
   lease: Lease | null;
+  /**
+   * The epoch of the run's latest lease, held or given back (0: never leased); the next lease taken has this + 1.
+   * Stores report it; where absent, the held lease's epoch stands in.
+   */
+  leaseEpoch?: number | undefined;
 }
 
 export interface StepRunRecord {

@@ -3,7 +3,7 @@ import type { EventRecord } from "../core/events.js";
 import type { Lease, Owner } from "../core/model.js";
 import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepType } from "../steps/step-type.js";
-import type { AcquireOptions, CommitResult, Store, Transition } from "../store/store.js";
+import type { CommitResult, Store, Transition } from "../store/store.js";
 import type { Faults } from "./faults.js";
 
 export interface Clock {
@@ -66,8 +66,6 @@ export interface EngineCore {
   /** Drivers that had more startable steps than capacity: woken (by priority) when slots free up. */
   starved: Set<DriverHandle>;
   isOwnerDead: (owner: Owner) => boolean;
-  /** Takes a run's lease (`store.leases.acquire`), batched with other drivers' in the same turn (renewals.ts). */
-  acquireLease(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
   /** Renews a driver's lease, batched with the other drivers' (renewals.ts). */
   renewLease(lease: Lease): Promise<boolean>;
   publish(events: EventRecord[]): void;

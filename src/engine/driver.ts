@@ -14,7 +14,7 @@ import { isJsonObject } from "../core/json.js";
 import type { Lease, RunRecord } from "../core/model.js";
 import { TERMINAL_RUN_STATUSES } from "../core/model.js";
 import type { StepOutcome } from "../steps/step-type.js";
-import type { CommitResult } from "../store/store.js";
+import type { CommitResult, Transition } from "../store/store.js";
 import { ConflictError, FencedError } from "../store/store.js";
 import { CheckpointFiles, checkpointsDir, pruneCheckpoints } from "./checkpoints.js";
 import type { EngineCore } from "./core.js";
@@ -40,8 +40,12 @@ export class RunDriver {
   state!: RunState;
   private lease!: Lease;
   private takeover = false;
-  /** Whether this owner's first commit (see `takeOver`) is durable. */
+  /** Whether this owner's first commit (see `takeOver`), which took the lease, is durable. */
   private tookOver = false;
+  /** `start` waiting for the first commit: true when it took the lease, false when another process had it. */
+  private taking: { resolve: (took: boolean) => void; reject: (err: unknown) => void } | undefined;
+  /** The commit that ended the run gave the lease back. */
+  private released = false;
   private handlers = new Map<string, Handler>();
   private results: StepResult[] = [];
   private busy = false;
@@ -87,26 +91,24 @@ export class RunDriver {
     return this.state?.run.priority ?? 0;
   }
 
-  /** Takes the lease and starts driving. False when another live process holds the run. */
+  /**
+   * Takes the lease and starts driving. False when another live process holds the run. The lease is taken by
+   * the first commit (`Transition.takeLease`), together with what the first pass decided: one transaction.
+   */
   async start(): Promise<boolean> {
-    const { owner, leaseMs, clock } = this.core;
-    const got = await this.core.acquireLease(this.runId, {
-      owner,
-      leaseMs,
-      now: clock.now(),
-      isOwnerDead: this.core.isOwnerDead,
-    });
-    if (!got) return false;
-    this.lease = got.lease;
-    this.takeover = got.takeover;
+    const { leaseMs, clock } = this.core;
     await this.reload();
-    if (this.ended) {
-      // Stopped (engine closing) while it was starting: give the run back at once.
-      await this.core.store.leases.release(this.lease).catch(() => {});
-      return true;
-    }
+    // Stopped (engine closing) while it was reading: nothing was taken, nothing to give back.
+    if (this.ended) return true;
+    if (!this.mayTake()) return false;
+    const taken = new Promise<boolean>((resolve, reject) => {
+      this.taking = { resolve, reject };
+    });
+    this.takeOver(clock.now());
+    this.tick();
+    if (!(await taken)) return false;
+    if (this.ended) return true; // the first pass ended the run already
     const now = clock.now();
-    this.takeOver(now);
     this.timers.push(setInterval(() => this.heartbeat(), Math.max(50, Math.floor(leaseMs / 3))));
     const timeout = this.state.workflow.timeoutMs;
     if (timeout !== undefined) {
@@ -114,8 +116,51 @@ export class RunDriver {
       this.timers.push(setTimeout(() => this.runTimedOut(timeout), Math.max(0, startedAt + timeout - now)));
     }
     for (const t of this.timers) t.unref?.();
-    this.tick();
     return true;
+  }
+
+  /**
+   * Whether the run as last read may be taken: no lease, an expired one, this owner's, or one of a dead process.
+   * Sets the lease this owner will hold once its first commit (which takes it) is durable.
+   */
+  private mayTake(): boolean {
+    const { owner, leaseMs, clock, isOwnerDead } = this.core;
+    const now = clock.now();
+    const held = this.state.run.lease;
+    if (held !== null && held.owner.id !== owner.id && held.expiresAt > now && !isOwnerDead(held.owner)) return false;
+    this.takeover = held !== null && held.owner.id !== owner.id;
+    const epoch = (this.state.run.leaseEpoch ?? held?.epoch ?? 0) + 1;
+    this.lease = { runId: this.runId, owner, epoch, expiresAt: now + leaseMs };
+    return true;
+  }
+
+  /** The pass's changes as one transition: the first takes the lease, the one that ends the run gives it back. */
+  private transition(now: number): Transition {
+    const t = this.state.take(now, this.lease.epoch);
+    if (!this.tookOver) t.takeLease = { owner: this.lease.owner, expiresAt: now + this.core.leaseMs };
+    if (TERMINAL_RUN_STATUSES.has(this.state.run.status)) t.releaseLease = true;
+    return t;
+  }
+
+  /** A transition of `transition` is durable: the lease is held (from the first) or given back (the last). */
+  private committed(t: Transition): void {
+    if (t.takeLease !== undefined) {
+      this.lease = { ...this.lease, expiresAt: t.takeLease.expiresAt };
+      this.tookOver = true;
+      this.state.run.lease = this.lease;
+      this.state.run.leaseEpoch = this.lease.epoch;
+      this.core.faults.hit("after-take");
+      this.taking?.resolve(true);
+      this.taking = undefined;
+    }
+    if (t.releaseLease) {
+      this.released = true;
+      this.state.run.lease = null;
+      this.core.faults.hit("after-end");
+    } else if (this.ended && t.takeLease !== undefined) {
+      // Stopped while its first commit was in flight: give back the lease that commit took.
+      void this.core.store.leases.release(this.lease).catch(() => {});
+    }
   }
 
   /**
@@ -220,9 +265,15 @@ export class RunDriver {
         await this.finish(); // ended by another process (cancel) or before we took over
         return;
       }
-      const now = this.core.clock.now();
+      let now = this.core.clock.now();
       const consumed = this.results.length;
       for (let i = 0; i < consumed; i++) applyResult(this.state, this.results[i]!, now, this.rules);
+      const preparing = this.planner.prepare(this.state);
+      if (preparing) {
+        await preparing; // a TypeScript workflow's code runs on to its next calls
+        if (this.ended) return;
+        now = this.core.clock.now(); // what it recorded meanwhile (ctx.now()) is not later than its commit
+      }
       const starts: StartDecision[] = [];
       let wakeAt: number | null = null;
       for (let pass = 0; pass < 10_000; pass++) {
@@ -245,7 +296,7 @@ export class RunDriver {
         break;
       }
       this.core.faults.hit("before-commit");
-      const t = this.state.take(now, this.lease.epoch);
+      const t = this.transition(now);
       const usageFlushed = this.pendingUsage.length;
       let res: CommitResult;
       try {
@@ -256,7 +307,14 @@ export class RunDriver {
         this.core.slots.release(starts.length);
         if (err instanceof ConflictError) {
           await this.reload();
-          if (!this.tookOver) this.takeOver(this.core.clock.now());
+          if (!this.tookOver) {
+            // The lease is not taken yet: decide again from what is stored now.
+            if (!this.mayTake()) {
+              this.lost();
+              return;
+            }
+            this.takeOver(this.core.clock.now());
+          }
           this.again = true;
           continue;
         }
@@ -268,7 +326,7 @@ export class RunDriver {
       }
       this.results.splice(0, consumed);
       this.pendingUsage.splice(0, usageFlushed);
-      this.tookOver = true;
+      this.committed(t);
       this.planner.committed(this.state);
       this.core.faults.hit("after-commit");
       const records = this.publish(t.events ?? [], res.eventSeqs, now);
@@ -439,9 +497,16 @@ export class RunDriver {
     this.tick();
   }
 
-  /** The lease moved to another process: stop everything without writing. */
+  /** The lease moved to another process (or was never taken: it took the run first): stop without writing. */
   private lost(): void {
     if (this.ended) return;
+    if (!this.tookOver) {
+      this.ended = true;
+      this.stopTimers();
+      this.taking?.resolve(false);
+      this.taking = undefined;
+      return;
+    }
     this.core.logger.warn(`run ${this.runId}: another process took over this run; stopping here`);
     this.stopTimers();
     for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_FENCED", "the run was taken over"));
@@ -460,10 +525,13 @@ export class RunDriver {
     await Promise.all([...this.handlers.values()].map((h) => h.log.flush()));
     // Not waited for here (a run is done when its end is committed): the engine's close() waits for it.
     this.core.afterwards(this.files.finish().then(() => this.retain()));
-    try {
-      await this.core.store.leases.release(this.lease);
-    } catch {
-      // The lease expires on its own.
+    // Given back by the commit that ended the run, unless another process ended it.
+    if (!this.released && this.tookOver) {
+      try {
+        await this.core.store.leases.release(this.lease);
+      } catch {
+        // The lease expires on its own.
+      }
     }
     this.core.detach(this);
     this.resolveDone(this.state.run);
@@ -487,8 +555,9 @@ export class RunDriver {
     this.stopTimers();
     for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_CANCELLED", "weft is shutting down"));
     this.core.afterwards(this.files.flush());
-    // A driver stopped before `start` took the lease has nothing to give back (start releases it then).
-    if (this.lease) await this.core.store.leases.release(this.lease).catch(() => {});
+    // A driver stopped before its first commit took the lease has nothing to give back.
+    if (this.tookOver && !this.released) await this.core.store.leases.release(this.lease).catch(() => {});
+    this.taking?.resolve(true); // `start` returns: the run stays as stored
     this.core.detach(this);
     if (this.state) this.resolveDone(this.state.run);
     else {
@@ -500,6 +569,12 @@ export class RunDriver {
 
   private fail(err: unknown): void {
     if (this.ended) return;
+    if (this.taking) {
+      // `start` throws it: nobody waits for `done` then.
+      this.taking.reject(err);
+      this.taking = undefined;
+      this.done.catch(() => {});
+    }
     this.ended = true;
     this.stopTimers();
     for (const h of this.handlers.values()) h.abort.abort(new WeftError("WEFT_INTERNAL", "the engine failed"));

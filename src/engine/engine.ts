@@ -19,7 +19,7 @@ import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
 import type { Store } from "../store/store.js";
 import { ConflictError } from "../store/store.js";
-import { Committer } from "./committer.js";
+import { Committer, Launches } from "./committer.js";
 import { checkDocumentArgs } from "./context-documents.js";
 import * as control from "./control.js";
 import type { Clock, DriverHandle, EngineCore, Logger } from "./core.js";
@@ -27,11 +27,11 @@ import { Slots } from "./core.js";
 import { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
 import { noFaults } from "./faults.js";
-import { writeRunFiles } from "./logs.js";
+import { flushFiles, writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
 import type { Planner } from "./planner.js";
 import { DagPlanner } from "./planner.js";
-import { LeaseAcquisitions, LeaseRenewals } from "./renewals.js";
+import { LeaseRenewals } from "./renewals.js";
 import { ReplayPlanner } from "./replay.js";
 import { RunState } from "./state.js";
 import type { TsLoader } from "./ts-code.js";
@@ -157,7 +157,12 @@ export interface Engine {
   ownedElsewhere(run: RunRecord): boolean;
   subscribe(listener: EventListener): () => void;
   onNotice(listener: NoticeListener): () => void;
-  /** Stops every run this engine drives (handlers aborted, leases released). */
+  /**
+   * Resolves when every file written so far is on disk: run folders, step logs, checkpoint files (they are
+   * written after the commits, off the engine's path). Benchmarks and tests wait on it; runs go on meanwhile.
+   */
+  flush(): Promise<void>;
+  /** Stops every run this engine drives (handlers aborted, leases released); waits for their files. */
   close(): Promise<void>;
 }
 
@@ -208,7 +213,17 @@ export function createEngine(opts: EngineOptions): Engine {
   const clock: Clock = opts.clock ?? { now: () => Date.now() };
   const renewals = new LeaseRenewals(opts.store, leaseMs, clock);
   const providers = opts.providers ?? createProviderRegistry({ mock: createMockProvider() });
-  const acquisitions = new LeaseAcquisitions(opts.store);
+  const launches = new Launches(opts.store, opts.faults ?? noFaults);
+  /** Definitions are not changed once loaded: each is hashed once, not at every launch. */
+  const hashes = new WeakMap<Workflow, string>();
+  const hashOf = (w: Workflow): string => {
+    let h = hashes.get(w);
+    if (h === undefined) {
+      h = workflowHash(w);
+      hashes.set(w, h);
+    }
+    return h;
+  };
   const afterwards = new Set<Promise<void>>();
   const core: EngineCore = {
     store: opts.store,
@@ -230,7 +245,6 @@ export function createEngine(opts: EngineOptions): Engine {
     slots,
     starved,
     isOwnerDead,
-    acquireLease: (runId, o) => acquisitions.acquire(runId, o),
     renewLease: (lease) => renewals.renew(lease),
     publish(events) {
       for (const e of events) for (const l of listeners) l(e);
@@ -368,8 +382,8 @@ export function createEngine(opts: EngineOptions): Engine {
       // are only a drawing of the code.
       const steps =
         workflow.source?.format === "ts" ? [] : workflow.steps.map((s) => newStepRecord(id, s.id, null, now));
-      const hash = workflowHash(workflow);
-      const res = await store.runs.create({
+      const hash = hashOf(workflow);
+      const res = await launches.create({
         id,
         projectId,
         name: o.name ?? workflow.name,
@@ -414,6 +428,7 @@ export function createEngine(opts: EngineOptions): Engine {
           projectPath: core.projectPath,
           stepTypes,
           wake: () => driverRef?.tick(),
+          faults: core.faults,
         });
         const driver = new RunDriver(core, runId, planner);
         driverRef = driver;
@@ -520,10 +535,15 @@ export function createEngine(opts: EngineOptions): Engine {
       noticeListeners.add(listener);
       return () => noticeListeners.delete(listener);
     },
+    async flush() {
+      await Promise.all([...afterwards]);
+      await flushFiles();
+    },
     async close() {
       closed = true;
       await Promise.all([...drivers.values()].map((d) => d.stop()));
       await Promise.all([...afterwards]);
+      await flushFiles();
     },
   };
 }

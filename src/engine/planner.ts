@@ -27,6 +27,13 @@ export interface Planner {
   plan(input: PlanInput): SchedulerOutput;
   /** The definition of a step, to start it or to apply its result (retry policy, name, phase). */
   step(stepId: string): WorkflowStep | undefined;
+  /**
+   * Called by each pass before it plans, once the pass applied the handlers' results (step ends not durable
+   * yet). A planner driven by code (the replay) starts that code, or hands it the results that end its calls,
+   * so that the code's next calls are decided in this pass and committed with those ends; it returns a promise
+   * that settles once the code ran up to them. Undefined: nothing to wait for.
+   */
+  prepare(state: RunState): Promise<void> | undefined;
   /** The pass's transition is durable: waiters on its results may go on. */
   committed(state: RunState): void;
   /** An inline function that runs a step directly (TypeScript `fn` steps). */
@@ -58,6 +65,9 @@ export class DagPlanner implements Planner {
     return this.state.byId.get(stepId);
   }
 
+  prepare(): undefined {
+    return undefined;
+  }
   committed(): void {}
   inline(): undefined {
     return undefined;

@@ -1,11 +1,8 @@
 /**
- * Lease acquisitions and renewals of every run this engine drives, batched.
+ * Lease renewals of every run this engine drives, batched. (A lease is taken by its driver's first commit,
+ * grouped with other drivers' commits by the Committer, and given back by the commit that ends the run.)
  *
- * Acquisitions that drivers ask for in one turn of the event loop (a server's sweep taking up thousands of
- * runs after a restart) are made in one store transaction (`store.leases.acquireMany`: one fsync); a lone one
- * goes straight to the store, as the Committer does for commits.
- *
- * Renewals: each driver asks to renew its lease every third of
+ * Each driver asks to renew its lease every third of
  * `leaseMs`; requests that arrive within one window (`leaseMs / 30`, at most 1 s) are renewed together in one
  * store transaction (`store.leases.renewMany`: one fsync) instead of one each. An engine holding 10,000 runs
  * that wait for people and timers otherwise spends ~1,000 fsyncs a second on renewals alone.
@@ -14,7 +11,7 @@
  * without `renewMany` gets the requests one by one, at once.
  */
 import type { Lease } from "../core/model.js";
-import type { AcquireOptions, Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import type { Clock } from "./core.js";
 
 interface Request {
@@ -61,61 +58,6 @@ export class LeaseRenewals {
       for (const [i, r] of batch.entries()) r.resolve(oks[i] ?? false);
     } catch (err) {
       for (const r of batch) r.reject(err);
-    }
-  }
-}
-
-type Acquired = { lease: Lease; takeover: boolean } | undefined;
-
-interface Acquisition {
-  runId: string;
-  opts: AcquireOptions;
-  resolve: (got: Acquired) => void;
-  reject: (err: unknown) => void;
-}
-
-export class LeaseAcquisitions {
-  private queue: Acquisition[] = [];
-  private scheduled = false;
-  /** Set for the rest of the turn once one acquisition went straight to the store. */
-  private turnBusy = false;
-
-  constructor(private readonly store: Store) {}
-
-  /** `store.leases.acquire`, grouped with the others asked for in the same turn of the event loop. */
-  acquire(runId: string, opts: AcquireOptions): Promise<Acquired> {
-    const leases = this.store.leases;
-    if (!leases.acquireMany || (this.queue.length === 0 && !this.turnBusy)) {
-      if (!this.turnBusy) {
-        this.turnBusy = true;
-        setImmediate(() => {
-          this.turnBusy = false;
-        });
-      }
-      return leases.acquire(runId, opts);
-    }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ runId, opts, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => void this.flush());
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.queue.splice(0);
-    const leases = this.store.leases;
-    if (batch.length === 0 || !leases.acquireMany) return;
-    try {
-      const results = await leases.acquireMany(batch.map((a) => ({ runId: a.runId, opts: a.opts })));
-      for (const [i, a] of batch.entries()) {
-        const r = results[i];
-        if (r instanceof Error) a.reject(r);
-        else a.resolve(r);
-      }
-    } catch (err) {
-      for (const a of batch) a.reject(err);
     }
   }
 }

@@ -4,8 +4,15 @@
  * `ctx.comment` call is a journal entry: a step run keyed by its id, with its call position in `input.pos`.
  *
  * - A call whose entry is recorded (completed, failed) returns the recorded result at once, without running.
- * - A new call becomes a request: the next pass creates its step run and starts it; its promise settles only
- *   after the pass that recorded its end is durable (`committed`).
+ * - A new call becomes a request: the next pass creates its step run and starts it (a commit), and the
+ *   handler runs once that commit is durable. When the handler ends, the pass that applies its result settles
+ *   the call's promise before committing (`prepare`) and lets the code run on to its next calls, so the end of
+ *   one step and the start of the next are one commit, as on the DAG path. The code may thus see a result the
+ *   journal does not hold yet; the next step's handler still runs only after both are durable. After a crash
+ *   between the two, the step runs again (at-least-once, as any interrupted step) and replay hands its new
+ *   result to the code, which makes the same calls again.
+ * - Values that must be durable before the code goes on (`ctx.checkpoint`, `ctx.comment`) settle only after
+ *   the pass that recorded them is durable (`committed`).
  * - After a crash or a restart a new driver runs `execute` again from the top: recorded calls replay, the
  *   first unrecorded one runs. A call at a recorded position that names a different step than the journal
  *   fails the run (WEFT_NON_DETERMINISM), naming both.
@@ -31,6 +38,7 @@ import type {
 import { StepFailedError } from "../definition/typescript/define.js";
 import { tsStepToWorkflowStep } from "../definition/typescript/normalise.js";
 import type { StepType } from "../steps/step-type.js";
+import type { Faults } from "./faults.js";
 import type { PlanInput, Planner } from "./planner.js";
 import type { RunState } from "./state.js";
 import { toJson } from "./step-context.js";
@@ -61,6 +69,7 @@ export interface ReplayOptions {
   stepTypes: ReadonlyMap<string, StepType<unknown>>;
   /** Asks the driver for a pass (new requests, execute ended). */
   wake: () => void;
+  faults: Faults;
 }
 
 export class ReplayPlanner implements Planner {
@@ -136,13 +145,7 @@ export class ReplayPlanner implements Planner {
       return false;
     };
     const status = state.run.status;
-    if (status !== "running" && status !== "waiting") return { decisions, wakeAt, starved: false };
-    if (!this.started) {
-      // Not before the driver's first pass: its takeover (resetting interrupted steps) must come first.
-      this.started = true;
-      this.run();
-      return { decisions, wakeAt, starved: false };
-    }
+    if ((status !== "running" && status !== "waiting") || !this.started) return { decisions, wakeAt, starved: false };
 
     // Values (now, random, checkpoint, comment) are recorded as completed entries right away.
     for (const v of this.values.splice(0)) {
@@ -208,16 +211,41 @@ export class ReplayPlanner implements Planner {
     return { decisions, wakeAt, starved: n < startable.length };
   }
 
-  /** Settles the promises of calls whose entries the durable journal now ends. */
-  committed(state: RunState): void {
-    if (this.stopped) return;
+  /**
+   * Starts `execute` (the driver's first pass: its takeover already reset the steps a previous owner left
+   * running), or settles the promises of calls whose steps this pass ended; then resolves once the code ran on
+   * to its next calls.
+   */
+  prepare(state: RunState): Promise<void> | undefined {
+    const status = state.run.status;
+    if (this.stopped || (status !== "running" && status !== "waiting")) return undefined;
+    if (!this.started) {
+      this.started = true;
+      this.run();
+    } else if (this.settleEnded(state)) this.opts.faults.hit("after-settle");
+    else return undefined;
+    // The code goes on in microtasks: by the next turn it has made its next calls, returned, or awaits other work.
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Settles the waiters of calls whose steps `state` ends; true when there were any. */
+  private settleEnded(state: RunState): boolean {
+    let any = false;
     for (const [id, list] of this.waiters) {
       const rec = state.step(id);
       if (!rec || !TERMINAL_STEP_STATUSES.has(rec.status)) continue;
       this.waiters.delete(id);
       this.requests.delete(id);
       for (const w of list) settle(rec, w);
+      any = true;
     }
+    return any;
+  }
+
+  /** Settles the promises of calls whose entries the durable journal now ends. */
+  committed(state: RunState): void {
+    if (this.stopped) return;
+    this.settleEnded(state);
     for (const [id, resolve] of this.valueWaiters) {
       if (state.step(id)) {
         this.valueWaiters.delete(id);

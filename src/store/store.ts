@@ -110,6 +110,16 @@ export interface Transition {
   events?: NewEvent[] | undefined;
   /** Checkpoints to add; `number` and `eventSeq` are assigned by the store. */
   checkpoints?: Array<{ stepKey: string | null; label: string }> | undefined;
+  /**
+   * Takes the run's lease in this transition (an owner's first commit, instead of `leases.acquire` + commit).
+   * `epoch` is the new lease's: the stored epoch + 1 (`RunRecord.leaseEpoch` + 1), else `FencedError`. The
+   * caller decided from the run it read that the lease was free (none, expired, a dead owner's, its own); the
+   * version check always applies (`force` is ignored): a lease taken or released since that read moved the
+   * version, and the commit fails with `ConflictError` — read the run again and decide again.
+   */
+  takeLease?: { owner: Owner; expiresAt: number } | undefined;
+  /** Gives up the lease held with `epoch` in this transition (the commit that ends a run), as `leases.release`. */
+  releaseLease?: boolean | undefined;
   now: number;
 }
 
@@ -431,6 +441,12 @@ export interface Store {
      * known. Otherwise throws `WeftError` `WEFT_IDEMPOTENCY_MISMATCH` and creates nothing.
      */
     create(run: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+    /**
+     * `create` for many runs in one transaction (one fsync), in order: each result is `create`'s, or the error it
+     * would have thrown (that run changes nothing; the others stand). A later run with the key of an earlier one
+     * finds it, as a later `create` would. Optional: an engine creates one by one without it.
+     */
+    createMany?(runs: readonly NewRun[]): Promise<Array<{ run: RunRecord; created: boolean } | Error>>;
     get(id: string): Promise<RunRecord | undefined>;
     list(filter?: RunFilter): Promise<RunRecord[]>;
     /** Current versions of the given runs (cheap: the owner polls it to notice changes by other processes). */
@@ -513,7 +529,8 @@ export interface Store {
   };
 
   /**
-   * Applies one transition atomically and bumps the run's version by 1; throws `FencedError` (checked first) or
+   * Applies one transition atomically and bumps the run's version by 1 (a lease taken or released with it
+   * included); throws `FencedError` (checked first) or
    * `ConflictError`, or a `WeftError` `WEFT_NOT_FOUND` for an unknown run, and changes nothing when refused.
    * Events get the run's next seqs in order; checkpoints the next numbers, with `eventSeq` = the seq of the
    * transition's last event (or the run's latest seq when it has none).

@@ -14,6 +14,7 @@ import type { AttemptRecord, Owner, RunStatus, StepRunRecord, Workflow } from ".
 import { newStepRecord } from "../core/model.js";
 import { ConflictError, FencedError, type NewRun, type Store, type Transition } from "../store/store.js";
 import { serverConformance } from "./conformance/index.js";
+import { writePathConformance } from "./conformance/write-path.js";
 
 export interface ConformanceHarness {
   store: Store;
@@ -688,5 +689,6 @@ export function storeConformanceSuite(name: string, open: () => Promise<Conforma
     });
 
     serverConformance({ store: () => store, another, make, workflow, T0 });
+    writePathConformance({ store: () => store, another, make, workflow, T0 });
   });
 }

@@ -36,6 +36,8 @@ const FAULTS = faultPoints({
   "after-launch": [1],
   "before-commit": [1, 2, 4, 7],
   "after-commit": [1, 2, 3, 4, 5, 6, 9],
+  "after-take": [1],
+  "after-end": [1],
   "after-start": [1, 3, 7],
   "after-handler": [1, 3, 6],
 });

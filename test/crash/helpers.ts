@@ -40,6 +40,11 @@ function weftBin(): string {
   return join(snapshot, "bin", "weft.js");
 }
 
+/** The root of the build snapshot `weft` runs from (its `dist/` for scripts that use the library directly). */
+export function buildSnapshot(): string {
+  return join(weftBin(), "..", "..");
+}
+
 /** Removes the build snapshot (call once, after the last weft process ended). */
 export function removeBuildSnapshot(): void {
   if (snapshot) rmSync(snapshot, { recursive: true, force: true });
@@ -456,6 +461,8 @@ export async function readFinishedRun(s: Scenario, runId: string): Promise<Finis
     checkpoints: await store.checkpoints.list(runId),
   }));
   expect(stored.run?.status, label).toBe("completed");
+  // The commit that ended the run gave its lease back: a kill after it leaves no owner behind.
+  expect(stored.run?.lease, `${label}: lease of the finished run`).toBeNull();
   const { events } = stored;
   const owners: FinishedRun["owners"] = [];
   for (const e of events)

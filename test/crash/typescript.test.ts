@@ -30,12 +30,16 @@ const { kills, reports } = log;
 
 /**
  * Named fault points and the hit counts at which a `weft run` of the TS workflow is killed. A run passes
- * `after-start` and `after-handler` about 11 times (10 handlers, p3 twice) and `after-commit` about 25 times.
+ * `after-start` and `after-handler` about 11 times (10 handlers, p3 twice), `after-commit` about 14 times (a
+ * step's end and the next step's start are one commit) and `after-settle` about 8 times.
  */
 const FAULTS = faultPoints({
-  "after-commit": [1, 2, 3, 5, 8, 12, 17],
+  "after-commit": [1, 2, 3, 5, 8, 10, 12],
   "after-start": [1, 2, 4, 7, 10],
   "after-handler": [1, 3, 6, 9],
+  "after-settle": [1, 3, 6],
+  "after-take": [1],
+  "after-end": [1],
 });
 
 afterAll(() => {

@@ -37,6 +37,10 @@ const PATCH_FIELDS: ReadonlyArray<readonly [keyof RunPatch, string, boolean]> = 
   ["cancelledAt", "cancelled_at", false],
 ];
 
+/** Mask bits after the patch fields': the lease taken (owner, epoch, expiry) or released in a commit. */
+const TAKE_LEASE = 1 << PATCH_FIELDS.length;
+const RELEASE_LEASE = 1 << (PATCH_FIELDS.length + 1);
+
 /**
  * Inserts `events` as the run's next seqs after `lastSeq`, pushing each seq to `seqs`; returns the last seq.
  * The caller holds the write lock and stores the returned seq in `runs.last_seq`.
@@ -68,6 +72,8 @@ export function createWritePath(db: Database.Database, st: Statements) {
       PATCH_FIELDS.forEach(([, column], i) => {
         if (mask & (1 << i)) sets.push(`${column} = ?`);
       });
+      if (mask & TAKE_LEASE) sets.push("lease_owner = ?", "lease_epoch = ?", "lease_expires_at = ?");
+      if (mask & RELEASE_LEASE) sets.push("lease_owner = NULL", "lease_expires_at = NULL");
       stmt = db.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?`);
       patchStatements.set(mask, stmt);
     }
@@ -84,8 +90,12 @@ export function createWritePath(db: Database.Database, st: Statements) {
     const head = st.runHead.get(t.runId) as [number, number, number, number] | undefined;
     if (head === undefined) throw notFound(t.runId);
     const [version, epoch, lastSeq, lastCheckpoint] = head;
-    if (t.epoch !== undefined && t.epoch !== epoch) throw new FencedError(t.runId);
-    if (!t.force && t.expectedVersion !== version) throw new ConflictError(t.runId, t.expectedVersion, version);
+    // A lease taken here has the next epoch: a take by another owner since the run was read moved it on.
+    const held = t.takeLease === undefined ? epoch : epoch + 1;
+    if ((t.epoch !== undefined || t.takeLease !== undefined) && t.epoch !== held) throw new FencedError(t.runId);
+    // A lease is taken on what was read: a take or release since then moved the version.
+    const checked = !t.force || t.takeLease !== undefined;
+    if (checked && t.expectedVersion !== version) throw new ConflictError(t.runId, t.expectedVersion, version);
 
     const eventSeqs: number[] = [];
     const seq = t.events ? insertEvents(st, t.runId, t.events, lastSeq, t.now, eventSeqs) : lastSeq;
@@ -117,6 +127,11 @@ export function createWritePath(db: Database.Database, st: Statements) {
         params.push(json ? toJsonText(value) : value);
       });
     }
+    if (t.takeLease !== undefined) {
+      mask |= TAKE_LEASE;
+      params.push(JSON.stringify(t.takeLease.owner), held, t.takeLease.expiresAt);
+    }
+    if (t.releaseLease) mask |= RELEASE_LEASE;
     params.push(t.runId);
     patchStatement(mask).run(params);
     return { version: next, eventSeqs, checkpoints };
@@ -188,6 +203,34 @@ export function createWritePath(db: Database.Database, st: Statements) {
     return { run: newRunRecord(run), created: true };
   });
 
+  /**
+   * One run created (`createTx`, a SAVEPOINT inside the caller's transaction) with the UNIQUE fallback (see
+   * `create`): the savepoint rolled back, the winner is read in the same transaction.
+   */
+  const createOne = (run: NewRun): { run: RunRecord; created: boolean } => {
+    try {
+      return createTx(run);
+    } catch (err) {
+      if (run.idempotencyKey !== null && (err as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        const winner = keyedRun(run);
+        if (winner !== undefined) return { run: winner, created: false };
+      }
+      throw err;
+    }
+  };
+
+  const createOneTx = db.transaction(createOne);
+  const createManyTx = db.transaction(
+    (runs: readonly NewRun[]): Array<{ run: RunRecord; created: boolean } | Error> =>
+      runs.map((run) => {
+        try {
+          return createOne(run);
+        } catch (err) {
+          return err instanceof Error ? err : new Error(String(err));
+        }
+      }),
+  );
+
   return {
     /**
      * Applies `t` (see `Store.commit`). Besides `FencedError`/`ConflictError`/`WEFT_NOT_FOUND`, a step or
@@ -205,17 +248,11 @@ export function createWritePath(db: Database.Database, st: Statements) {
      * lock, so the second normally finds the first's run; should the insert still hit the UNIQUE index, the
      * winner is read and returned.
      */
-    create(run: NewRun): { run: RunRecord; created: boolean } {
-      try {
-        return createTx.immediate(run);
-      } catch (err) {
-        if (run.idempotencyKey !== null && (err as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE") {
-          const winner = keyedRun(run);
-          if (winner !== undefined) return { run: winner, created: false };
-        }
-        throw err;
-      }
-    },
+    create: (run: NewRun): { run: RunRecord; created: boolean } => createOneTx.immediate(run),
+
+    /** `create` for each, in order, in one IMMEDIATE transaction; a refused run is its error in its slot. */
+    createMany: (runs: readonly NewRun[]): Array<{ run: RunRecord; created: boolean } | Error> =>
+      createManyTx.immediate(runs),
   };
 }
 
@@ -247,5 +284,6 @@ function newRunRecord(run: NewRun): RunRecord {
     updatedAt: run.now,
     version: 1,
     lease: null,
+    leaseEpoch: 0,
   };
 }

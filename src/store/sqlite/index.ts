@@ -100,6 +100,11 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
         if (result.created) versions.set(run.id, result.run.version);
         return result;
       },
+      async createMany(runs) {
+        const results = writes.createMany(runs);
+        for (const r of results) if (!(r instanceof Error) && r.created) versions.set(r.run.id, r.run.version);
+        return results;
+      },
       get: async (id) => reads.run(id),
       list: async (filter) => reads.runs(filter),
       versions: async (ids) => versions.get(ids),

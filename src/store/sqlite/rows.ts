@@ -153,6 +153,7 @@ export function runFromRow(r: RunRow, definitions?: Map<string, Workflow>): RunR
             epoch: r.lease_epoch,
             expiresAt: r.lease_expires_at ?? 0,
           },
+    leaseEpoch: r.lease_epoch,
   };
 }
 
