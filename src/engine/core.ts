@@ -6,6 +6,8 @@ import type { StepType } from "../steps/step-type.js";
 import type { AcquireOptions, CommitResult, Store, Transition } from "../store/store.js";
 import type { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
+import type { FileWriter } from "./file-writer.js";
+import type { WaitQueue } from "./wait-queue.js";
 
 export interface Clock {
   now(): number;
@@ -44,6 +46,8 @@ export interface EngineCore {
   leaseMs: number;
   pollMs: number;
   dataDir: string;
+  /** Writes run folders, step logs and checkpoint files, off the engine's thread. */
+  files: FileWriter;
   projectPath: string;
   /** The base environment of the processes steps start. */
   stepEnv: Readonly<Record<string, string>>;
@@ -55,8 +59,8 @@ export interface EngineCore {
   faults: Faults;
   logger: Logger;
   slots: Slots;
-  /** Drivers that had more startable steps than capacity: woken (by priority) when slots free up. */
-  starved: Set<RunDriver>;
+  /** Drivers that had more startable steps than capacity: woken (priority, then FIFO) when slots free up. */
+  starved: WaitQueue<RunDriver>;
   isOwnerDead: (owner: Owner) => boolean;
   /** Takes a run's lease (`store.leases.acquire`), batched with other drivers' in the same turn (renewals.ts). */
   acquireLease(runId: string, opts: AcquireOptions): Promise<{ lease: Lease; takeover: boolean } | undefined>;
