@@ -269,7 +269,9 @@ for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
     console.log(
       `${name.padEnd(12)} ${durability.padEnd(7)} median ${fmt(median(xs), digits).padStart(9)} ${unit.padEnd(8)} (min ${fmt(Math.min(...xs), digits)}, max ${fmt(Math.max(...xs), digits)})   peak RSS ${rssMiB.toFixed(0)} MiB`,
     );
-    if (lat.n.length) {
+    if (lat.n.length && !lat.n.some((n) => n > 0)) {
+      console.log(`${"".padEnd(20)} step log latency not measured (this build has no onStepLogWritten)`);
+    } else if (lat.n.length) {
       // Per repetition p50/p99/max over its steps; the medians of those across repetitions.
       const ms = (k) => `${fmt(median(lat[k]), 1)} ms`;
       const steps = lat.n[0] === median(lat.n) ? lat.n[0] : `~${median(lat.n)}`;
