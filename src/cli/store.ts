@@ -18,6 +18,17 @@ export interface GlobalOptions {
   sandbox?: string;
 }
 
+/** The options of the commands that read runs (`list`, `status`, `logs`, …). */
+export interface InspectOptions extends GlobalOptions {
+  format?: string;
+  limit?: string;
+  status?: string;
+  workflows?: boolean;
+  search?: string;
+  step?: string;
+  follow?: boolean;
+}
+
 export function dataDirOf(opts: GlobalOptions): string {
   return resolve(opts.dataDir ?? process.env.WEFT_DATA_DIR ?? join(homedir(), ".weft"));
 }

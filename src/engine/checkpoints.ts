@@ -17,7 +17,7 @@
  * checkpoint it names (its row, then the events up to it). So pruning keeps the newest `keep`, always the
  * latest, and every checkpoint a rewound run was forked from; events are never pruned.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type CheckpointCreator,
@@ -31,7 +31,8 @@ import type { EventRecord } from "../core/events.js";
 import type { Json } from "../core/json.js";
 import type { CheckpointRecord, RunRecord, RunStatus, StepRunRecord } from "../core/model.js";
 import type { Store } from "../store/store.js";
-import { queueIo, runDir, stepLogDir, trackIo } from "./logs.js";
+import type { FileWriter } from "./file-writer.js";
+import { runDir, stepLogDir } from "./logs.js";
 
 /** Runs of up to this many checkpoints get a file for each. */
 export const EVERY_FILE_UP_TO = 128;
@@ -80,14 +81,15 @@ function startedIn(events: readonly EventRecord[], into = new Set<string>()): Se
 /** Writes a run's checkpoint files while its driver runs it. */
 export class CheckpointFiles {
   private fold: CheckpointFold | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private dirMade = false;
+  /** The writer's id of the last file queued (`flush` waits for it). */
+  private last = 0;
   private latest: CheckpointRecord | undefined;
   private lastWritten = 0;
   /** Told of the first failed write only (the next ones are likely the same: a full disk, a folder in the way). */
   private readonly onError: (err: unknown) => void;
 
   constructor(
+    private readonly writer: FileWriter,
     private readonly dataDir: string,
     private readonly runId: string,
     /** A step run's output as the driver holds it now. */
@@ -134,12 +136,12 @@ export class CheckpointFiles {
   finish(): Promise<void> {
     const cp = this.latest;
     if (this.fold && cp && cp.number !== this.lastWritten) this.write(this.fold, cp);
-    return this.chain;
+    return this.flush();
   }
 
   /** Resolves when every write queued so far is done. */
   flush(): Promise<void> {
-    return this.chain;
+    return this.writer.settled(this.last);
   }
 
   /**
@@ -147,39 +149,23 @@ export class CheckpointFiles {
    * something wrote it already — the same text as a step log writes.
    */
   private ensureOutput(key: string, data: Json): void {
-    const dir = stepLogDir(this.dataDir, this.runId, key);
     const text = `${JSON.stringify(data, null, 2)}\n`;
-    this.chain = this.chain
-      .then(() =>
-        queueIo(async () => {
-          await mkdir(dir, { recursive: true });
-          await writeFile(join(dir, "output.json"), text, { flag: "wx" });
-        }),
-      )
-      .catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException | null)?.code !== "EEXIST") this.onError(err);
-      });
-    trackIo(this.chain);
+    this.last = this.writer.write(
+      stepLogDir(this.dataDir, this.runId, key),
+      [{ name: "output.json", text, how: "exclusive" }],
+      this.onError,
+    );
   }
 
   private write(fold: CheckpointFold, cp: CheckpointRecord): void {
     const text = fold.document(cp);
     this.lastWritten = cp.number;
-    const file = checkpointFile(this.dataDir, this.runId, cp.number);
-    const needDir = !this.dirMade;
-    this.dirMade = true;
-    this.chain = this.chain
-      .then(() =>
-        queueIo(async () => {
-          if (needDir) await mkdir(checkpointsDir(this.dataDir, this.runId), { recursive: true });
-          // Written aside then renamed: a reader sees the whole file or none.
-          const tmp = join(checkpointsDir(this.dataDir, this.runId), `.step-${cp.number}.json.tmp`);
-          await writeFile(tmp, text);
-          await rename(tmp, file);
-        }),
-      )
-      .catch((err: unknown) => this.onError(err));
-    trackIo(this.chain);
+    // Written aside then renamed: a reader sees the whole file or none.
+    this.last = this.writer.write(
+      checkpointsDir(this.dataDir, this.runId),
+      [{ name: `step-${cp.number}.json`, text, how: "atomic" }],
+      this.onError,
+    );
   }
 }
 
@@ -350,6 +336,6 @@ export async function pruneCheckpoints(
   removed.reverse();
   if (opts.dryRun || removed.length === 0) return { removed, kept };
   await store.checkpoints.remove(runId, removed);
-  await Promise.all(removed.map((n) => queueIo(() => rm(checkpointFile(dataDir, runId, n), { force: true }))));
+  for (const n of removed) await rm(checkpointFile(dataDir, runId, n), { force: true });
   return { removed, kept };
 }

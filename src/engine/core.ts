@@ -5,6 +5,8 @@ import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepType } from "../steps/step-type.js";
 import type { CommitResult, Store, Transition } from "../store/store.js";
 import type { Faults } from "./faults.js";
+import type { FileWriter } from "./file-writer.js";
+import type { WaitQueue } from "./wait-queue.js";
 
 export interface Clock {
   now(): number;
@@ -52,6 +54,8 @@ export interface EngineCore {
   leaseMs: number;
   pollMs: number;
   dataDir: string;
+  /** Writes run folders, step logs and checkpoint files, off the engine's thread. */
+  files: FileWriter;
   projectPath: string;
   /** The base environment of the processes steps start. */
   stepEnv: Readonly<Record<string, string>>;
@@ -63,8 +67,8 @@ export interface EngineCore {
   faults: Faults;
   logger: Logger;
   slots: Slots;
-  /** Drivers that had more startable steps than capacity: woken (by priority) when slots free up. */
-  starved: Set<DriverHandle>;
+  /** Drivers that had more startable steps than capacity: woken (priority, then FIFO) when slots free up. */
+  starved: WaitQueue<DriverHandle>;
   isOwnerDead: (owner: Owner) => boolean;
   /** Renews a driver's lease, batched with the other drivers' (renewals.ts). */
   renewLease(lease: Lease): Promise<boolean>;

@@ -78,6 +78,7 @@ export class RunDriver {
       this.rejectDone = reject;
     });
     this.files = new CheckpointFiles(
+      core.files,
       core.dataDir,
       runId,
       (key) => this.state?.step(key)?.output,
@@ -365,7 +366,7 @@ export class RunDriver {
     const rec = this.state.step(s.key);
     const step = this.planner.step(s.stepId);
     if (!rec || !step) return;
-    const log = new StepLog(stepLogDir(this.core.dataDir, this.runId, s.key), (err) =>
+    const log = new StepLog(this.core.files, stepLogDir(this.core.dataDir, this.runId, s.key), (err) =>
       this.core.notice(this.runId, logFailureNotice(this.core.dataDir, this.runId, err)),
     );
     const abort = new AbortController();

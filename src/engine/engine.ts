@@ -27,7 +27,8 @@ import { Slots } from "./core.js";
 import { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
 import { noFaults } from "./faults.js";
-import { flushFiles, writeRunFiles } from "./logs.js";
+import { FileWriter } from "./file-writer.js";
+import { runFolderNotice, writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
 import type { Planner } from "./planner.js";
 import { DagPlanner } from "./planner.js";
@@ -36,6 +37,7 @@ import { ReplayPlanner } from "./replay.js";
 import { RunState } from "./state.js";
 import type { TsLoader } from "./ts-code.js";
 import { parseZodArgs, TsCode } from "./ts-code.js";
+import { WaitQueue } from "./wait-queue.js";
 
 export interface EngineOptions {
   store: Store;
@@ -67,6 +69,11 @@ export interface EngineOptions {
   pollMs?: number;
   /** Most step handlers running at once in this engine, all runs together. Default 64. */
   globalConcurrency?: number;
+  /**
+   * Benchmarks: told, for each step run that ended, how many ms after its end its log (summary.md with
+   * the rest of its files) was on disk.
+   */
+  onStepLogWritten?: (ms: number) => void;
   faults?: Faults;
   /** TypeScript workflows defined in memory (`defineWorkflow`), so runs of them can be driven here. */
   workflows?: readonly TsWorkflowDefinition[];
@@ -194,15 +201,13 @@ export function createEngine(opts: EngineOptions): Engine {
       : new Map(Object.entries((opts.functions as Record<string, StepFunction> | undefined) ?? {}));
   const stepTypes = createStepTypeRegistry({ functions, stepTypes: opts.stepTypes });
   const slots = new Slots(opts.globalConcurrency ?? 64);
-  const starved = new Set<DriverHandle>();
-  slots.onRelease = () => {
-    if (starved.size === 0) return;
-    const waiting = [...starved].sort((a, b) => b.priority - a.priority);
-    for (const d of waiting) {
-      if (slots.available() === 0) break;
-      d.tick();
-    }
-  };
+  const starved = new WaitQueue<DriverHandle>();
+  // A freed slot goes to the run waiting first (priority, then how long); one still wanting more waits again.
+  slots.onRelease = () =>
+    starved.serve(
+      () => slots.available() > 0,
+      (d) => d.tick(),
+    );
   const logger: Logger = opts.logger ?? {
     info: () => {},
     warn: (m) => process.stderr.write(`weft: ${m}\n`),
@@ -225,6 +230,7 @@ export function createEngine(opts: EngineOptions): Engine {
     return h;
   };
   const afterwards = new Set<Promise<void>>();
+  const files = new FileWriter(opts.onStepLogWritten);
   const core: EngineCore = {
     store: opts.store,
     commit: (t) => committer.commit(t),
@@ -234,6 +240,7 @@ export function createEngine(opts: EngineOptions): Engine {
     leaseMs,
     pollMs: opts.pollMs ?? 100,
     dataDir: opts.dataDir,
+    files,
     projectPath: opts.projectPath ?? process.cwd(),
     stepEnv: opts.stepEnv ?? {},
     sandbox: opts.sandbox,
@@ -325,10 +332,31 @@ export function createEngine(opts: EngineOptions): Engine {
     }
   }
 
+  // A run folder is written after its launch, nothing waiting for it. When the disk is full, the run stops
+  // as if a commit had failed (WEFT_STORAGE from execute: resuming it carries on); other failures are a notice.
+  const folderFull = new Map<string, unknown>();
+  const stopOnFull = new Map<string, (err: unknown) => void>();
+  function writeRunFolder(run: RunRecord): void {
+    writeRunFiles(files, core.dataDir, run, (err) => {
+      if (!(err instanceof WeftError && err.code === "WEFT_STORAGE")) {
+        core.notice(run.id, runFolderNotice(core.dataDir, run.id, err));
+        return;
+      }
+      const stop = stopOnFull.get(run.id);
+      if (stop) stop(err);
+      else folderFull.set(run.id, err);
+    });
+  }
+
   async function startDriver(driver: RunDriver, run: RunRecord): Promise<RunRecord> {
     const runId = run.id;
     // close() may have run while execute was reading the run: start nothing then.
     if (closed) throw new WeftError("WEFT_CONFLICT", "the engine is closed; it drives no more runs");
+    const full = folderFull.get(runId);
+    if (full !== undefined) {
+      folderFull.delete(runId);
+      throw full;
+    }
     drivers.set(runId, driver);
     const started = await driver.start().catch((err: unknown) => {
       core.detach(driver);
@@ -345,7 +373,13 @@ export function createEngine(opts: EngineOptions): Engine {
         `run ${runId} is being driven by another process${owner ? ` (pid ${owner.pid} on ${owner.host})` : ""}`,
       );
     }
-    return driver.done;
+    return new Promise<RunRecord>((resolve, reject) => {
+      stopOnFull.set(runId, (err) => {
+        reject(err); // first: stopping resolves `done`
+        void driver.stop();
+      });
+      driver.done.then(resolve, reject).finally(() => stopOnFull.delete(runId));
+    });
   }
 
   function ownedElsewhere(run: RunRecord): boolean {
@@ -408,7 +442,7 @@ export function createEngine(opts: EngineOptions): Engine {
         ],
         now,
       });
-      if (res.created) writeRunFiles(core.dataDir, res.run);
+      if (res.created) writeRunFolder(res.run);
       core.faults.hit("after-launch");
       return res;
     },
@@ -519,7 +553,7 @@ export function createEngine(opts: EngineOptions): Engine {
         ],
         now,
       });
-      writeRunFiles(core.dataDir, res.run);
+      writeRunFolder(res.run);
       return res.run;
     },
 
@@ -537,13 +571,13 @@ export function createEngine(opts: EngineOptions): Engine {
     },
     async flush() {
       await Promise.all([...afterwards]);
-      await flushFiles();
+      await files.flush();
     },
     async close() {
       closed = true;
       await Promise.all([...drivers.values()].map((d) => d.stop()));
       await Promise.all([...afterwards]);
-      await flushFiles();
+      await files.close();
     },
   };
 }

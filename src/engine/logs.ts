@@ -4,12 +4,11 @@
  * are written after the fact, off the commit path, and a crash may lose the last lines of them.
  */
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { diskFullError, isDiskFull } from "../core/errors.js";
 import type { Json } from "../core/json.js";
 import type { RunRecord } from "../core/model.js";
+import type { Deferred, FileWrite, FileWriter } from "./file-writer.js";
 
 export function runDir(dataDir: string, runId: string): string {
   return join(dataDir, "runs", runId);
@@ -24,20 +23,30 @@ function safeName(key: string): string {
   return key.replace(/[^A-Za-z0-9._[\]-]/g, "_");
 }
 
-/** Throws `WEFT_STORAGE` when the disk is full (the run is recorded then; resuming it carries on). */
-export function writeRunFiles(dataDir: string, run: RunRecord): void {
+/**
+ * Queues the run's folder with definition.json and args.json (written after everything queued before;
+ * nothing waits for it). `onError` is told when it fails — a full disk as `WEFT_STORAGE`, saying how to
+ * carry on once there is space (the run is recorded).
+ */
+export function writeRunFiles(
+  files: FileWriter,
+  dataDir: string,
+  run: RunRecord,
+  onError: (err: unknown) => void,
+): void {
   const dir = runDir(dataDir, run.id);
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, "definition.json"),
-      `${JSON.stringify({ hash: run.workflowHash, workflow: run.definition }, null, 2)}\n`,
-    );
-    writeFileSync(join(dir, "args.json"), `${JSON.stringify(run.args, null, 2)}\n`);
-  } catch (err) {
-    if (!isDiskFull(err)) throw err;
-    throw diskFullError(dir, err, `resume the run, which is recorded: \`weft resume ${run.id}\``);
-  }
+  const definition = `${JSON.stringify({ hash: run.workflowHash, workflow: run.definition }, null, 2)}\n`;
+  files.write(
+    dir,
+    [
+      { name: "definition.json", text: definition, how: "write" },
+      { name: "args.json", text: `${JSON.stringify(run.args, null, 2)}\n`, how: "write" },
+    ],
+    (err) =>
+      onError(
+        isDiskFull(err) ? diskFullError(dir, err, `resume the run, which is recorded: \`weft resume ${run.id}\``) : err,
+      ),
+  );
 }
 
 /** What a run's owner says once when its step logs cannot be written (they are best effort; the run goes on). */
@@ -46,137 +55,68 @@ export function logFailureNotice(dataDir: string, runId: string, err: unknown): 
   if (isDiskFull(err)) {
     return `the disk is full: step logs under ${where} are not being written (results are still recorded in the database). Free space on that disk`;
   }
+  return `step logs under ${where} cannot be written (${why(err)}); results are still recorded in the database`;
+}
+
+/** What the engine says when a run's folder (definition.json, args.json) cannot be written, but for a full disk. */
+export function runFolderNotice(dataDir: string, runId: string, err: unknown): string {
+  return `the run folder ${runDir(dataDir, runId)} cannot be written (${why(err)}); the run is recorded in the database`;
+}
+
+function why(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
-  const why = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
-  return `step logs under ${where} cannot be written (${why}); results are still recorded in the database`;
+  return typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
 }
 
 /**
- * Bounds how many log-file operations run at once across all runs: thousands of step runs finishing
- * together must not exhaust file descriptors (EMFILE), and the engine's thread should not wait on them.
+ * One step run's log folder, written through the engine's file writer: input.json, output.json and
+ * summary.md whole, once each, and the output lines appended to events.jsonl — all a step's files in one
+ * batch, at its end (lines of a step still running within 50 ms). The folder is made with the first write.
  */
-class IoLimiter {
-  private active = 0;
-  private waiting: Array<() => void> = [];
-  constructor(private readonly max: number) {}
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const start = () => {
-        this.active++;
-        fn()
-          .then(resolve, reject)
-          .finally(() => {
-            this.active--;
-            this.waiting.shift()?.();
-          });
-      };
-      if (this.active < this.max) start();
-      else this.waiting.push(start);
-    });
-  }
-}
-
-const io = new IoLimiter(16);
-
-/** File work queued and not yet done (any engine of this process): what `flushFiles()` waits for. */
-const pending = new Set<Promise<unknown>>();
-
-/** Counts `work` as queued file work until it settles (it must not reject: callers catch). */
-export function trackIo(work: Promise<unknown>): void {
-  pending.add(work);
-  void work.finally(() => pending.delete(work));
-}
-
-/** Resolves when every file write queued so far (logs, checkpoint files, run files) is done. */
-export async function flushFiles(): Promise<void> {
-  await Promise.all([...pending]);
-}
-
-/** Runs a file operation through the same bounded queue as the step logs (checkpoint files share it). */
-export function queueIo<T>(fn: () => Promise<T>): Promise<T> {
-  const p = io.run(fn);
-  trackIo(p.catch(() => {}));
-  return p;
-}
-
-/**
- * Benchmarks only: when on, each step's summary.md records how long after it was queued (the step's end)
- * it was on disk, in ms; `takeLogLatencies()` hands them over and clears them.
- */
-let latencies: number[] | undefined;
-export function traceLogLatency(on: boolean): void {
-  latencies = on ? [] : undefined;
-}
-export function takeLogLatencies(): number[] {
-  const out = latencies ?? [];
-  if (latencies) latencies = [];
-  return out;
-}
-
-/** Serialised async writes for one step run's log folder, off the engine's thread. */
-export class StepLog {
-  private chain: Promise<void>;
+export class StepLog implements Deferred {
+  private files = new Map<string, string>();
   private lines: string[] = [];
-  private flushing = false;
-  /** Resolves once the folder exists (handlers may write their own files there). */
-  readonly ready: Promise<void>;
+  private summaryAt: number | undefined;
+  private last = 0;
 
   /** `onError`: told of each write that failed (logs are best effort: nothing else happens). */
   constructor(
+    private readonly writer: FileWriter,
     readonly dir: string,
     private readonly onError: (err: unknown) => void = () => {},
-  ) {
-    this.ready = io
-      .run(() => mkdir(dir, { recursive: true }))
-      .then(
-        () => {},
-        (err: unknown) => this.onError(err),
-      );
-    this.chain = this.ready;
-    trackIo(this.chain);
-  }
-
-  private enqueue(fn: () => Promise<void>): void {
-    this.chain = this.chain
-      .then(() => io.run(fn))
-      .catch((err: unknown) => {
-        // Logs are best effort: the database holds the outcome.
-        this.onError(err);
-      });
-    trackIo(this.chain);
-  }
+  ) {}
 
   writeJson(name: "input.json" | "output.json", value: Json): void {
-    const text = `${JSON.stringify(value, null, 2)}\n`;
-    this.enqueue(() => writeFile(join(this.dir, name), text));
+    this.files.set(name, `${JSON.stringify(value, null, 2)}\n`);
+    this.writer.defer(this, true);
   }
 
   summary(markdown: string): void {
-    const queued = latencies ? performance.now() : 0;
-    this.enqueue(async () => {
-      await writeFile(join(this.dir, "summary.md"), markdown.endsWith("\n") ? markdown : `${markdown}\n`);
-      latencies?.push(performance.now() - queued);
-    });
+    this.files.set("summary.md", markdown.endsWith("\n") ? markdown : `${markdown}\n`);
+    this.summaryAt = performance.timeOrigin + performance.now();
+    this.writer.defer(this, true);
   }
 
   event(record: Record<string, Json>): void {
     this.lines.push(JSON.stringify(record));
-    if (this.flushing) return;
-    this.flushing = true;
-    this.enqueue(async () => {
-      this.flushing = false;
-      const text = `${this.lines.join("\n")}\n`;
-      this.lines = [];
-      await appendFile(join(this.dir, "events.jsonl"), text);
-    });
+    this.writer.defer(this, false);
   }
 
-  /** Resolves when everything queued so far is on disk. */
+  drain(): void {
+    const files: FileWrite[] = [];
+    for (const [name, text] of this.files) files.push({ name, text, how: "write" });
+    if (this.lines.length > 0) files.push({ name: "events.jsonl", text: `${this.lines.join("\n")}\n`, how: "append" });
+    this.files.clear();
+    this.lines = [];
+    if (files.length === 0) return;
+    const traced = this.summaryAt;
+    this.summaryAt = undefined;
+    this.last = this.writer.write(this.dir, files, (err) => this.onError(err), traced);
+  }
+
+  /** Resolves when everything written so far is on disk. */
   flush(): Promise<void> {
-    return this.chain;
+    this.writer.drainNow(this);
+    return this.writer.settled(this.last);
   }
-}
-
-export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
 }

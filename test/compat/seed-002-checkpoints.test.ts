@@ -345,7 +345,8 @@ describe("when the files cannot be written, or pruning is asked for nonsense", (
       const { run } = await env.engine.launch(
         wf("name: blocked\nsteps:\n  - id: a\n    type: noop\n  - id: b\n    type: noop\n"),
       );
-      // a file where the checkpoints folder should be
+      // a file where the checkpoints folder should be (the run folder is there once flushed)
+      await env.engine.flush();
       writeFileSync(join(env.dir, "runs", run.id, "checkpoints"), "in the way");
       expect((await env.engine.execute(run.id)).status).toBe("completed");
       await env.engine.close();

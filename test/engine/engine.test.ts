@@ -52,13 +52,14 @@ describe("engine: end to end", () => {
       ["quality-check", "completed"],
       ["generate-report", "completed"],
     ]);
-    // The rendered prompt reached the provider with the context value.
+    // The rendered prompt reached the provider with the context value (the logs are on disk once flushed).
+    await env.engine.flush();
     const input = JSON.parse(
       readFileSync(join(env.dir, "runs", run.id, "logs", "parse-changes", "input.json"), "utf8"),
     );
     expect(JSON.stringify(input)).toContain("src/app.ts");
     for (const f of ["input.json", "output.json", "events.jsonl", "summary.md"]) {
-      await until(() => existsSync(join(env.dir, "runs", run.id, "logs", "generate-report", f)), 2000, f);
+      expect(existsSync(join(env.dir, "runs", run.id, "logs", "generate-report", f)), f).toBe(true);
     }
     expect(existsSync(join(env.dir, "runs", run.id, "definition.json"))).toBe(true);
     expect(JSON.parse(readFileSync(join(env.dir, "runs", run.id, "args.json"), "utf8"))).toEqual({
@@ -755,17 +756,15 @@ describe("engine: close", () => {
     env = testEnv();
     const w = wf("name: t\nsteps:\n  - { id: a, command: sleep 5 }\n");
     const { run } = await env.engine.launch(w);
-    const pending = env.engine.execute(run.id);
+    // Settled either way (close() waits for the run's files, so it may settle before close returns).
+    const pending = env.engine.execute(run.id).then(
+      () => "settled",
+      () => "settled",
+    );
     await env.engine.close();
-    await expect(
-      Promise.race([
-        pending.then(
-          () => "settled",
-          () => "settled",
-        ),
-        new Promise((r) => setTimeout(() => r("hung"), 3000)),
-      ]),
-    ).resolves.toBe("settled");
+    await expect(Promise.race([pending, new Promise((r) => setTimeout(() => r("hung"), 3000))])).resolves.toBe(
+      "settled",
+    );
     await expect(env.engine.execute(run.id)).rejects.toThrow(/closed/);
     // Another engine takes the run at once: the lease was released.
     expect((await env.store.runs.get(run.id))?.lease ?? null).toBeNull();

@@ -11,18 +11,8 @@ import { EXIT } from "../exit.js";
 import type { Out } from "../output.js";
 import { ago, iso, ms, paint, STATUS_ICON, statusColour, stdoutOut, table } from "../output.js";
 import { follow, printEvent, runJson } from "../progress.js";
-import type { GlobalOptions } from "../store.js";
+import type { InspectOptions } from "../store.js";
 import { openStore } from "../store.js";
-
-export interface InspectOptions extends GlobalOptions {
-  format?: string;
-  limit?: string;
-  status?: string;
-  workflows?: boolean;
-  search?: string;
-  step?: string;
-  follow?: boolean;
-}
 
 export async function withStore(cmd: Command, fn: (store: Store, o: InspectOptions, out: Out) => Promise<number>) {
   const o = cmd.optsWithGlobals<InspectOptions>();

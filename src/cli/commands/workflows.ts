@@ -6,8 +6,7 @@ import { stepTypeSchemas } from "../context.js";
 import { EXIT } from "../exit.js";
 import type { Out } from "../output.js";
 import { ms, table } from "../output.js";
-import { dataDirOf } from "../store.js";
-import type { InspectOptions } from "./inspect.js";
+import { dataDirOf, type InspectOptions } from "../store.js";
 import { definitionFolders } from "./shared.js";
 import { ensureTemplates } from "./templates.js";
 
