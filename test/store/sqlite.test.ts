@@ -78,11 +78,12 @@ describe("sqlite store", () => {
     expect(full.inspect()).toMatchObject({
       journalMode: "wal",
       synchronous: 2,
+      tempStore: 2,
       foreignKeys: true,
       busyTimeoutMs: 5000,
     });
     expect(normal.durability).toBe("normal");
-    expect(normal.inspect()).toMatchObject({ journalMode: "wal", synchronous: 1, busyTimeoutMs: 1234 });
+    expect(normal.inspect()).toMatchObject({ journalMode: "wal", synchronous: 1, tempStore: 2, busyTimeoutMs: 1234 });
     await full.close();
     await normal.close();
   });
