@@ -1,12 +1,21 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: engine overhead and throughput on the embedded SQLite store, both durability settings.
- * Prints medians of several repetitions (machines here are noisy: compare ratios within one run).
+ * `npm run bench`: the engine as a library on the embedded SQLite store, both durability settings (`full`:
+ * fsync on every commit). Prints median/min/max of several repetitions and the peak RSS of each scenario's
+ * process (machines here are noisy: compare ratios within one sitting).
  *
- *   seq-200      one run of 200 sequential no-op steps → ms of engine time per step
- *   fanout-200   one run of 200 independent no-op steps → steps/s
- *   runs-1000x5  1,000 concurrent runs of 5 sequential no-op steps → steps/s
- *   ts-seq-200   seq-200 as a TypeScript workflow (durable replay journal) → ms of engine time per step
+ * Issue 14's workloads, through each engine's durable step primitive — here `function` steps calling a
+ * registered no-op function (BENCH_STEP=noop: `noop` steps instead). Each repetition uses a fresh SQLite
+ * file and data dir; the clock runs from the first launch until every run has ended AND every file the runs
+ * write (run folders, step logs, checkpoint files) is on disk (`engine.flush()`):
+ *
+ *   w1           200 workflows × 20 sequential steps, launched and executed one after another → ms/step
+ *   w2           10 × (a fan-out of 200 steps + a join step), one after another → steps/s
+ *   w3           1,000 workflows × 5 sequential steps, launched and executed at once → steps/s; also the
+ *                step-log latency: per step, when its summary.md was on disk − when the step ended (p50/p99/max)
+ *   ts-w1        w1 as TypeScript workflows (`ctx.step(id, { fn })`, durable replay) → ms/step
+ *   live-10000   10,000 runs live in one engine (global concurrency 64, three priorities, each run sleeping
+ *                between two steps) → peak RSS, and whether every run completed
  *   server       the HTTP API and WebSocket feed under load (bench/server.js, its own process)
  *   parse-*      definitions: a 1,000-step workflow parsed and validated; a 10 MB file and an alias bomb
  *                refused (the limits are checked before any parsing work) → ms each
@@ -15,7 +24,8 @@
  *   ui           the web UI's runs board over 5,000 runs in Chromium: first render, frame times while 200
  *                events/s arrive, the JavaScript of the first load gzipped (bench/ui.js; UI_RUNS sets the number)
  *
- * BENCH_ONLY=<prefix> runs only the scenarios whose name starts with it (BENCH_ONLY=server: the server's).
+ * BENCH_ONLY=<prefix> runs only the scenarios whose name starts with it (BENCH_ONLY=ts: ts-w1; note that `w` also picks `waiting`).
+ * BENCH_REPS sets the repetitions (default 5, after one warm-up).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,114 +33,179 @@ import { join } from "node:path";
 import { parseWorkflow } from "../dist/definition/index.js";
 import { defineWorkflow } from "../dist/definition/typescript/define.js";
 import { createEngine } from "../dist/engine/engine.js";
+import * as logs from "../dist/engine/logs.js";
 import { builtinStepTypes } from "../dist/steps/builtin.js";
 import { createSqliteStore } from "../dist/store/sqlite/index.js";
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const ONLY = process.env.BENCH_ONLY;
-const stepTypes = new Map(builtinStepTypes().map((t) => [t.type, t]));
+const STEP = process.env.BENCH_STEP === "noop" ? "noop" : "function";
+const functions = { nop: async () => null };
+const stepTypes = new Map(builtinStepTypes({ functions: new Map(Object.entries(functions)) }).map((t) => [t.type, t]));
+const stepYaml = (id, needs) =>
+  `  - { id: ${id}, ${STEP === "noop" ? "type: noop" : "function: nop"}${needs ? `, needs: [${needs.join(", ")}]` : ""} }`;
 
-function workflow(name, n, mode) {
-  const lines = [`name: ${name}`, `mode: ${mode}`, "steps:"];
-  for (let i = 0; i < n; i++) lines.push(`  - { id: s${i}, type: noop }`);
+function parse(name, lines) {
   const { workflow: wf, issues } = parseWorkflow(lines.join("\n"), { file: `${name}.yaml`, stepTypes });
   if (!wf) throw new Error(issues.map((i) => i.message).join("\n"));
   return wf;
 }
 
-async function withEngine(durability, fn) {
+function workflow(name, mode, ids, join) {
+  const lines = [`name: ${name}`, `mode: ${mode}`, "steps:", ...ids.map((id) => stepYaml(id))];
+  if (join) lines.push(stepYaml(join, ids));
+  return parse(name, lines);
+}
+const ids = (n) => Array.from({ length: n }, (_, i) => `s${i}`);
+
+/**
+ * A fresh data dir and SQLite file; `fn(engine)` runs with the clock started, then the clock stops once
+ * every file is written. Returns `fn`'s result and the elapsed ms. An engine without `flush()` (a build
+ * before issue 14) is closed instead, which waits for what its close() waits for.
+ */
+async function timed(durability, opts, fn) {
   const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
   const store = createSqliteStore({ path: join(dir, "weft.db"), durability });
-  const engine = createEngine({ store, dataDir: dir, projectPath: dir, globalConcurrency: 1_000_000 });
+  const engine = createEngine({
+    store,
+    dataDir: dir,
+    projectPath: dir,
+    globalConcurrency: 1_000_000,
+    functions,
+    ...opts,
+  });
+  let closed = false;
   try {
-    return await fn(engine);
+    const t0 = performance.now();
+    const result = await fn(engine);
+    if (typeof engine.flush === "function") await engine.flush();
+    else {
+      await engine.close();
+      closed = true;
+    }
+    return { result, ms: performance.now() - t0 };
   } finally {
-    await engine.close();
+    if (!closed) await engine.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+function expectCompleted(runs) {
+  const bad = runs.find((r) => r.status !== "completed");
+  if (bad) throw new Error(`run ${bad.id} ${bad.status}`);
+}
+
+async function oneAfterAnother(durability, wf, count, opts = {}) {
+  return timed(durability, opts, async (engine) => {
+    for (let i = 0; i < count; i++) {
+      const { run } = await engine.launch(wf);
+      expectCompleted([await engine.execute(run.id)]);
+    }
+  });
+}
+
+const W1 = { runs: 200, steps: 20 };
+async function w1(durability) {
+  const { ms } = await oneAfterAnother(durability, workflow("w1", "sequential", ids(W1.steps)), W1.runs);
+  return { value: ms / (W1.runs * W1.steps) };
+}
+
+async function w2(durability) {
+  const { ms } = await oneAfterAnother(durability, workflow("w2", "dag", ids(200), "join"), 10);
+  return { value: (10 * 201) / (ms / 1000) };
+}
+
+async function w3(durability) {
+  const wf = workflow("w3", "sequential", ids(5));
+  logs.traceLogLatency?.(true);
+  const { ms } = await timed(durability, {}, async (engine) => {
+    const runs = await Promise.all(
+      Array.from({ length: 1000 }, async () => engine.execute((await engine.launch(wf)).run.id)),
+    );
+    expectCompleted(runs);
+  });
+  const lat = logs.takeLogLatencies?.() ?? [];
+  logs.traceLogLatency?.(false);
+  return { value: 5000 / (ms / 1000), logLatency: lat };
+}
+
+/** W1 as TypeScript workflows: each step a journaled `ctx.step` (an inline `fn`, or a noop with BENCH_STEP=noop). */
+async function tsW1(durability) {
+  const step = STEP === "noop" ? { type: "noop" } : { fn: async () => null };
+  const wf = defineWorkflow({
+    name: "ts-w1",
+    async execute(ctx) {
+      for (let i = 0; i < W1.steps; i++) await ctx.step(`s${i}`, step);
+    },
+  });
+  const { ms } = await oneAfterAnother(durability, wf, W1.runs, { workflows: [wf] });
+  return { value: ms / (W1.runs * W1.steps) };
+}
+
+/**
+ * 10,000 runs live at once: each a step, a 2 s sleep, a step; global concurrency 64 shared by three
+ * priorities. Reports the seconds until all ended; throws unless every run completed.
+ */
+const LIVE = Number(process.env.LIVE_RUNS ?? 10_000);
+async function live(durability) {
+  const napping = parse("live", [
+    "name: live",
+    "mode: sequential",
+    "steps:",
+    stepYaml("a"),
+    "  - { id: nap, type: sleep, duration: 2s }",
+    stepYaml("b"),
+  ]);
+  const { ms } = await timed(durability, { globalConcurrency: 64 }, async (engine) => {
+    const runs = await Promise.all(
+      Array.from({ length: LIVE }, async (_, i) =>
+        engine.execute((await engine.launch(napping, { priority: i % 3 })).run.id),
+      ),
+    );
+    expectCompleted(runs);
+  });
+  return { value: ms / 1000 };
+}
+
+const fmt = (x, digits) => x.toFixed(digits);
+const SCENARIOS = {
+  w1: { fn: w1, unit: "ms/step", digits: 3 },
+  w2: { fn: w2, unit: "steps/s", digits: 0 },
+  w3: { fn: w3, unit: "steps/s", digits: 0 },
+  "ts-w1": { fn: tsW1, unit: "ms/step", digits: 3 },
+  // One repetition, no warm-up: it is about memory and progress, not speed.
+  "live-10000": { fn: live, unit: "s", digits: 1, reps: 1, warmUp: false },
+};
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-async function seq(durability) {
-  const wf = workflow("seq", 200, "sequential");
-  return withEngine(durability, async (engine) => {
-    const { run } = await engine.launch(wf);
-    const t0 = performance.now();
-    const done = await engine.execute(run.id);
-    if (done.status !== "completed") throw new Error(`seq run ${done.status}`);
-    return (performance.now() - t0) / 200;
-  });
-}
-
-async function fanout(durability) {
-  const wf = workflow("fanout", 200, "dag");
-  return withEngine(durability, async (engine) => {
-    const { run } = await engine.launch(wf);
-    const t0 = performance.now();
-    const done = await engine.execute(run.id);
-    if (done.status !== "completed") throw new Error(`fanout run ${done.status}`);
-    return 200 / ((performance.now() - t0) / 1000);
-  });
-}
-
-async function manyRuns(durability) {
-  const wf = workflow("five", 5, "sequential");
-  return withEngine(durability, async (engine) => {
-    const runs = [];
-    for (let i = 0; i < 1000; i++) runs.push((await engine.launch(wf)).run.id);
-    const t0 = performance.now();
-    const done = await Promise.all(runs.map((id) => engine.execute(id)));
-    if (done.some((r) => r.status !== "completed")) throw new Error("a run did not complete");
-    return 5000 / ((performance.now() - t0) / 1000);
-  });
-}
-
-/** The same 200 sequential no-op steps as seq-200, as a TypeScript workflow driven by durable replay. */
-async function tsSeq(durability) {
-  const wf = defineWorkflow({
-    name: "ts-seq",
-    async execute(ctx) {
-      for (let i = 0; i < 200; i++) await ctx.step(`s${i}`, { type: "noop" });
-    },
-  });
-  const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
-  const store = createSqliteStore({ path: join(dir, "weft.db"), durability });
-  const engine = createEngine({ store, dataDir: dir, projectPath: dir, workflows: [wf] });
-  try {
-    const { run } = await engine.launch(wf);
-    const t0 = performance.now();
-    const done = await engine.execute(run.id);
-    if (done.status !== "completed") throw new Error(`ts-seq run ${done.status}`);
-    return (performance.now() - t0) / 200;
-  } finally {
-    await engine.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const fmt = (x, digits) => x.toFixed(digits);
-const SCENARIOS = {
-  "seq-200": { fn: seq, unit: "ms/step", digits: 3 },
-  "fanout-200": { fn: fanout, unit: "steps/s", digits: 0 },
-  "runs-1000x5": { fn: manyRuns, unit: "steps/s", digits: 0 },
-  "ts-seq-200": { fn: tsSeq, unit: "ms/step", digits: 3 },
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : Number.NaN;
 };
 
 // Child mode: one scenario, one durability, in a fresh process so its peak RSS is its own.
 const child = process.argv.indexOf("--child");
 if (child !== -1) {
   const [name, durability] = process.argv.slice(child + 1);
-  const { fn } = SCENARIOS[name];
-  await fn(durability); // warm-up
+  const { fn, reps = REPS, warmUp = true } = SCENARIOS[name];
+  if (warmUp) await fn(durability);
   const xs = [];
-  for (let i = 0; i < REPS; i++) xs.push(await fn(durability));
-  process.stdout.write(`${JSON.stringify({ xs, rssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  const lat = { p50: [], p99: [], max: [], n: [] };
+  for (let i = 0; i < reps; i++) {
+    const { value, logLatency } = await fn(durability);
+    xs.push(value);
+    if (logLatency) {
+      lat.p50.push(percentile(logLatency, 50));
+      lat.p99.push(percentile(logLatency, 99));
+      lat.max.push(Math.max(...logLatency));
+      lat.n.push(logLatency.length);
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ xs, lat, rssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
   process.exit(0);
 }
 
@@ -192,10 +267,18 @@ for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
       encoding: "utf8",
       env: process.env,
     });
-    const { xs, rssMiB } = JSON.parse(out.trim().split("\n").pop());
+    const { xs, lat, rssMiB } = JSON.parse(out.trim().split("\n").pop());
     console.log(
       `${name.padEnd(12)} ${durability.padEnd(7)} median ${fmt(median(xs), digits).padStart(9)} ${unit.padEnd(8)} (min ${fmt(Math.min(...xs), digits)}, max ${fmt(Math.max(...xs), digits)})   peak RSS ${rssMiB.toFixed(0)} MiB`,
     );
+    if (lat.n.length) {
+      // Per repetition p50/p99/max over its steps; the medians of those across repetitions.
+      const ms = (k) => `${fmt(median(lat[k]), 1)} ms`;
+      const steps = lat.n[0] === median(lat.n) ? lat.n[0] : `~${median(lat.n)}`;
+      console.log(
+        `${"".padEnd(20)} step log complete after the step's end: p50 ${ms("p50")}, p99 ${ms("p99")}, max ${ms("max")} (${steps} summaries per repetition)`,
+      );
+    }
   }
 }
 // Each in its own process, its lines printed as they come.

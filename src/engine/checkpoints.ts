@@ -31,7 +31,7 @@ import type { EventRecord } from "../core/events.js";
 import type { Json } from "../core/json.js";
 import type { CheckpointRecord, RunRecord, RunStatus, StepRunRecord } from "../core/model.js";
 import type { Store } from "../store/store.js";
-import { queueIo, runDir, stepLogDir } from "./logs.js";
+import { queueIo, runDir, stepLogDir, trackIo } from "./logs.js";
 
 /** Runs of up to this many checkpoints get a file for each. */
 export const EVERY_FILE_UP_TO = 128;
@@ -159,6 +159,7 @@ export class CheckpointFiles {
       .catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException | null)?.code !== "EEXIST") this.onError(err);
       });
+    trackIo(this.chain);
   }
 
   private write(fold: CheckpointFold, cp: CheckpointRecord): void {
@@ -178,6 +179,7 @@ export class CheckpointFiles {
         }),
       )
       .catch((err: unknown) => this.onError(err));
+    trackIo(this.chain);
   }
 }
 

@@ -27,7 +27,7 @@ import { Slots } from "./core.js";
 import { RunDriver } from "./driver.js";
 import type { Faults } from "./faults.js";
 import { noFaults } from "./faults.js";
-import { writeRunFiles } from "./logs.js";
+import { flushFiles, writeRunFiles } from "./logs.js";
 import { currentOwner, isOwnerDead } from "./owner.js";
 import type { Planner } from "./planner.js";
 import { DagPlanner } from "./planner.js";
@@ -157,7 +157,12 @@ export interface Engine {
   ownedElsewhere(run: RunRecord): boolean;
   subscribe(listener: EventListener): () => void;
   onNotice(listener: NoticeListener): () => void;
-  /** Stops every run this engine drives (handlers aborted, leases released). */
+  /**
+   * Resolves when every file written so far is on disk: run folders, step logs, checkpoint files (they are
+   * written after the commits, off the engine's path). Benchmarks and tests wait on it; runs go on meanwhile.
+   */
+  flush(): Promise<void>;
+  /** Stops every run this engine drives (handlers aborted, leases released); waits for their files. */
   close(): Promise<void>;
 }
 
@@ -526,10 +531,15 @@ export function createEngine(opts: EngineOptions): Engine {
       noticeListeners.add(listener);
       return () => noticeListeners.delete(listener);
     },
+    async flush() {
+      await Promise.all([...afterwards]);
+      await flushFiles();
+    },
     async close() {
       closed = true;
       await Promise.all([...drivers.values()].map((d) => d.stop()));
       await Promise.all([...afterwards]);
+      await flushFiles();
     },
   };
 }

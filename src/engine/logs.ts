@@ -78,9 +78,39 @@ class IoLimiter {
 
 const io = new IoLimiter(16);
 
+/** File work queued and not yet done (any engine of this process): what `flushFiles()` waits for. */
+const pending = new Set<Promise<unknown>>();
+
+/** Counts `work` as queued file work until it settles (it must not reject: callers catch). */
+export function trackIo(work: Promise<unknown>): void {
+  pending.add(work);
+  void work.finally(() => pending.delete(work));
+}
+
+/** Resolves when every file write queued so far (logs, checkpoint files, run files) is done. */
+export async function flushFiles(): Promise<void> {
+  await Promise.all([...pending]);
+}
+
 /** Runs a file operation through the same bounded queue as the step logs (checkpoint files share it). */
 export function queueIo<T>(fn: () => Promise<T>): Promise<T> {
-  return io.run(fn);
+  const p = io.run(fn);
+  trackIo(p.catch(() => {}));
+  return p;
+}
+
+/**
+ * Benchmarks only: when on, each step's summary.md records how long after it was queued (the step's end)
+ * it was on disk, in ms; `takeLogLatencies()` hands them over and clears them.
+ */
+let latencies: number[] | undefined;
+export function traceLogLatency(on: boolean): void {
+  latencies = on ? [] : undefined;
+}
+export function takeLogLatencies(): number[] {
+  const out = latencies ?? [];
+  if (latencies) latencies = [];
+  return out;
 }
 
 /** Serialised async writes for one step run's log folder, off the engine's thread. */
@@ -103,6 +133,7 @@ export class StepLog {
         (err: unknown) => this.onError(err),
       );
     this.chain = this.ready;
+    trackIo(this.chain);
   }
 
   private enqueue(fn: () => Promise<void>): void {
@@ -112,6 +143,7 @@ export class StepLog {
         // Logs are best effort: the database holds the outcome.
         this.onError(err);
       });
+    trackIo(this.chain);
   }
 
   writeJson(name: "input.json" | "output.json", value: Json): void {
@@ -120,7 +152,11 @@ export class StepLog {
   }
 
   summary(markdown: string): void {
-    this.enqueue(() => writeFile(join(this.dir, "summary.md"), markdown.endsWith("\n") ? markdown : `${markdown}\n`));
+    const queued = latencies ? performance.now() : 0;
+    this.enqueue(async () => {
+      await writeFile(join(this.dir, "summary.md"), markdown.endsWith("\n") ? markdown : `${markdown}\n`);
+      latencies?.push(performance.now() - queued);
+    });
   }
 
   event(record: Record<string, Json>): void {
