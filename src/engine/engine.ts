@@ -2,7 +2,6 @@
  * createEngine(): the one object the CLI, the server and tests talk to. No globals: two engines can run in
  * one process (each with its own owner identity), on one store or on different ones.
  */
-import { randomUUID } from "node:crypto";
 import { createMockProvider } from "../agents/mock/index.js";
 import type { ProviderRegistry } from "../agents/provider.js";
 import { createProviderRegistry, testRunRegistry } from "../agents/registry.js";
@@ -17,6 +16,7 @@ import { isTsWorkflow } from "../definition/typescript/define.js";
 import { createStepTypeRegistry } from "../steps/registry.js";
 import type { Sandbox } from "../steps/script/sandbox.js";
 import type { StepFunction, StepType } from "../steps/step-type.js";
+import { newRunId } from "../store/run-id.js";
 import type { Store } from "../store/store.js";
 import { ConflictError } from "../store/store.js";
 import { Committer, Launches } from "./committer.js";
@@ -410,7 +410,7 @@ export function createEngine(opts: EngineOptions): Engine {
       const projectId = o.projectId ?? "default";
       const documentIssues = await checkDocumentArgs(store, workflow.argsSchema, args, projectId, file);
       if (documentIssues.length) throw new ValidationError(documentIssues);
-      const id = randomUUID();
+      const id = newRunId();
       const now = clock.now();
       // A TypeScript workflow's steps are its journal, created as `execute` calls them; its static steps
       // are only a drawing of the code.
@@ -503,7 +503,7 @@ export function createEngine(opts: EngineOptions): Engine {
         if (e.type === "workflow.step.reset") completed.delete(e.data.key);
       }
       const attempts = await store.steps.attempts(runId);
-      const id = randomUUID();
+      const id = newRunId();
       const now = clock.now();
       const steps: StepRunRecord[] = [];
       const reused = [];

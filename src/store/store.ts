@@ -473,6 +473,7 @@ export interface Store {
   steps: {
     list(runId: string): Promise<StepRunRecord[]>;
     get(runId: string, key: string): Promise<StepRunRecord | undefined>;
+    /** Oldest first: by `endedAt`, then key and attempt number (one step run's: by attempt number). */
     attempts(runId: string, key?: string): Promise<AttemptRecord[]>;
     /**
      * Step runs with status `waiting` for `filter.waitingFor`, across the runs that are not finished, with

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AttemptRecord } from "../../src/core/model.js";
 import { createSqliteStore, LATEST_SCHEMA_VERSION } from "../../src/store/sqlite/index.js";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations/index.js";
 import type { NewRun, Store } from "../../src/store/store.js";
@@ -77,11 +78,12 @@ describe("sqlite store", () => {
     expect(full.inspect()).toMatchObject({
       journalMode: "wal",
       synchronous: 2,
+      tempStore: 2,
       foreignKeys: true,
       busyTimeoutMs: 5000,
     });
     expect(normal.durability).toBe("normal");
-    expect(normal.inspect()).toMatchObject({ journalMode: "wal", synchronous: 1, busyTimeoutMs: 1234 });
+    expect(normal.inspect()).toMatchObject({ journalMode: "wal", synchronous: 1, tempStore: 2, busyTimeoutMs: 1234 });
     await full.close();
     await normal.close();
   });
@@ -103,6 +105,7 @@ describe("sqlite store", () => {
       { version: 5, name: "artifact_search" },
       { version: 6, name: "test_runs" },
       { version: 7, name: "definition_status" },
+      { version: 8, name: "attempts_without_rowid" },
     ]);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([
@@ -171,6 +174,44 @@ describe("sqlite store", () => {
     expect(() => raw.prepare("UPDATE workflow_definitions SET status = 'deleted' WHERE id = 'mine'").run()).toThrow(
       /CHECK constraint failed/,
     );
+    raw.close();
+  });
+
+  it("migration 8 keeps every attempt, one b-tree keyed by (run, key, attempt), with its cascade", async () => {
+    const { path, db } = databaseAt(7);
+    db.prepare(
+      `INSERT INTO runs (id, version, status, created_at, updated_at, project_id, name, workflow_name, workflow_hash,
+       args, definition) VALUES (?, 1, 'running', 1, 1, 'p', 'r', 'w', 'h', '{}', ?)`,
+    ).run("old", JSON.stringify(newRun("x").definition));
+    const insert = db.prepare(
+      `INSERT INTO attempts (run_id, key, attempt, status, started_at, ended_at, error, output)
+       VALUES ('old', ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    insert.run("b", 1, "failed", 1, 2, '{"code":"WEFT_STEP_FAILED","message":"no","retryable":true}', null);
+    insert.run("a", 1, "completed", 2, 3, null, '{"n":1}');
+    insert.run("b", 2, "completed", 3, 4, null, '"text"');
+    db.close();
+
+    const store = createSqliteStore({ path });
+    expect(store.inspect().schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    const old = await store.steps.attempts("old");
+    expect(old.map((a) => [a.key, a.attempt, a.status, a.output])).toEqual([
+      ["b", 1, "failed", null],
+      ["a", 1, "completed", { n: 1 }],
+      ["b", 2, "completed", "text"],
+    ]);
+    expect(old[0]?.error).toEqual({ code: "WEFT_STEP_FAILED", message: "no", retryable: true });
+    const dup = { ...(old[1] as AttemptRecord), endedAt: 9 };
+    await expect(store.commit({ runId: "old", expectedVersion: 1, attempts: [dup], now: 9 })).rejects.toThrow(
+      expect.objectContaining({ code: "SQLITE_CONSTRAINT_PRIMARYKEY" }),
+    );
+    await store.close();
+    const raw = new Database(path);
+    expect(raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'attempts'").pluck().get()).toMatch(/WITHOUT ROWID/);
+    expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE tbl_name = 'attempts'").pluck().get()).toBe(1);
+    raw.pragma("foreign_keys = ON");
+    raw.prepare("DELETE FROM runs WHERE id = 'old'").run();
+    expect(raw.prepare("SELECT count(*) FROM attempts").pluck().get()).toBe(0);
     raw.close();
   });
 

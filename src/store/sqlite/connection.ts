@@ -58,6 +58,10 @@ function open(opts: OpenOptions): Database.Database {
       db.pragma("foreign_keys = ON");
       // Keep the WAL file from growing without bound after a burst of writes (bytes).
       db.pragma("journal_size_limit = 67108864");
+      // Temporary files in memory: `commitMany` runs each transition in a SAVEPOINT, whose statement journal (the
+      // pages' prior contents) outgrows its 64 KiB in-memory start and would otherwise be written to a temp file:
+      // measured, 5.2 of 18.3 write calls per step of a grouped commit of 64 runs (docs/operations.md).
+      db.pragma("temp_store = MEMORY");
       migrate(db, opts.path);
     });
     if (opts.check === "quick") quickCheck(db, opts.path);

@@ -44,6 +44,8 @@ export interface SqliteInfo {
   journalMode: string;
   /** SQLite's `PRAGMA synchronous`: 1 NORMAL, 2 FULL. */
   synchronous: number;
+  /** SQLite's `PRAGMA temp_store`: 2 MEMORY. */
+  tempStore: number;
   foreignKeys: boolean;
   busyTimeoutMs: number;
   schemaVersion: number;
@@ -220,6 +222,7 @@ export function createSqliteStore(config: SqliteStoreConfig): SqliteStore {
         path: config.path,
         journalMode: String(db.pragma("journal_mode", { simple: true })),
         synchronous: Number(db.pragma("synchronous", { simple: true })),
+        tempStore: Number(db.pragma("temp_store", { simple: true })),
         foreignKeys: Number(db.pragma("foreign_keys", { simple: true })) === 1,
         busyTimeoutMs: Number(db.pragma("busy_timeout", { simple: true })),
         schemaVersion: schemaVersion(db),

@@ -94,7 +94,7 @@ export function createReads(db: Database.Database, st: Statements) {
       return row === undefined ? undefined : stepFromRow(row);
     },
 
-    /** In the order they were recorded; for one step run, by attempt number. */
+    /** Oldest first: by `endedAt`, then key and attempt number; for one step run, by attempt number. */
     attempts(runId: string, key?: string): AttemptRecord[] {
       const rows = key === undefined ? st.attemptsByRun.all(runId) : st.attemptsByKey.all(runId, key);
       return (rows as AttemptRow[]).map(attemptFromRow);

@@ -103,7 +103,7 @@ export function prepareStatements(db: Database.Database): Statements {
     attemptInsert: db.prepare(
       `INSERT INTO attempts (${ATTEMPT_COLUMNS.join(", ")}) VALUES (${placeholders(ATTEMPT_COLUMNS.length)})`,
     ),
-    attemptsByRun: db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY rowid"),
+    attemptsByRun: db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY ended_at, key, attempt"),
     attemptsByKey: db.prepare("SELECT * FROM attempts WHERE run_id = ? AND key = ? ORDER BY attempt"),
 
     eventInsert: db.prepare("INSERT INTO events (run_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)"),

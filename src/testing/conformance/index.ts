@@ -1,7 +1,8 @@
 /**
  * The conformance suite's part for what `weft serve` stores: workflow definitions, comments, artifacts,
- * document attachments and API tokens. Called by `storeConformanceSuite` inside its describe block, with
- * access to the current store, another instance on the same database ("another process") and a run factory.
+ * document attachments and API tokens; and attempts as a step's commit writes them, read back (attempts.ts). Called by
+ * `storeConformanceSuite` inside its describe block, with access to the current store, another instance on the
+ * same database ("another process") and a run factory.
  */
 import { artifactsConformance } from "./artifacts.js";
 import { attachmentsConformance } from "./attachments.js";
@@ -12,6 +13,7 @@ import type { ServerConformanceContext } from "./fixtures.js";
 import { reopenConformance } from "./reopen.js";
 import { tokensConformance } from "./tokens.js";
 import { viewsConformance } from "./views.js";
+import { attemptsConformance } from "./attempts.js";
 
 export type { ServerConformanceContext } from "./fixtures.js";
 
@@ -24,4 +26,5 @@ export function serverConformance(ctx: ServerConformanceContext): void {
   tokensConformance(ctx);
   reopenConformance(ctx);
   viewsConformance(ctx);
+  attemptsConformance(ctx);
 }

@@ -9,6 +9,7 @@ import { sql as runViews } from "./004_run_views.js";
 import { sql as artifactSearch } from "./005_artifact_search.js";
 import { sql as testRuns } from "./006_test_runs.js";
 import { sql as definitionStatus } from "./007_definition_status.js";
+import { sql as attemptsWithoutRowid } from "./008_attempts_without_rowid.js";
 
 export interface Migration {
   /** 1, 2, 3… with no gaps; recorded in `schema_migrations.version`. */
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: "artifact_search", sql: artifactSearch },
   { version: 6, name: "test_runs", sql: testRuns },
   { version: 7, name: "definition_status", sql: definitionStatus },
+  { version: 8, name: "attempts_without_rowid", sql: attemptsWithoutRowid },
 ];
 
 /** The schema version this code writes and understands. */
