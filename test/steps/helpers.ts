@@ -3,9 +3,10 @@
  * `args`, `item` and `index` (`{{ args.x }}`, `{{ args.a.b }}`), so these tests do not depend on the expression
  * language's full implementation.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import type { ProviderRegistry } from "../../src/agents/provider.js";
 import { createProviderRegistry } from "../../src/agents/registry.js";
 import { stepBaseEnv } from "../../src/core/environment.js";
@@ -57,8 +58,16 @@ const NO_ARTIFACTS: StepArtifacts = {
 const EXPR = /\{\{\s*(.*?)\s*\}\}/g;
 const EXACT = /^\{\{\s*(.*?)\s*\}\}$/;
 
+/** Temporary folders of this test file, removed when its tests are done (a fake context makes two per test). */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = "weft-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function fakeContext(opts: FakeContextOptions = {}): FakeContext {

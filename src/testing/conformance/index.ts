@@ -6,6 +6,7 @@
  */
 import { artifactsConformance } from "./artifacts.js";
 import { attachmentsConformance } from "./attachments.js";
+import { attemptsConformance } from "./attempts.js";
 import { commentsConformance } from "./comments.js";
 import { definitionStatusConformance } from "./definition-status.js";
 import { definitionsConformance } from "./definitions.js";
@@ -13,7 +14,6 @@ import type { ServerConformanceContext } from "./fixtures.js";
 import { reopenConformance } from "./reopen.js";
 import { tokensConformance } from "./tokens.js";
 import { viewsConformance } from "./views.js";
-import { attemptsConformance } from "./attempts.js";
 
 export type { ServerConformanceContext } from "./fixtures.js";
 
