@@ -23,6 +23,9 @@
  *                (bench/waiting.js, its own processes; WAITING_RUNS sets the number)
  *   ui           the web UI's runs board over 5,000 runs in Chromium: first render, frame times while 200
  *                events/s arrive, the JavaScript of the first load gzipped (bench/ui.js; UI_RUNS sets the number)
+ *   cli          the `weft` command: --version, --help, status and list on 10,000 runs, `weft run` of a 200-step
+ *                fan-out against the engine, the time from a run's end to the process's exit (bench/cli.js;
+ *                CLI_RUNS sets the number)
  *
  * BENCH_ONLY=<prefix> runs only the scenarios whose name starts with it (BENCH_ONLY=ts: ts-w1; note that `w` also picks `waiting`).
  * BENCH_REPS sets the repetitions (default 5, after one warm-up).
@@ -282,7 +285,7 @@ for (const [name, { unit, digits }] of Object.entries(SCENARIOS)) {
   }
 }
 // Each in its own process, its lines printed as they come.
-for (const script of ["server", "waiting", "ui"]) {
+for (const script of ["server", "waiting", "ui", "cli"]) {
   if (ONLY && !script.startsWith(ONLY)) continue;
   execFileSync(process.execPath, [new URL(`./${script}.js`, import.meta.url).pathname], {
     stdio: ["ignore", "inherit", "inherit"],

@@ -86,6 +86,7 @@ export async function runTemplate(file: string, o: RunTemplateOptions = {}): Pro
       if (current && TERMINAL_RUN_STATUSES.has(current.status)) final = await done;
     }
     const steps = new Map((await env.store.steps.list(run.id)).map((s) => [s.key, s]));
+    await env.engine.flush(); // the run's log files, which checks read
     return { run: final, steps, decided, env };
   } catch (err) {
     await env.cleanup();

@@ -149,7 +149,8 @@ export const stepRoutes: FastifyPluginAsync<RoutePluginOptions, RawServerDefault
         });
         return reply;
       }
-      const tail = await readTail(file);
+      // This process's engine writes its runs' files a moment after their commits: a file not there yet may be queued.
+      const tail = (await readTail(file)) ?? (await ctx.engine.flush().then(() => readTail(file)));
       if (!tail) {
         const when = TERMINAL_STEP_STATUSES.has(step.status) ? "" : " yet";
         throw new WeftError(
